@@ -1,0 +1,107 @@
+"""Core layers: input, dense (the perceptron), activations, dropout, flatten, normalization.
+
+Must not import Qt.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from torch import nn
+
+from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
+from .spec import LayerSpec, ParamSpec, Params, Registry, Shape
+
+
+def _linear_check(shapes: Sequence[Shape], p: Params) -> None:
+    # A 2-D input is a sequence: the layer then applies to every step.
+    if len(shapes[0]) > 2:
+        need_rank("linear", shapes[0], (1,), rank_fix(1, shapes[0]))
+
+
+def _linear_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str, ...]:
+    n_in, n_out = shapes[0][-1], p["out_features"]
+    bias = f" + {n_out}" if p["bias"] else ""
+    total = n_in * n_out + (n_out if p["bias"] else 0)
+    return (f"parameters: {n_in}·{n_out}{bias} = {total:,}",)
+
+
+def _activation(layer_id: str, name: str, help: str, factory, params=()) -> LayerSpec:
+    return LayerSpec(layer_id, name, "Activation", help, tuple(params),
+                     build=lambda shapes, p: factory(p), key_params=tuple(x.name for x in params))
+
+
+def _batchnorm_check(layer: str, ranks: tuple[int, ...], fix: str):
+    def check(shapes: Sequence[Shape], p: Params) -> None:
+        need_rank(layer, shapes[0], ranks, fix)
+    return check
+
+
+def register(reg: Registry) -> None:
+    reg.register(LayerSpec(
+        "input", "Input", "Input",
+        "Where data enters: an image C×H×W, a feature vector, or a sequence length×features.",
+        (ParamSpec("shape", "shape", (1, 28, 28), "Shape of one sample, without the batch.", minimum=1),
+         p_choice("dtype", "float", ("float", "tokens"), "float values, or integer token ids for an embedding.")),
+        build=None, min_inputs=0, max_inputs=0, key_params=("shape",)))
+    reg.register(LayerSpec(
+        "linear", "Linear (dense)", "Dense",
+        "Fully connected layer y = Wx + b: the perceptron. Inputs are inferred from upstream.",
+        (p_int("out_features", 10, "Number of output units."),
+         p_bool("bias", True, "Learn an additive bias per output.")),
+        build=lambda s, p: nn.Linear(s[0][-1], p["out_features"], bias=p["bias"]),
+        check=_linear_check, explain=_linear_explain, key_params=("out_features",)))
+    reg.register(_activation("relu", "ReLU", "max(0, x): the default non-linearity of deep nets.",
+                             lambda p: nn.ReLU()))
+    reg.register(_activation(
+        "leaky_relu", "Leaky ReLU", "x for x > 0, slope·x otherwise: never fully dead.",
+        lambda p: nn.LeakyReLU(p["negative_slope"]),
+        (p_float("negative_slope", 0.01, "Slope for negative inputs.", minimum=0.0, maximum=1.0),)))
+    reg.register(_activation("sigmoid", "Sigmoid", "1 / (1 + e^−x): squashes to (0, 1); saturates.",
+                             lambda p: nn.Sigmoid()))
+    reg.register(_activation("tanh", "Tanh", "Squashes to (−1, 1), zero-centred; saturates.",
+                             lambda p: nn.Tanh()))
+    reg.register(_activation("gelu", "GELU", "Smooth ReLU used by Transformers.", lambda p: nn.GELU()))
+    reg.register(_activation("softmax", "Softmax", "Turns scores into probabilities over dim 1 "
+                             "(leave it out before a cross-entropy loss, which includes it).",
+                             lambda p: nn.Softmax(dim=1)))
+    reg.register(LayerSpec(
+        "dropout", "Dropout", "Regularization",
+        "Zeroes a random fraction p of activations while training; fights overfitting.",
+        (p_float("p", 0.5, "Probability of dropping each activation.", minimum=0.0, maximum=0.99),),
+        build=lambda s, p: nn.Dropout(p["p"]), key_params=("p",)))
+    reg.register(LayerSpec(
+        "flatten", "Flatten", "Reshape", "Flattens C×H×W into one vector for dense layers.",
+        (), build=lambda s, p: nn.Flatten()))
+    _register_norms(reg)
+
+
+def _register_norms(reg: Registry) -> None:
+    eps = p_float("eps", 1e-5, "Added to the variance for numerical stability.", minimum=1e-12, maximum=1.0)
+    momentum = p_float("momentum", 0.1, "Running-statistics update rate.", minimum=0.0, maximum=1.0)
+    reg.register(LayerSpec(
+        "batchnorm1d", "BatchNorm 1D", "Normalization",
+        "Normalizes each feature over the batch (for dense layers or C×L sequences).",
+        (eps, momentum),
+        build=lambda s, p: nn.BatchNorm1d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
+        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images")))
+    reg.register(LayerSpec(
+        "batchnorm2d", "BatchNorm 2D", "Normalization",
+        "Normalizes each channel over batch and space; speeds up training of CNNs.",
+        (eps, momentum),
+        build=lambda s, p: nn.BatchNorm2d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
+        check=_batchnorm_check("batchnorm2d", (3,), "use batchnorm1d after flatten or linear")))
+    reg.register(LayerSpec(
+        "layernorm", "LayerNorm", "Normalization",
+        "Normalizes each sample over its last dimension (Transformers, RNNs).",
+        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"])))
+    reg.register(LayerSpec(
+        "local_response_norm", "Local response norm", "Normalization",
+        "AlexNet's normalization across neighbouring channels.",
+        (p_int("size", 5, "Number of neighbouring channels."),
+         p_float("alpha", 1e-4, "Scale.", minimum=0.0),
+         p_float("beta", 0.75, "Exponent.", minimum=0.0),
+         p_float("k", 2.0, "Additive constant.", minimum=0.0)),
+        build=lambda s, p: nn.LocalResponseNorm(p["size"], p["alpha"], p["beta"], p["k"]),
+        check=_batchnorm_check("local_response_norm", (2, 3), "use it on images"),
+        key_params=("size",)))
+

@@ -1,0 +1,216 @@
+"""Layer specs as data: parameter specs, layer specs and the registry.
+
+Owns the declarative description of every layer type. A spec never mentions widgets;
+the GUI turns parameter kinds into editors. Must not import Qt.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from torch import nn
+
+Shape = tuple[int, ...]
+
+#: Parameter kinds the GUI knows how to edit.
+PARAM_KINDS = ("int", "float", "bool", "choice", "shape", "int_or_same")
+
+
+class LayerError(Exception):
+    """A node cannot be computed; the message is for the user and names the fix."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    kind: str
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"unknown parameter kind {self.kind!r}")
+
+    def coerce(self, value: Any) -> Any:
+        """Return `value` as this parameter's type, or raise LayerError saying why."""
+        try:
+            coerced = _COERCERS[self.kind](self, value)
+        except LayerError:
+            raise
+        except (TypeError, ValueError, OverflowError):
+            raise LayerError(f"{self.name} must be {self.describe()} (got {value!r})") from None
+        return coerced
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.kind == "shape":
+            return "a list of positive integers such as 1,28,28"
+        if self.kind == "int_or_same":
+            return '"same" or an integer ≥ 0'
+        if self.kind == "bool":
+            return "true or false"
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f"≥ {_num(self.minimum)}")
+        if self.maximum is not None:
+            bounds.append(f"≤ {_num(self.maximum)}")
+        word = "an integer" if self.kind == "int" else "a number"
+        return f"{word} {' and '.join(bounds)}".strip()
+
+    def _check_bounds(self, value: float) -> None:
+        low_bad = self.minimum is not None and value < self.minimum
+        high_bad = self.maximum is not None and value > self.maximum
+        if low_bad or high_bad:
+            raise LayerError(f"{self.name} must be {self.describe()} (got {_num(value)})")
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _coerce_int(spec: ParamSpec, value: Any) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError
+    result = int(value)
+    spec._check_bounds(result)
+    return result
+
+
+def _coerce_float(spec: ParamSpec, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError
+    spec._check_bounds(result)
+    return result
+
+
+def _coerce_bool(spec: ParamSpec, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError
+
+
+def _coerce_choice(spec: ParamSpec, value: Any) -> Any:
+    if value not in spec.choices:
+        raise ValueError
+    return value
+
+
+def _coerce_shape(spec: ParamSpec, value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.replace("×", ",").replace("x", ",").split(",") if v.strip()]
+    dims = tuple(_coerce_int(ParamSpec(spec.name, "int", 1, "", minimum=spec.minimum), v) for v in value)
+    if not dims or len(dims) > 4:
+        raise ValueError
+    return dims
+
+
+def _coerce_int_or_same(spec: ParamSpec, value: Any) -> int | str:
+    if value == "same":
+        return "same"
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    return _coerce_int(spec, value)
+
+
+_COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
+    "int": _coerce_int,
+    "float": _coerce_float,
+    "bool": _coerce_bool,
+    "choice": _coerce_choice,
+    "shape": _coerce_shape,
+    "int_or_same": _coerce_int_or_same,
+}
+
+Params = dict[str, Any]
+BuildFn = Callable[[Sequence[Shape], Params], nn.Module]
+CheckFn = Callable[[Sequence[Shape], Params], None]
+ExplainFn = Callable[[Sequence[Shape], Shape, Params], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer type. `build` gets the incoming shapes, so sizes like in_features
+    are never typed by the user. `check` raises LayerError with a friendly message
+    before any tensor is made; `explain` gives the arithmetic behind the output."""
+
+    id: str
+    name: str
+    category: str
+    help: str
+    params: tuple[ParamSpec, ...]
+    build: BuildFn | None
+    check: CheckFn | None = None
+    explain: ExplainFn | None = None
+    min_inputs: int = 1
+    max_inputs: int | None = 1
+    key_params: tuple[str, ...] = ()
+    ndims: tuple[int, ...] = ()  # accepted input ranks (without batch); empty = any
+    takes_tokens: bool = False   # consumes integer token ids (embedding)
+    note: str = field(default="", compare=False)
+
+    def param(self, name: str) -> ParamSpec:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.id} has no parameter {name!r}")
+
+    def defaults(self) -> Params:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, params: Params) -> Params:
+        """Defaults overlaid with `params`, each coerced; unknown names are errors."""
+        unknown = set(params) - {p.name for p in self.params}
+        if unknown:
+            raise LayerError(f"{self.id} has no parameter {', '.join(sorted(unknown))}")
+        return {p.name: p.coerce(params.get(p.name, p.default)) for p in self.params}
+
+
+class Registry:
+    """The layer catalog: id -> spec, in registration order."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, LayerSpec] = {}
+
+    def register(self, spec: LayerSpec) -> LayerSpec:
+        if spec.id in self._specs:
+            raise ValueError(f"layer id {spec.id!r} is already registered")
+        if spec.id != spec.id.lower() or not spec.id.replace("_", "").isalnum():
+            raise ValueError(f"layer id {spec.id!r} must be lowercase letters, digits and _")
+        self._specs[spec.id] = spec
+        return spec
+
+    def get(self, layer_id: str) -> LayerSpec:
+        try:
+            return self._specs[layer_id]
+        except KeyError:
+            raise KeyError(f"unknown layer type {layer_id!r}") from None
+
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._specs
+
+    def __iter__(self):
+        return iter(self._specs.values())
+
+    def ids(self) -> list[str]:
+        return list(self._specs)
+
+    def categories(self) -> dict[str, list[LayerSpec]]:
+        result: dict[str, list[LayerSpec]] = {}
+        for spec in self._specs.values():
+            result.setdefault(spec.category, []).append(spec)
+        return result
+
+
+def fmt_shape(shape: Sequence[int]) -> str:
+    """`(16, 5, 5)` -> `16×5×5`."""
+    return "×".join(str(d) for d in shape) if shape else "scalar"

@@ -1,0 +1,200 @@
+"""The network graph: nodes (a layer id, raw parameters, a canvas position) and ordered edges.
+
+Owns structure only. It stores parameter values as given; `engine.analysis` validates
+them and reports problems per node, so an edit never raises for a bad value. Cycles,
+extra inputs and wrong input counts are also reported by the analysis, not raised here.
+Raises GraphError only for requests that make no sense (unknown node, self-loop,
+duplicate edge). Must not import Qt or torch.
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+_ID_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_RESERVED = {"forward", "training", "eval", "train", "to", "cuda", "cpu", "type", "float", "double",
+             "half", "modules", "children", "parameters", "buffers", "state_dict", "apply", "zero_grad"}
+
+
+class GraphError(Exception):
+    """A request that cannot be applied to the graph; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    layer: str
+    params: dict[str, Any] = field(default_factory=dict)
+    pos: tuple[float, float] = (0.0, 0.0)
+
+
+def valid_node_id(node_id: str) -> bool:
+    return bool(_ID_RE.match(node_id)) and not keyword.iskeyword(node_id) and node_id not in _RESERVED
+
+
+class Graph:
+    """A DAG of layer nodes. Input order of a node is the order of its incoming edges."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, Node] = {}
+        self._edges: list[Edge] = []
+        self.revision = 0  # bumped on every change; views and caches may key on it
+
+    # -- reading -------------------------------------------------------------------
+    @property
+    def nodes(self) -> dict[str, Node]:
+        return dict(self._nodes)
+
+    @property
+    def edges(self) -> list[Edge]:
+        return list(self._edges)
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise GraphError(f"there is no node {node_id!r}") from None
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._nodes
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def inputs_of(self, node_id: str) -> list[str]:
+        return [e.src for e in self._edges if e.dst == node_id]
+
+    def outputs_of(self, node_id: str) -> list[str]:
+        return [e.dst for e in self._edges if e.src == node_id]
+
+    def input_nodes(self) -> list[str]:
+        return [n.id for n in self._nodes.values() if n.layer == "input"]
+
+    def sinks(self) -> list[str]:
+        sources = {e.src for e in self._edges}
+        return [n for n in self._nodes if n not in sources]
+
+    # -- mutation ------------------------------------------------------------------
+    def new_id(self, layer: str) -> str:
+        n = 1
+        while f"{layer}_{n}" in self._nodes:
+            n += 1
+        return f"{layer}_{n}"
+
+    def add_node(self, layer: str, params: dict[str, Any] | None = None, node_id: str | None = None,
+                 pos: tuple[float, float] = (0.0, 0.0)) -> Node:
+        from .catalog import CATALOG  # local: keeps graph importable without torch for tooling
+
+        if layer not in CATALOG:
+            raise GraphError(f"unknown layer type {layer!r}")
+        node = Node(node_id or self.new_id(layer), layer, dict(params or {}), (float(pos[0]), float(pos[1])))
+        return self.insert_node(node)
+
+    def insert_node(self, node: Node) -> Node:
+        """Add an existing Node record as is (used by undo and file loading)."""
+        if not valid_node_id(node.id):
+            raise GraphError(f"{node.id!r} is not a valid node name: use lowercase letters, digits and _")
+        if node.id in self._nodes:
+            raise GraphError(f"a node named {node.id!r} already exists")
+        self._nodes[node.id] = node
+        self._touch()
+        return node
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[tuple[int, Edge]]]:
+        """Remove a node and its edges; returns both so an undo can restore them exactly."""
+        node = self.node(node_id)
+        removed = [(i, e) for i, e in enumerate(self._edges) if node_id in (e.src, e.dst)]
+        self._edges = [e for e in self._edges if node_id not in (e.src, e.dst)]
+        del self._nodes[node_id]
+        self._touch()
+        return node, removed
+
+    def connect(self, src: str, dst: str, index: int | None = None) -> Edge:
+        self.node(src), self.node(dst)
+        if src == dst:
+            raise GraphError("a layer cannot feed itself")
+        edge = Edge(src, dst)
+        if edge in self._edges:
+            raise GraphError(f"{src} is already connected to {dst}")
+        self._edges.insert(len(self._edges) if index is None else index, edge)
+        self._touch()
+        return edge
+
+    def disconnect(self, src: str, dst: str) -> int:
+        """Remove the edge src -> dst; returns its index for undo."""
+        edge = Edge(src, dst)
+        if edge not in self._edges:
+            raise GraphError(f"{src} is not connected to {dst}")
+        index = self._edges.index(edge)
+        del self._edges[index]
+        self._touch()
+        return index
+
+    def set_params(self, node_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Replace a node's parameters; returns the old ones."""
+        node = self.node(node_id)
+        self._nodes[node_id] = replace(node, params=dict(params))
+        self._touch()
+        return dict(node.params)
+
+    def update_params(self, node_id: str, **changes: Any) -> dict[str, Any]:
+        return self.set_params(node_id, {**self.node(node_id).params, **changes})
+
+    def set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
+        self._nodes[node_id] = replace(self.node(node_id), pos=(float(pos[0]), float(pos[1])))
+
+    def _touch(self) -> None:
+        self.revision += 1
+
+    # -- structure -----------------------------------------------------------------
+    def would_cycle(self, src: str, dst: str) -> bool:
+        """True if adding src -> dst would close a cycle (dst already reaches src)."""
+        return src == dst or src in self.descendants(dst)
+
+    def descendants(self, node_id: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [node_id]
+        while stack:
+            for nxt in self.outputs_of(stack.pop()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    def topological_order(self) -> tuple[list[str], set[str]]:
+        """Kahn's algorithm in insertion order; returns (order, nodes caught in cycles)."""
+        indegree = {n: 0 for n in self._nodes}
+        succ: dict[str, list[str]] = {n: [] for n in self._nodes}
+        for e in self._edges:
+            indegree[e.dst] += 1
+            succ[e.src].append(e.dst)
+        ready = [n for n, d in indegree.items() if d == 0]
+        order: list[str] = []
+        while ready:
+            n = ready.pop(0)
+            order.append(n)
+            for m in succ[n]:
+                indegree[m] -= 1
+                if indegree[m] == 0:
+                    ready.append(m)
+        return order, {n for n in self._nodes if n not in set(order)}
+
+    def copy(self) -> "Graph":
+        other = Graph()
+        other._nodes = dict(self._nodes)
+        other._edges = list(self._edges)
+        return other
+
+    def extend(self, nodes: Iterable[Node], edges: Iterable[Edge]) -> None:
+        for node in nodes:
+            self.insert_node(node)
+        for edge in edges:
+            self.connect(edge.src, edge.dst)
