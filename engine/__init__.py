@@ -7,7 +7,12 @@ The facade other parts and users script against:
 """
 from __future__ import annotations
 
+from . import templates
 from .analysis import Analysis, NodeRow, analyze
+from .builder import BuildError, GraphModule, build_module
 from .graph import Edge, Graph, GraphError, Node
+from .project import Project, load, save
+from .serialize import ProjectError
 
-__all__ = ["Analysis", "Edge", "Graph", "GraphError", "Node", "NodeRow", "analyze"]
+__all__ = ["Analysis", "BuildError", "Edge", "Graph", "GraphError", "GraphModule", "Node", "NodeRow",
+           "Project", "ProjectError", "analyze", "build_module", "load", "save", "templates"]

@@ -128,6 +128,8 @@ def _graph_errors(graph: Graph, sinks: frozenset) -> tuple[str, ...]:
     errors = []
     if not graph.input_nodes():
         errors.append("the network has no input layer — add an input from the palette")
+    elif not sinks:
+        errors.append("the network has no layers after its input yet — add some from the palette")
     if len(sinks) > 1:
         names = ", ".join(sorted(sinks))
         errors.append(f"the network has {len(sinks)} outputs ({names}) — join them with add or concat, "
@@ -179,9 +181,19 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+_DEFAULTS: dict[str, dict[str, Any]] = {}
+
+
+def _defaults(spec: LayerSpec) -> dict[str, Any]:
+    if spec.id not in _DEFAULTS:
+        _DEFAULTS[spec.id] = spec.defaults()
+    return _DEFAULTS[spec.id]
+
+
 def _compute(spec: LayerSpec, params: dict[str, Any], shapes: tuple[Shape, ...], dtypes: tuple[str, ...]) -> _Result:
     try:
-        key = (spec.id, tuple(sorted((k, _freeze(v)) for k, v in params.items())), shapes, dtypes)
+        full = {**_defaults(spec), **params}  # explicit defaults and omitted ones share an entry
+        key = (spec.id, tuple(sorted((k, _freeze(v)) for k, v in full.items())), shapes, dtypes)
         hash(key)
     except TypeError:
         return _compute_uncached(spec, params, shapes, dtypes)

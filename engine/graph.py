@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 _ID_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _RESERVED = {"forward", "training", "eval", "train", "to", "cuda", "cpu", "type", "float", "double",
-             "half", "modules", "children", "parameters", "buffers", "state_dict", "apply", "zero_grad"}
+             "half", "modules", "children", "parameters", "buffers", "state_dict", "apply", "zero_grad",
+             "self", "torch", "nn", "super", "x"}  # also keeps exported code unambiguous
 
 
 class GraphError(Exception):

@@ -1,0 +1,42 @@
+"""Command-line subcommands (`python main.py SUBCOMMAND ...`). Never imports Qt.
+
+Exit status: 0 success, 1 the work failed (invalid network, training failed), 2 bad usage
+or an unreadable file, always with a one-line message and no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+SUBCOMMANDS = ("summary", "export", "templates")
+
+
+class UsageError(Exception):
+    """Bad arguments or an unreadable input file: exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import export_cmd, summary, templates_cmd
+
+    parser = argparse.ArgumentParser(prog="python main.py", description="Netwright command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (summary, export_cmd, templates_cmd):
+        module.add_parser(sub)
+    return parser
+
+
+def run_cli(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 1

@@ -1,0 +1,55 @@
+"""Helpers shared by subcommands: loading a project or template, parsing shapes.
+
+Never imports Qt.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import templates
+from ..project import Project, load
+from ..serialize import ProjectError
+from . import UsageError
+
+
+def parse_shape(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        dims = tuple(int(v) for v in text.replace("x", ",").replace("×", ",").split(",") if v.strip())
+    except ValueError:
+        raise UsageError(f"--input must look like 1,28,28 (got {text!r})") from None
+    if not dims or any(d < 1 for d in dims):
+        raise UsageError(f"--input must be positive integers such as 1,28,28 (got {text!r})")
+    return dims
+
+
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", nargs="?", help="a .nwproj (or .json) project file")
+    parser.add_argument("--template", help="start from a template instead (see `templates`)")
+    parser.add_argument("--input", help="input shape C,H,W (or features) for a template")
+    parser.add_argument("--classes", type=int, help="number of classes for a template")
+
+
+def open_source(args: argparse.Namespace) -> tuple[Project, str]:
+    """The project named on the command line, or a template sized by --input/--classes."""
+    if bool(args.project) == bool(args.template):
+        raise UsageError("give either a PROJECT file or --template NAME")
+    if args.template:
+        if args.classes is not None and args.classes < 1:
+            raise UsageError("--classes must be at least 1")
+        try:
+            graph = templates.load(args.template, parse_shape(args.input), args.classes)
+        except templates.TemplateError as exc:
+            raise UsageError(str(exc)) from None
+        return Project(graph), args.template
+    try:
+        project = load(args.project)
+    except ProjectError as exc:
+        raise UsageError(str(exc)) from None
+    shape = parse_shape(args.input)
+    if shape:
+        for node_id in project.graph.input_nodes():
+            project.graph.update_params(node_id, shape=list(shape))
+    return project, Path(args.project).stem

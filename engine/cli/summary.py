@@ -1,0 +1,34 @@
+"""`summary`: a torchinfo-style table of a project or template. Never imports Qt."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..analysis import analyze
+from ..catalog import fmt_shape
+from . import UsageError
+from .common import add_source_args, open_source
+from .formatting import as_json, table
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("summary", help="print the layer table and totals of a network",
+                       description="Print every layer's output shape, parameters and MACs. Exit 0 if the "
+                                   "network is valid, 1 if a layer has an error, 2 for bad usage.")
+    add_source_args(p)
+    p.add_argument("--batch", type=int, default=1, help="batch size for the activation-memory estimate")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.batch < 1:
+        raise UsageError("--batch must be at least 1")
+    project, name = open_source(args)
+    analysis = analyze(project.graph)
+    if args.json:
+        print(json.dumps(as_json(analysis, args.batch), indent=2))
+    else:
+        shape = fmt_shape(analysis.input_shape) if analysis.input_shape else "?"
+        print(table(analysis, f"{name} (input {shape})", args.batch))
+    return 0 if analysis.valid else 1

@@ -1,0 +1,139 @@
+"""Export a graph as a standalone Python file defining an equivalent nn.Module.
+
+The generated class has one attribute per layer (named after the node, so the project's
+weights load into it unchanged) and a `forward` written out for the DAG. Helper classes
+the network needs are copied from `engine.catalog.modules`. Must not import Qt.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Sequence
+
+from .analysis import analyze
+from .builder import _require_valid
+from .catalog import CATALOG, Shape, fmt_shape, modules
+
+Ctor = Callable[[Sequence[Shape], dict[str, Any]], str]
+
+
+def _conv(cls: str) -> Ctor:
+    def make(s: Sequence[Shape], p: dict[str, Any]) -> str:
+        pad = repr(p["padding"])
+        return (f"nn.{cls}({s[0][0]}, {p['out_channels']}, kernel_size={p['kernel_size']}, stride={p['stride']}, "
+                f"padding={pad}, dilation={p['dilation']}, groups={p['groups']}, bias={p['bias']})")
+    return make
+
+
+def _pool(cls: str) -> Ctor:
+    return lambda s, p: (f"nn.{cls}({p['kernel_size']}, stride={p['stride'] or p['kernel_size']}, "
+                         f"padding={p['padding']}, ceil_mode={p['ceil_mode']})")
+
+
+def _recurrent(cell: str) -> Ctor:
+    return lambda s, p: (f"Recurrent({cell!r}, {s[0][-1]}, {p['hidden_size']}, num_layers={p['num_layers']}, "
+                         f"bidirectional={p['bidirectional']}, output={p['output']!r}, dropout={p['dropout']})")
+
+
+def _patch(s: Sequence[Shape], p: dict[str, Any]) -> str:
+    c, h, w = s[0]
+    n = (h // p["patch_size"]) * (w // p["patch_size"])
+    return f"PatchEmbed({c}, {p['patch_size']}, {p['embed_dim']}, num_patches={n}, cls_token={p['cls_token']})"
+
+
+CTORS: dict[str, Ctor] = {
+    "linear": lambda s, p: f"nn.Linear({s[0][-1]}, {p['out_features']}, bias={p['bias']})",
+    "relu": lambda s, p: "nn.ReLU()",
+    "leaky_relu": lambda s, p: f"nn.LeakyReLU({p['negative_slope']})",
+    "sigmoid": lambda s, p: "nn.Sigmoid()",
+    "tanh": lambda s, p: "nn.Tanh()",
+    "gelu": lambda s, p: "nn.GELU()",
+    "softmax": lambda s, p: "nn.Softmax(dim=1)",
+    "dropout": lambda s, p: f"nn.Dropout({p['p']})",
+    "batchnorm1d": lambda s, p: f"nn.BatchNorm1d({s[0][0]}, eps={p['eps']}, momentum={p['momentum']})",
+    "batchnorm2d": lambda s, p: f"nn.BatchNorm2d({s[0][0]}, eps={p['eps']}, momentum={p['momentum']})",
+    "layernorm": lambda s, p: f"nn.LayerNorm({s[0][-1]}, eps={p['eps']})",
+    "local_response_norm": lambda s, p: f"nn.LocalResponseNorm({p['size']}, {p['alpha']}, {p['beta']}, {p['k']})",
+    "conv1d": _conv("Conv1d"),
+    "conv2d": _conv("Conv2d"),
+    "maxpool2d": _pool("MaxPool2d"),
+    "avgpool2d": _pool("AvgPool2d"),
+    "adaptive_avgpool2d": lambda s, p: f"nn.AdaptiveAvgPool2d(({p['output_height']}, {p['output_width']}))",
+    "rnn": _recurrent("rnn"),
+    "lstm": _recurrent("lstm"),
+    "gru": _recurrent("gru"),
+    "embedding": lambda s, p: f"nn.Embedding({p['num_embeddings']}, {p['embedding_dim']})",
+    "patch_embed": _patch,
+    "multihead_attention": lambda s, p: f"SelfAttention({s[0][-1]}, {p['num_heads']}, dropout={p['dropout']})",
+    "transformer_encoder": lambda s, p: (
+        f"TransformerEncoder({s[0][-1]}, {p['num_heads']}, {p['dim_feedforward']}, {p['num_layers']}, "
+        f"dropout={p['dropout']}, activation={p['activation']!r}, norm_first={p['norm_first']})"),
+    "token_pool": lambda s, p: f"TokenPool({p['mode']!r})",
+}
+
+# Layers written inline in forward(): they have no weights.
+INLINE: dict[str, Callable[[list[str], dict[str, Any]], str]] = {
+    "add": lambda xs, p: " + ".join(xs),
+    "concat": lambda xs, p: f"torch.cat([{', '.join(xs)}], dim={p['dim'] + 1})",
+    "flatten": lambda xs, p: f"torch.flatten({xs[0]}, 1)",
+    "reshape": lambda xs, p: f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(map(str, p['shape']))})",
+    "permute": lambda xs, p: f"{xs[0]}.permute(0, {', '.join(str(d + 1) for d in p['dims'])})",
+}
+
+HELPERS = ("Recurrent", "PatchEmbed", "SelfAttention", "TransformerEncoder", "TokenPool")
+
+
+def export_python(graph, class_name: str = "Net", title: str = "network") -> str:
+    """Source code of a standalone module equivalent to `engine.build_module(graph)`."""
+    analysis = analyze(graph)
+    _require_valid(analysis)
+    input_id = graph.input_nodes()[0]
+    init, body, used = [], [], set()
+    for row in analysis.rows:
+        if row.node_id == input_id:
+            continue
+        node = graph.node(row.node_id)
+        p = CATALOG.get(node.layer).resolve(node.params)
+        args = ["x" if s == input_id else s for s in graph.inputs_of(node.id)]
+        shape = f"  # -> {fmt_shape(row.output_shape)}"
+        if node.layer in INLINE:
+            body.append(f"        {node.id} = {INLINE[node.layer](args, p)}{shape}")
+            continue
+        ctor = CTORS[node.layer](row.input_shapes, p)
+        used.update(h for h in HELPERS if ctor.startswith(h + "("))
+        init.append(f"        self.{node.id} = {ctor}")
+        body.append(f"        {node.id} = self.{node.id}({', '.join(args)}){shape}")
+    output = next(iter(analysis.sinks))
+    return _render(class_name, title, analysis.input_shape, init, body, output, used)
+
+
+def _render(class_name: str, title: str, input_shape: Shape, init: list[str], body: list[str],
+            output: str, used: set[str]) -> str:
+    helpers = "\n\n".join(inspect.getsource(getattr(modules, h)) for h in HELPERS if h in used)
+    shape = ", ".join(map(str, input_shape))
+    lines = [
+        f'"""{title}: exported from Netwright. Input: one sample of shape ({shape}), batch first.',
+        "",
+        "Load trained weights from the project's weights.safetensors (inside the .nwproj zip):",
+        f"    model = {class_name}(); model.load_state_dict(safetensors.torch.load_file(path))",
+        '"""',
+        "import torch",
+        "from torch import nn",
+        "",
+        "",
+        *( [helpers, "", ""] if helpers else []),
+        f"class {class_name}(nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *(init or ["        pass"]),
+        "",
+        "    def forward(self, x):",
+        *body,
+        f"        return {output}",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        f"    model = {class_name}().eval()",
+        f"    print(model(torch.zeros(1, {shape})).shape)",
+        "",
+    ]
+    return "\n".join(lines)

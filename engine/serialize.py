@@ -1,0 +1,76 @@
+"""Graph <-> plain JSON-able dict (the "network" section of a project file).
+
+Validates everything it reads and raises ProjectError with a message a user can act on.
+Must not import Qt.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import CATALOG
+from .graph import Graph, GraphError, Node
+
+
+class ProjectError(Exception):
+    """Anything wrong with a project file, or with saving one. The message is for the user."""
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def graph_to_dict(graph: Graph) -> dict[str, Any]:
+    nodes = [{"id": n.id, "layer": n.layer, "params": _plain(n.params), "pos": [round(n.pos[0], 1), round(n.pos[1], 1)]}
+             for n in graph.nodes.values()]
+    return {"nodes": nodes, "edges": [[e.src, e.dst] for e in graph.edges]}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def graph_from_dict(data: Any) -> Graph:
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list) or not isinstance(data.get("edges"), list):
+        raise ProjectError("the network section is damaged: it needs a list of nodes and a list of edges")
+    graph = Graph()
+    for raw in data["nodes"]:
+        graph_insert(graph, _node_from_dict(raw))
+    for raw in data["edges"]:
+        if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw)):
+            raise ProjectError(f"the network has a damaged connection entry: {str(raw)[:60]}")
+        try:
+            graph.connect(raw[0], raw[1])
+        except GraphError as exc:
+            raise ProjectError(f"the network has a bad connection {raw[0]} → {raw[1]}: {exc}") from None
+    return graph
+
+
+def graph_insert(graph: Graph, node: Node) -> None:
+    try:
+        graph.insert_node(node)
+    except GraphError as exc:
+        raise ProjectError(f"the network has a bad node: {exc}") from None
+
+
+def _node_from_dict(raw: Any) -> Node:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("layer"), str):
+        raise ProjectError(f"the network has a damaged node entry: {str(raw)[:60]}")
+    if raw["layer"] not in CATALOG:
+        raise ProjectError(f"node {raw['id']!r} uses an unknown layer type {raw['layer']!r} — the file was "
+                           "made by a newer Netwright or is damaged")
+    params = raw.get("params", {})
+    if not isinstance(params, dict) or not all(_is_plain(v) for v in params.values()):
+        raise ProjectError(f"node {raw['id']!r} has damaged parameters")
+    pos = raw.get("pos", [0, 0])
+    if not (isinstance(pos, list) and len(pos) == 2 and all(isinstance(v, (int, float)) for v in pos)):
+        raise ProjectError(f"node {raw['id']!r} has a damaged position")
+    return Node(raw["id"], raw["layer"], dict(params), (float(pos[0]), float(pos[1])))
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, _SCALARS) for v in value)
+    return isinstance(value, _SCALARS)
