@@ -9,6 +9,7 @@ Must not import Qt.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -103,19 +104,24 @@ class _Result:
 
 _CACHE: "OrderedDict[tuple, _Result]" = OrderedDict()
 _CACHE_SIZE = 8192
+# Per graph: node id -> (node record, input shapes, dtypes, result) of the last analysis.
+_NODE_MEMO: "weakref.WeakKeyDictionary[Graph, dict[str, tuple]]" = weakref.WeakKeyDictionary()
 
 
 def clear_cache() -> None:
     _CACHE.clear()
+    _NODE_MEMO.clear()
 
 
 def analyze(graph: Graph) -> Analysis:
     """Analyze every node of `graph`; never raises for a bad graph (errors go on nodes)."""
     order, cyclic = graph.topological_order()
     inputs = graph.input_nodes()
+    sources = graph.input_map()
+    memo = _NODE_MEMO.setdefault(graph, {})
     done: dict[str, NodeRow] = {}
     for node_id in order:
-        done[node_id] = _analyze_node(graph, node_id, done, inputs)
+        done[node_id] = _analyze_node(graph, node_id, sources[node_id], done, inputs, memo)
     for node_id in graph.nodes:
         if node_id in cyclic:
             done[node_id] = NodeRow(node_id, graph.node(node_id).layer, error=_cycle_message(graph, node_id, cyclic))
@@ -143,10 +149,10 @@ def _cycle_message(graph: Graph, node_id: str, cyclic: set[str]) -> str:
            f"{', '.join(sorted(cyclic))}"
 
 
-def _analyze_node(graph: Graph, node_id: str, done: dict[str, NodeRow], inputs: list[str]) -> NodeRow:
+def _analyze_node(graph: Graph, node_id: str, sources: list[str], done: dict[str, NodeRow],
+                  inputs: list[str], memo: dict[str, tuple]) -> NodeRow:
     node = graph.node(node_id)
     spec = CATALOG.get(node.layer)
-    sources = graph.inputs_of(node_id)
     wiring = _wiring_error(spec, node_id, sources, inputs)
     if wiring:
         return NodeRow(node_id, node.layer, error=wiring)
@@ -155,7 +161,12 @@ def _analyze_node(graph: Graph, node_id: str, done: dict[str, NodeRow], inputs: 
         return NodeRow(node_id, node.layer, blocked=True)
     shapes = tuple(r.output_shape for r in upstream)
     dtypes = tuple(r.dtype for r in upstream)
-    res = _compute(spec, node.params, shapes, dtypes)
+    hit = memo.get(node_id)
+    if hit and hit[0] is node and hit[1] == shapes and hit[2] == dtypes:
+        res = hit[3]  # same node record, same inputs: skip even building the cache key
+    else:
+        res = _compute(spec, node.params, shapes, dtypes)
+        memo[node_id] = (node, shapes, dtypes, res)
     return NodeRow(node_id, node.layer, shapes, res.output_shape, res.params, res.trainable, res.macs,
                    res.error, res.explain, dtype=res.dtype)
 

@@ -73,6 +73,13 @@ class Graph:
     def inputs_of(self, node_id: str) -> list[str]:
         return [e.src for e in self._edges if e.dst == node_id]
 
+    def input_map(self) -> dict[str, list[str]]:
+        """Every node's sources in input order, in one pass (for whole-graph walks)."""
+        result: dict[str, list[str]] = {n: [] for n in self._nodes}
+        for e in self._edges:
+            result[e.dst].append(e.src)
+        return result
+
     def outputs_of(self, node_id: str) -> list[str]:
         return [e.dst for e in self._edges if e.src == node_id]
 
