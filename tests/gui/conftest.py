@@ -1,11 +1,74 @@
-"""GUI test fixtures. Fails any test that leaves a QThread running."""
+"""GUI test fixtures: a themed app, a document with its editor, the builder view and the
+main window (recent files kept in a throwaway settings file). Fails any test that leaves
+a Python-visible thread running."""
 import threading
 
 import pytest
+from PySide6.QtCore import QSettings
 
 
 @pytest.fixture(autouse=True)
 def _no_leftover_threads():
     before = set(threading.enumerate())
     yield
-    from PySide6.QtCore import QThread  # noqa: F401  (Qt threads are also Python-visible when started via QThread? no)
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leftover, f"test left threads running: {leftover}"
+
+
+@pytest.fixture(scope="session")
+def themed_app(qapp):
+    """Theme once: re-applying a stylesheet re-polishes every live widget (slow)."""
+    from gui.theme import apply_theme
+
+    apply_theme(qapp, dark=False)
+    return qapp
+
+
+@pytest.fixture
+def document(themed_app):
+    from gui.document import Document
+
+    return Document()
+
+
+@pytest.fixture
+def editor(document):
+    from gui.editing import Editor
+
+    return Editor(document)
+
+
+@pytest.fixture
+def build_view(qtbot, document, editor):
+    from gui.build.build_view import BuildView
+
+    view = BuildView(document, editor)
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, themed_app, settings):
+    from gui.main_window import MainWindow
+
+    win = MainWindow(settings)
+    # pytest-qt closes widgets before fixtures finalize: mark clean first so no prompt blocks
+    qtbot.addWidget(win, before_close_func=lambda w: w.document.undo_stack.setClean())
+    win.resize(1300, 850)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def load(editor, name, **kwargs):
+    """Load a template through the editor, as the gallery does."""
+    editor.load_template(name, **kwargs)
+    return editor.document

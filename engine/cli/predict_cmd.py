@@ -1,0 +1,49 @@
+"""`predict`: classify image files with a trained project. Never imports Qt."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from .. import session
+from ..digits import ImageError, load_image_file
+from ..inference import predict
+from ..project import load
+from ..serialize import ProjectError
+from ..training import TrainingError
+from . import UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="classify image files with a trained project",
+                       description="Print the predicted class and every class probability for each image "
+                                   "(PNG, JPEG, ...). Digits may be dark ink on light paper or light on dark.")
+    p.add_argument("project", help="a trained .nwproj project")
+    p.add_argument("images", nargs="+", help="image files")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        project = load(args.project)
+        module = session.trained_module(project)
+    except (ProjectError, TrainingError) as exc:
+        raise UsageError(str(exc)) from None
+    results, failed = [], 0
+    for path in args.images:
+        try:
+            pred = predict(module, load_image_file(path), project.meta)
+        except ImageError as exc:
+            print(f"{path}: error: {exc}")
+            failed += 1
+            continue
+        results.append({"image": path, "label": pred.label, "class": pred.name,
+                        "probabilities": dict(zip(pred.class_names, pred.probabilities)),
+                        "empty": pred.preprocessed.empty})
+        if not args.json:
+            probs = "  ".join(f"{n}: {p:.1%}" for n, p in zip(pred.class_names, pred.probabilities))
+            note = "  (no ink found)" if pred.preprocessed.empty else ""
+            print(f"{path}: {pred.name} ({max(pred.probabilities):.1%}){note}\n    {probs}")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 1 if failed else 0

@@ -1,0 +1,129 @@
+"""The user's own images in ImageFolder layout (one sub-folder per class), resized on load.
+
+Owns scanning the folder, decoding and resizing each image once (to the network's input
+shape, grayscale when it has one channel) and holding out a seeded, per-class test split.
+Must not import Qt, pyqtgraph or engine.training.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torchvision.datasets.folder import IMG_EXTENSIONS
+
+from engine.data.dataset import Dataset, DatasetError, ProgressFn, image_stats
+
+DEFAULT_IMAGE_SIZE = 32
+DEFAULT_CHANNELS = 3
+
+
+def load_folder(path: str | Path | None = None, input_shape: tuple[int, ...] | None = None,
+                image_size: int | tuple[int, int] | None = None, channels: int = DEFAULT_CHANNELS,
+                test_fraction: float = 0.2, seed: int = 0,
+                progress: ProgressFn | None = None) -> Dataset:
+    """Images from `path`/<class>/<image>, resized to `input_shape` (C, H, W).
+
+    Without `input_shape`, `image_size` (side or (H, W), default 32) and `channels` (1 or 3)
+    say the size. A seeded `test_fraction` of each class is held out as the test split.
+    """
+    root = _check_root(path)
+    shape = _target_shape(input_shape, image_size, channels)
+    classes, files = _scan(root)
+    x, y = _read_images(files, shape, progress)
+    train_idx, test_idx = _stratified_split(y, test_fraction, seed)
+    mean, std = image_stats(x[train_idx])
+    return Dataset(
+        name="folder", kind="image", x_train=x[train_idx], y_train=y[train_idx],
+        x_test=x[test_idx], y_test=y[test_idx], input_shape=shape, num_classes=len(classes),
+        class_names=classes, mean=mean, std=std,
+        description=f"{len(files)} images from {root}",
+    )
+
+
+def _check_root(path: str | Path | None) -> Path:
+    if path is None or str(path) == "":
+        raise DatasetError("choose a folder of images: one sub-folder per class, e.g. pets/cat, pets/dog")
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"the image folder {root} does not exist or is not a folder")
+    return root
+
+
+def _target_shape(input_shape: tuple[int, ...] | None, image_size: int | tuple[int, int] | None,
+                  channels: int) -> tuple[int, int, int]:
+    if input_shape is not None:
+        if len(input_shape) != 3:
+            raise DatasetError(f"images need an input shape of (C, H, W), not {tuple(input_shape)}")
+        channels, height, width = (int(v) for v in input_shape)
+    else:
+        size = DEFAULT_IMAGE_SIZE if image_size is None else image_size
+        height, width = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    if channels not in (1, 3):
+        raise DatasetError(f"images can have 1 (grayscale) or 3 (colour) channels, not {channels}")
+    if height < 1 or width < 1:
+        raise DatasetError(f"image size must be positive, not {height}×{width}")
+    return channels, height, width
+
+
+def _scan(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise DatasetError(f"{root} has no class sub-folders: put each class's images in its own "
+                           f"sub-folder, e.g. {root / 'cat'} and {root / 'dog'}")
+    files: list[tuple[Path, int]] = []
+    empty: list[str] = []
+    for label, name in enumerate(classes):
+        found = sorted(p for p in (root / name).rglob("*")
+                       if p.is_file() and p.suffix.lower() in IMG_EXTENSIONS)
+        empty += [] if found else [name]
+        files += [(p, label) for p in found]
+    if empty:
+        kinds = ", ".join(IMG_EXTENSIONS)
+        raise DatasetError(f"these class folders in {root} hold no images ({kinds}): {', '.join(empty)}")
+    if len(files) < 2:
+        raise DatasetError(f"{root} needs at least 2 images (some to train on, some to test with)")
+    return classes, files
+
+
+def _read_images(files: list[tuple[Path, int]], shape: tuple[int, int, int],
+                 progress: ProgressFn | None) -> tuple[torch.Tensor, torch.Tensor]:
+    channels, height, width = shape
+    out = np.empty((len(files), height, width, channels), dtype=np.uint8)
+    step = max(1, len(files) // 100)
+    for i, (file, _) in enumerate(files):
+        out[i] = _read_one(file, channels, height, width)
+        if progress is not None and i % step == 0:
+            progress(i / len(files), f"Reading {file.name}")
+    if progress is not None:
+        progress(1.0, f"Read {len(files)} images")
+    x = torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) -> (N, C, H, W)
+    y = torch.tensor([label for _, label in files], dtype=torch.int64)
+    return x, y
+
+
+def _read_one(file: Path, channels: int, height: int, width: int) -> np.ndarray:
+    try:
+        with Image.open(file) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            image = image.resize((width, height), Image.Resampling.BILINEAR)
+            pixels = np.asarray(image, dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise DatasetError(f"could not read the image {file} ({exc}); fix or remove it") from exc
+    return pixels.reshape(height, width, channels)  # (H, W) -> (H, W, 1) for grayscale
+
+
+def _stratified_split(y: torch.Tensor, test_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hold out `test_fraction` of each class (at least one image when a class has two)."""
+    if not 0.0 < test_fraction < 1.0:
+        raise DatasetError(f"test_fraction must be between 0 and 1, not {test_fraction}")
+    gen = torch.Generator().manual_seed(seed)
+    train, test = [], []
+    for label in range(int(y.max()) + 1):
+        members = torch.nonzero(y == label).flatten()
+        members = members[torch.randperm(len(members), generator=gen)]
+        n_test = min(max(round(len(members) * test_fraction), 1), len(members) - 1)
+        test.append(members[:n_test])
+        train.append(members[n_test:])
+    return torch.cat(train).sort().values, torch.cat(test).sort().values

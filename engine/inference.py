@@ -1,0 +1,55 @@
+"""Classifying new inputs with a trained project: from an image array to class probabilities.
+
+One path shared by the digit pad, `python main.py predict` and the tests: the engine's
+preprocessing, then the network, then softmax (or sigmoid for a single output).
+Must not import Qt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from .digits import Preprocessed, preprocess_image
+from .session import normalization
+
+DIGIT_DATASETS = ("mnist", "digits", None)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: int
+    probabilities: tuple[float, ...]
+    class_names: tuple[str, ...]
+    preprocessed: Preprocessed
+
+    @property
+    def name(self) -> str:
+        return self.class_names[self.label]
+
+
+def preprocess_for(image: np.ndarray, meta: dict[str, Any], input_shape: Sequence[int]) -> Preprocessed:
+    """The network input for `image`, normalized like the training data in `meta`."""
+    mean, std = normalization(meta, int(input_shape[0]))
+    framing = "digit" if meta.get("dataset") in DIGIT_DATASETS else "photo"
+    return preprocess_image(image, input_shape, mean, std, framing=framing)
+
+
+def probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """(B, K) scores -> (B, K) probabilities; one output is a binary classifier's logit."""
+    if logits.shape[-1] == 1:
+        p = torch.sigmoid(logits)
+        return torch.cat([1 - p, p], dim=-1)
+    return torch.softmax(logits.float(), dim=-1)
+
+
+def predict(module: torch.nn.Module, image: np.ndarray, meta: dict[str, Any]) -> Prediction:
+    """Classify one image array with an eval-mode module on the CPU."""
+    shape = tuple(module.input_shape)
+    pre = preprocess_for(image, meta, shape)
+    with torch.inference_mode():
+        probs = probabilities(module(pre.tensor))[0]
+    names = meta.get("class_names") or [str(i) for i in range(probs.shape[0])]
+    return Prediction(int(probs.argmax()), tuple(float(p) for p in probs), tuple(str(n) for n in names), pre)

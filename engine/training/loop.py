@@ -1,0 +1,245 @@
+"""`train`: one training run as a plain generator of StepRecord, EpochRecord and a FinishedRecord.
+
+Owns the run: data resident on the device, batches by index slicing with fused
+normalization, the loss turned into a float only every `log_every` steps (the one sync
+point), validation, early stopping that restores the best weights, the final test, and
+turning NaN, out-of-memory and any other failure into a FinishedRecord. Knows nothing of
+threads or Qt; it only reads a TrainControl between batches. Must not import Qt or pyqtgraph.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Generator, Iterator
+
+import torch
+from torch import nn
+
+from engine.data import Dataset
+from engine.training import device as dev
+from engine.training.checks import checked_output_shape
+from engine.training.config import TrainConfig
+from engine.training.control import TrainControl
+from engine.training.objective import Objective
+from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
+from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
+from engine.training.resident import make_resident, run_inference
+from engine.training.threads import ThreadTuner
+
+
+def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(),
+          control: TrainControl | None = None) -> Iterator[TrainRecord]:
+    """Check the run now (raising TrainingError), then return the generator that trains.
+
+    The module is trained in place and left on the training device. Once iteration starts
+    nothing escapes as an exception: failures end in FinishedRecord(status=...).
+    """
+    out_shape = checked_output_shape(module, dataset, config)
+    objective = Objective(config.loss, out_shape[0], dataset.num_classes)
+    return _Run(module, dataset, config, control or TrainControl(), objective).records()
+
+
+def steps_per_epoch(num_train: int, batch_size: int) -> int:
+    """Batches per epoch; a last batch of a single sample is dropped (BatchNorm cannot train on it)."""
+    return max(num_train // batch_size + (1 if num_train % batch_size > 1 else 0), 1)
+
+
+def _is_oom(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text))
+
+
+class _Run:
+    def __init__(self, module: nn.Module, dataset: Dataset, config: TrainConfig,
+                 control: TrainControl, objective: Objective) -> None:
+        self.module, self.dataset, self.config = module, dataset, config
+        self.control, self.objective = control, objective
+        self.status, self.epochs_run, self.global_step, self.diverged_at = "completed", 0, 0, ""
+        self.best_value: float | None = None
+        self.best_epoch: int | None = None
+        self.best_val_acc: float | None = None
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.bad_epochs = 0
+
+    def records(self) -> Iterator[TrainRecord]:
+        threads = torch.get_num_threads()
+        try:
+            final = yield from self._run()
+        except Exception as exc:  # nothing escapes once training has started
+            final = self._failed(exc)
+        finally:
+            torch.set_num_threads(threads)
+        yield final
+
+    def _run(self) -> Generator[TrainRecord, None, FinishedRecord]:
+        self._setup()
+        for epoch in range(1, self.config.epochs + 1):
+            yield from self._train_epoch(epoch)
+            record = self._end_epoch(epoch) if self.status == "completed" else None
+            if record is None:
+                break
+            yield record
+            if self.config.early_stopping and self.bad_epochs >= self.config.patience:
+                self.status = "early_stopped"
+                break
+        return self._finished()
+
+    def _setup(self) -> None:
+        cfg = self.config
+        self.device = dev.pick_device(cfg.device)
+        self.module.to(self.device).train()
+        self.data = make_resident(self.dataset, self.device, cfg.val_split, cfg.seed)
+        self.tuner = self._thread_tuner() if self.device.type == "cpu" else None
+        torch.manual_seed(cfg.seed)  # dropout and any other randomness inside the network
+        self.generator = dev.seeded_generator(self.device, cfg.seed)
+        n_train = int(self.data.train_idx.numel())
+        self.steps = steps_per_epoch(n_train, cfg.batch_size)
+        self.sizes = [min(cfg.batch_size, n_train - i * cfg.batch_size) for i in range(self.steps)]
+        self.batch_sizes = torch.tensor(self.sizes, dtype=torch.float32, device=self.device)
+        self.samples_per_epoch = sum(self.sizes)
+        self.optimizer = make_optimizer(self.module.parameters(), cfg)
+        self.scheduler = make_scheduler(self.optimizer, cfg, self.steps)
+        self.per_batch_schedule = cfg.schedule in PER_BATCH
+
+    def _thread_tuner(self) -> ThreadTuner:
+        rows = self.data.train_idx[:self.config.batch_size]
+        x = self.data.normalize(torch.index_select(self.data.x_train, 0, rows))
+        y = torch.index_select(self.data.y_train, 0, rows)
+        return ThreadTuner(self.module, x, y, self.objective, self.config.cpu_threads)
+
+    def _autocast(self) -> object:
+        return dev.autocast(self.device, self.config.amp)
+
+    def _train_epoch(self, epoch: int) -> Iterator[StepRecord]:
+        bs, log_every = self.config.batch_size, self.config.log_every
+        order = self.data.shuffled(self.generator)
+        self.losses = torch.zeros(self.steps, device=self.device)  # per-batch mean loss, read rarely
+        self.corrects = torch.zeros(self.steps, dtype=torch.int64, device=self.device)
+        self.epoch_start = window_start = time.perf_counter()
+        first = 0
+        for i in range(self.steps):
+            waited = self._wait_if_paused()
+            if self.control.stop_requested:
+                self.status, self.stopped_in = "stopped", epoch
+                return
+            self.epoch_start, window_start = self.epoch_start + waited, window_start + waited
+            self._step(i, order[i * bs:(i + 1) * bs])
+            if self.global_step % log_every == 0:
+                record = self._step_record(epoch, first, i, window_start)
+                if record is None:
+                    return
+                yield record
+                first, window_start = i + 1, time.perf_counter()
+
+    def _wait_if_paused(self) -> float:
+        """Seconds spent paused or re-measuring threads, which throughput leaves out."""
+        waited = self.control.wait_while_paused() if self.control.paused else 0.0
+        return waited + (self.tuner.maybe_retune() if self.tuner is not None else 0.0)
+
+    def _step(self, i: int, rows: torch.Tensor) -> None:
+        x = self.data.normalize(torch.index_select(self.data.x_train, 0, rows))
+        y = torch.index_select(self.data.y_train, 0, rows)
+        with self._autocast():
+            out = self.module(x)
+            loss = self.objective.loss(out, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        if self.per_batch_schedule and self.scheduler is not None:
+            self.scheduler.step()
+        self.losses[i] = loss.detach()
+        self.corrects[i] = (self.objective.predict(out.detach()) == y).sum()
+        self.global_step += 1
+
+    def _step_record(self, epoch: int, first: int, last: int, since: float) -> StepRecord | None:
+        loss = float(self.losses[first:last + 1].mean())  # the sync point
+        if not math.isfinite(loss):
+            self._diverged(epoch)
+            return None
+        samples = sum(self.sizes[first:last + 1])
+        rate = samples / max(time.perf_counter() - since, 1e-9)
+        return StepRecord(epoch, self.global_step, self.steps * self.config.epochs, loss,
+                          current_lr(self.optimizer), rate)
+
+    def _diverged(self, epoch: int) -> None:
+        self.status, self.diverged_at = "nan", f"epoch {epoch}, by step {self.global_step}"
+
+    def _end_epoch(self, epoch: int) -> EpochRecord | None:
+        train_loss = float((self.losses * self.batch_sizes).sum()) / self.samples_per_epoch
+        if not math.isfinite(train_loss):
+            self._diverged(epoch)
+            return None
+        train_acc = int(self.corrects.sum()) / self.samples_per_epoch
+        val_loss, val_acc = self._validation()
+        if self.scheduler is not None and not self.per_batch_schedule:
+            self.scheduler.step()
+        self.epochs_run = epoch
+        is_best = self._track_best(epoch, train_loss if val_loss is None else val_loss, val_acc)
+        seconds = time.perf_counter() - self.epoch_start
+        return EpochRecord(epoch, train_loss, train_acc, val_loss, val_acc,
+                           current_lr(self.optimizer), seconds, is_best)
+
+    def _validation(self) -> tuple[float | None, float | None]:
+        if self.data.val_idx.numel() == 0:
+            return None, None
+        sums = run_inference(self.module, self.data.x_train, self.data.y_train, self.data.val_idx,
+                             self.data.normalize, self.objective, self._autocast)
+        return sums.means()
+
+    def _track_best(self, epoch: int, value: float, val_acc: float | None) -> bool:
+        if self.best_value is not None and not value < self.best_value:
+            self.bad_epochs += 1
+            return False
+        self.best_value, self.best_epoch, self.best_val_acc, self.bad_epochs = value, epoch, val_acc, 0
+        if self.config.early_stopping:
+            self.best_state = {k: v.detach().clone() for k, v in self.module.state_dict().items()}
+        return True
+
+    def _restore_best(self) -> bool:
+        """Put back the best epoch's weights (early stopping only); True when they differ from the last."""
+        if self.best_state is None or self.status == "stopped":
+            return False
+        self.module.load_state_dict(self.best_state)
+        return self.best_epoch != self.epochs_run or self.status == "nan"
+
+    def _finished(self) -> FinishedRecord:
+        restored = self._restore_best()
+        test_loss = test_acc = None
+        if self.status in ("completed", "early_stopped") and self.dataset.num_test > 0:
+            test_loss, test_acc = self._test()
+        return FinishedRecord(self.status, self._message(restored, test_acc), self.best_epoch,
+                              self.best_val_acc, test_acc, test_loss, self.epochs_run)
+
+    def _test(self) -> tuple[float, float]:
+        x = self.dataset.x_test.to(self.device)
+        y = self.dataset.y_test.to(self.device)
+        return run_inference(self.module, x, y, None, self.data.normalize, self.objective,
+                             self._autocast).means()
+
+    def _message(self, restored: bool, test_acc: float | None) -> str:
+        kept = f" Restored the weights of epoch {self.best_epoch}, the best one." if restored else ""
+        tested = f" Test accuracy: {test_acc:.1%}." if test_acc is not None else ""
+        if self.status == "early_stopped":
+            return (f"Stopped early after epoch {self.epochs_run}: the validation loss had not improved "
+                    f"for {self.config.patience} epochs.{kept}{tested}")
+        if self.status == "stopped":
+            return f"Stopped on request during epoch {self.stopped_in}, after {self.global_step} steps."
+        if self.status == "nan":
+            lr = self.config.lr
+            return (f"The loss became NaN or infinite ({self.diverged_at}): training diverged. Lower the "
+                    f"learning rate (now {lr:g}), e.g. to {lr / 10:g}.{kept}")
+        return f"Trained {self.epochs_run} epoch{'s' if self.epochs_run != 1 else ''}.{kept}{tested}"
+
+    def _failed(self, exc: Exception) -> FinishedRecord:
+        if _is_oom(exc):
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            where = getattr(self, "device", torch.device("cpu")).type.upper()
+            message = (f"The {where} ran out of memory. Use a smaller batch size (now "
+                       f"{self.config.batch_size}) or a smaller network.")
+            return FinishedRecord("oom", message, self.best_epoch, self.best_val_acc, None, None,
+                                  self.epochs_run)
+        message = f"Training failed: {type(exc).__name__}: {exc}"
+        return FinishedRecord("error", message, self.best_epoch, self.best_val_acc, None, None,
+                              self.epochs_run)

@@ -1,0 +1,113 @@
+"""Starts the GUI: argument parsing, QApplication and theme, the main window, and the
+`--screenshot` mode that renders the window to a PNG and exits.
+
+    python main.py [PROJECT | --template NAME] [--view build] [--size WxH] [--screenshot OUT.png]
+
+A project or template that cannot be opened prints one line on stderr and exits 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+SCREENSHOT_DELAY_MS = 300
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="netwright", description="Build, see and train neural networks.")
+    parser.add_argument("project", nargs="?", help="a .nwproj project to open")
+    parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")
+    parser.add_argument("--view", default="build", choices=("build", "train", "draw"), help="view to show")
+    parser.add_argument("--size", default="1400x900", type=_size, help="window size WxH (default 1400x900)")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
+    return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1400x900 (got {text!r})") from None
+    if w < 200 or h < 150:
+        raise argparse.ArgumentTypeError("size must be at least 200x150")
+    return w, h
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        QCoreApplication.setOrganizationName("Netwright")
+        QCoreApplication.setApplicationName("Netwright")
+        app = QApplication([sys.argv[0] if sys.argv else "netwright"])
+    app.setApplicationDisplayName("Netwright")
+    from .theme import apply_theme
+
+    apply_theme(app)
+    return app
+
+
+def load_initial(window, args: argparse.Namespace) -> str | None:
+    """Open the requested project or template; returns an error message or None."""
+    from engine.templates import TemplateError
+    import engine
+
+    from .document import read_project
+
+    try:
+        if args.project:
+            content = read_project(args.project)
+            window.editor.load_content(content, f"Open {Path(args.project).name}")
+            window.files.add_recent(args.project)
+        elif args.template:
+            window.editor.load_template(args.template)
+            window.document.undo_stack.setClean()
+    except (engine.ProjectError, TemplateError, OSError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+def run_app(argv: list[str]) -> int:
+    args = parse_args(argv)
+    app = make_application()
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    error = load_initial(window, args)
+    if error:
+        print(f"netwright: {error}", file=sys.stderr)
+        window.deleteLater()
+        return 2
+    if not window.show_view(args.view):
+        print(f"netwright: the {args.view} view is not available yet; showing build", file=sys.stderr)
+    window.resize(*args.size)
+    window.show()
+    if args.screenshot:
+        return _screenshot(app, window, args.screenshot)
+    return app.exec()
+
+
+def _screenshot(app: QApplication, window, path: str) -> int:
+    result = {"ok": False}
+
+    def grab() -> None:
+        if window.build_view.canvas.auto_fit:
+            window.build_view.canvas.fit_readable()
+        app.processEvents()
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        result["ok"] = window.grab().save(path)
+        window.document.undo_stack.setClean()  # never ask about saving a screenshot
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(SCREENSHOT_DELAY_MS, grab)
+    app.exec()
+    if not result["ok"]:
+        print(f"netwright: could not write {path}", file=sys.stderr)
+        return 1
+    return 0

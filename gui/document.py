@@ -1,0 +1,241 @@
+"""The open document: the engine graph plus its file, weights and undo stack.
+
+`Document` is the only code that mutates the graph. Each mutating method is called by
+exactly one kind of undo command (gui.commands), emits past-tense signals and then
+re-analyzes the graph (immediately: the engine memoizes per node, so it is fast).
+Macro commands wrap their children in `batched()` so a 500-node delete analyzes once.
+
+Trained weights: a structural or parameter edit does not drop them. They are kept as
+loaded and `compatible_weights()` checks them against the current architecture
+(state_dict names and shapes, built on the meta device); only compatible weights are
+handed to other views or written on save. Undoing back to the trained architecture
+therefore makes them usable again without the undo stack having to carry tensors.
+Must not import widgets.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+import engine
+from engine.analysis import Analysis, analyze
+from engine.graph import Edge, Graph, Node
+from engine.layout import apply_layout
+
+UNTITLED = "Untitled"
+
+
+@dataclass
+class Content:
+    """Everything a New, Open or template load swaps in one step."""
+    graph: Graph
+    path: str | None = None
+    name: str = UNTITLED
+    weights: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Document(QObject):
+    node_added = Signal(str)
+    node_removed = Signal(str)
+    edge_added = Signal(str, str)
+    edge_removed = Signal(str, str)
+    params_changed = Signal(str)
+    node_moved = Signal(str)
+    analysis_changed = Signal(object)   # the fresh engine Analysis
+    graph_replaced = Signal()
+    weights_changed = Signal()   # trained weights, training record or dataset meta swapped
+    modified_changed = Signal(bool)
+    path_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
+        self._content = Content(Graph())
+        self._analysis = analyze(self._content.graph)
+        self._batch_depth = 0
+        self._stale = False
+        self._weights_check: tuple[int, bool] | None = None
+
+    # -- reading ---------------------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        """The engine graph, for reading. Mutate only through commands."""
+        return self._content.graph
+
+    @property
+    def analysis(self) -> Analysis:
+        return self._analysis
+
+    @property
+    def path(self) -> str | None:
+        return self._content.path
+
+    @property
+    def name(self) -> str:
+        return self._content.name
+
+    @property
+    def weights(self) -> dict[str, Any] | None:
+        return self._content.weights
+
+    @property
+    def training(self) -> dict[str, Any] | None:
+        return self._content.training
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self._content.meta
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    # -- mutation: one method per command ----------------------------------------
+    def insert_node(self, node: Node) -> None:
+        self.graph.insert_node(node)
+        self.node_added.emit(node.id)
+        self._changed()
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[tuple[int, Edge]]]:
+        node, edges = self.graph.remove_node(node_id)
+        for _, edge in edges:
+            self.edge_removed.emit(edge.src, edge.dst)
+        self.node_removed.emit(node_id)
+        self._changed()
+        return node, edges
+
+    def restore_node(self, node: Node, edges: list[tuple[int, Edge]]) -> None:
+        """Undo of remove_node: the node back, and its edges at their old list positions."""
+        self.graph.insert_node(node)
+        self.node_added.emit(node.id)
+        for index, edge in sorted(edges, key=lambda ie: ie[0]):
+            self.graph.connect(edge.src, edge.dst, index)
+            self.edge_added.emit(edge.src, edge.dst)
+        self._changed()
+
+    def connect(self, src: str, dst: str, index: int | None = None) -> None:
+        self.graph.connect(src, dst, index)
+        self.edge_added.emit(src, dst)
+        self._changed()
+
+    def disconnect(self, src: str, dst: str) -> int:
+        index = self.graph.disconnect(src, dst)
+        self.edge_removed.emit(src, dst)
+        self._changed()
+        return index
+
+    def set_params(self, node_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        old = self.graph.set_params(node_id, params)
+        self.params_changed.emit(node_id)
+        self._changed()
+        return old
+
+    def set_positions(self, positions: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        """Move nodes; returns their previous positions. Positions do not affect analysis."""
+        old = {}
+        for node_id, pos in positions.items():
+            old[node_id] = self.graph.node(node_id).pos
+            self.graph.set_pos(node_id, pos)
+            self.node_moved.emit(node_id)
+        return old
+
+    def replace_content(self, content: Content) -> Content:
+        """Swap graph, file, weights and metadata at once (New, Open, template); returns the old."""
+        old, self._content = self._content, content
+        self._weights_check = None
+        self.graph_replaced.emit()
+        self.path_changed.emit()
+        self._changed()
+        return old
+
+    def set_training_result(self, weights: dict[str, Any] | None, training: dict[str, Any] | None,
+                            meta: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None,
+                                                           dict[str, Any]]:
+        """Swap in trained weights with their training record and dataset meta; returns the old
+        three (the TrainingResult command's undo passes them back). The graph is untouched."""
+        old = (self._content.weights, self._content.training, self._content.meta)
+        self._content = replace(self._content, weights=weights, training=training, meta=dict(meta))
+        self._weights_check = None
+        self.weights_changed.emit()
+        return old
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Defer re-analysis until the outermost batch ends (used by macro commands)."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0 and self._stale:
+                self._reanalyze()
+
+    # -- weights ---------------------------------------------------------------
+    def compatible_weights(self) -> dict[str, Any] | None:
+        """The loaded weights if they still fit the current architecture, else None."""
+        if self.weights is None:
+            return None
+        revision = self.graph.revision
+        if self._weights_check is None or self._weights_check[0] != revision:
+            self._weights_check = (revision, _weights_fit(self.graph, self._analysis, self.weights))
+        return self.weights if self._weights_check[1] else None
+
+    # -- files -----------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Write the project atomically (engine.save); raises OSError or engine.ProjectError."""
+        engine.save(self.graph, path, weights=self.compatible_weights(), training=self.training,
+                    meta=self.meta)
+        self._content = replace(self._content, path=str(path), name=Path(path).stem)
+        self.undo_stack.setClean()
+        self.path_changed.emit()
+
+    # -- internals -------------------------------------------------------------
+    def _changed(self) -> None:
+        if self._batch_depth:
+            self._stale = True
+        else:
+            self._reanalyze()
+
+    def _reanalyze(self) -> None:
+        self._stale = False
+        self._analysis = analyze(self.graph)
+        self.analysis_changed.emit(self._analysis)
+
+    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
+
+
+def read_project(path: str) -> Content:
+    """Content of a .nwproj file; raises engine.ProjectError (user-readable) or OSError."""
+    project = engine.load(path)
+    graph = project.graph
+    positions = {n.pos for n in graph.nodes.values()}
+    if len(graph) > 1 and len(positions) == 1:  # a file without a layout: lay it out
+        apply_layout(graph)
+    return Content(graph, str(path), Path(path).stem, project.weights, project.training,
+                   dict(project.meta or {}))
+
+
+def _weights_fit(graph: Graph, analysis: Analysis, weights: dict[str, Any]) -> bool:
+    if not analysis.valid:
+        return False
+    try:
+        import torch
+
+        from engine.builder import build_module
+
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in build_module(graph).state_dict().items()}
+    except Exception:  # an unbuildable graph simply has no usable weights
+        return False
+    if set(expected) != set(weights):
+        return False
+    return all(tuple(getattr(weights[k], "shape", ())) == shape for k, shape in expected.items())

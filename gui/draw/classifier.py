@@ -1,0 +1,135 @@
+"""The document's trained network, ready to classify pictures for the Draw view.
+
+`Classifier` pairs an eval-mode module with the project's meta and analysis. `classify` is
+`engine.inference.predict` (the same path as the `predict` CLI and the tests);
+`activations` turns `GraphModule.trace` into plain numpy arrays per convolution and dense
+layer for the "what the network sees" panel. `readiness` says whether the document can
+classify pictures at all, and if not, why, in words for the user.
+
+No widgets here; the network logic is the engine's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.analysis import Analysis
+from engine.builder import BuildError
+from engine.catalog import CATALOG
+from engine.inference import DIGIT_DATASETS, Prediction, predict
+from engine.session import trained_module
+from engine.training import TrainingError
+
+MAX_MAPS_PER_LAYER = 32  # a ResNet layer has 512 channels; nobody reads past a few dozen
+MAX_MAP_LAYERS = 12  # a ResNet has 20 conv layers; the first ones are the readable ones
+
+
+@dataclass(frozen=True)
+class LayerActivation:
+    """One layer's output for one input: (C, H, W) feature maps or a (F,) vector."""
+
+    node_id: str
+    layer_id: str
+    values: np.ndarray
+    total_channels: int  # before the MAX_MAPS_PER_LAYER cut
+    is_output: bool = False  # the network's last layer: its scores become the probabilities
+
+    @property
+    def is_maps(self) -> bool:
+        return self.values.ndim == 3
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the Draw view can classify: `state` is "ready", "untrained", "invalid" or "not_image"."""
+
+    state: str
+    message: str
+
+
+def is_digit_dataset(meta: dict[str, Any]) -> bool:
+    return meta.get("dataset") in DIGIT_DATASETS
+
+
+def fits_digits(analysis: Analysis) -> bool:
+    """A valid network from a 1×28×28 picture to 10 classes: it can learn MNIST as it is."""
+    return analysis.valid and tuple(analysis.input_shape or ()) == (1, 28, 28) \
+        and tuple(analysis.output_shape or ()) == (10,)
+
+
+def readiness(document) -> Readiness:
+    """Can `document` classify pictures now? If not, a sentence saying why."""
+    analysis = document.analysis
+    if not analysis.rows:
+        return Readiness("invalid", "The network is empty.")
+    if not analysis.valid:
+        return Readiness("invalid", "The network has errors, so it cannot run yet.")
+    shape = tuple(analysis.input_shape or ())
+    if len(shape) != 3:
+        return Readiness("not_image", "This network does not take pictures (its input is "
+                                      f"{'×'.join(map(str, shape)) or 'not set'}), so there is nothing to draw for it.")
+    if document.compatible_weights() is None:
+        text = "This network has no trained weights yet." if document.weights is None else \
+            "This network changed since it was trained, so its weights no longer fit."
+        return Readiness("untrained", text)
+    return Readiness("ready", "")
+
+
+class Classifier:
+    """An eval-mode copy of the document's network with its weights, on the CPU."""
+
+    def __init__(self, module: torch.nn.Module, meta: dict[str, Any], analysis: Analysis) -> None:
+        self.module, self.meta, self.analysis = module, dict(meta), analysis
+        self.class_names = list(meta.get("class_names") or [])
+
+    @classmethod
+    def from_document(cls, document) -> Classifier | None:
+        """None unless `readiness(document)` is "ready" (and the module builds)."""
+        if readiness(document).state != "ready":
+            return None
+        try:
+            module = trained_module(SimpleNamespace(graph=document.graph, weights=document.compatible_weights()))
+        except (BuildError, TrainingError, RuntimeError):
+            return None
+        return cls(module, document.meta, document.analysis)
+
+    @property
+    def draws_digits(self) -> bool:
+        """Digits are drawn on the pad; other datasets pick test samples or image files."""
+        return is_digit_dataset(self.meta)
+
+    def classify(self, image: np.ndarray) -> Prediction:
+        return predict(self.module, image, self.meta)
+
+    def activations(self, tensor: torch.Tensor) -> list[LayerActivation]:
+        """Convolution feature maps and dense-layer outputs for one (1, C, H, W) input."""
+        with torch.inference_mode():
+            outputs = self.module.trace(tensor)
+        shown = []
+        for row in self.analysis.rows:
+            kind = _kind(row.layer_id, row.output_shape)
+            if kind is None or row.node_id not in outputs:
+                continue
+            values = outputs[row.node_id][0].float().numpy()  # (1, ...) -> (...)
+            total = values.shape[0]
+            if kind == "maps":
+                values = values[:MAX_MAPS_PER_LAYER]
+            shown.append(LayerActivation(row.node_id, row.layer_id, np.array(values), total,
+                                         row.node_id in self.analysis.sinks))
+        maps = [a for a in shown if a.is_maps][:MAX_MAP_LAYERS]
+        return maps + [a for a in shown if not a.is_maps]
+
+
+def _kind(layer_id: str, shape) -> str | None:
+    if layer_id not in CATALOG or shape is None:
+        return None
+    category = CATALOG.get(layer_id).category
+    if category == "Convolution" and len(shape) == 3:
+        return "maps"
+    if category == "Dense" and len(shape) == 1:
+        return "vector"
+    return None

@@ -1,0 +1,92 @@
+"""The panel the Draw view shows when its network cannot classify yet: why, and one button
+that makes it work (train on handwritten digits), with a progress bar while that runs.
+
+Only words and buttons: the view decides what the button does. No network logic.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from ..theme import scaled_font
+
+PROGRESS_STEPS = 1000
+
+
+def explanation(state: str, fits: bool) -> tuple[str, str]:
+    """(button text, paragraph) for a readiness state and whether the network fits digits."""
+    if fits:
+        return ("Train this network on handwritten digits",
+                "Your network already takes a 28×28 picture and answers one of 10 classes, so it can "
+                "learn to read digits as it is. Training takes about a minute in the background; "
+                "then draw on the pad and watch it answer. Edit ▸ Undo takes the weights away again.")
+    why = {"not_image": "It needs a network that looks at pictures.",
+           "invalid": "It needs a complete, valid network.",
+           "untrained": "This network is not shaped for 28×28 digits (10 classes)."}.get(state, "")
+    return ("Load LeNet-5 and train it on digits",
+            f"{why} The button replaces the current network by the classic LeNet-5 (you can see it in "
+            "the Build view) and trains it on handwritten digits in the background — about a minute. "
+            "Edit ▸ Undo brings your network back.")
+
+
+class SetupPanel(QWidget):
+    """Why the pad cannot answer yet, and the one button that fixes it."""
+
+    train_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="draw_setup")
+        self.title = QLabel("This network has no trained weights yet", objectName="setup_title")
+        self.title.setFont(scaled_font(6, bold=True))
+        self.text = QLabel(objectName="setup_text", wordWrap=True)
+        self.text.setMaximumWidth(560)
+        self.train_button = QPushButton("Train", objectName="train_digits_button")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.train_requested)
+        self.cancel_button = QPushButton("Stop", objectName="cancel_training_button")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.progress = QProgressBar(objectName="training_progress", maximum=PROGRESS_STEPS)
+        self.progress.setTextVisible(False)
+        self.status = QLabel(objectName="setup_status", wordWrap=True)
+        self._lay_out()
+        self.set_busy(False)
+
+    def _lay_out(self) -> None:
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(12)
+        for widget in (self.title, self.text):
+            column.addWidget(widget)
+        column.addLayout(buttons)
+        column.addWidget(self.progress)
+        column.addWidget(self.status)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(column, 3)
+        outer.addStretch(1)
+        outer.setAlignment(column, Qt.AlignVCenter)
+
+    def set_reason(self, title: str, state: str, fits: bool) -> None:
+        button, paragraph = explanation(state, fits)
+        self.title.setText(title)
+        self.text.setText(paragraph)
+        self.train_button.setText(button)
+
+    def set_busy(self, busy: bool) -> None:
+        self.train_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+            self.status.setText("Starting…")
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * PROGRESS_STEPS))
+        self.status.setText(message)
+
+    def show_message(self, message: str) -> None:
+        self.status.setText(message)

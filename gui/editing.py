@@ -1,0 +1,193 @@
+"""Gestures to commands: what a drop, a port drag, Delete or an inspector edit means.
+
+`Editor` decides (placement, wiring, refusing cycles) and pushes undo commands on the
+document's stack; it never mutates the graph itself. Views call it; it reports refusals
+through `status_message`. Must not import widgets.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from PySide6.QtCore import QObject, Signal
+
+from engine import templates
+from engine.catalog import CATALOG
+from engine.graph import Edge, Node
+from engine.layout import GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, layout
+
+from . import clipboard
+from .commands import (AddNode, Connect, Disconnect, InsertOnEdge, LoadGraph, MoveNodes, Paste,
+                       RemoveNodes, SetParams, _Macro)
+from .document import Content, Document
+
+PASTE_OFFSET = 40.0
+
+
+class Editor(QObject):
+    status_message = Signal(str)
+    nodes_created = Signal(list)  # ids of nodes a gesture created, so views can select them
+
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+
+    @property
+    def _graph(self):
+        return self.document.graph
+
+    def _push(self, command) -> None:
+        self.document.undo_stack.push(command)
+
+    # -- creating ----------------------------------------------------------------
+    def new_node(self, layer: str, top_left: tuple[float, float]) -> Node:
+        spec = CATALOG.get(layer)
+        node_id = "input" if layer == "input" and "input" not in self._graph else self._graph.new_id(layer)
+        return Node(node_id, layer, spec.defaults(), (float(top_left[0]), float(top_left[1])))
+
+    def add_layer(self, layer: str, centre: tuple[float, float]) -> str:
+        """A drop on empty canvas: the node is centred on the drop point."""
+        node = self.new_node(layer, (centre[0] - NODE_WIDTH / 2, centre[1] - NODE_HEIGHT / 2))
+        self._push(AddNode(self.document, node))
+        self.nodes_created.emit([node.id])
+        return node.id
+
+    def append_layer(self, layer: str, selected: Iterable[str] = ()) -> str:
+        """Double-click in the palette: add below the selected node (or the single output) and wire it."""
+        after = self._append_target(list(selected))
+        if after is None:
+            return self.add_layer(layer, self._free_spot_centre())
+        x, y = self._graph.node(after).pos
+        node = self.new_node(layer, self._free_below(x, y + NODE_HEIGHT + GAP_Y))
+        macro = _Macro(self.document, f"Append {CATALOG.get(layer).name}")
+        macro.add(AddNode(self.document, node))
+        if layer != "input":
+            macro.add(Connect(self.document, after, node.id))
+        self._push(macro)
+        self.nodes_created.emit([node.id])
+        return node.id
+
+    def insert_on_edge(self, layer: str, src: str, dst: str, centre: tuple[float, float]) -> str:
+        if layer == "input":
+            return self.add_layer(layer, centre)
+        node = self.new_node(layer, (centre[0] - NODE_WIDTH / 2, centre[1] - NODE_HEIGHT / 2))
+        self._push(InsertOnEdge(self.document, node, src, dst))
+        self.nodes_created.emit([node.id])
+        return node.id
+
+    # -- wiring ------------------------------------------------------------------
+    def connect(self, src: str, dst: str) -> bool:
+        """Connect output of src to input of dst; a single-input layer's old input is replaced."""
+        problem = self.connection_problem(src, dst)
+        if problem:
+            self.status_message.emit(problem)
+            return False
+        spec = CATALOG.get(self._graph.node(dst).layer)
+        current = self._graph.inputs_of(dst)
+        if spec.max_inputs == 1 and current:
+            macro = _Macro(self.document, f"Reconnect {dst}")
+            index = self._graph.edges.index(Edge(current[0], dst))
+            macro.add(Disconnect(self.document, current[0], dst))
+            macro.add(Connect(self.document, src, dst, index))
+            self._push(macro)
+            self.status_message.emit(f"{dst} now reads from {src} instead of {current[0]}")
+        else:
+            self._push(Connect(self.document, src, dst))
+        return True
+
+    def connection_problem(self, src: str, dst: str) -> str | None:
+        graph = self._graph
+        if src == dst:
+            return "A layer cannot feed itself."
+        if Edge(src, dst) in graph.edges:
+            return f"{src} is already connected to {dst}."
+        if graph.node(dst).layer == "input":
+            return "The input layer takes no incoming connections."
+        if graph.would_cycle(src, dst):
+            return f"Not connected: {src} → {dst} would make a loop ({dst} already feeds {src})."
+        return None
+
+    def disconnect(self, src: str, dst: str) -> None:
+        self._push(Disconnect(self.document, src, dst))
+
+    # -- deleting, moving, editing -----------------------------------------------------
+    def delete(self, node_ids: Iterable[str], edges: Iterable[Edge] = ()) -> None:
+        node_ids, edges = [n for n in node_ids if n in self._graph], list(edges)
+        edges = [e for e in edges if e in self._graph.edges]
+        if node_ids or edges:
+            self._push(RemoveNodes(self.document, node_ids, edges))
+
+    def move(self, positions: dict[str, tuple[float, float]], merge_key: str | None = None,
+             text: str = "") -> None:
+        old = {n: self._graph.node(n).pos for n in positions}
+        new = {n: (float(p[0]), float(p[1])) for n, p in positions.items()}
+        if any(old[n] != new[n] for n in new):
+            self._push(MoveNodes(self.document, new, old, merge_key, text))
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        old = self._graph.node(node_id).params
+        if name in old and old[name] == value:
+            return
+        self._push(SetParams(self.document, node_id, {**old, name: value}, old))
+
+    def auto_layout(self) -> None:
+        if len(self._graph):
+            self.move(layout(self._graph), text="Auto-layout")
+
+    # -- clipboard -------------------------------------------------------------------
+    def copy(self, node_ids: Iterable[str]) -> dict[str, Any] | None:
+        frag = clipboard.fragment(self._graph, node_ids)
+        return frag if frag["nodes"] else None
+
+    def paste(self, frag: dict[str, Any], centre: tuple[float, float] | None = None) -> list[str]:
+        if centre is None:
+            offset = (PASTE_OFFSET, PASTE_OFFSET)
+        else:
+            cx, cy = clipboard.centre_of(frag)
+            offset = (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2)
+        try:
+            nodes, edges = clipboard.instantiate(self._graph, frag, offset)
+        except (KeyError, TypeError, ValueError):
+            self.status_message.emit("The clipboard does not hold Netwright layers.")
+            return []
+        nodes = [n for n in nodes if n.layer in CATALOG]
+        self._push(Paste(self.document, nodes, edges))
+        self.nodes_created.emit([n.id for n in nodes])
+        return [n.id for n in nodes]
+
+    # -- whole document ----------------------------------------------------------------
+    def load_template(self, name: str, input_shape=None, num_classes=None) -> None:
+        """Replace the content by a template (undoable). Raises TemplateError."""
+        template = templates.get(name)
+        graph = templates.load(name, input_shape, num_classes)
+        self._push(LoadGraph(self.document, Content(graph, None, template.title), f"Template {template.title}"))
+
+    def load_content(self, content: Content, text: str) -> None:
+        """New or Open: replace the content, then mark it as the saved state."""
+        self._push(LoadGraph(self.document, content, text))
+        self.document.undo_stack.setClean()
+
+    # -- placement helpers ---------------------------------------------------------------
+    def _append_target(self, selected: list[str]) -> str | None:
+        selected = [n for n in selected if n in self._graph]
+        if len(selected) == 1:
+            return selected[0]
+        if selected:
+            return None
+        sinks = [n for n in self._graph.sinks()]
+        return sinks[0] if len(sinks) == 1 else None
+
+    def _free_below(self, x: float, y: float) -> tuple[float, float]:
+        while self._occupied(x, y):
+            x += NODE_WIDTH + GAP_X
+        return x, y
+
+    def _occupied(self, x: float, y: float) -> bool:
+        return any(abs(n.pos[0] - x) < NODE_WIDTH and abs(n.pos[1] - y) < NODE_HEIGHT
+                   for n in self._graph.nodes.values())
+
+    def _free_spot_centre(self) -> tuple[float, float]:
+        if not len(self._graph):
+            return NODE_WIDTH / 2, NODE_HEIGHT / 2
+        right = max(n.pos[0] for n in self._graph.nodes.values()) + NODE_WIDTH + GAP_X
+        top = min(n.pos[1] for n in self._graph.nodes.values())
+        return right + NODE_WIDTH / 2, top + NODE_HEIGHT / 2

@@ -1,0 +1,141 @@
+"""New, Open, Save, Save As, recent files and templates, without ever losing unsaved
+work: every replacing action first asks Save / Discard / Cancel.
+
+Dialogs are the only UI here; the content change itself is a LoadGraph command pushed
+by the Editor. Recent files live in QSettings.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
+import engine
+from engine.graph import Graph, GraphError
+from engine.templates import TemplateError
+
+from .document import Content, Document, read_project
+from .editing import Editor
+from .template_gallery import TemplateGalleryDialog
+
+FILE_FILTER = "Netwright projects (*.nwproj);;All files (*)"
+SUFFIX = ".nwproj"
+MAX_RECENT = 8
+
+
+def _load_errors() -> tuple[type[BaseException], ...]:
+    project_error = getattr(engine, "ProjectError", None)
+    return (OSError, GraphError, ValueError) + ((project_error,) if project_error else ())
+
+
+class FileController(QObject):
+    recent_changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, window: QWidget, document: Document, editor: Editor, settings: QSettings) -> None:
+        super().__init__(window)
+        self.window, self.document, self.editor, self.settings = window, document, editor, settings
+
+    # -- asking -----------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True when it is fine to replace or close the document."""
+        if not self.document.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes",
+            f"“{self.document.name}” has changes that are not saved. Save them first?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    # -- actions ----------------------------------------------------------------------
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.editor.load_content(Content(Graph()), "New")
+        return True
+
+    def open(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open project", self._dialog_dir(), FILE_FILTER)
+        return bool(path) and self.open_path(path, ask=False)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            content = read_project(path)
+        except _load_errors() as exc:
+            self._complain("Could not open the project", path, exc)
+            return False
+        self.editor.load_content(content, f"Open {Path(path).name}")
+        self.add_recent(path)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = self.document.path or str(Path(self._dialog_dir()) / (self.document.name + SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save project as", start, FILE_FILTER)
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += SUFFIX
+        return self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            self.document.save(path)
+        except _load_errors() as exc:
+            self._complain("Could not save the project", path, exc)
+            return False
+        self.add_recent(path)
+        self.status_message.emit(f"Saved {Path(path).name}")
+        return True
+
+    def show_templates(self) -> bool:
+        dialog = TemplateGalleryDialog(self.window)
+        if dialog.exec() != QDialog.Accepted:
+            return False
+        name, shape, classes = dialog.choice()
+        return self.open_template(name, shape, classes)
+
+    def open_template(self, name: str, input_shape=None, num_classes=None, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.editor.load_template(name, input_shape, num_classes)
+        except (TemplateError, GraphError, ValueError) as exc:
+            QMessageBox.warning(self.window, "Could not build the template", str(exc))
+            return False
+        return True
+
+    # -- recent files -----------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        items = [value] if isinstance(value, str) else list(value or [])
+        return [str(p) for p in items if p]
+
+    def add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        items = [path] + [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent_files", items[:MAX_RECENT])
+        self.recent_changed.emit()
+
+    def clear_recent(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self.recent_changed.emit()
+
+    def _dialog_dir(self) -> str:
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def _complain(self, title: str, path: str, exc: BaseException) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        QMessageBox.critical(self.window, title, f"{Path(path).name}: {reason}")

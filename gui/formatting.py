@@ -1,0 +1,111 @@
+"""Text for numbers, shapes and key parameters as the views show them.
+
+Pure functions over engine records (specs, rows); no widgets. Must not mutate anything.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.analysis import NodeRow
+from engine.catalog import LayerSpec, fmt_shape
+
+# How a key parameter reads on a node card; `{}` is the value.
+_KEY_FORMATS = {
+    "out_channels": "{} ch", "out_features": "{} units", "kernel_size": "{0}×{0}",
+    "stride": "stride {}", "padding": "pad {}", "p": "p {}", "hidden_size": "{} hidden",
+    "embedding_dim": "{}-d", "num_heads": "{} heads", "num_layers": "{} layers",
+    "patch_size": "patch {}", "embed_dim": "{}-d", "size": "size {}", "mode": "{}",
+    "output": "{}", "negative_slope": "slope {}",
+}
+_DEFAULT_HIDDEN = {"stride": (1, 0), "padding": (0,)}  # values not worth a word on the card
+
+
+def count(n: int) -> str:
+    """61706 -> '61,706'."""
+    return f"{n:,}"
+
+
+def short_count(n: float) -> str:
+    """Compact: 11689512 -> '11.7 M', 840 -> '840'."""
+    for size, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= size:
+            value = n / size
+            return f"{value:.3g} {suffix}" if value < 100 else f"{value:.0f} {suffix}"
+    return f"{int(n)}"
+
+
+def compact_count(n: float) -> str:
+    """Tight, for node cards: 9408 -> '9.4K', 36864 -> '37K', 11689512 -> '12M'."""
+    for size, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= size:
+            value = n / size
+            text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+            return text.removesuffix(".0") + suffix
+    return f"{int(n)}"
+
+
+def byte_size(n: float) -> str:
+    for size, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= size:
+            return f"{n / size:.1f} {suffix}"
+    return f"{int(n)} B"
+
+
+def shape_text(row: NodeRow | None) -> str:
+    if row is None:
+        return "…"
+    if row.error:
+        return "error"
+    if row.blocked or row.output_shape is None:
+        return "—"
+    return fmt_shape(row.output_shape)
+
+
+def params_text(row: NodeRow | None) -> str:
+    if row is None or not row.ok:
+        return ""
+    return f"{compact_count(row.params)} params" if row.params else "no params"
+
+
+def key_params_text(spec: LayerSpec, params: dict[str, Any]) -> str:
+    """'6 ch · 5×5 · pad 2' for a conv; '' when the layer has no key parameters."""
+    parts = []
+    for name in spec.key_params:
+        value = params.get(name, _default(spec, name))
+        if name in _DEFAULT_HIDDEN and value in _DEFAULT_HIDDEN[name]:
+            continue
+        parts.append(_format_value(name, value))
+    return " · ".join(p for p in parts if p)
+
+
+def _default(spec: LayerSpec, name: str) -> Any:
+    try:
+        return spec.param(name).default
+    except KeyError:
+        return None
+
+
+def _format_value(name: str, value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return fmt_shape(value) if all(isinstance(v, int) for v in value) else str(value)
+    if isinstance(value, float):
+        value = f"{value:g}"
+    pattern = _KEY_FORMATS.get(name)
+    try:
+        return pattern.format(value) if pattern else f"{name.replace('_', ' ')} {value}"
+    except (IndexError, KeyError):
+        return str(value)
+
+
+def row_tooltip(spec: LayerSpec, node_id: str, row: NodeRow | None) -> str:
+    """Plain-text tooltip: what the node is, and its error with the fix."""
+    lines = [f"{spec.name} — {node_id}"]
+    if row is not None and row.error:
+        lines.append(row.error)
+    elif row is not None and row.blocked:
+        lines.append("Waiting: a layer above has an error; fix that one first.")
+    elif row is not None and row.output_shape is not None:
+        ins = ", ".join(fmt_shape(s) for s in row.input_shapes)
+        lines.append(f"{ins or 'data'} → {fmt_shape(row.output_shape)}")
+        lines.append(f"{count(row.params)} parameters, {short_count(row.macs)} MACs")
+    return "\n".join(lines)

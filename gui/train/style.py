@@ -1,0 +1,49 @@
+"""The Train view's own stylesheet, filled with the current theme's colours.
+
+Set on the view (it cascades over the app stylesheet), so the shared resources/style.qss
+stays untouched. Must not import the engine.
+"""
+from __future__ import annotations
+
+from .. import theme
+
+_QSS = """
+QWidget#train_settings_page, QScrollArea#train_settings { background: @panel; }
+QWidget#train_run_panel { background: @window; }
+QPushButton {
+    background: @base; color: @text; border: 1px solid @border; border-radius: 6px; padding: 5px 12px;
+}
+QPushButton:hover { border-color: @accent; }
+QPushButton:pressed { background: @alt_base; }
+QPushButton:disabled { color: @muted; background: @panel; }
+QPushButton#start_button {
+    background: @accent; color: @accent_text; border-color: @accent; font-weight: bold; padding: 6px 16px;
+}
+QPushButton#start_button:disabled { background: @border; border-color: @border; color: @muted; }
+QPushButton#fit_button { border-color: @accent; color: @accent; font-weight: bold; }
+QProgressBar { background: @alt_base; border: 1px solid @border; border-radius: 4px; max-height: 8px; }
+QProgressBar::chunk { background: @accent; border-radius: 3px; }
+QLabel#run_status { color: @text; }
+QLabel#fit_ok { color: @ok; }
+QLabel#result_box {
+    background: @base; border: 1px solid @border; border-left: 4px solid @ok; border-radius: 6px; padding: 8px;
+}
+QCheckBox { spacing: 6px; }
+QTabWidget#results_tabs::pane { border: 1px solid @border; border-radius: 6px; background: @base; }
+QTabBar::tab {
+    background: transparent; color: @muted; padding: 6px 14px; border: none; border-bottom: 2px solid transparent;
+    font-weight: bold;
+}
+QTabBar::tab:selected { color: @text; border-bottom: 2px solid @accent; }
+QTabBar::tab:hover:!selected { color: @text; }
+QTableView#confusion_table { background: @base; gridline-color: @border; border: none; }
+QListWidget#mistakes { background: @base; border: none; }
+"""
+
+
+def train_stylesheet() -> str:
+    text = _QSS
+    for name, value in sorted(vars(theme.current()).items(), key=lambda kv: -len(kv[0])):
+        if isinstance(value, str):
+            text = text.replace("@" + name, value)
+    return text

@@ -1,0 +1,182 @@
+"""Train view: load a dataset, fit the network, train with live curves, adopt the weights
+undoably, show refusals and load errors, and fill the confusion matrix, the gallery of
+mistakes and the decision boundary. Tiny models, tiny data; no thread is left behind."""
+import pytest
+
+import engine.data.download as net
+from engine.graph import Graph
+from gui.document import Content
+from tests.engine.test_data import write_idx
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def view(qtbot, document, editor, settings):
+    from gui.train import TrainView
+
+    editor.load_template("mlp", (2,), 2)
+    view = TrainView(document, settings=settings)
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    yield view
+    view.shutdown()
+    assert view.runner.thread is None or view.runner.thread.isFinished()
+
+
+def load(qtbot, view, name, **settings):
+    panel = view.datasets
+    panel.select(name)
+    for key, value in settings.items():
+        getattr(panel, key).setValue(value) if key in ("samples", "noise") else getattr(panel, key).setText(value)
+    with qtbot.waitSignal(panel.dataset_changed, timeout=TIMEOUT_MS, check_params_cb=lambda d: d is not None):
+        panel.load()
+    return panel.dataset
+
+
+def train(qtbot, view, **config):
+    for key, value in config.items():
+        view.form.editors[key].setValue(value)
+    assert view.control.start_button.isEnabled(), view.control.start_button.toolTip()
+    with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS) as blocker:
+        view.control.start_button.click()
+        assert view.runner.running and not view.control.start_button.isEnabled()
+    assert view.runner.thread.wait(10_000) and view.runner.thread.isFinished()
+    view.plots.flush()
+    return blocker.args[0]
+
+
+def test_training_updates_curves_and_boundary_and_lands_in_the_document(qtbot, view, document):
+    load(qtbot, view, "moons", samples=200)
+    assert view.fit.ok and document.weights is None
+    outcome = train(qtbot, view, epochs=3, batch_size=16)
+    assert outcome.finished.status == "completed"
+    lengths = view.plots.curve_lengths()
+    assert lengths["val_loss"] == lengths["val_acc"] == lengths["train_loss"] == 3
+    assert lengths["raw_loss"] == lengths["smooth_loss"] == lengths["lr"] == 2  # 27 steps, logged every 10
+    assert view.boundary.grids_shown >= 1 and view.boundary.regions.image.shape == (120, 120, 4)
+    assert document.compatible_weights() is not None and document.is_modified
+    assert document.training["result"]["status"] == "completed" and document.meta["dataset"] == "moons"
+    assert "Test accuracy" in view.message.text() and view.confusion_page.currentIndex() == 1
+    assert view.confusion_model.matrix.sum() == view.dataset.num_test
+    trained = document.weights
+    document.undo_stack.undo()
+    assert document.weights is None and document.meta == {}
+    document.undo_stack.redo()
+    assert document.weights is trained
+
+
+def test_second_run_keeps_the_first_faded_and_undo_steps_back_one_run(qtbot, view, document):
+    load(qtbot, view, "moons", samples=200)
+    train(qtbot, view, epochs=1)
+    first = document.weights
+    train(qtbot, view, epochs=1, seed=1)
+    assert view.plots.earlier_runs == 1 and document.weights is not first
+    document.undo_stack.undo()
+    assert document.weights is first
+
+
+def test_stop_keeps_the_finished_epochs(qtbot, view, document):
+    load(qtbot, view, "moons", samples=200)
+    view.form.editors["epochs"].setValue(500)
+    view.runner.epoch_ended.connect(lambda record: view.control.stop_button.click())
+    with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS) as blocker:
+        view.start()
+    assert blocker.args[0].finished.status == "stopped"
+    assert document.weights is not None and "Stopped" in view.control.status.text()
+    assert view.control.start_button.isEnabled()
+
+
+def test_pause_button_pauses_and_resumes(qtbot, view):
+    load(qtbot, view, "moons", samples=200)
+    view.form.editors["epochs"].setValue(500)
+    with qtbot.waitSignal(view.runner.epoch_ended, timeout=TIMEOUT_MS):
+        view.start()
+    view.control.pause_button.click()
+    assert view.runner.paused and view.control.pause_button.text() == "Resume"
+    view.control.pause_button.click()
+    assert not view.runner.paused and view.control.pause_button.text() == "Pause"
+    with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
+        view.stop()
+
+
+def test_invalid_setting_is_shown_inline_and_start_stays_disabled(qtbot, view):
+    load(qtbot, view, "moons", samples=200)
+    view.form.editors["lr"].setText("fast")
+    assert not view.form.error_label.isHidden() and "learning rate" in view.form.error_label.text()
+    assert not view.control.start_button.isEnabled()
+    assert not view.start() and not view.runner.running
+    view.form.editors["lr"].setText("0.01")
+    assert view.form.error_label.isHidden() and view.control.start_button.isEnabled()
+
+
+def test_refused_run_shows_the_engine_message_and_starts_nothing(qtbot, view, document, editor):
+    graph = Graph()
+    graph.add_node("input", {"shape": [2]}, node_id="input")
+    graph.add_node("relu", node_id="relu")
+    graph.connect("input", "relu")
+    editor.load_content(Content(graph), "No weights")
+    load(qtbot, view, "moons", samples=200)
+    assert view.fit.ok  # shapes fit; only the trainer can tell there is nothing to learn
+    assert not view.start()
+    assert not view.message.isHidden() and "nothing to learn" in view.message.text()
+    assert view.message.objectName() == "error_box"
+    assert view.runner.thread is None and document.weights is None
+
+
+def test_fit_offers_one_undoable_resize(qtbot, view, document, editor):
+    editor.load_template("mlp")  # sized for 1×28×28 and 10 classes
+    load(qtbot, view, "moons", samples=200)
+    assert not view.fit.ok and "1×28×28" in view.fit.message and "moons" in view.fit.message
+    assert not view.fit_button.isHidden() and not view.control.start_button.isEnabled()
+    view.fit_button.click()
+    assert list(document.graph.node("input").params["shape"]) == [2]
+    assert document.graph.node("out").params["out_features"] == 2
+    assert view.fit.ok and view.fit_button.isHidden() and view.control.start_button.isEnabled()
+    document.undo_stack.undo()
+    assert list(document.graph.node("input").params["shape"]) == [1, 28, 28]
+    assert document.graph.node("out").params["out_features"] == 10
+
+
+def test_fit_is_not_offered_when_resizing_cannot_help(qtbot, view, editor):
+    editor.load_template("lenet5")
+    load(qtbot, view, "moons", samples=200)
+    assert not view.fit.ok and view.fit_button.isHidden() and "template" in view.fit.message
+
+
+def test_missing_mnist_without_download_names_the_folder(qtbot, view, tmp_path):
+    panel = view.datasets
+    panel.select("mnist")
+    panel.data_dir.setText(str(tmp_path))
+    panel.download.setChecked(False)
+    panel.load_button.click()
+    qtbot.waitUntil(lambda: not panel.error.isHidden(), timeout=TIMEOUT_MS)
+    assert str(tmp_path) in panel.error.text() and "MNIST" in panel.error.text()
+    assert view.dataset is None and not view.control.start_button.isEnabled()
+
+
+def test_failed_download_shows_the_message_and_the_app_keeps_working(qtbot, view, tmp_path, monkeypatch):
+    def offline(url, timeout=0):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(net, "open_url", offline)
+    panel = view.datasets
+    panel.select("mnist")
+    panel.data_dir.setText(str(tmp_path))
+    panel.load_button.click()
+    qtbot.waitUntil(lambda: not panel.error.isHidden(), timeout=TIMEOUT_MS)
+    assert "Could not download MNIST" in panel.error.text() and "unreachable" in panel.error.text()
+    assert panel.load_button.isEnabled()
+    assert load(qtbot, view, "moons", samples=200) is not None
+
+
+def test_images_fill_confusion_matrix_and_gallery_of_mistakes(qtbot, view, editor, tmp_path):
+    write_idx(tmp_path, "MNIST")  # 30 training and 10 test images of noise
+    editor.load_template("perceptron", (1, 28, 28), 10)
+    dataset = load(qtbot, view, "mnist", data_dir=str(tmp_path))
+    assert dataset.num_test == 10 and view.datasets.preview.grid._image is not None
+    outcome = train(qtbot, view, epochs=2, batch_size=8)
+    wrong = len(outcome.evaluation.misclassified)
+    assert view.confusion_model.rowCount() == 10 and view.confusion_model.matrix.sum() == 10
+    assert view.mistakes.count() == wrong > 0 and "→" in view.mistakes.item(0).text()
+    assert view.mistakes_page.currentIndex() == 1

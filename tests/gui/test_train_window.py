@@ -1,0 +1,60 @@
+"""The Train view in the main window: its switcher button, and closing the window while
+training asks first, stops the run cleanly, keeps the weights trained so far and then
+asks about saving them."""
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Answers each question box by its title and records the titles asked."""
+    class Answers:
+        by_title = {}
+        asked = []
+
+    def question(parent, title, text, buttons=None, default=None):
+        Answers.asked.append(title)
+        return Answers.by_title[title]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return Answers
+
+
+def start_long_run(qtbot, window):
+    window.editor.load_template("mlp", (2,), 2)
+    view = window.train_view
+    view.datasets.select("moons")
+    view.datasets.samples.setValue(200)
+    with qtbot.waitSignal(view.datasets.dataset_changed, timeout=TIMEOUT_MS, check_params_cb=lambda d: d is not None):
+        view.datasets.load()
+    view.form.editors["epochs"].setValue(1000)
+    with qtbot.waitSignal(view.runner.epoch_ended, timeout=TIMEOUT_MS):
+        assert view.start()
+    return view
+
+
+def test_train_view_has_its_button(window):
+    assert window.show_view("train") and window.current_view_name == "train"
+    assert window.stack.currentWidget() is window.train_view
+    assert [b.text() for b in window.view_buttons.buttons()][:2] == ["Build", "Train"]
+
+
+def test_closing_mid_training_stops_cleanly_and_keeps_the_weights(qtbot, window, answers):
+    view = start_long_run(qtbot, window)
+    answers.by_title = {"Training is running": QMessageBox.Yes, "Unsaved changes": QMessageBox.Discard}
+    assert window.close()
+    assert answers.asked == ["Training is running", "Unsaved changes"]
+    assert view.runner.thread.isFinished() and not view.runner.running
+    assert window.document.weights is not None  # adopted before the save question
+
+
+def test_cancelling_the_close_keeps_training(qtbot, window, answers):
+    view = start_long_run(qtbot, window)
+    answers.by_title = {"Training is running": QMessageBox.Cancel}
+    assert not window.close()
+    assert view.runner.running and window.isVisible()
+    with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
+        view.stop()
+    assert view.runner.thread.wait(10_000)
