@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .digits import Preprocessed, preprocess_image
+from .photo import preprocess_photo
 from .session import normalization
 
 DIGIT_DATASETS = ("mnist", "digits", None)
@@ -33,8 +34,9 @@ class Prediction:
 def preprocess_for(image: np.ndarray, meta: dict[str, Any], input_shape: Sequence[int]) -> Preprocessed:
     """The network input for `image`, normalized like the training data in `meta`."""
     mean, std = normalization(meta, int(input_shape[0]))
-    framing = "digit" if meta.get("dataset") in DIGIT_DATASETS else "photo"
-    return preprocess_image(image, input_shape, mean, std, framing=framing)
+    if meta.get("dataset") in DIGIT_DATASETS:  # framed the MNIST way: crop, fit 20×20, centre
+        return preprocess_image(image, input_shape, mean, std)
+    return preprocess_photo(image, input_shape, mean, std)
 
 
 def probabilities(logits: torch.Tensor) -> torch.Tensor:
