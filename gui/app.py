@@ -78,6 +78,7 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
 
     window = MainWindow()
+    app.styleHints().colorSchemeChanged.connect(lambda *_: _follow_system_theme(app, window))
     error = load_initial(window, args)
     if error:
         print(f"netwright: {error}", file=sys.stderr)
@@ -90,6 +91,13 @@ def run_app(argv: list[str]) -> int:
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
     return app.exec()
+
+
+def _follow_system_theme(app: QApplication, window) -> None:
+    from .theme import apply_theme
+
+    apply_theme(app)
+    window.refresh_theme()
 
 
 def _screenshot(app: QApplication, window, path: str) -> int:

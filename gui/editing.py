@@ -123,6 +123,12 @@ class Editor(QObject):
         if any(old[n] != new[n] for n in new):
             self._push(MoveNodes(self.document, new, old, merge_key, text))
 
+    def nudge(self, node_ids: Iterable[str], dx: float, dy: float) -> None:
+        """Arrow keys: move the selection a little; repeated presses merge into one undo step."""
+        positions = {n: self._graph.node(n).pos for n in node_ids if n in self._graph}
+        if positions:
+            self.move({n: (x + dx, y + dy) for n, (x, y) in positions.items()}, merge_key="nudge")
+
     def set_param(self, node_id: str, name: str, value: Any) -> None:
         old = self._graph.node(node_id).params
         if name in old and old[name] == value:
@@ -150,6 +156,10 @@ class Editor(QObject):
             self.status_message.emit("The clipboard does not hold Netwright layers.")
             return []
         nodes = [n for n in nodes if n.layer in CATALOG]
+        kept = {n.id for n in nodes}
+        edges = [e for e in edges if e.src in kept and e.dst in kept]
+        if not nodes:
+            return []
         self._push(Paste(self.document, nodes, edges))
         self.nodes_created.emit([n.id for n in nodes])
         return [n.id for n in nodes]

@@ -1,4 +1,4 @@
-"""The main window: a view switcher (Build now; Train and Draw plug in via `add_view`),
+"""The main window: a view switcher (Build, Train and Draw, each plugged in via `add_view`),
 menus and toolbar, the status bar (parameters, MACs, validity, training device) and the
 title with its unsaved-changes asterisk.
 
@@ -42,6 +42,16 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self._make_file_actions()
         self.toolbar = self._make_toolbar()
+        self._make_views()
+        self._fill_toolbar()
+        self._make_menus()
+        self._make_status_bar()
+        self._connect()
+        self._update_title()
+        self._on_document_analysis_changed(self.document.analysis)
+
+    # -- views ------------------------------------------------------------------------
+    def _make_views(self) -> None:
         self.build_view = BuildView(self.document, self.editor)
         self.actions_by_name.update(self.build_view.actions_by_name)
         self.add_view("Build", self.build_view, action_icon("build"))
@@ -52,14 +62,7 @@ class MainWindow(QMainWindow):
         self.draw_view = DrawView(self.document, self, settings=self.settings)
         self.add_view("Draw", self.draw_view, action_icon("draw"))
         self.draw_pad = self.draw_view.pad
-        self._fill_toolbar()
-        self._make_menus()
-        self._make_status_bar()
-        self._connect()
-        self._update_title()
-        self._on_document_analysis_changed(self.document.analysis)
 
-    # -- views ------------------------------------------------------------------------
     def add_view(self, name: str, widget: QWidget, icon: QIcon | None = None) -> int:
         """Register a top-level view (Build, Train, Draw); it gets a switcher button."""
         index = self.stack.addWidget(widget)
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
     # -- actions, toolbar, menus --------------------------------------------------------------
     def _action(self, name: str, text: str, slot, shortcut=None, icon: str | None = None) -> QAction:
         action = QAction(action_icon(icon) if icon else QIcon(), text, self)
+        action.setProperty("icon_name", icon)
         if shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(slot)
@@ -108,9 +112,11 @@ class MainWindow(QMainWindow):
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
         undo.setIcon(action_icon("undo"))
+        undo.setProperty("icon_name", "undo")
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.Redo)
         redo.setIcon(action_icon("redo"))
+        redo.setProperty("icon_name", "redo")
         self.actions_by_name.update(undo=undo, redo=redo)
         for action in self.actions_by_name.values():
             self.addAction(action)
@@ -207,13 +213,22 @@ class MainWindow(QMainWindow):
             text, name = "✓ Valid", "status_valid"
         self.status_valid.setText(text)
         self.status_valid.setToolTip("\n".join(list(analysis.graph_errors) + list(analysis.errors.values())))
-        self.status_valid.setObjectName(name)
-        self.status_valid.style().unpolish(self.status_valid)
-        self.status_valid.style().polish(self.status_valid)
+        if self.status_valid.objectName() != name:  # re-polish only when the style changes
+            self.status_valid.setObjectName(name)
+            self.status_valid.style().unpolish(self.status_valid)
+            self.status_valid.style().polish(self.status_valid)
 
     def _update_title(self, *args) -> None:
         star = "*" if self.document.is_modified else ""
         self.setWindowTitle(f"{APP_NAME} — {self.document.name}{star}")
+
+    def refresh_theme(self) -> None:
+        """After the system switched light/dark: re-tint icons and repaint the canvas."""
+        for action in self.actions_by_name.values():
+            if action.property("icon_name"):
+                action.setIcon(action_icon(action.property("icon_name")))
+        self.build_view.canvas.refresh_theme()
+        self.build_view.summary.viewport().update()
 
     def closeEvent(self, event) -> None:
         if self.files.maybe_save():

@@ -7,6 +7,7 @@ Must not import the engine.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,7 @@ class Theme:
 LIGHT = Theme(False, window="#eef0f3", panel="#f7f8fa", base="#ffffff", alt_base="#f6f7f9",
               text="#1f2328", muted="#6b7280", border="#d8dce3", accent="#2f6fed",
               accent_text="#ffffff", error="#d93f3f", error_fill="#fdecec", ok="#16a34a",
-              canvas="#f3f4f7", grid="#d3d8e0", node_fill="#ffffff", node_border="#cfd5de",
+              canvas="#f3f4f7", grid="#dadee6", node_fill="#ffffff", node_border="#cfd5de",
               edge="#8e98a8", label_fill="#ffffff")
 DARK = Theme(True, window="#1b1d22", panel="#212329", base="#26292f", alt_base="#2b2e35",
              text="#e6e8eb", muted="#9aa1ad", border="#363a43", accent="#5b8def",
@@ -109,11 +110,30 @@ def _palette(t: Theme) -> QPalette:
 
 def _stylesheet(t: Theme) -> str:
     text = (RESOURCES / "style.qss").read_text(encoding="utf-8")
+    for name, path in _tinted_arrows(t).items():
+        text = text.replace("@" + name, path)
     # Longest names first so "@accent" does not eat "@accent_text".
     for name, value in sorted(vars(t).items(), key=lambda kv: -len(kv[0])):
         if isinstance(value, str):
             text = text.replace("@" + name, value)
     return text
+
+
+def _tinted_arrows(t: Theme) -> dict[str, str]:
+    """Stylesheets take arrow images only as files: write theme-coloured copies once."""
+    folder = Path(tempfile.gettempdir()) / f"netwright-{os.getuid() if hasattr(os, 'getuid') else 0}-arrows"
+    paths = {}
+    for name in ("chevron_up", "chevron_down"):
+        svg = (RESOURCES / "icons" / f"{name}.svg").read_text(encoding="utf-8").replace("currentColor", t.muted)
+        target = folder / f"{name}-{t.muted.lstrip('#')}.svg"
+        try:
+            folder.mkdir(exist_ok=True)
+            if not target.exists():
+                target.write_text(svg, encoding="utf-8")
+        except OSError:  # no writable temp folder: Qt then draws no arrow, the box still works
+            pass
+        paths[name] = target.as_posix()
+    return paths
 
 
 def mono_font(point_delta: float = 0.0) -> QFont:

@@ -218,3 +218,53 @@ def test_auto_layout_is_undoable(build_view, document, editor):
     assert {n: v.pos for n, v in document.graph.nodes.items()} == positions
     document.undo_stack.undo()
     assert document.graph.node("conv1").pos == (900.0, 900.0)
+
+
+def test_selected_edge_deletes_as_a_disconnect(build_view, document, editor):
+    editor.load_template("lenet5")
+    build_view.scene.edge_item("pool1", "conv2").setSelected(True)
+    build_view.actions_by_name["delete"].trigger()
+    assert Edge("pool1", "conv2") not in document.graph.edges
+    assert "pool1" in document.graph and "conv2" in document.graph
+    assert build_view.scene.node_item("conv2").has_error  # "has no input"
+    document.undo_stack.undo()
+    assert Edge("pool1", "conv2") in document.graph.edges
+
+
+def test_arrow_keys_nudge_selection_in_one_undo_step(build_view, document, editor):
+    editor.load_template("lenet5")
+    start = document.graph.node("fc1").pos
+    build_view.select_nodes(["fc1"])
+    build_view.canvas.setFocus()
+    count = document.undo_stack.count()
+    for _ in range(3):
+        QTest.keyClick(build_view.canvas, Qt.Key_Right)
+    assert document.graph.node("fc1").pos == (start[0] + 18.0, start[1])
+    assert document.undo_stack.count() == count + 1
+    document.undo_stack.undo()
+    assert document.graph.node("fc1").pos == start
+
+
+def test_dark_theme_repaints_cards(build_view, editor, themed_app):
+    from gui import theme
+
+    editor.load_template("lenet5")
+    try:
+        assert theme.apply_theme(themed_app, dark=True).dark
+        build_view.canvas.refresh_theme()
+        image = build_view.canvas.grab().toImage()
+        centre_px = image.pixelColor(image.width() // 2, image.height() // 2)
+        assert centre_px.lightness() < 128  # a dark canvas or card
+    finally:
+        theme.apply_theme(themed_app, dark=False)
+
+
+def test_enter_in_palette_appends_the_current_layer(build_view, document):
+    palette = build_view.palette
+    palette.tree.setFocus()
+    palette.tree.setCurrentIndex(palette.layer_index("input"))
+    QTest.keyClick(palette.tree, Qt.Key_Return)
+    palette.search.setText("flatt")
+    QTest.keyClick(palette.search, Qt.Key_Return)
+    assert document.graph.edges == [Edge("input", "flatten_1")]
+    assert document.analysis.row("flatten_1").output_shape == (784,)
