@@ -108,6 +108,14 @@ _CACHE_SIZE = 8192
 _NODE_MEMO: "weakref.WeakKeyDictionary[Graph, dict[str, tuple]]" = weakref.WeakKeyDictionary()
 
 
+def warm_up() -> None:
+    """Pay PyTorch's one-time meta-device start-up cost (seconds, on the first batch norm)
+    now, e.g. in a background thread at app start, instead of on the user's first edit."""
+    with torch.device("meta"), torch.no_grad():
+        torch.nn.BatchNorm2d(2).eval()(torch.empty(1, 2, 4, 4))
+        torch.nn.Conv2d(2, 2, 3)(torch.empty(1, 2, 4, 4))
+
+
 def clear_cache() -> None:
     _CACHE.clear()
     _NODE_MEMO.clear()

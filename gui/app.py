@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
+
+from engine.analysis import warm_up
 
 SCREENSHOT_DELAY_MS = 300
 
@@ -90,6 +93,8 @@ def run_app(argv: list[str]) -> int:
     window.show()
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
+    # PyTorch's first meta-device batch norm costs seconds; pay it while the user looks around.
+    threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
     return app.exec()
 
 

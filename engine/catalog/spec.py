@@ -6,6 +6,7 @@ the GUI turns parameter kinds into editors. Must not import Qt.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -106,8 +107,8 @@ def _coerce_choice(spec: ParamSpec, value: Any) -> Any:
 
 
 def _coerce_shape(spec: ParamSpec, value: Any) -> tuple[int, ...]:
-    if isinstance(value, str):
-        value = [v for v in value.replace("×", ",").replace("x", ",").split(",") if v.strip()]
+    if isinstance(value, str):  # "1,28,28", "1×28×28" or "1x28x28"
+        value = [v for v in re.split(r"[,×]|(?<=\d)\s*x\s*(?=-?\d)", value) if v.strip()]
     dims = tuple(_coerce_int(ParamSpec(spec.name, "int", 1, "", minimum=spec.minimum), v) for v in value)
     if not dims or len(dims) > 4:
         raise ValueError
