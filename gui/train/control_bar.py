@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.training import StepRecord
 
@@ -39,6 +39,7 @@ class ControlBar(QWidget):
         self.stop_button = QPushButton(action_icon("stop"), "Stop", objectName="stop_button")
         self.progress = QProgressBar(objectName="run_progress", textVisible=False)
         self.status = QLabel("Ready.", objectName="run_status")
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # new text must not re-lay out the view
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.state = IDLE
         self._layout()

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.data import DATASET_NAMES, Dataset, dataset_info, default_data_dir
 from engine.data.toy import TOY_SETS
@@ -55,19 +56,22 @@ class DatasetPanel(QWidget):
         self._on_combo_changed()
 
     def _make_widgets(self) -> None:
-        self.combo = QComboBox(objectName="dataset_combo")
+        self.combo = QComboBox(objectName="dataset_combo", minimumWidth=80)
         for name in DATASET_NAMES:
             info = dataset_info(name)
             self.combo.addItem(info.title, name)
             self.combo.setItemData(self.combo.count() - 1, info.description, Qt.ToolTipRole)
         self.description = QLabel(objectName="muted", wordWrap=True)
         self.data_dir = QLineEdit(str(self.settings.value("train/data_dir", str(default_data_dir()))))
+        self.data_dir.setToolTip("Where datasets are looked for and downloaded to")
         self.data_dir_button = QPushButton("Browse…")
         self.folder_path = QLineEdit(str(self.settings.value("train/folder_path", "")))
         self.folder_path.setPlaceholderText("a folder with one sub-folder per class")
         self.folder_button = QPushButton("Browse…")
-        self.samples = QSpinBox(minimum=10, maximum=200000, singleStep=100, accelerated=True)
-        self.noise = QDoubleSpinBox(minimum=0.0, maximum=2.0, singleStep=0.05, decimals=2)
+        self.samples = QSpinBox(minimum=10, maximum=200000, singleStep=100, accelerated=True, minimumWidth=64)
+        self.noise = QLineEdit(minimumWidth=64)
+        self.noise.setValidator(QDoubleValidator(0.0, 10.0, 3, self.noise))
+        self.noise.setToolTip("Spread of the random jitter added to each point, in the data's units")
         self.download = QCheckBox("Download if missing")
         self.download.setChecked(True)
         self.load_button = QPushButton("Load", objectName="load_button")
@@ -84,8 +88,10 @@ class DatasetPanel(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.form.addRow("Dataset", self.combo)
         self.form.addRow(self.description)
-        self.form.addRow("Data folder", _browse_row(self.data_dir, self.data_dir_button))
-        self.form.addRow("Image folder", _browse_row(self.folder_path, self.folder_button))
+        self.data_dir_row = _browse_row(self.data_dir, self.data_dir_button)
+        self.folder_row = _browse_row(self.folder_path, self.folder_button)
+        self.form.addRow("Data folder", self.data_dir_row)
+        self.form.addRow("Image folder", self.folder_row)
         self.form.addRow("Samples", self.samples)
         self.form.addRow("Noise", self.noise)
         self.form.addRow("", self.download)
@@ -102,7 +108,7 @@ class DatasetPanel(QWidget):
     def _connect(self) -> None:
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
         self.samples.valueChanged.connect(self._on_option_changed)
-        self.noise.valueChanged.connect(self._on_option_changed)
+        self.noise.editingFinished.connect(self._on_option_changed)
         self.data_dir.editingFinished.connect(self._on_option_changed)
         self.folder_path.editingFinished.connect(self._on_option_changed)
         self.data_dir_button.clicked.connect(self._on_data_dir_button_clicked)
@@ -129,7 +135,7 @@ class DatasetPanel(QWidget):
         options: dict = {}
         name = self.name
         if name in TOY_SETS:
-            options = {"n_samples": self.samples.value(), "noise": round(self.noise.value(), 3)}
+            options = {"n_samples": self.samples.value(), "noise": self.noise_value()}
         elif name == "digits":
             options = {"n_train": self.samples.value()}
         elif name == "folder":
@@ -138,16 +144,22 @@ class DatasetPanel(QWidget):
                 options["input_shape"] = self.network_input
         return DatasetRequest(name, self.data_dir.text().strip(), download, options)
 
+    def noise_value(self) -> float:
+        try:
+            return round(float(self.noise.text()), 3)
+        except ValueError:  # empty: the set's own default
+            return TOY_SETS[self.name][1] if self.name in TOY_SETS else 0.0
+
     def _on_combo_changed(self, *args) -> None:
         info = dataset_info(self.name)
         self.settings.setValue("train/dataset", self.name)
         toy, digits = self.name in TOY_SETS, self.name == "digits"
         self.description.setText(_describe(info))
-        self._show_row(self.data_dir, info.downloads)
-        self._show_row(self.download, info.downloads)
-        self._show_row(self.folder_path, self.name == "folder")
-        self._show_row(self.samples, toy or digits)
-        self._show_row(self.noise, toy)
+        self.form.setRowVisible(self.data_dir_row, info.downloads)
+        self.form.setRowVisible(self.download, info.downloads)
+        self.form.setRowVisible(self.folder_row, self.name == "folder")
+        self.form.setRowVisible(self.samples, toy or digits)
+        self.form.setRowVisible(self.noise, toy)
         self._set_option_defaults(toy, digits)
         self.load_button.setText("Load" if not info.downloads else "Load (download if missing)")
         self._forget_dataset()
@@ -158,15 +170,11 @@ class DatasetPanel(QWidget):
             spin.blockSignals(True)
         if toy:
             self.samples.setValue(1000)
-            self.noise.setValue(TOY_SETS[self.name][1])
+            self.noise.setText(f"{TOY_SETS[self.name][1]:g}")
         elif digits:
             self.samples.setValue(20000)
         for spin in (self.samples, self.noise):
             spin.blockSignals(False)
-
-    def _show_row(self, field: QWidget, visible: bool) -> None:
-        widget = field.parentWidget() if isinstance(field, QLineEdit) else field
-        self.form.setRowVisible(widget, visible)
 
     def _on_option_changed(self, *args) -> None:
         self.settings.setValue("train/data_dir", self.data_dir.text().strip())
@@ -236,6 +244,7 @@ class DatasetPanel(QWidget):
         self._end_load()
         self.dataset, self.loaded_request = dataset, request
         self.preview.show_dataset(dataset)
+        self.hint.setToolTip("")
         self.hint.setText(f"{dataset.num_train:,} training and {dataset.num_test:,} test samples of "
                           f"{'×'.join(map(str, dataset.input_shape))}, {dataset.num_classes} classes.")
         self.hint.show()
@@ -246,7 +255,9 @@ class DatasetPanel(QWidget):
             return
         self._end_load()
         if self._quiet:
-            self.hint.setText(f"Not loaded yet. Press Load to look again or download it.\n{message}")
+            self.hint.setText(f"{dataset_info(request.name).title} is not in the data folder yet: press Load to "
+                              "download it, or Browse to the folder that holds it.")
+            self.hint.setToolTip(message)
             self.hint.show()
         else:
             self.error.setText(message)

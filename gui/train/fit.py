@@ -31,13 +31,13 @@ class FitReport:
     changes: tuple[tuple[str, dict[str, Any]], ...] = ()  # (node id, new params) that would fix it
 
 
-def fit_report(graph: Graph, dataset: Dataset, loss: str) -> FitReport:
+def fit_report(graph: Graph, dataset: Dataset, loss: str, title: str = "") -> FitReport:
     """Whether `graph` can train on `dataset` with `loss`, as far as shapes tell."""
     problem = _problem(graph, dataset, loss)
     if problem is None:
         shape = fmt_shape(dataset.input_shape)
-        return FitReport(True, f"The network takes {shape} and gives {_width(dataset, loss)} outputs: "
-                               f"it fits {dataset.name}.")
+        return FitReport(True, f"The network takes {shape} inputs and gives {_width(dataset, loss)} "
+                               f"outputs: it fits {title or dataset.name}.")
     changes = _fixing_changes(graph, dataset, loss)
     if changes and _problem(_changed(graph, changes), dataset, loss) is not None:
         changes = ()  # resizing alone would not make it work: do not offer it

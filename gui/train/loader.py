@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine.data import Dataset, DatasetError, load_dataset
+from engine.data import DatasetError, load_dataset
 
 from .threads import is_running, start_in_thread
 

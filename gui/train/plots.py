@@ -1,7 +1,7 @@
 """The live training curves: loss per step (raw, faint, and smoothed), loss and accuracy per
 epoch (training and validation), and the learning rate, all against epochs.
 
-Each curve is created once over a growing numpy buffer and redrawn at most ~30 times a
+Each curve is created once over a growing numpy buffer and redrawn at most 10 times a
 second (a coalescing timer), with clip-to-view and peak downsampling for long runs. The
 best epoch is marked; earlier runs of the session stay behind, faded, for comparison.
 Must not import the engine beyond its record types.
@@ -18,7 +18,7 @@ from engine.training import EpochRecord, StepRecord
 from .. import theme
 from .palette import LR_COLOR, TRAIN_COLOR, faded, pen, styled_plot
 
-REDRAW_MS = 33
+REDRAW_MS = 100  # 10 redraws a second look live; each costs the GUI thread a repaint of the plots
 EMA_SMOOTHING = 0.85
 KEPT_RUNS = 4  # earlier runs kept faded
 
@@ -59,7 +59,7 @@ class LivePlots(QWidget):
         self.acc_plot = styled_plot("Accuracy per epoch", "%")
         self.lr_plot = styled_plot("Learning rate", "lr")
         self._layout()
-        specs = {  # name: (plot, pen, symbol)
+        specs = {  # name: (plot, pen, symbol); per-step curves grow long, so they skip antialiasing
             "raw_loss": (self.loss_plot, pen(t.accent, 1.0, 70), None),
             "smooth_loss": (self.loss_plot, pen(t.accent, 2.2), None),
             "train_loss": (self.epoch_plot, pen(TRAIN_COLOR, 2.0), "o"),
@@ -96,7 +96,7 @@ class LivePlots(QWidget):
         t = theme.current()
         kwargs = dict(symbol=symbol, symbolSize=6, symbolBrush=curve_pen.color(), symbolPen=pg.mkPen(t.base)) \
             if symbol else {}
-        curve = plot.plot(pen=curve_pen, antialias=True, **kwargs)
+        curve = plot.plot(pen=curve_pen, antialias=symbol is not None, **kwargs)
         curve.setClipToView(True)
         curve.setDownsampling(auto=True, method="peak")
         return curve
@@ -133,7 +133,8 @@ class LivePlots(QWidget):
         for line in self._best_marks:
             line.hide()
         self._best_dot.setData([], [])
-        self.loss_plot.setXRange(0, max(epochs, 1), padding=0.02)
+        end = max(epochs, 1)
+        self.loss_plot.setXRange(0, end + max(0.15, 0.03 * end), padding=0)  # the last point clear of the edge
         self.loss_plot.enableAutoRange(axis="x", enable=False)
 
     def add_steps(self, records: tuple[StepRecord, ...], epochs: int) -> None:

@@ -126,4 +126,5 @@ class DatasetPreview(QWidget):
 
 
 def _short(name: str) -> str:
+    name = name.removeprefix("class ")  # the point sets' "class 0" reads as "0" under a bar
     return name if len(name) <= 6 else name[:5] + "…"

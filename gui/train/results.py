@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListView, QListWidget, QListWidgetItem,
-                               QStackedWidget, QTableView, QWidget)
+                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
 from engine.data import Dataset
 from engine.training import DecisionGrid, EvalResult
@@ -26,16 +26,23 @@ THUMB_SCALE = 3
 
 
 class Placeholder(QStackedWidget):
-    """A result widget behind a line of text saying when it will have something to show."""
+    """A result widget with a caption, behind a line saying when it will have something to show."""
 
     def __init__(self, widget: QWidget, text: str) -> None:
         super().__init__()
-        label = QLabel(text, objectName="muted", alignment=Qt.AlignCenter, wordWrap=True)
-        self.addWidget(label)
-        self.addWidget(widget)
+        self.addWidget(QLabel(text, objectName="muted", alignment=Qt.AlignCenter, wordWrap=True))
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setSpacing(4)
+        self.caption = QLabel(objectName="result_caption", wordWrap=True)
+        layout.addWidget(self.caption)
+        layout.addWidget(widget, 1)
+        self.addWidget(page)
         self.widget = widget
 
-    def set_ready(self, ready: bool) -> None:
+    def set_ready(self, ready: bool, caption: str = "") -> None:
+        self.caption.setText(caption)
         self.setCurrentIndex(1 if ready else 0)
 
 

@@ -11,8 +11,8 @@ import dataclasses
 import math
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
+                               QWidget)
 
 from engine.training import TrainConfig, TrainingError, pick_device
 
@@ -23,7 +23,8 @@ LOSS_TITLES = {"cross_entropy": "Cross-entropy", "bce": "Binary cross-entropy (1
 SCHEDULE_TITLES = {"none": "Constant", "step": "Step (×0.1 every third)", "cosine": "Cosine",
                    "onecycle": "One-cycle"}
 DEVICE_TITLES = {"auto": "Auto (best available)", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple GPU"}
-TEXT_FIELDS = {"lr": "learning rate", "weight_decay": "weight decay"}
+TEXT_FIELDS = {"lr": "learning rate", "weight_decay": "weight decay", "momentum": "momentum"}
+PERCENT_FIELDS = ("val_split",)  # shown as whole percents, stored as fractions
 TIPS = {
     "optimizer": "How the weights move along the gradient. Adam forgives a rough learning rate.",
     "lr": "Step size of each update. Too high: the loss jumps or becomes NaN; too low: slow.",
@@ -56,11 +57,10 @@ def _spin(low: int, high: int) -> QSpinBox:
     return spin
 
 
-def _double(low: float, high: float, step: float) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(low, high)
-    spin.setSingleStep(step)
-    spin.setDecimals(2 if step >= 0.01 else 3)
+def _percent(high: int) -> QSpinBox:
+    spin = _spin(0, high)
+    spin.setSuffix(" %")
+    spin.setSingleStep(5)
     return spin
 
 
@@ -73,8 +73,8 @@ class SettingsForm(QWidget):
         self.editors = {
             "optimizer": _combo(OPTIMIZER_TITLES), "lr": QLineEdit(), "batch_size": _spin(1, 65536),
             "epochs": _spin(1, 10000), "loss": _combo(LOSS_TITLES), "schedule": _combo(SCHEDULE_TITLES),
-            "weight_decay": QLineEdit(), "momentum": _double(0.0, 0.999, 0.05),
-            "nesterov": QCheckBox("Nesterov"), "val_split": _double(0.0, 0.9, 0.05),
+            "weight_decay": QLineEdit(), "momentum": QLineEdit(),
+            "nesterov": QCheckBox("Nesterov"), "val_split": _percent(90),
             "early_stopping": QCheckBox("Stop early"), "patience": _spin(1, 1000),
             "seed": _spin(0, 2**31 - 1), "device": _combo(DEVICE_TITLES),
         }
@@ -101,6 +101,8 @@ class SettingsForm(QWidget):
         for name, editor in e.items():
             editor.setToolTip(TIPS[name])
             editor.setObjectName(f"setting_{name}")
+            if not isinstance(editor, QCheckBox):
+                editor.setMinimumWidth(64)  # long choices and wide ranges must not widen the panel
 
     def _connect(self) -> None:
         for editor in self.editors.values():
@@ -115,7 +117,7 @@ class SettingsForm(QWidget):
         self.base = config
         for name, editor in self.editors.items():
             editor.blockSignals(True)
-            _set_value(editor, getattr(config, name))
+            _set_value(editor, name, getattr(config, name))
             editor.blockSignals(False)
         self._on_editor_changed()
 
@@ -193,7 +195,7 @@ def _parse_float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _set_value(editor: QWidget, value) -> None:
+def _set_value(editor: QWidget, name: str, value) -> None:
     if isinstance(editor, QComboBox):
         editor.setCurrentIndex(max(editor.findData(value), 0))
     elif isinstance(editor, QLineEdit):
@@ -201,7 +203,7 @@ def _set_value(editor: QWidget, value) -> None:
     elif isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))
     else:
-        editor.setValue(value)
+        editor.setValue(round(value * 100) if name in PERCENT_FIELDS else value)
 
 
 def _value(editor: QWidget, name: str):
@@ -211,7 +213,7 @@ def _value(editor: QWidget, name: str):
         return _parse_float(editor.text())
     if isinstance(editor, QCheckBox):
         return editor.isChecked()
-    return float(editor.value()) if isinstance(editor, QDoubleSpinBox) else int(editor.value())
+    return editor.value() / 100.0 if name in PERCENT_FIELDS else int(editor.value())
 
 
 def _mark_invalid(editor: QWidget, invalid: bool) -> None:

@@ -25,6 +25,7 @@ QProgressBar { background: @alt_base; border: 1px solid @border; border-radius: 
 QProgressBar::chunk { background: @accent; border-radius: 3px; }
 QLabel#run_status { color: @text; }
 QLabel#fit_ok { color: @ok; }
+QLabel#result_caption { color: @muted; padding: 0px 8px; }
 QLabel#result_box {
     background: @base; border: 1px solid @border; border-left: 4px solid @ok; border-radius: 6px; padding: 8px;
 }

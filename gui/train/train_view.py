@@ -17,12 +17,11 @@ from engine.training import DecisionGrid, EpochRecord, TrainConfig, TrainingErro
 from engine.training.checks import val_count
 
 from ..document import Document
-from .commands import TrainingResult
 from .control_bar import PAUSED, RUNNING, STOPPING, ControlBar
 from .dataset_panel import DatasetPanel
 from .fit import FitNetwork, FitReport, fit_report
+from .outcome import FAILED, RunInfo, adopt, result_text, status_title
 from .plots import LivePlots
-from .pyside_refcounts import guard_singletons
 from .results import BoundaryPlot, ConfusionTableModel, MistakesView, Placeholder, confusion_view
 from .runner import TrainRunner
 from .settings_form import SettingsForm
@@ -40,7 +39,6 @@ class TrainView(QWidget):
 
     def __init__(self, document: Document, parent: QWidget | None = None,
                  settings: QSettings | None = None) -> None:
-        guard_singletons()  # live plots would otherwise crash this PySide6 build on Python 3.11
         super().__init__(parent)
         self.setObjectName("train_view")
         self.document = document
@@ -52,7 +50,7 @@ class TrainView(QWidget):
         self.control = ControlBar()
         self.plots = LivePlots()
         self.fit: FitReport | None = None
-        self._run: dict | None = None  # dataset, config, graph and revision of the running run
+        self._run: RunInfo | None = None
         self._make_results()
         self._make_fit_box()
         self._make_message()
@@ -176,9 +174,11 @@ class TrainView(QWidget):
         config = self.form.config()
         self.fit = None
         if self.dataset is not None:
-            self.fit = fit_report(self.document.graph, self.dataset, config.loss if config else "cross_entropy")
+            self.fit = fit_report(self.document.graph, self.dataset, config.loss if config else "cross_entropy",
+                                  dataset_info(self.dataset.name).title)
         self._show_fit()
-        self.control.set_startable(self._start_problem() is None, self._start_problem() or "")
+        problem = self._start_problem()
+        self.control.set_startable(problem is None, problem or "")
 
     def _show_fit(self) -> None:
         if self.fit is None:
@@ -225,8 +225,10 @@ class TrainView(QWidget):
         self._refresh()
 
     def _on_document_graph_replaced(self) -> None:
+        """Another network: take its saved settings and dataset (not while a run uses the current ones)."""
         if self._run is not None:
-            self._run["replaced"] = True
+            self._run.replaced = True
+            return
         training = self.document.training or {}
         if isinstance(training.get("config"), dict):
             try:
@@ -260,8 +262,7 @@ class TrainView(QWidget):
 
     def _begin_run(self, dataset: Dataset, config: TrainConfig) -> None:
         graph = self.document.graph
-        self._run = {"dataset": dataset, "config": config, "graph": graph, "revision": graph.revision,
-                     "replaced": False}
+        self._run = RunInfo(dataset, config, graph, graph.revision)
         n_train = dataset.num_train - val_count(dataset.num_train, config.val_split)
         self.plots.begin_run(config.epochs)
         self.control.begin(steps_per_epoch(n_train, config.batch_size) * config.epochs, config.epochs)
@@ -292,7 +293,7 @@ class TrainView(QWidget):
     def _on_runner_steps_logged(self, records: tuple) -> None:
         if self._run is None:
             return
-        self.plots.add_steps(records, self._run["config"].epochs)
+        self.plots.add_steps(records, self._run.config.epochs)
         self.control.show_step(records[-1])
 
     def _on_runner_epoch_ended(self, record: EpochRecord) -> None:
@@ -305,49 +306,28 @@ class TrainView(QWidget):
         run, self._run = self._run, None
         self.plots.flush()
         finished = outcome.finished
-        adopted = self._adopt(outcome, run)
+        adopted = adopt(self.document, outcome, run)
         if outcome.evaluation is not None:
-            self._show_evaluation(run["dataset"], outcome)
-        self.control.finish(_status_title(finished.status), finished.status in ("completed", "early_stopped"))
-        self._show_message(self._result_text(outcome, run, adopted),
-                           error=finished.status in ("nan", "oom", "error"))
+            self._show_evaluation(run.dataset, outcome)
+        self.control.finish(status_title(finished.status), finished.status in ("completed", "early_stopped"))
+        self._show_message(result_text(self.document, outcome, run, adopted), error=finished.status in FAILED)
         self._set_editable(True)
         self.training_finished.emit(outcome)
-
-    def _adopt(self, outcome: RunOutcome, run: dict) -> bool:
-        if outcome.weights is None or run["replaced"]:
-            return False
-        from engine import session
-
-        dataset, config = run["dataset"], run["config"]
-        training = session.training_section(config, list(outcome.history), outcome.finished)
-        title = dataset_info(dataset.name).title
-        self.document.undo_stack.push(TrainingResult(self.document, outcome.weights, training,
-                                                     session.dataset_meta(dataset), f"Train on {title}"))
-        return True
 
     def _show_evaluation(self, dataset: Dataset, outcome: RunOutcome) -> None:
         evaluation = outcome.evaluation
         self.confusion_model.set_matrix(evaluation.confusion, dataset.class_names)
-        self.confusion_page.set_ready(True)
+        right, total = int(evaluation.confusion.trace()), int(evaluation.confusion.sum())
+        self.confusion_page.set_ready(True, f"Test set: {right:,} of {total:,} right ({evaluation.accuracy:.1%}). "
+                                            "Rows are the true class, columns the network's answer.")
         if dataset.kind == "points":
             self.boundary.show_mistakes(dataset, evaluation)
-        else:
-            self.mistakes.show_mistakes(dataset, evaluation)
-            self.mistakes_page.set_ready(True)
-
-    def _result_text(self, outcome: RunOutcome, run: dict, adopted: bool) -> str:
-        parts = [outcome.finished.message]
-        if adopted:
-            parts.append("The trained weights are now part of the project; Undo brings back the previous ones.")
-            if self.document.graph is run["graph"] and self.document.graph.revision != run["revision"]:
-                parts.append("The network was edited during training: the weights fit the version that was "
-                             "trained, so undo those edits to use them.")
-        elif run["replaced"] and outcome.weights is not None:
-            parts.append("Another network was opened during training, so these weights were not kept.")
-        elif outcome.note:
-            parts.append(outcome.note)
-        return " ".join(parts)
+            return
+        self.mistakes.show_mistakes(dataset, evaluation)
+        wrong = len(evaluation.misclassified)
+        shown = f" (the first {self.mistakes.count()})" if self.mistakes.count() < wrong else ""
+        self.mistakes_page.set_ready(True, f"{wrong:,} test images the network got wrong{shown}, "
+                                           "labelled true → predicted.")
 
     def _show_message(self, text: str, error: bool) -> None:
         self.message.setText(text)
@@ -389,7 +369,3 @@ class TrainView(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
-
-def _status_title(status: str) -> str:
-    return {"completed": "Finished", "early_stopped": "Stopped early", "stopped": "Stopped",
-            "nan": "Diverged", "oom": "Out of memory", "error": "Failed"}.get(status, status)

@@ -16,7 +16,7 @@ from torch import nn
 
 from engine import session
 from engine.data import Dataset
-from engine.training import (DecisionGrid, EpochRecord, EvalResult, FinishedRecord, StepRecord,
+from engine.training import (EpochRecord, EvalResult, FinishedRecord, StepRecord,
                              TrainConfig, TrainRecord, decision_grid, evaluate)
 
 EMIT_INTERVAL_S = 0.08  # step records are coalesced to at most one signal per interval

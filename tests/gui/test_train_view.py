@@ -28,7 +28,7 @@ def load(qtbot, view, name, **settings):
     panel = view.datasets
     panel.select(name)
     for key, value in settings.items():
-        getattr(panel, key).setValue(value) if key in ("samples", "noise") else getattr(panel, key).setText(value)
+        getattr(panel, key).setValue(value) if key == "samples" else getattr(panel, key).setText(value)
     with qtbot.waitSignal(panel.dataset_changed, timeout=TIMEOUT_MS, check_params_cb=lambda d: d is not None):
         panel.load()
     return panel.dataset
@@ -180,3 +180,48 @@ def test_images_fill_confusion_matrix_and_gallery_of_mistakes(qtbot, view, edito
     assert view.confusion_model.rowCount() == 10 and view.confusion_model.matrix.sum() == 10
     assert view.mistakes.count() == wrong > 0 and "→" in view.mistakes.item(0).text()
     assert view.mistakes_page.currentIndex() == 1
+
+
+def test_diverged_run_shows_why_and_keeps_the_previous_weights(qtbot, view, document):
+    load(qtbot, view, "moons", samples=200)
+    train(qtbot, view, epochs=1)
+    kept = document.weights
+    view.form.editors["optimizer"].setCurrentIndex(view.form.editors["optimizer"].findData("sgd"))
+    view.form.editors["lr"].setText("1e38")  # float32 weights overflow on the first step
+    view.form.editors["schedule"].setCurrentIndex(view.form.editors["schedule"].findData("none"))
+    outcome = train(qtbot, view, epochs=2)
+    assert outcome.finished.status == "nan" and outcome.weights is None
+    assert view.message.objectName() == "error_box" and "Lower the learning rate" in view.message.text()
+    assert "previous weights are kept" in view.message.text()
+    assert document.weights is kept and view.control.status.text().startswith("Diverged")
+
+
+def test_form_round_trips_every_shown_setting(view):
+    from engine.training import TrainConfig
+
+    config = TrainConfig(optimizer="sgd", lr=0.05, momentum=0.5, nesterov=True, weight_decay=5e-4,
+                         batch_size=32, epochs=7, schedule="cosine", val_split=0.25, early_stopping=True,
+                         patience=2, seed=9, device="cpu")
+    view.form.set_config(config)
+    assert view.form.config() == config
+    assert view.form.editors["val_split"].text() == "25 %"
+
+
+def test_data_folder_and_choice_are_remembered(view, settings, tmp_path):
+    panel = view.datasets
+    panel.select("fashion_mnist")
+    panel.data_dir.setText(str(tmp_path))
+    panel.data_dir.editingFinished.emit()
+    assert settings.value("train/data_dir") == str(tmp_path)
+    assert settings.value("train/dataset") == "fashion_mnist"
+
+
+def test_weights_are_not_attached_to_a_network_opened_during_training(qtbot, view, document, editor):
+    load(qtbot, view, "moons", samples=200)
+    view.form.editors["epochs"].setValue(500)
+    with qtbot.waitSignal(view.runner.epoch_ended, timeout=TIMEOUT_MS):
+        view.start()
+    editor.load_template("perceptron", (2,), 2)
+    with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
+        view.stop()
+    assert document.weights is None and "Another network was opened" in view.message.text()

@@ -7,16 +7,10 @@ from engine import templates
 from engine.builder import build_module
 from engine.data import load_dataset
 from engine.training import FinishedRecord, StepRecord, TrainConfig, TrainingError
-from gui.train.pyside_refcounts import guard_singletons
 from gui.train.runner import TrainRunner
 from gui.train.worker import TrainWorker
 
 TIMEOUT_MS = 60_000  # two shared cores: generous, the runs themselves take well under a second
-
-
-@pytest.fixture(autouse=True)
-def _guarded():
-    guard_singletons()
 
 
 @pytest.fixture
