@@ -35,7 +35,7 @@ from engine import session  # noqa: E402
 from engine.builder import build_module  # noqa: E402
 from engine.data import load_dataset  # noqa: E402
 from engine.digits.framing import rank_filter  # noqa: E402
-from engine.digits.strokes import DIGIT_STROKES, smooth_path  # noqa: E402
+from engine.digits.strokes import DIGIT_STROKES  # noqa: E402  (control points of pen-stroke digits)
 from engine.project import load  # noqa: E402
 from engine.training import FinishedRecord, TrainConfig, train  # noqa: E402
 
@@ -71,7 +71,7 @@ def redraw(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def skeleton_strokes(label: int, rng: np.random.Generator) -> tuple[list[np.ndarray], float]:
-    """Pen strokes for `label` from the engine's skeletons, in a random box on the canvas."""
+    """Pen strokes for `label` from the engine's digit skeletons, in a random box on the canvas."""
     variants = DIGIT_STROKES[label]
     weights = np.array([w for w, _ in variants])
     strokes = variants[rng.choice(len(variants), p=weights / weights.sum())][1]
@@ -81,9 +81,18 @@ def skeleton_strokes(label: int, rng: np.random.Generator) -> tuple[list[np.ndar
     paths = []
     for stroke in strokes:
         points = np.array([p[:2] for p in stroke]) + rng.normal(0, 0.02, (len(stroke), 2))
-        path = smooth_path(points, np.array([len(p) > 2 for p in stroke]))
+        path = _densify(points, 8)  # pointer samples between control points; the pad smooths them
         paths.append(np.stack([x0 + path[:, 0] * width, y0 + path[:, 1] * height], axis=1))
     return paths, float(rng.uniform(12, 30))
+
+
+def _densify(points: np.ndarray, per_segment: int) -> np.ndarray:
+    """(n, 2) -> straight pieces sampled `per_segment` times, as a mouse reports a stroke."""
+    if len(points) == 1:
+        return points
+    t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]  # (1, S, 1)
+    pieces = points[:-1, None, :] + (points[1:] - points[:-1])[:, None, :] * t  # (n-1, S, 2)
+    return np.concatenate([pieces.reshape(-1, 2), points[-1:]])
 
 
 def pad_accuracy(pad, canvases, labels) -> tuple[float, float]:

@@ -10,9 +10,10 @@ No widgets here; the network logic is the engine's.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -24,6 +25,7 @@ from engine.inference import DIGIT_DATASETS, Prediction, predict
 from engine.session import trained_module
 from engine.training import TrainingError
 
+SINGLE_THREAD_MACS = 20_000_000  # below this, one image runs fastest on one thread
 MAX_MAPS_PER_LAYER = 32  # a ResNet layer has 512 channels; nobody reads past a few dozen
 MAX_MAP_LAYERS = 12  # a ResNet has 20 conv layers; the first ones are the readable ones
 
@@ -103,11 +105,12 @@ class Classifier:
         return is_digit_dataset(self.meta)
 
     def classify(self, image: np.ndarray) -> Prediction:
-        return predict(self.module, image, self.meta)
+        with self._threads():
+            return predict(self.module, image, self.meta)
 
     def activations(self, tensor: torch.Tensor) -> list[LayerActivation]:
         """Convolution feature maps and dense-layer outputs for one (1, C, H, W) input."""
-        with torch.inference_mode():
+        with self._threads(), torch.inference_mode():
             outputs = self.module.trace(tensor)
         shown = []
         for row in self.analysis.rows:
@@ -122,6 +125,21 @@ class Classifier:
                                          row.node_id in self.analysis.sinks))
         maps = [a for a in shown if a.is_maps][:MAX_MAP_LAYERS]
         return maps + [a for a in shown if not a.is_maps]
+
+    @contextmanager
+    def _threads(self) -> Iterator[None]:
+        """One thread for a small network: a single image gains nothing from a second core, and
+        when the cores are busy (training, other programs) the thread pool's hand-offs cost
+        ~100 ms per LeNet-5 forward instead of ~1 ms. Threads are per calling thread here."""
+        if self.analysis.total_macs >= SINGLE_THREAD_MACS:
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 def _kind(layer_id: str, shape) -> str | None:

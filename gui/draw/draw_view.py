@@ -9,7 +9,7 @@ one-click training) and the throttling of feature maps. The network is asked thr
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QFileDialog, QGridLayout, QLabel, QMessageBox, QStackedWidget,
                                QVBoxLayout, QWidget)
 
@@ -106,6 +106,7 @@ class DrawView(QWidget):
     def _connect(self) -> None:
         self.pad.classified.connect(self._on_pad_classified)
         self.pad.prediction_cleared.connect(self._on_pad_prediction_cleared)
+        self.pad.classification_failed.connect(self._on_pad_classification_failed)
         self.pad_panel.open_requested.connect(self.open_image)
         self.samples_panel.open_requested.connect(self.open_image)
         self.samples_panel.sample_picked.connect(self._on_samples_sample_picked)
@@ -168,6 +169,10 @@ class DrawView(QWidget):
     def _on_pad_prediction_cleared(self) -> None:
         self._clear_outputs()
 
+    def _on_pad_classification_failed(self, message: str) -> None:
+        self._clear_outputs()
+        self.answer.show_nothing(f"The network could not classify this picture: {message}")
+
     def show_prediction(self, prediction, truth: int | None = None) -> None:
         self._note = ""
         self.answer.show_prediction(prediction, truth)
@@ -194,7 +199,7 @@ class DrawView(QWidget):
         hint = "Draw a digit to see what it thinks." if drawing else "Pick a picture to see what it thinks."
         self.answer.show_nothing(self._note + hint, names)
         self.steps.clear_steps()
-        self.steps_note.setText("")
+        self.steps_note.setText("Each step the picture goes through on its way into the network appears here.")
         self.feature_maps.clear_maps()
 
     # -- pictures: files and test samples --------------------------------------------------------
@@ -214,8 +219,17 @@ class DrawView(QWidget):
         if self.classifier.draws_digits:
             self.pad.load_picture(picture)
         else:
-            self.show_prediction(self.classifier.classify(picture))
+            self._classify_picture(picture)
         return True
+
+    def _classify_picture(self, picture, truth: int | None = None) -> None:
+        """Samples and files of photo datasets (the pad classifies its own pictures)."""
+        try:
+            prediction = self.classifier.classify(picture)
+        except (ValueError, RuntimeError) as exc:
+            self._on_pad_classification_failed(str(exc))
+            return
+        self.show_prediction(prediction, truth)
 
     def _load_samples(self) -> None:
         request = self._samples_request()
@@ -263,7 +277,7 @@ class DrawView(QWidget):
         if self.classifier is None:
             return
         panel = self.samples_panel
-        self.show_prediction(self.classifier.classify(panel.pictures[index]), panel.labels[index])
+        self._classify_picture(panel.pictures[index], panel.labels[index])
 
     # -- one-click training -----------------------------------------------------------------
     def train_for_drawing(self) -> bool:
@@ -302,7 +316,7 @@ class DrawView(QWidget):
             return
         apply_result(self.document, result)
         acc = f", {result.test_acc:.1%} right on its test digits" if result.test_acc is not None else ""
-        self._note = f"Trained on {result.dataset_name}{acc}. "
+        self._note = f"Trained on {result.dataset_title}{acc}. "
         self.setup.show_message(self._note)
         self.refresh()
         self.training_finished.emit(True)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from .. import theme
 from ..formatting import count
 from .imaging import diverging_colors, diverging_image
 from .tiles import ImageTile
@@ -23,7 +24,7 @@ TILE_GAP = 3
 CELL = 7  # px per value in a dense strip
 BIG_CELL = 18  # ... when the layer has at most SHORT_STRIP values (an output layer)
 SHORT_STRIP = 20
-STRIP_COLUMNS = 60  # values per strip row before it wraps
+STRIP_COLUMNS = 60  # values per strip row before it wraps (fewer if the panel is narrow)
 
 
 def _tile_side(longest: int, channels: int, width: int) -> int:
@@ -75,13 +76,19 @@ class ValueStrip(QWidget):
         self.values = np.zeros(size, np.float32)
         self.scale = 1.0
         self.cell = BIG_CELL if size <= SHORT_STRIP else CELL
+        self.columns = min(STRIP_COLUMNS, size)
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.setFixedSize(self.sizeHint())
 
+    def reflow(self, width: int) -> None:
+        columns = max(1, min(STRIP_COLUMNS, len(self.values), (width - 1) // self.cell))
+        if columns != self.columns:
+            self.columns = columns
+            self.setFixedSize(self.sizeHint())
+
     def sizeHint(self) -> QSize:
-        columns = min(STRIP_COLUMNS, len(self.values))
-        rows = -(-len(self.values) // STRIP_COLUMNS)
-        return QSize(columns * self.cell + 1, rows * self.cell + 1)
+        rows = -(-len(self.values) // self.columns)
+        return QSize(self.columns * self.cell + 1, rows * self.cell + 1)
 
     def set_values(self, values: np.ndarray, scale: float) -> None:
         self.values, self.scale = values, scale
@@ -91,10 +98,11 @@ class ValueStrip(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
+        painter.fillRect(self.rect(), theme.current().color("border"))  # gaps read as a grid, even at zero
         colors = diverging_colors(self.values, self.scale)
         c = self.cell
         for index, (r, g, b) in enumerate(colors):
-            row, column = divmod(index, STRIP_COLUMNS)
+            row, column = divmod(index, self.columns)
             cell = QRectF(column * c + 1, row * c + 1, c - 1, c - 1)
             painter.fillRect(cell, QColor(int(r), int(g), int(b)))
             if c == BIG_CELL:
@@ -146,6 +154,7 @@ class FeatureMapsPanel(QScrollArea):
         super().__init__(parent, objectName="feature_maps")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # grids and strips wrap instead
         self.sections: dict[str, LayerSection] = {}
         self._signature: tuple = ()
         self._inner = QWidget(objectName="feature_maps_inner")
@@ -196,5 +205,4 @@ class FeatureMapsPanel(QScrollArea):
     def _reflow(self) -> None:
         width = self.viewport().width() - self._column.contentsMargins().right()
         for section in self.sections.values():
-            if isinstance(section.body, MapGrid):
-                section.body.reflow(width)
+            section.body.reflow(width)

@@ -84,6 +84,7 @@ class DrawPad(QWidget):
     classified = Signal(object)  # the full engine Prediction (steps, tensor) for the view
     prediction_cleared = Signal()  # nothing to classify any more (cleared, undone, no ink)
     strokes_changed = Signal()
+    classification_failed = Signal(str)  # the message, for the user
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="draw_pad")
@@ -179,9 +180,15 @@ class DrawPad(QWidget):
             return
         timer = QElapsedTimer()
         timer.start()
-        prediction = self._classifier.classify(self.image_array())
-        self.last_cost_ms = timer.nsecsElapsed() / 1e6
-        self._since_classified.start()
+        try:
+            prediction = self._classifier.classify(self.image_array())
+        except (ValueError, RuntimeError) as exc:  # an unusable picture, a network failing on it
+            self._set_no_prediction()
+            self.classification_failed.emit(str(exc))
+            return
+        finally:
+            self.last_cost_ms = timer.nsecsElapsed() / 1e6
+            self._since_classified.start()
         if prediction.preprocessed.empty:
             self._set_no_prediction()
             return
@@ -322,7 +329,7 @@ class DrawPad(QWidget):
         self._throttle.start(int(max(0.0, interval - elapsed)))
 
     def _on_throttle_timeout(self) -> None:
-        if self._current is not None or not self.is_empty:
+        if not self.is_empty:
             self.classify_now()
 
     def _set_no_prediction(self) -> None:

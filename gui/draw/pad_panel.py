@@ -23,6 +23,7 @@ class PadPanel(QWidget):
         self.pen_slider.setRange(*PEN_RANGE)
         self.pen_slider.setValue(round(self.pad.pen_width))
         self.pen_slider.setToolTip("Pen width")
+        self.pen_slider.setMinimumWidth(70)
         self.pen_slider.setMaximumWidth(140)
         self.pen_slider.valueChanged.connect(self.pad.set_pen_width)
         self.undo_button = QPushButton("Undo stroke", objectName="undo_stroke_button")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from .. import theme
 from ..theme import scaled_font
 
+NOTHING = "?"  # the top label before there is anything to classify
 ROW_HEIGHT = 24
 MAX_ROWS = 12  # more classes than this: show the most likely ones
 
@@ -93,7 +94,7 @@ class AnswerPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         self.heading = QLabel("The network says", objectName="section_title")
-        self.top_label = QLabel("–", objectName="top_class")
+        self.top_label = QLabel(NOTHING, objectName="top_class")
         self.top_label.setFont(scaled_font(44, bold=True))
         self.top_label.setAlignment(Qt.AlignCenter)
         self.top_label.setMinimumHeight(96)
@@ -110,6 +111,7 @@ class AnswerPanel(QWidget):
     def show_prediction(self, prediction, truth: int | None = None) -> None:
         names = list(prediction.class_names)
         self.top_label.setText(names[prediction.label])
+        self.top_label.setStyleSheet("")
         self.top_label.setFont(scaled_font(44 if len(names[prediction.label]) <= 3 else 22, bold=True))
         p = prediction.probabilities[prediction.label]
         text = f"{100 * p:.1f} % sure"
@@ -120,7 +122,8 @@ class AnswerPanel(QWidget):
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
     def show_nothing(self, hint: str, class_names: list[str] | None = None) -> None:
-        self.top_label.setText("–")
+        self.top_label.setText(NOTHING)
+        self.top_label.setStyleSheet(f"color: {theme.current().muted}")
         self.top_label.setFont(scaled_font(44, bold=True))
         self.confidence.setText(hint)
         self.bars.set_probabilities([], class_names)

@@ -18,7 +18,7 @@ import torch
 from PySide6.QtCore import QObject, Signal
 
 from engine import session
-from engine.data import default_data_dir
+from engine.data import dataset_info, default_data_dir
 from engine.training import StepRecord, TrainConfig, TrainingError
 
 from ..document import Document
@@ -40,7 +40,7 @@ class TrainedResult:
     weights: dict[str, torch.Tensor]
     training: dict[str, Any]
     meta: dict[str, Any]
-    dataset_name: str
+    dataset_title: str  # for the user: "MNIST", "Digits (offline)"
     test_acc: float | None
 
 
@@ -147,7 +147,7 @@ class QuickTrainer(QObject):
         last = steps[-1]
         config, dataset = self._run
         self.progressed.emit(last.step / max(last.total_steps, 1),
-                             f"Training on {dataset.name}: epoch {last.epoch} of {config.epochs}, "
+                             f"Training on {dataset_info(dataset.name).title}: epoch {last.epoch} of {config.epochs}, "
                              f"loss {last.loss:.3f}")
 
     def _on_runner_run_finished(self, outcome) -> None:
@@ -160,7 +160,7 @@ class QuickTrainer(QObject):
         training = session.training_section(config, list(outcome.history), outcome.finished)
         test_acc = outcome.evaluation.accuracy if outcome.evaluation is not None else outcome.finished.test_acc
         self.finished.emit(TrainedResult(outcome.weights, training, session.dataset_meta(dataset),
-                                         dataset.name, test_acc))
+                                         dataset_info(dataset.name).title, test_acc))
 
 
 def apply_result(document: Document, result: TrainedResult) -> None:

@@ -5,12 +5,14 @@ Only words and buttons: the view decides what the button does. No network logic.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from .. import theme
 from ..theme import scaled_font
 
 PROGRESS_STEPS = 1000
+BUSY_TITLE = "Teaching the network to read digits…"
 
 
 def explanation(state: str, fits: bool) -> tuple[str, str]:
@@ -40,15 +42,19 @@ class SetupPanel(QWidget):
         self.title = QLabel("This network has no trained weights yet", objectName="setup_title")
         self.title.setFont(scaled_font(6, bold=True))
         self.text = QLabel(objectName="setup_text", wordWrap=True)
-        self.text.setMaximumWidth(560)
         self.train_button = QPushButton("Train", objectName="train_digits_button")
         self.train_button.setDefault(True)
+        t = theme.current()
+        self.train_button.setStyleSheet(
+            f"QPushButton {{ background: {t.accent}; color: {t.accent_text}; border: none; border-radius: 5px;"
+            f" padding: 7px 16px; font-weight: bold; }} QPushButton:disabled {{ background: {t.border}; }}")
         self.train_button.clicked.connect(self.train_requested)
         self.cancel_button = QPushButton("Stop", objectName="cancel_training_button")
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.progress = QProgressBar(objectName="training_progress", maximum=PROGRESS_STEPS)
         self.progress.setTextVisible(False)
         self.status = QLabel(objectName="setup_status", wordWrap=True)
+        self.busy, self._reason = False, self.title.text()
         self._lay_out()
         self.set_busy(False)
 
@@ -57,26 +63,34 @@ class SetupPanel(QWidget):
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        column = QVBoxLayout()
+        card = QWidget(objectName="setup_card")
+        card.setMaximumWidth(600)
+        column = QVBoxLayout(card)
         column.setSpacing(12)
         for widget in (self.title, self.text):
             column.addWidget(widget)
         column.addLayout(buttons)
         column.addWidget(self.progress)
         column.addWidget(self.status)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        outer.addLayout(column, 3)
-        outer.addStretch(1)
-        outer.setAlignment(column, Qt.AlignVCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 3)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.addStretch(2)
+        outer.addLayout(row)
+        outer.addStretch(3)
 
     def set_reason(self, title: str, state: str, fits: bool) -> None:
         button, paragraph = explanation(state, fits)
-        self.title.setText(title)
+        self._reason = title
+        self.title.setText(BUSY_TITLE if self.busy else title)
         self.text.setText(paragraph)
         self.train_button.setText(button)
 
     def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.title.setText(BUSY_TITLE if busy else self._reason)
         self.train_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)

@@ -121,7 +121,7 @@ def test_undo_stroke_and_clear(qtbot, window, view):
     with qtbot.waitSignal(pad.prediction_cleared, timeout=2000):
         qtbot.keyClick(pad, Qt.Key_Backspace)  # the shortcut for Undo stroke
     assert pad.strokes == [] and pad.prediction is None and not pad.image_array().any()
-    assert view.answer.top_label.text() == "–"
+    assert view.answer.top_label.text() == "?"
     draw(qtbot, pad, PLUS)
     qtbot.mouseClick(panel.clear_button, Qt.LeftButton)
     assert pad.strokes == [] and pad.prediction is None and not pad.image_array().any()
@@ -197,3 +197,26 @@ def test_a_dot_or_nothing_is_not_classified_as_a_digit(qtbot, window, view):
     pad.clear()
     assert pad.prediction is None
     assert view.answer.confidence.text().startswith("Draw a digit")
+
+
+def test_a_pen_tablet_draws_and_predicts(qtbot, window, view):
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+
+    pad = window.draw_pad
+    pen = QPointingDevice("test pen", 7, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3)
+
+    def send(kind, fx, fy, button, buttons):
+        pos = to_widget(pad, fx, fy)
+        event = QTabletEvent(kind, pen, pos, pad.mapToGlobal(pos), 0.6, 0, 0, 0, 0, 0, Qt.NoModifier, button, buttons)
+        QApplication.sendEvent(pad, event)
+        assert event.isAccepted()  # so Qt does not also synthesize mouse events
+
+    send(QEvent.TabletMove, 0.1, 0.1, Qt.NoButton, Qt.NoButton)  # hovering draws nothing
+    assert pad.is_empty
+    with qtbot.waitSignal(pad.prediction_changed, timeout=2000):
+        send(QEvent.TabletPress, 0.3, 0.2, Qt.LeftButton, Qt.LeftButton)
+        for i in range(1, 11):
+            send(QEvent.TabletMove, 0.3 + 0.04 * i, 0.2 + 0.06 * i, Qt.NoButton, Qt.LeftButton)
+        send(QEvent.TabletRelease, 0.7, 0.8, Qt.LeftButton, Qt.NoButton)
+    assert len(pad.strokes) == 1 and len(pad.strokes[0].points) == 11

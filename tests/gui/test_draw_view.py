@@ -11,8 +11,6 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from engine import templates
-from gui.document import Content
 from gui.draw import quick_train
 from gui.draw.draw_view import SETUP_PAGE, WORK_PAGE
 from gui.train.loader import DatasetRequest
@@ -64,7 +62,7 @@ def test_one_click_trains_lenet_then_the_pad_answers_and_undo_takes_it_back(qtbo
     assert _train(qtbot, view) == [True]
     assert [r.node_id for r in document.analysis.rows][:2] == ["input", "conv1"]  # LeNet-5 was loaded
     assert document.compatible_weights() is not None and document.meta["dataset"] == "digits"
-    assert view.pages.currentIndex() == WORK_PAGE and "Trained on digits" in view.answer.confidence.text()
+    assert view.pages.currentIndex() == WORK_PAGE and "Trained on Digits (offline)" in view.answer.confidence.text()
     with qtbot.waitSignal(window.draw_pad.prediction_changed, timeout=2000):
         draw(qtbot, window.draw_pad, SEVEN)
     document.undo_stack.undo()  # the weights go
@@ -87,8 +85,9 @@ def test_unsaved_work_is_not_replaced_without_asking(qtbot, window, tiny_trainin
     view = window.draw_view
     monkeypatch.setattr(view, "confirm_replace", lambda: False)
     qtbot.mouseClick(view.setup.train_button, Qt.LeftButton)
-    assert not view.trainer.running and window.document.graph.node("input").params["shape"] is not None
-    assert window.document.analysis.input_shape == (2,)
+    assert not view.trainer.running
+    assert window.document.analysis.input_shape == (2,)  # still the perceptron
+    assert view.pages.currentIndex() == SETUP_PAGE
 
 
 def test_closing_the_window_mid_training_stops_the_threads(qtbot, window, monkeypatch, tmp_path):
@@ -184,3 +183,16 @@ def test_the_view_follows_the_document(qtbot, window):
     assert not np.allclose(window.draw_pad.prediction.probabilities, first.probabilities)
     window.editor.load_template("mlp")  # untrained: the set-up panel comes back
     qtbot.waitUntil(lambda: view.pages.currentIndex() == SETUP_PAGE, timeout=2000)
+
+
+def test_a_network_failing_on_a_picture_says_so_instead_of_crashing(qtbot, window, monkeypatch):
+    view = open_in_draw_view(window, lenet_content())
+
+    def broken(image):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setattr(view.classifier, "classify", broken)
+    with qtbot.waitSignal(window.draw_pad.classification_failed, timeout=2000):
+        draw(qtbot, window.draw_pad, SEVEN)
+    assert window.draw_pad.prediction is None
+    assert "could not classify" in view.answer.confidence.text()
