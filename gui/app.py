@@ -93,9 +93,20 @@ def run_app(argv: list[str]) -> int:
     window.show()
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
+    app.aboutToQuit.connect(_release_clipboard)
     # PyTorch's first meta-device batch norm costs seconds; pay it while the user looks around.
     threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
     return app.exec()
+
+
+def _release_clipboard() -> None:
+    """Qt's teardown crashes on layer data we left on the clipboard; take it back first."""
+    from .clipboard import NODES_MIME
+
+    board = QApplication.clipboard()
+    data = board.mimeData()
+    if data is not None and data.hasFormat(NODES_MIME):
+        board.clear()
 
 
 def _follow_system_theme(app: QApplication, window) -> None:

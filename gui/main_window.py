@@ -85,6 +85,10 @@ class MainWindow(QMainWindow):
         index = self.stack.indexOf(widget)
         self.stack.setCurrentIndex(index)
         self.view_buttons.button(index).setChecked(True)
+        build = getattr(self, "build_view", None)
+        if build is not None:
+            for action in build.actions_by_name.values():
+                action.setEnabled(widget is build)  # Delete in the Draw view must not delete layers
         return True
 
     @property

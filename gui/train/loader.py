@@ -101,6 +101,8 @@ class DatasetLoader(QObject):
             self.thread.wait()
 
     def _on_thread_finished(self) -> None:
+        if is_running(self.thread):  # an older thread's late signal: a newer load owns _worker
+            return
         self._worker = None
         if self._queued is not None:
             request, self._queued = self._queued, None

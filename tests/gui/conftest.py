@@ -21,7 +21,8 @@ def themed_app(qapp):
     from gui.theme import apply_theme
 
     apply_theme(qapp, dark=False)
-    return qapp
+    yield qapp
+    qapp.clipboard().clear()  # mime data left on the clipboard crashes Qt's teardown at exit
 
 
 @pytest.fixture

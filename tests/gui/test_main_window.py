@@ -149,3 +149,11 @@ def test_menus_hold_the_actions(window):
     edit = window.menuBar().actions()[1].menu()
     names = [a.text().replace("&", "") for a in edit.actions() if a.text()]
     assert names[:2] == ["Undo", "Redo"] and "Delete" in names and "Select All" in names
+
+
+def test_canvas_actions_only_act_in_the_build_view(window):
+    window.show_view("draw")
+    assert not window.actions_by_name["delete"].isEnabled()
+    assert not window.actions_by_name["paste"].isEnabled()
+    window.show_view("build")
+    assert window.actions_by_name["delete"].isEnabled()
