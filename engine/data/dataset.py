@@ -74,10 +74,9 @@ class Dataset:
     def describe(self) -> str:
         """A few lines for a preview: sizes, shape, and class counts per split."""
         shape = "×".join(str(s) for s in self.input_shape)
-        lines = [
-            f"{self.name}: {self.num_train} training and {self.num_test} test samples of {shape}, "
-            f"{self.num_classes} classes",
-        ]
+        what = f"points with {shape} features" if self.kind == "points" else f"{shape} images"
+        lines = [f"{self.name}: {self.num_train} training and {self.num_test} test {what}, "
+                 f"{self.num_classes} classes"]
         if self.description:
             lines.append(self.description)
         train, test = self.class_counts("train"), self.class_counts("test")

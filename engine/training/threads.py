@@ -3,11 +3,11 @@
 Small networks often train faster on fewer threads, and a CPU shared with other work
 (the app's own window, other programs) makes every extra OpenMP thread wait for a busy
 core: on a loaded 2-core machine LeNet-5 ran up to 10x slower on 2 threads than on 1, and
-20% faster on 2 when the machine was quiet. So for "auto" a tiny step takes 1 thread, a
-slow (compute-bound) step takes them all, and anything between is timed on a throwaway
-copy of the network at 1, half and all of torch's threads, again every RETUNE_S seconds
-as the load changes. Timing a copy under a forked RNG leaves the real weights and the
-run's random streams untouched. Must not import Qt or pyqtgraph.
+20% faster on 2 when the machine was quiet. So for "auto" a tiny step (counted in FLOPs)
+takes 1 thread, a huge one takes them all, and anything between is timed on a throwaway
+copy of the network at 1, half and all of torch's threads, and timed again as the load
+changes (at most ~5% of the run goes to timing). Timing a copy under a forked RNG leaves
+the real weights and the run's random streams untouched. Must not import Qt or pyqtgraph.
 """
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from engine.training.objective import Objective
 
 TINY_STEP_FLOPS = 2e7  # below this a step is mostly Python and dispatch: threads only add waiting
-TIMED_STEPS = 2  # per candidate and round
+HUGE_STEP_FLOPS = 5e9  # above this a step is compute-bound: every thread helps
+TIMED_STEPS = 3  # per candidate and round
 ROUNDS = 2  # candidates alternate, so a burst of outside load hits them alike
-SLOW_STEP_S = 0.3  # a step this slow on all threads is compute-bound: keep them all
-RETUNE_S = 20.0  # seconds between re-measurements; one costs about a dozen steps
+RETUNE_S = 20.0  # shortest wait between measurements
+TIMING_SHARE = 0.05  # longest share of the run spent measuring
 
 
 def candidates(available: int) -> list[int]:
@@ -40,7 +41,6 @@ class ThreadTuner:
                  requested: int) -> None:
         self.module, self.x, self.y, self.objective = module, x, y, objective
         self.available = torch.get_num_threads()
-        self.adaptive = False
         self.next_tune = math.inf
         self.threads = self._first_choice(requested)
         torch.set_num_threads(self.threads)
@@ -48,19 +48,23 @@ class ThreadTuner:
     def _first_choice(self, requested: int) -> int:
         if requested > 0:
             return requested
-        if self.available == 1 or step_flops(self.module, self.x) < TINY_STEP_FLOPS:
+        flops = step_flops(self.module, self.x)
+        if self.available == 1 or flops < TINY_STEP_FLOPS:
             return 1
-        self.adaptive = True
+        if flops > HUGE_STEP_FLOPS:
+            return self.available
         return self._measure()
 
     def _measure(self) -> int:
-        counts = candidates(self.available)
+        start = time.perf_counter()
         try:
-            best, slow = fastest(copy.deepcopy(self.module), self.x, self.y, self.objective, counts)
+            best = fastest(copy.deepcopy(self.module), self.x, self.y, self.objective,
+                           candidates(self.available))
         except Exception:  # an uncopyable module or an odd layer: keep torch's own choice
-            best, slow = self.available, True
-        self.adaptive = self.adaptive and not slow
-        self.next_tune = time.perf_counter() + RETUNE_S if self.adaptive else math.inf
+            self.next_tune = math.inf
+            return self.available
+        spent = time.perf_counter() - start
+        self.next_tune = time.perf_counter() + max(RETUNE_S, spent / TIMING_SHARE)
         return best
 
     def maybe_retune(self) -> float:
@@ -88,17 +92,19 @@ def step_flops(module: nn.Module, x: torch.Tensor) -> float:
 
 
 def fastest(probe: nn.Module, x: torch.Tensor, y: torch.Tensor, objective: Objective,
-            counts: list[int]) -> tuple[int, bool]:
-    """(fastest thread count, whether the step is slow even on the most threads)."""
+            counts: list[int]) -> int:
+    """The thread count with the least total time over alternating rounds.
+
+    Totals, not minimums: under outside load the many-thread steps are sometimes quick and
+    often very slow, and sustained speed is what a run gets.
+    """
     probe.train()
-    best = {count: math.inf for count in counts}
+    total = {count: 0.0 for count in counts}
     with torch.random.fork_rng(devices=[]):  # dropout in the probe must not move the run's RNG
         for _ in range(ROUNDS):
             for count in counts:
-                best[count] = min(best[count], _time_steps(probe, x, y, objective, count))
-                if count == counts[0] and best[count] > SLOW_STEP_S:
-                    return count, True
-    return min(counts, key=lambda count: best[count]), False
+                total[count] += _time_steps(probe, x, y, objective, count)
+    return min(counts, key=lambda count: total[count])
 
 
 def _time_steps(probe: nn.Module, x: torch.Tensor, y: torch.Tensor, objective: Objective,
@@ -108,7 +114,7 @@ def _time_steps(probe: nn.Module, x: torch.Tensor, y: torch.Tensor, objective: O
     start = time.perf_counter()
     for _ in range(TIMED_STEPS):
         _step(probe, x, y, objective)
-    return (time.perf_counter() - start) / TIMED_STEPS
+    return time.perf_counter() - start
 
 
 def _step(probe: nn.Module, x: torch.Tensor, y: torch.Tensor, objective: Objective) -> None:
