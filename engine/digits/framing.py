@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 
 MNIST_BOX_RATIO = 20 / 28  # the digit's box over the field, as in MNIST
-SPECK_FILTER_MIN_SIDE = 64  # below this an image is too small to tell specks from strokes
+SPECK_GRID = 32  # cells per side of the grid on which ink components are found
+SPECK_MASS = 0.03  # components with less ink than this share of the largest do not count
 
 
 @dataclass(frozen=True)
@@ -49,32 +50,56 @@ def rank_filter(image: np.ndarray, size: int, reduce: np.ufunc) -> np.ndarray:
     """
     radius = size // 2
     out = image
-    for axis in (0, 1):
-        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
-        n = out.shape[axis]
-        out = padded.take(range(0, n), axis=axis)
+    for _ in range(2):  # rows, then (after a transpose) columns
+        padded = np.pad(out, ((radius, radius), (0, 0)), mode="edge")
+        n = out.shape[0]
+        acc = padded[:n].copy()
         for k in range(1, size):
-            out = reduce(out, padded.take(range(k, k + n), axis=axis))
+            reduce(acc, padded[k:k + n], out=acc)
+        out = acc.T
     return out
 
 
-def _without_specks(mask: np.ndarray) -> np.ndarray:
-    """Morphological opening (3×3) so isolated specks do not stretch the bounding box."""
-    return rank_filter(rank_filter(mask, 3, np.minimum), 3, np.maximum)
+def _component_labels(grid: np.ndarray) -> np.ndarray:
+    """8-connected component labels of a small boolean grid (0 = none), by max-propagation.
 
-
-def ink_bbox(ink: np.ndarray, ignore_specks: bool = True) -> tuple[slice, slice] | None:
-    """Rows and columns of the nonzero ink, or None when there is none.
-
-    With `ignore_specks`, on larger images, specks that a 3×3 opening removes do not count;
-    if the opening removes everything (a drawing made only of hairlines) the plain mask is used.
+    A label is the 1-based index of a cell in its component, so each round can also jump to
+    the label of the cell it points at; that makes long strokes converge in a few rounds.
     """
-    mask = ink > 0
-    if ignore_specks and min(ink.shape) >= SPECK_FILTER_MIN_SIDE:
-        span = _nonzero_span(_without_specks(mask))
-        if span is not None:
-            return span
-    return _nonzero_span(mask)
+    labels = np.where(grid, np.arange(1, grid.size + 1).reshape(grid.shape), 0)
+    while True:
+        grown = np.where(grid, rank_filter(labels, 3, np.maximum), 0)
+        grown = np.where(grid, grown.ravel()[np.maximum(grown, 1) - 1], 0)
+        if np.array_equal(grown, labels):
+            return labels
+        labels = grown
+
+
+def _without_specks(ink: np.ndarray, threshold: float) -> np.ndarray:
+    """The ink mask without components far lighter than the main one (dust, noise, specks).
+
+    Components are found on a grid of about SPECK_GRID cells per side, so strokes that nearly
+    touch count as one and a digit's separate strokes (the bar of a 5) are kept.
+    """
+    h, w = ink.shape
+    cell = max(1, -(-max(h, w) // SPECK_GRID))
+    gh, gw = -(-h // cell), -(-w // cell)
+    padded = np.pad(np.where(ink > threshold, ink, 0.0), ((0, gh * cell - h), (0, gw * cell - w)))
+    mass = padded.reshape(gh, cell, gw, cell).sum(axis=(1, 3))  # (H, W) -> (gh, gw)
+    labels = _component_labels(mass > 0)
+    totals = np.bincount(labels.ravel(), weights=mass.ravel())
+    totals[0] = 0.0
+    keep = totals >= SPECK_MASS * totals.max()
+    cells = keep[labels] & (labels > 0)
+    return np.repeat(np.repeat(cells, cell, axis=0), cell, axis=1)[:h, :w] & (ink > threshold)
+
+
+def ink_bbox(ink: np.ndarray, ignore_specks: bool = True, threshold: float = 0.0) -> tuple[slice, slice] | None:
+    """Rows and columns of the ink above `threshold`, or None when there is none.
+
+    With `ignore_specks`, small separate specks (dust, sensor noise) do not stretch the box.
+    """
+    return _nonzero_span(_without_specks(ink, threshold) if ignore_specks else ink > threshold)
 
 
 def fit_into_box(crop: np.ndarray, box: tuple[int, int]) -> np.ndarray:
@@ -120,9 +145,13 @@ def centre_by_mass(fitted: np.ndarray, frame: tuple[int, int]) -> np.ndarray:
     return field
 
 
-def frame_digit(ink: np.ndarray, frame: tuple[int, int] = (28, 28), ignore_specks: bool = True) -> Framed | None:
-    """Crop, fit and centre a clean ink image; None when it has no ink."""
-    span = ink_bbox(ink, ignore_specks)
+def frame_digit(ink: np.ndarray, frame: tuple[int, int] = (28, 28), ignore_specks: bool = True,
+                crop_threshold: float = 0.0) -> Framed | None:
+    """Crop, fit and centre a clean ink image; None when it has no ink above `crop_threshold`.
+
+    The crop is the box of the ink above `crop_threshold`; fainter ink inside the box is kept.
+    """
+    span = ink_bbox(ink, ignore_specks, crop_threshold)
     if span is None:
         return None
     cropped = ink[span]

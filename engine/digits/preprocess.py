@@ -2,8 +2,8 @@
 
 Owns the public `preprocess_image` pipeline (used by the digit pad, the `predict` CLI and the
 tests), its record types `Step` and `Preprocessed`, `load_image_file` and `ImageError`, and
-the photometric half of the recipe: grayscale, ink polarity, background clean-up for photos,
-contrast and noise floor. The geometric half (crop, fit, centre of mass) is `framing.py`.
+turning any array into grayscale. Separating ink from paper (polarity, background, noise) is
+`ink.py`; the geometric half of the recipe (crop, fit, centre of mass) is `framing.py`.
 
 Must not import Qt, pyqtgraph or anything from gui/.
 """
@@ -15,19 +15,17 @@ from typing import Literal, Sequence
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from engine.digits.framing import box_for_frame, frame_digit, rank_filter
+from engine.digits.framing import Framed, box_for_frame, frame_digit
+from engine.digits.ink import clean_ink, ink_is_dark
 
 InkMode = Literal["auto", "light", "dark"]
 
 MNIST_MEAN = (0.1307,)
 MNIST_STD = (0.3081,)
 MAX_WORKING_SIDE = 1024  # photos are shrunk to this first; the digit ends up 20 px anyway
-BACKGROUND_GRID = 32  # cells along the longer side of the background estimate
-BACKGROUND_WINDOW = 7  # cells; a stroke must be narrower than about half this to survive
-MIN_CONTRAST = 0.12  # ink fainter than this above the background counts as no ink
-NOISE_FLOOR = 0.15  # after contrast stretch, values below this are paper texture, not ink
+CROP_THRESHOLD = 0.2  # fainter ink (JPEG ringing, a canvas' anti-aliasing) does not widen the crop
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as PIL's "L"
 
 
@@ -57,23 +55,29 @@ class Preprocessed:
 
 
 def load_image_file(path: str | Path) -> np.ndarray:
-    """Read a PNG/JPEG/... file as a uint8 array (H, W), (H, W, 3) or (H, W, 4)."""
+    """Read a PNG/JPEG/... file as a uint8 array (H, W), (H, W, 3) or (H, W, 4).
+
+    Phone photos are turned upright by their EXIF orientation; 16-bit and float images are
+    scaled to 0-255 by their own maximum.
+    """
     try:
         with Image.open(path) as img:
             img.load()
-            mode = img.mode if img.mode in ("L", "RGB", "RGBA") else _nearest_mode(img)
-            return np.asarray(img.convert(mode), dtype=np.uint8)
+            return _as_uint8(ImageOps.exif_transpose(img))
     except FileNotFoundError as exc:
         raise ImageError(f"Image file not found: {path}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"Cannot read {path} as an image ({exc}).") from exc
 
 
-def _nearest_mode(img: Image.Image) -> str:
-    """Palette and exotic modes become RGBA if they carry transparency, else RGB or L."""
-    if img.mode in ("1", "I", "I;16", "F") or img.mode.startswith("I;"):
-        return "L"
-    return "RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB"
+def _as_uint8(img: Image.Image) -> np.ndarray:
+    if img.mode in ("L", "RGB", "RGBA"):
+        return np.asarray(img, dtype=np.uint8)
+    if img.mode in ("I", "F") or img.mode.startswith("I;"):
+        values = np.asarray(img, dtype=np.float64)
+        return np.rint(np.clip(values, 0, None) * (255.0 / max(float(values.max()), 1e-12))).astype(np.uint8)
+    transparent = "A" in img.getbands() or "transparency" in img.info
+    return np.asarray(img.convert("RGBA" if transparent else "RGB"), dtype=np.uint8)
 
 
 def to_unit_float(image: np.ndarray) -> np.ndarray:
@@ -120,43 +124,6 @@ def _shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX), dtype=np.float32)
 
 
-def _border(gray: np.ndarray) -> np.ndarray:
-    return np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
-
-
-def ink_is_dark(gray: np.ndarray) -> bool:
-    """Guess the ink's polarity from how pixels depart from the border's (background) median."""
-    background = float(np.median(_border(gray)))
-    dev = gray - background
-    for low, high in ((0.5, 99.5), (0.0, 100.0)):  # robust first; extremes for a tiny dot
-        dark, bright = np.percentile(dev, [low, high])
-        if max(-dark, bright) >= MIN_CONTRAST:
-            return -float(dark) > float(bright)
-    return background > 0.5
-
-
-def _background(ink: np.ndarray) -> np.ndarray:
-    """Smooth estimate of the (dark) background under bright ink: local minimum of cell means."""
-    h, w = ink.shape
-    scale = min(1.0, BACKGROUND_GRID / max(h, w), 0.5)
-    grid = (max(1, round(w * scale)), max(1, round(h * scale)))
-    cells = np.asarray(Image.fromarray(ink).resize(grid, Image.Resampling.BOX))
-    cells = rank_filter(cells, BACKGROUND_WINDOW, np.minimum)
-    return np.asarray(Image.fromarray(cells).resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
-
-
-def clean_ink(ink: np.ndarray) -> np.ndarray | None:
-    """Subtract the background, stretch so solid ink is 1, zero the paper; None if no ink."""
-    ink = np.clip(ink - _background(ink), 0.0, 1.0)
-    top = float(ink.max())
-    if top < MIN_CONTRAST:
-        return None
-    peak = float(np.median(ink[ink >= 0.5 * top]))
-    ink = np.minimum(ink * (1.0 / peak), 1.0)
-    ink[ink < NOISE_FLOOR] = 0.0
-    return ink
-
-
 def _normalized(centred: np.ndarray, channels: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     mean_t = torch.as_tensor(_per_channel(mean, channels), dtype=torch.float32).view(1, channels, 1, 1)
     std_t = torch.as_tensor(_per_channel(std, channels), dtype=torch.float32).view(1, channels, 1, 1)
@@ -190,8 +157,10 @@ def preprocess_image(
 
     `image` is (H, W), (H, W, 3) or (H, W, 4), uint8 or float. `ink` is "light" (bright ink
     on a dark background), "dark" (dark ink on light) or "auto" (decided from the border).
-    Steps: input, grayscale (ink bright on 0), cropped, fitted H'×W', centred H×W, normalized;
-    for a 28×28 input the fit box is 20×20. Grayscale digits are replicated to C channels.
+    Steps: "input" (grayscale as given), "grayscale" (ink bright on 0, paper removed), "cropped",
+    "fitted 20×20", "centred 28×28", "normalized" (channel 0 of the tensor); for other input
+    sizes the box keeps MNIST's 20/28 proportion and the names say the sizes, e.g. "fitted
+    23×23" and "centred 32×32". The digit is replicated to all C channels.
     """
     channels, height, width = _check_shape(input_shape)
     if ink not in ("auto", "light", "dark"):
@@ -199,18 +168,19 @@ def preprocess_image(
     gray = _shrink(to_grayscale(to_unit_float(image)), MAX_WORKING_SIDE)
     dark = ink == "dark" or (ink == "auto" and ink_is_dark(gray))
     cleaned = clean_ink(1.0 - gray if dark else gray)
-    framed = frame_digit(cleaned, (height, width)) if cleaned is not None else None
     box = box_for_frame((height, width))
-    if framed is None:
-        cropped, fitted = np.zeros(box, np.float32), np.zeros(box, np.float32)
-        centred = np.zeros((height, width), np.float32)
-        cleaned = np.zeros_like(gray) if cleaned is None else cleaned
-    else:
-        cropped, fitted, centred = framed.cropped, framed.fitted, framed.centred
-    tensor = _normalized(centred, channels, mean, std)
+    framed = None if cleaned is None else frame_digit(cleaned, (height, width), crop_threshold=CROP_THRESHOLD)
+    shown = framed or _blank(box, (height, width))
+    tensor = _normalized(shown.centred, channels, mean, std)
     steps = (
-        Step("input", gray), Step("grayscale", cleaned), Step("cropped", cropped),
-        Step(f"fitted {box[0]}×{box[1]}", fitted), Step(f"centred {height}×{width}", centred),
-        Step("normalized", tensor[0, 0].numpy()),
+        Step("input", gray), Step("grayscale", np.zeros_like(gray) if cleaned is None else cleaned),
+        Step("cropped", shown.cropped), Step(f"fitted {box[0]}×{box[1]}", shown.fitted),
+        Step(f"centred {height}×{width}", shown.centred), Step("normalized", tensor[0, 0].numpy().copy()),
     )
     return Preprocessed(steps=steps, tensor=tensor, empty=framed is None)
+
+
+def _blank(box: tuple[int, int], frame: tuple[int, int]) -> Framed:
+    """The framing stages of a picture without ink: all background."""
+    return Framed(cropped=np.zeros(box, np.float32), fitted=np.zeros(box, np.float32),
+                  centred=np.zeros(frame, np.float32))

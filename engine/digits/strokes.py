@@ -3,13 +3,14 @@
 Owns the skeletons: per digit class several style variants, each a few strokes of points in a
 unit box (x right, y down). A point with a third element is a corner: the smooth spline through
 the points breaks there, as a pen does at the top of a 7. Also owns Catmull-Rom evaluation and
-resampling at even arc length. Randomization and rendering live in `synth.py`.
+precomputation as a per-stroke matrix. Randomization and rendering live in `synth.py`.
 
 Must not import Qt, pyqtgraph, torch or anything from gui/.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -102,6 +103,7 @@ DIGIT_STROKES: dict[int, list[Variant]] = {
         (1.5, [_LOOP9 + [(0.85, 0.6), (0.6, 0.95), (0.25, 0.95)]]),
         (1.0, [arc(0.5, 0.25, 0.38, 0.25, 0, -360, 12), [(0.88, 0.0), (0.82, 1.0)]]),
         (2.0, [arc(0.5, 0.22, 0.35, 0.22, -20, -340, 9) + [C(0.86, 0.05), (0.75, 0.5), (0.55, 1.0)]]),
+        (3.0, [arc(0.55, 0.19, 0.33, 0.18, -10, -350, 9) + [C(0.9, 0.08), (0.62, 0.55), (0.38, 1.0)]]),
     ],
 }
 
@@ -109,35 +111,51 @@ DIGIT_STROKES: dict[int, list[Variant]] = {
 # Per class (width factor, extra slant): calibrates the skeletons' width-to-height ratio and
 # lean to those of real MNIST digits (second moments of the 8k "train" split).
 CLASS_SHAPE: dict[int, tuple[float, float]] = {
-    0: (1.0, 0.09), 1: (1.0, 0.08), 2: (0.95, -0.08), 3: (0.85, -0.07), 4: (0.87, 0.17),
-    5: (0.95, 0.0), 6: (0.95, -0.23), 7: (0.85, -0.22), 8: (0.85, 0.0), 9: (0.8, 0.0),
+    0: (1.0, 0.09), 1: (1.0, 0.08), 2: (0.95, -0.18), 3: (0.9, -0.07), 4: (0.87, 0.17),
+    5: (0.97, 0.08), 6: (0.95, -0.15), 7: (0.87, -0.18), 8: (0.85, 0.0), 9: (0.75, -0.07),
 }
 
 
-def _catmull_rom(points: np.ndarray, samples: int) -> np.ndarray:
-    """Uniform Catmull-Rom through (n, 2) points, `samples` per segment, ends included."""
-    if len(points) == 2:
-        return np.linspace(points[0], points[1], samples + 1)
-    padded = np.concatenate([2 * points[:1] - points[1:2], points, 2 * points[-1:] - points[-2:-1]])
-    p0, p1, p2, p3 = (padded[i:i + len(points) - 1] for i in range(4))  # each (n-1, 2)
-    t = np.linspace(0.0, 1.0, samples, endpoint=False)[None, :, None]  # (1, S, 1)
-    p0, p1, p2, p3 = (p[:, None, :] for p in (p0, p1, p2, p3))  # (n-1, 1, 2)
-    curve = 0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
-                   + (3 * p1 - p0 - 3 * p2 + p3) * t**3)
-    return np.concatenate([curve.reshape(-1, 2), points[-1:]])  # (n-1, S, 2) -> (N, 2)
+@dataclass(frozen=True)
+class StrokeModel:
+    """One stroke ready to draw: a jittered copy of `points` times `basis` is its pen path.
+
+    Catmull-Rom splines are linear in their control points, so the spline (broken at corners,
+    sampled about every `spacing` of the skeleton's length) is precomputed once as a matrix.
+    """
+
+    points: np.ndarray  # (n, 2) control points in the unit box
+    basis: np.ndarray  # (N, n): path (N, 2) = basis @ points
 
 
-def smooth_path(points: np.ndarray, corners: np.ndarray, samples: int = 6) -> np.ndarray:
-    """A smooth path through (n, 2) points that breaks only at corner points."""
-    cuts = [0] + [i for i in np.flatnonzero(corners) if 0 < i < len(points) - 1] + [len(points) - 1]
-    pieces = [_catmull_rom(points[a:b + 1], samples) for a, b in zip(cuts[:-1], cuts[1:])]
-    return np.concatenate([pieces[0]] + [p[1:] for p in pieces[1:]])
+def _segment_weights(t: np.ndarray) -> np.ndarray:
+    """Uniform Catmull-Rom weights of P0..P3 at parameters t: (S,) -> (S, 4)."""
+    t2, t3 = t * t, t * t * t
+    return 0.5 * np.stack([-t + 2 * t2 - t3, 2 - 5 * t2 + 3 * t3, t + 4 * t2 - 3 * t3, t3 - t2], axis=1)
 
 
-def resample(path: np.ndarray, spacing: float) -> np.ndarray:
-    """Points at even arc length `spacing` along a (N, 2) path, both ends kept."""
-    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
-    length = np.concatenate([[0.0], np.cumsum(steps)])
-    count = max(2, int(math.ceil(length[-1] / spacing)) + 1)
-    at = np.linspace(0.0, length[-1], count)
-    return np.stack([np.interp(at, length, path[:, 0]), np.interp(at, length, path[:, 1])], axis=1)
+def _piece_basis(samples: list[int]) -> np.ndarray:
+    """(N, m) basis of a smooth piece through m = len(samples) + 1 points, ends included."""
+    m = len(samples) + 1
+    eye = np.eye(m)
+    if m == 2:
+        t = np.arange(samples[0] + 1) / samples[0]
+        return np.stack([1 - t, t], axis=1)
+    padded = np.concatenate([2 * eye[:1] - eye[1:2], eye, 2 * eye[-1:] - eye[-2:-1]])  # mirrored ends
+    rows = [_segment_weights(np.arange(s) / s) @ padded[j:j + 4] for j, s in enumerate(samples)]
+    return np.concatenate(rows + [eye[-1:]])
+
+
+def stroke_model(stroke: Stroke, spacing: float) -> StrokeModel:
+    """Precompute the path basis of a stroke, breaking the spline at its corner points."""
+    points = np.array([p[:2] for p in stroke], dtype=np.float64)
+    n = len(points)
+    lengths = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    samples = [max(1, math.ceil(length / spacing)) for length in lengths]
+    cuts = [0] + [i for i, p in enumerate(stroke) if len(p) > 2 and 0 < i < n - 1] + [n - 1]
+    blocks = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        block = np.zeros((sum(samples[a:b]) + 1, n))
+        block[:, a:b + 1] = _piece_basis(samples[a:b])
+        blocks.append(block if not blocks else block[1:])  # pieces share their corner point
+    return StrokeModel(points=points, basis=np.concatenate(blocks))

@@ -1,9 +1,10 @@
 """Offline handwritten-style digits drawn from randomized pen strokes (not fonts).
 
-Owns `make_digits` and the per-sample randomization: style variant, control-point jitter, a
-smooth elastic warp, slant, rotation, aspect, pen width and pressure, and a slight tremor.
-Each digit is drawn with a round pen at about 3× the final resolution and then framed by the
-same MNIST code the real-image preprocessing uses (`framing.frame_digit`).
+Owns `make_digits` and the per-sample randomization: style variant, control-point jitter,
+pen lifted early or put down late, a smooth elastic warp, proportions, slant, rotation, aspect,
+pen width and pressure, a slight tremor and, for some digits, ink bleed (soft edges). Each
+digit is drawn with a round pen at about 3× the final resolution and then framed by the same
+MNIST code the real-image preprocessing uses (`framing.frame_digit`).
 
 Must not import Qt, pyqtgraph or anything from gui/.
 """
@@ -11,16 +12,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from engine.digits.framing import frame_digit
-from engine.digits.strokes import CLASS_SHAPE, DIGIT_STROKES, resample, smooth_path
+from engine.digits.strokes import CLASS_SHAPE, DIGIT_STROKES, StrokeModel, stroke_model
 
 RENDER_SIDE = 64  # px of the digit's larger side when drawn; framing shrinks it to 20
-PATH_SPACING = 0.025  # unit-box distance between points of a drawn path
-CHUNK = 4  # path segments drawn with one pen width
+PATH_SPACING = 0.04  # unit-box distance between pen-path points (2.5 px when drawn)
+CHUNK = 3  # path segments drawn with one pen width
 
 
 @dataclass(frozen=True)
@@ -28,51 +30,53 @@ class SynthStyle:
     """Ranges of the per-sample randomization (unit box = the digit's skeleton box)."""
 
     jitter: tuple[float, float] = (0.01, 0.04)  # σ of control-point noise
+    trim: float = 0.08  # up to this fraction of each stroke may be left off at either end
     warp: float = 0.06  # amplitude of the smooth elastic warp
     proportion: float = 0.25  # σ of log γ in x -> x**γ, y -> y**γ: moves loops and junctions
     rotation_deg: float = 15.0  # uniform ±
     slant: tuple[float, float] = (0.15, 0.22)  # shear (mean, σ); positive leans right like most MNIST
     aspect: tuple[float, float] = (0.7, 1.3)  # width scale, log-uniform
-    thickness: tuple[float, float] = (0.05, 0.2)  # pen width over the digit's larger side
+    thickness: tuple[float, float] = (0.055, 0.21)  # pen width over the digit's larger side
     pressure: float = 0.2  # relative pen-width swing along a stroke
     wobble: float = 0.006  # σ of the hand's tremor, smoothed along the path
+    bleed: float = 2.0  # up to this Gaussian blur radius (px at RENDER_SIDE) for soft-edged pens
 
 
 DEFAULT_STYLE = SynthStyle()
 
 
-def _pick_variant(label: int, rng: np.random.Generator) -> list[list[tuple[float, ...]]]:
+@lru_cache(maxsize=None)
+def _models(label: int) -> tuple[np.ndarray, tuple[tuple[StrokeModel, ...], ...]]:
+    """Cumulative variant weights and the precomputed strokes of each variant of a class."""
     variants = DIGIT_STROKES[label]
-    cumulative = np.cumsum([w for w, _ in variants])
-    return variants[int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))][1]
+    cumulative = np.cumsum([weight for weight, _ in variants])
+    strokes = tuple(tuple(stroke_model(s, PATH_SPACING) for s in v) for _, v in variants)
+    return cumulative, strokes
 
 
-def _stroke_path(stroke: list[tuple[float, ...]], sigma: float, rng: np.random.Generator,
-                 style: SynthStyle) -> np.ndarray:
-    """Jittered control points -> smooth path -> even spacing -> tremor. (N, 2) unit coords."""
-    points = np.array([p[:2] for p in stroke], dtype=np.float64)
-    corners = np.array([len(p) > 2 for p in stroke])
-    noise = rng.normal(0.0, sigma, points.shape)
-    if len(points) > 6:  # dense outlines (ovals, loops): neighbours move together, no kinks
-        noise[1:-1] = 0.25 * noise[:-2] + 0.5 * noise[1:-1] + 0.25 * noise[2:]
-        noise *= 1.6  # smoothing shrinks the noise; keep its size
-    points += noise
-    path = resample(smooth_path(points, corners), PATH_SPACING)
-    tremor = rng.normal(0.0, style.wobble, path.shape)
-    kernel = np.ones(5) / 5.0
-    tremor = np.stack([np.convolve(tremor[:, i], kernel, mode="same") for i in (0, 1)], axis=1)
-    return path + tremor
+def _pick_variant(label: int, rng: np.random.Generator) -> tuple[StrokeModel, ...]:
+    cumulative, variants = _models(label)
+    return variants[int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))]
+
+
+def _stroke_path(model: StrokeModel, sigma: float, rng: np.random.Generator, style: SynthStyle) -> np.ndarray:
+    """Jittered control points -> spline path -> trimmed ends -> tremor. (N, 2) unit coords."""
+    noise = rng.normal(0.0, sigma, model.points.shape)
+    if len(noise) > 6:  # dense outlines (ovals, loops): neighbours move together, no kinks
+        noise[1:-1] = 1.6 * (0.25 * noise[:-2] + 0.5 * noise[1:-1] + 0.25 * noise[2:])
+    path = model.basis @ (model.points + noise)  # (N, n) @ (n, 2) -> (N, 2)
+    first, last = (rng.uniform(0.0, style.trim, 2) * len(path)).astype(int)
+    path = path[first:max(first + 2, len(path) - last)]  # pens start late and lift early
+    tremor = rng.normal(0.0, style.wobble, (len(path) + 2, 2))
+    return path + (tremor[:-2] + tremor[1:-1] + tremor[2:]) * (1.0 / 3.0)  # smoothed: a hand, not noise
 
 
 def _elastic(points: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
     """Displace (N, 2) points by two random low-frequency plane waves per axis."""
-    out = points.copy()
-    for axis in (0, 1):
-        for _ in range(2):
-            freq = rng.normal(0.0, 1.2, 2)
-            phase = rng.uniform(0.0, 2 * math.pi)
-            out[:, axis] += amplitude * rng.uniform(0.3, 1.0) * np.sin(2 * math.pi * points @ freq + phase)
-    return out
+    freqs = rng.normal(0.0, 1.2 * 2 * math.pi, (4, 2))
+    waves = np.sin(points @ freqs.T + rng.uniform(0.0, 2 * math.pi, 4))  # (N, 2) -> (N, 4)
+    waves *= amplitude * rng.uniform(0.3, 1.0, 4)
+    return points + np.stack([waves[:, 0] + waves[:, 1], waves[:, 2] + waves[:, 3]], axis=1)
 
 
 def _affine(label: int, rng: np.random.Generator, style: SynthStyle) -> np.ndarray:
@@ -89,26 +93,19 @@ def _affine(label: int, rng: np.random.Generator, style: SynthStyle) -> np.ndarr
 def digit_paths(label: int, rng: np.random.Generator, style: SynthStyle = DEFAULT_STYLE) -> list[np.ndarray]:
     """The randomized pen paths of one digit, (N_i, 2) each, in unit-ish coordinates."""
     sigma = rng.uniform(*style.jitter)
-    paths = [_stroke_path(s, sigma, rng, style) for s in _pick_variant(label, rng)]
-    sizes = [len(p) for p in paths]
+    paths = [_stroke_path(m, sigma, rng, style) for m in _pick_variant(label, rng)]
+    sizes = np.cumsum([len(p) for p in paths])[:-1]
     gamma = np.exp(rng.normal(0.0, style.proportion, 2))
     points = np.concatenate(paths)
     points = np.sign(points) * np.abs(points) ** gamma  # unit box stays put, insides shift
     points = _elastic(points, rng, style.warp * rng.uniform(0.0, 1.0))
     points = (points - 0.5) @ _affine(label, rng, style).T
-    return np.split(points, np.cumsum(sizes)[:-1])
-
-
-def _pen_widths(n: int, base: float, rng: np.random.Generator, pressure: float) -> np.ndarray:
-    """Pen width at each of n path points: a slow random swing around `base`."""
-    t = np.linspace(0.0, 1.0, n)
-    swing = np.sin(2 * math.pi * rng.uniform(0.3, 1.5) * t + rng.uniform(0, 2 * math.pi))
-    return base * (1.0 + pressure * rng.uniform(0.0, 1.0) * swing)
+    return np.split(points, sizes)
 
 
 def render_paths(paths: list[np.ndarray], thickness: float, rng: np.random.Generator,
-                 pressure: float = DEFAULT_STYLE.pressure) -> np.ndarray:
-    """Draw paths with a round pen; float32 image, ink 1 on 0, digit's larger side RENDER_SIDE px."""
+                 pressure: float = DEFAULT_STYLE.pressure) -> Image.Image:
+    """Draw paths with a round pen; an "L" image, ink 255 on 0, digit's larger side RENDER_SIDE px."""
     points = np.concatenate(paths)
     low, extent = points.min(axis=0), np.ptp(points, axis=0)
     scale = RENDER_SIDE / max(float(extent.max()), 1e-3)
@@ -119,43 +116,52 @@ def render_paths(paths: list[np.ndarray], thickness: float, rng: np.random.Gener
     draw = ImageDraw.Draw(canvas)
     for path in paths:
         xy = (path - low) * scale + margin  # (N, 2) unit -> pixel coordinates
-        _draw_path(draw, xy, _pen_widths(len(xy), pen, rng, pressure))
-    return np.asarray(canvas, dtype=np.float32) * (1.0 / 255.0)
+        swing = pressure * rng.uniform(0.0, 1.0)
+        phase, cycles = rng.uniform(0.0, 2 * math.pi), rng.uniform(0.3, 1.5)
+        widths = pen * (1.0 + swing * np.sin(phase + 2 * math.pi * cycles * np.linspace(0.0, 1.0, len(xy))))
+        _draw_path(draw, xy, widths)
+    return canvas
 
 
 def _draw_path(draw: ImageDraw.ImageDraw, xy: np.ndarray, widths: np.ndarray) -> None:
-    """Draw in chunks of CHUNK segments, each with one width; round dots at chunk ends.
+    """Draw in chunks of CHUNK segments, each with one width; round dots at joins and corners.
 
     PIL's own round joints cost ~20× more; between chunk ends the path turns so little per
-    segment that plain mitre-less joints leave no visible notch at the final 28×28 size.
+    segment that plain joints leave no visible notch at the final 28×28 size.
     """
     last = len(xy) - 1
+    coords = xy.tolist()
     for start in range(0, max(1, last), CHUNK):
-        chunk = xy[start:start + CHUNK + 1]
         width = float(widths[min(start + CHUNK // 2, last)])
-        draw.line(chunk.ravel().tolist(), fill=255, width=max(1, round(width)))
-        r = width / 2
-        x, y = chunk[0]
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        draw.line([tuple(p) for p in coords[start:start + CHUNK + 1]], fill=255, width=max(1, round(width)))
+        _dot(draw, coords[start], width)
     for i in [last, *_sharp_turns(xy)]:
-        r = float(widths[i]) / 2
-        x, y = xy[i]
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        _dot(draw, coords[i], float(widths[i]))
+
+
+def _dot(draw: ImageDraw.ImageDraw, xy: list[float], width: float) -> None:
+    r = width / 2
+    draw.ellipse((xy[0] - r, xy[1] - r, xy[0] + r, xy[1] + r), fill=255)
 
 
 def _sharp_turns(xy: np.ndarray, min_cos: float = 0.9) -> list[int]:
     """Indices of path points where the direction turns by more than ~25° (corners)."""
     d = np.diff(xy, axis=0)
-    d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+    d /= np.maximum(np.sqrt((d * d).sum(axis=1, keepdims=True)), 1e-9)
     return (np.flatnonzero((d[:-1] * d[1:]).sum(axis=1) < min_cos) + 1).tolist()
 
 
 def make_digit(label: int, rng: np.random.Generator, style: SynthStyle = DEFAULT_STYLE) -> np.ndarray:
     """One synthetic digit as a 28×28 float32 image, ink 1 on 0, MNIST-framed."""
     thickness = rng.uniform(*style.thickness)
-    ink = render_paths(digit_paths(label, rng, style), thickness, rng, style.pressure)
+    canvas = render_paths(digit_paths(label, rng, style), thickness, rng, style.pressure)
+    radius = rng.uniform(0.0, style.bleed)
+    if radius > 0.5:
+        canvas = canvas.filter(ImageFilter.GaussianBlur(radius))
+    ink = np.asarray(canvas, dtype=np.float32) * (1.0 / 255.0)
     framed = frame_digit(ink, (28, 28), ignore_specks=False)
-    assert framed is not None  # a drawn path always leaves ink
+    if framed is None:  # cannot happen: a drawn path always leaves ink
+        raise RuntimeError(f"synthetic digit {label} came out empty")
     return framed.centred
 
 
@@ -170,6 +176,6 @@ def make_digits(n: int, seed: int = 0, style: SynthStyle = DEFAULT_STYLE) -> tup
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n, dtype=np.int64) % 10)
     images = np.empty((n, 28, 28), dtype=np.uint8)
-    for i, label in enumerate(labels):
-        images[i] = np.rint(make_digit(int(label), rng, style) * 255.0).astype(np.uint8)
+    for i, label in enumerate(labels.tolist()):
+        images[i] = np.rint(make_digit(label, rng, style) * 255.0)
     return images, labels
