@@ -25,8 +25,7 @@ MAX_RECENT = 8
 
 
 def _load_errors() -> tuple[type[BaseException], ...]:
-    project_error = getattr(engine, "ProjectError", None)
-    return (OSError, GraphError, ValueError) + ((project_error,) if project_error else ())
+    return (OSError, GraphError, ValueError, engine.ProjectError)
 
 
 class FileController(QObject):
