@@ -22,7 +22,9 @@ SCREENSHOT_DELAY_MS = 300
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="netwright", description="Build, see and train neural networks.")
+    parser = argparse.ArgumentParser(
+        prog="netwright", description="Build, see and train neural networks.",
+        epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
     parser.add_argument("project", nargs="?", help="a .nwproj project to open")
     parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")
     parser.add_argument("--view", default="build", choices=("build", "train", "draw"), help="view to show")
