@@ -135,6 +135,13 @@ def _pool_params() -> tuple[ParamSpec, ...]:
             p_bool("ceil_mode", False, "Round the output size up instead of down."))
 
 
+def _pool_spec(layer_id: str, name: str, cls: type[nn.Module], help: str) -> LayerSpec:
+    return LayerSpec(
+        layer_id, name, "Pooling", help, _pool_params(), check=_pool_check(layer_id), explain=_pool_explain,
+        build=lambda s, p: cls(p["kernel_size"], _pool_stride(p), p["padding"], ceil_mode=p["ceil_mode"]),
+        key_params=("kernel_size", "stride"))
+
+
 def _adaptive_check(shapes: Sequence[Shape], p: Params) -> None:
     need_rank("adaptive_avgpool2d", shapes[0], (3,), rank_fix(3, shapes[0]))
 
@@ -149,18 +156,10 @@ def register(reg: Registry) -> None:
         "Slides learned filters over an image; output size (W − F + 2P) / S + 1.",
         _conv_params(5), build=_build_conv(nn.Conv2d), check=_conv_check("conv2d", 3),
         explain=_conv_explain, key_params=("out_channels", "kernel_size", "stride", "padding")))
-    reg.register(LayerSpec(
-        "maxpool2d", "Max pool 2D", "Pooling", "Keeps the largest value in each window; halves size with 2×2.",
-        _pool_params(), check=_pool_check("maxpool2d"), explain=_pool_explain,
-        build=lambda s, p: nn.MaxPool2d(p["kernel_size"], _pool_stride(p), p["padding"],
-                                        ceil_mode=p["ceil_mode"]),
-        key_params=("kernel_size", "stride")))
-    reg.register(LayerSpec(
-        "avgpool2d", "Average pool 2D", "Pooling", "Averages each window (LeNet's subsampling).",
-        _pool_params(), check=_pool_check("avgpool2d"), explain=_pool_explain,
-        build=lambda s, p: nn.AvgPool2d(p["kernel_size"], _pool_stride(p), p["padding"],
-                                        ceil_mode=p["ceil_mode"]),
-        key_params=("kernel_size", "stride")))
+    reg.register(_pool_spec("maxpool2d", "Max pool 2D", nn.MaxPool2d,
+                            "Keeps the largest value in each window; halves size with 2×2."))
+    reg.register(_pool_spec("avgpool2d", "Average pool 2D", nn.AvgPool2d,
+                            "Averages each window (LeNet's subsampling)."))
     reg.register(LayerSpec(
         "adaptive_avgpool2d", "Adaptive average pool", "Pooling",
         "Averages to a fixed output size whatever the input (1×1 = global average pooling).",
