@@ -11,8 +11,8 @@ from . import templates
 from .analysis import Analysis, NodeRow, analyze
 from .builder import BuildError, GraphModule, build_module
 from .graph import Edge, Graph, GraphError, Node
-from .project import Project, load, save
+from .project import Project, check_weights, load, save
 from .serialize import ProjectError
 
 __all__ = ["Analysis", "BuildError", "Edge", "Graph", "GraphError", "GraphModule", "Node", "NodeRow",
-           "Project", "ProjectError", "analyze", "build_module", "load", "save", "templates"]
+           "Project", "ProjectError", "analyze", "build_module", "check_weights", "load", "save", "templates"]

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .digits.preprocess import Preprocessed, Step, to_grayscale, to_unit_float
+from .digits.preprocess import Preprocessed, Step, per_channel, to_grayscale, to_unit_float
 
 
 def preprocess_photo(image: np.ndarray, input_shape: Sequence[int], mean: Sequence[float],
@@ -23,8 +23,8 @@ def preprocess_photo(image: np.ndarray, input_shape: Sequence[int], mean: Sequen
     unit = to_unit_float(image)  # (H, W[, C]) in [0, 1]
     rgb = _as_channels(unit, channels)  # (H, W, C)
     resized = np.stack([_resize(rgb[..., c], height, width) for c in range(channels)], axis=0)  # (C, H, W)
-    m = torch.tensor(_per_channel(mean, channels)).view(channels, 1, 1)
-    s = torch.tensor(_per_channel(std, channels)).view(channels, 1, 1)
+    m = torch.tensor(per_channel(mean, channels)).view(channels, 1, 1)
+    s = torch.tensor(per_channel(std, channels)).view(channels, 1, 1)
     tensor = ((torch.from_numpy(resized) - m) / s).unsqueeze(0).float()  # (C, H, W) -> (1, C, H, W)
     gray_in = to_grayscale(unit) if unit.ndim == 3 else unit
     steps = (Step("input", gray_in.astype(np.float32)),
@@ -45,7 +45,3 @@ def _resize(plane: np.ndarray, height: int, width: int) -> np.ndarray:
     img = Image.fromarray(plane.astype(np.float32))
     return np.asarray(img.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
 
-
-def _per_channel(values: Sequence[float], channels: int) -> list[float]:
-    values = list(values)
-    return values * channels if len(values) == 1 else values[:channels]

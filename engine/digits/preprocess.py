@@ -125,13 +125,13 @@ def _shrink(gray: np.ndarray, max_side: int) -> np.ndarray:
 
 
 def _normalized(centred: np.ndarray, channels: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
-    mean_t = torch.as_tensor(_per_channel(mean, channels), dtype=torch.float32).view(1, channels, 1, 1)
-    std_t = torch.as_tensor(_per_channel(std, channels), dtype=torch.float32).view(1, channels, 1, 1)
+    mean_t = torch.as_tensor(per_channel(mean, channels), dtype=torch.float32).view(1, channels, 1, 1)
+    std_t = torch.as_tensor(per_channel(std, channels), dtype=torch.float32).view(1, channels, 1, 1)
     x = torch.from_numpy(centred).view(1, 1, *centred.shape).expand(1, channels, *centred.shape)
     return ((x - mean_t) / std_t).contiguous()  # (1, 1, H, W) -> (1, C, H, W)
 
 
-def _per_channel(values: Sequence[float], channels: int) -> list[float]:
+def per_channel(values: Sequence[float], channels: int) -> list[float]:
     values = [float(v) for v in values]
     if len(values) == 1:
         return values * channels

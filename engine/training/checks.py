@@ -14,11 +14,8 @@ from torch import nn
 from engine.data import Dataset
 from engine.training.config import TrainConfig, TrainingError, check_config
 from engine.training.device import module_device, pick_device
+from engine.catalog import fmt_shape
 from engine.training.objective import fit_problem
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "×".join(str(s) for s in shape)
 
 
 def val_count(num_train: int, val_split: float) -> int:
@@ -67,13 +64,13 @@ def probe_output(module: nn.Module, dataset: Dataset) -> torch.Tensor:
     declared = _declared_input(module)
     wanted = tuple(dataset.input_shape)
     if declared is not None and declared != wanted:
-        raise TrainingError(f"the network expects {shape_text(declared)} but {dataset.name} gives "
-                            f"{shape_text(wanted)}; change the network's input to {shape_text(wanted)}")
+        raise TrainingError(f"the network expects {fmt_shape(declared)} but {dataset.name} gives "
+                            f"{fmt_shape(wanted)}; change the network's input to {fmt_shape(wanted)}")
     try:
         out = _forward_probe(module, wanted)
     except Exception as exc:  # any layer may reject the shape, each with its own exception
         hint = _first_layer_hint(module, dataset) or str(exc).strip().splitlines()[0]
-        raise TrainingError(f"the network cannot take {dataset.name}'s {shape_text(wanted)} samples: "
+        raise TrainingError(f"the network cannot take {dataset.name}'s {fmt_shape(wanted)} samples: "
                             f"{hint}") from exc
     if not isinstance(out, torch.Tensor) or out.dim() < 1:
         raise TrainingError("the network must return one tensor with a batch dimension")
@@ -106,14 +103,14 @@ def _first_layer_hint(module: nn.Module, dataset: Dataset) -> str | None:
         if isinstance(layer, nn.modules.conv._ConvNd):
             if layer.in_channels != shape[0]:
                 return (f"its first layer wants {layer.in_channels}-channel input but {dataset.name} "
-                        f"has {shape[0]} channel(s); change the network's input to {shape_text(shape)}")
+                        f"has {shape[0]} channel(s); change the network's input to {fmt_shape(shape)}")
             return None
         if isinstance(layer, nn.Linear):
             size = math.prod(shape)
             if len(shape) > 1 and layer.in_features == size:
-                return f"add flatten before its first linear layer (the samples are {shape_text(shape)})"
+                return f"add flatten before its first linear layer (the samples are {fmt_shape(shape)})"
             if layer.in_features != size:
                 return (f"its first layer wants {layer.in_features} features but {dataset.name} gives "
-                        f"{shape_text(shape)} = {size}; change the network's input to {shape_text(shape)}")
+                        f"{fmt_shape(shape)} = {size}; change the network's input to {fmt_shape(shape)}")
             return None
     return None

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from engine.catalog import fmt_shape
+
 LOSS_TITLES = {"cross_entropy": "cross-entropy", "bce": "binary cross-entropy",
                "mse": "mean squared error", "nll": "negative log-likelihood"}
 
@@ -51,7 +53,7 @@ def guess_loss(num_outputs: int) -> str:
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
-    return "×".join(str(s) for s in shape) if shape else "a single number"
+    return fmt_shape(shape) if shape else "a single number"
 
 
 def fit_problem(loss: str, out_shape: tuple[int, ...], data_name: str, num_classes: int) -> str | None:
