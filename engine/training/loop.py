@@ -228,7 +228,7 @@ class _Run:
         if self.status == "nan":
             lr = self.config.lr
             return (f"The loss became NaN or infinite ({self.diverged_at}): training diverged. Lower the "
-                    f"learning rate (now {lr:g}), e.g. to {lr / 10:g}.{kept}")
+                    f"learning rate (now {lr:g}), e.g. to {min(lr / 10, 1e-3):g}.{kept}")
         return f"Trained {self.epochs_run} epoch{'s' if self.epochs_run != 1 else ''}.{kept}{tested}"
 
     def _failed(self, exc: Exception) -> FinishedRecord:
