@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from torch import nn
-
+from ..lazy import LazyModule
 from .helpers import need_rank, p_bool, p_int, rank_fix
 from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, fmt_shape
+
+nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 
 PADDING = ParamSpec("padding", "int_or_same", 0, 'Zeros added on each side, or "same" to keep the size.',
                     minimum=0)
@@ -102,9 +103,9 @@ def _conv_params(default_k: int) -> tuple[ParamSpec, ...]:
             p_bool("bias", True, "Learn a bias per output channel."))
 
 
-def _build_conv(cls):
+def _build_conv(cls_name: str):
     def build(shapes: Sequence[Shape], p: Params) -> nn.Module:
-        return cls(shapes[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
+        return getattr(nn, cls_name)(shapes[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
                    padding=p["padding"], dilation=p["dilation"], groups=p["groups"], bias=p["bias"])
     return build
 
@@ -135,10 +136,10 @@ def _pool_params() -> tuple[ParamSpec, ...]:
             p_bool("ceil_mode", False, "Round the output size up instead of down."))
 
 
-def _pool_spec(layer_id: str, name: str, cls: type[nn.Module], help: str) -> LayerSpec:
+def _pool_spec(layer_id: str, name: str, cls_name: str, help: str) -> LayerSpec:
     return LayerSpec(
         layer_id, name, "Pooling", help, _pool_params(), check=_pool_check(layer_id), explain=_pool_explain,
-        build=lambda s, p: cls(p["kernel_size"], _pool_stride(p), p["padding"], ceil_mode=p["ceil_mode"]),
+        build=lambda s, p: getattr(nn, cls_name)(p["kernel_size"], _pool_stride(p), p["padding"], ceil_mode=p["ceil_mode"]),
         key_params=("kernel_size", "stride"))
 
 
@@ -149,16 +150,16 @@ def _adaptive_check(shapes: Sequence[Shape], p: Params) -> None:
 def register(reg: Registry) -> None:
     reg.register(LayerSpec(
         "conv1d", "Conv 1D", "Convolution", "Slides filters along a sequence (channels×length).",
-        _conv_params(3), build=_build_conv(nn.Conv1d), check=_conv_check("conv1d", 2),
+        _conv_params(3), build=_build_conv("Conv1d"), check=_conv_check("conv1d", 2),
         explain=_conv_explain, key_params=("out_channels", "kernel_size", "stride", "padding")))
     reg.register(LayerSpec(
         "conv2d", "Conv 2D", "Convolution",
         "Slides learned filters over an image; output size (W − F + 2P) / S + 1.",
-        _conv_params(5), build=_build_conv(nn.Conv2d), check=_conv_check("conv2d", 3),
+        _conv_params(5), build=_build_conv("Conv2d"), check=_conv_check("conv2d", 3),
         explain=_conv_explain, key_params=("out_channels", "kernel_size", "stride", "padding")))
-    reg.register(_pool_spec("maxpool2d", "Max pool 2D", nn.MaxPool2d,
+    reg.register(_pool_spec("maxpool2d", "Max pool 2D", "MaxPool2d",
                             "Keeps the largest value in each window; halves size with 2×2."))
-    reg.register(_pool_spec("avgpool2d", "Average pool 2D", nn.AvgPool2d,
+    reg.register(_pool_spec("avgpool2d", "Average pool 2D", "AvgPool2d",
                             "Averages each window (LeNet's subsampling)."))
     reg.register(LayerSpec(
         "adaptive_avgpool2d", "Adaptive average pool", "Pooling",

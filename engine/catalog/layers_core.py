@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from torch import nn
-
+from ..lazy import LazyModule
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .spec import LayerSpec, ParamSpec, Params, Registry, Shape
+
+nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 
 
 def _linear_check(shapes: Sequence[Shape], p: Params) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from . import modules
+from ..lazy import LazyModule
 from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, fmt_shape
 from .helpers import p_int
+
+modules = LazyModule("engine.catalog.modules")  # torch loads when a layer is first built
 
 
 def _add_check(shapes: Sequence[Shape], p: Params) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from torch import nn
-
-from . import modules
+from ..lazy import LazyModule
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .spec import LayerError, LayerSpec, Params, Registry, Shape
+
+nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
+modules = LazyModule("engine.catalog.modules")
 
 
 def _recurrent_check(layer: str):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from torch import nn
+if TYPE_CHECKING:
+    from torch import nn
 
 Shape = tuple[int, ...]
 
@@ -133,7 +134,7 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
 }
 
 Params = dict[str, Any]
-BuildFn = Callable[[Sequence[Shape], Params], nn.Module]
+BuildFn = Callable[[Sequence[Shape], Params], "nn.Module"]
 CheckFn = Callable[[Sequence[Shape], Params], None]
 ExplainFn = Callable[[Sequence[Shape], Shape, Params], tuple[str, ...]]
 
