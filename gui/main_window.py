@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QLabel, QMainWindow, QMenu, QSizePo
 
 from engine.analysis import Analysis
 
-from .build.build_view import BuildView
+from .builder.build_view import BuildView
 from .device import training_device
 from .document import Document
 from .draw import DrawView

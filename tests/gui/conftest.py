@@ -41,7 +41,7 @@ def editor(document):
 
 @pytest.fixture
 def build_view(qtbot, document, editor):
-    from gui.build.build_view import BuildView
+    from gui.builder.build_view import BuildView
 
     view = BuildView(document, editor)
     qtbot.addWidget(view)

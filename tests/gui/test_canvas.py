@@ -200,7 +200,7 @@ def test_ctrl_wheel_zooms_and_fit_all_shows_everything(build_view, editor):
 
 
 def test_fit_all_keeps_deep_networks_readable(build_view, editor):
-    from gui.build.canvas import READABLE_ZOOM
+    from gui.builder.canvas import READABLE_ZOOM
 
     editor.load_template("resnet152")
     canvas = build_view.canvas

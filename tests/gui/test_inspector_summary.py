@@ -4,7 +4,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
 from gui import theme
-from gui.build.summary import COLUMNS
+from gui.builder.summary import COLUMNS
 
 
 def type_into(widget, text):
