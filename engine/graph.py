@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -42,11 +43,18 @@ def valid_node_id(node_id: str) -> bool:
 
 
 class Graph:
-    """A DAG of layer nodes. Input order of a node is the order of its incoming edges."""
+    """A DAG of layer nodes. Input order of a node is the order of its incoming edges.
+
+    Adjacency is kept per node (ordered input lists, output lists and an edge set), so
+    every operation is O(1) or O(degree) and whole-graph walks are O(N + E).
+    """
 
     def __init__(self) -> None:
         self._nodes: dict[str, Node] = {}
-        self._edges: list[Edge] = []
+        self._in: dict[str, list[str]] = {}  # node -> its sources, in input order
+        self._out: dict[str, list[str]] = {}  # node -> the nodes it feeds
+        self._edge_set: set[tuple[str, str]] = set()
+        self._next_suffix: dict[str, int] = {}  # layer -> first suffix worth trying in new_id
         self.revision = 0  # bumped on every change; views and caches may key on it
 
     # -- reading -------------------------------------------------------------------
@@ -56,7 +64,8 @@ class Graph:
 
     @property
     def edges(self) -> list[Edge]:
-        return list(self._edges)
+        """Every edge, grouped by destination in node order, each group in input order."""
+        return [Edge(src, dst) for dst, sources in self._in.items() for src in sources]
 
     def node(self, node_id: str) -> Node:
         try:
@@ -70,36 +79,45 @@ class Graph:
     def __len__(self) -> int:
         return len(self._nodes)
 
+    def has_edge(self, src: str, dst: str) -> bool:
+        return (src, dst) in self._edge_set
+
+    def edge_count(self) -> int:
+        return len(self._edge_set)
+
     def inputs_of(self, node_id: str) -> list[str]:
-        return [e.src for e in self._edges if e.dst == node_id]
+        return list(self._in.get(node_id, ()))
+
+    def input_index(self, src: str, dst: str) -> int:
+        """Position of src among dst's inputs (raises GraphError when not connected)."""
+        if (src, dst) not in self._edge_set:
+            raise GraphError(f"{src} is not connected to {dst}")
+        return self._in[dst].index(src)
 
     def input_map(self) -> dict[str, list[str]]:
-        """Every node's sources in input order, in one pass (for whole-graph walks)."""
-        result: dict[str, list[str]] = {n: [] for n in self._nodes}
-        for e in self._edges:
-            result[e.dst].append(e.src)
-        return result
+        """Every node's sources in input order (for whole-graph walks)."""
+        return {n: list(sources) for n, sources in self._in.items()}
 
     def outputs_of(self, node_id: str) -> list[str]:
-        return [e.dst for e in self._edges if e.src == node_id]
+        return list(self._out.get(node_id, ()))
 
     def input_nodes(self) -> list[str]:
         return [n.id for n in self._nodes.values() if n.layer == "input"]
 
     def sinks(self) -> list[str]:
-        sources = {e.src for e in self._edges}
-        return [n for n in self._nodes if n not in sources]
+        return [n for n, outs in self._out.items() if not outs]
 
     # -- mutation ------------------------------------------------------------------
     def new_id(self, layer: str) -> str:
-        n = 1
+        n = self._next_suffix.get(layer, 1)
         while f"{layer}_{n}" in self._nodes:
             n += 1
+        self._next_suffix[layer] = n + 1
         return f"{layer}_{n}"
 
     def add_node(self, layer: str, params: dict[str, Any] | None = None, node_id: str | None = None,
                  pos: tuple[float, float] = (0.0, 0.0)) -> Node:
-        from .catalog import CATALOG  # local: keeps graph importable without torch for tooling
+        from .catalog import CATALOG  # local: keeps graph importable without the catalog for tooling
 
         if layer not in CATALOG:
             raise GraphError(f"unknown layer type {layer!r}")
@@ -113,38 +131,48 @@ class Graph:
         if node.id in self._nodes:
             raise GraphError(f"a node named {node.id!r} already exists")
         self._nodes[node.id] = node
+        self._in[node.id] = []
+        self._out[node.id] = []
         self._touch()
         return node
 
     def remove_node(self, node_id: str) -> tuple[Node, list[tuple[int, Edge]]]:
-        """Remove a node and its edges; returns both so an undo can restore them exactly."""
+        """Remove a node and its edges; returns them with each edge's input index at its
+        destination, so an undo (`connect(src, dst, index)` in ascending index) restores them exactly."""
         node = self.node(node_id)
-        removed = [(i, e) for i, e in enumerate(self._edges) if node_id in (e.src, e.dst)]
-        self._edges = [e for e in self._edges if node_id not in (e.src, e.dst)]
-        del self._nodes[node_id]
+        removed = [(i, Edge(src, node_id)) for i, src in enumerate(self._in[node_id])]
+        removed += [(self._in[dst].index(node_id), Edge(node_id, dst)) for dst in self._out[node_id]]
+        for _, edge in removed:
+            self._unlink(edge.src, edge.dst)
+        del self._nodes[node_id], self._in[node_id], self._out[node_id]
         self._touch()
         return node, removed
 
     def connect(self, src: str, dst: str, index: int | None = None) -> Edge:
+        """Add src -> dst as dst's input number `index` (default: after its other inputs)."""
         self.node(src), self.node(dst)
         if src == dst:
             raise GraphError("a layer cannot feed itself")
-        edge = Edge(src, dst)
-        if edge in self._edges:
+        if (src, dst) in self._edge_set:
             raise GraphError(f"{src} is already connected to {dst}")
-        self._edges.insert(len(self._edges) if index is None else index, edge)
+        sources = self._in[dst]
+        sources.insert(len(sources) if index is None else index, src)
+        self._out[src].append(dst)
+        self._edge_set.add((src, dst))
         self._touch()
-        return edge
+        return Edge(src, dst)
 
     def disconnect(self, src: str, dst: str) -> int:
-        """Remove the edge src -> dst; returns its index for undo."""
-        edge = Edge(src, dst)
-        if edge not in self._edges:
-            raise GraphError(f"{src} is not connected to {dst}")
-        index = self._edges.index(edge)
-        del self._edges[index]
+        """Remove the edge src -> dst; returns its input index at dst, for undo."""
+        index = self.input_index(src, dst)
+        self._unlink(src, dst)
         self._touch()
         return index
+
+    def _unlink(self, src: str, dst: str) -> None:
+        self._in[dst].remove(src)
+        self._out[src].remove(dst)
+        self._edge_set.discard((src, dst))
 
     def set_params(self, node_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """Replace a node's parameters; returns the old ones."""
@@ -171,34 +199,33 @@ class Graph:
         seen: set[str] = set()
         stack = [node_id]
         while stack:
-            for nxt in self.outputs_of(stack.pop()):
+            for nxt in self._out.get(stack.pop(), ()):
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
         return seen
 
     def topological_order(self) -> tuple[list[str], set[str]]:
-        """Kahn's algorithm in insertion order; returns (order, nodes caught in cycles)."""
-        indegree = {n: 0 for n in self._nodes}
-        succ: dict[str, list[str]] = {n: [] for n in self._nodes}
-        for e in self._edges:
-            indegree[e.dst] += 1
-            succ[e.src].append(e.dst)
-        ready = [n for n, d in indegree.items() if d == 0]
+        """Kahn's algorithm in insertion order, O(N + E); returns (order, nodes caught in cycles)."""
+        indegree = {n: len(sources) for n, sources in self._in.items()}
+        ready = deque(n for n, d in indegree.items() if d == 0)
         order: list[str] = []
         while ready:
-            n = ready.pop(0)
+            n = ready.popleft()
             order.append(n)
-            for m in succ[n]:
+            for m in self._out[n]:
                 indegree[m] -= 1
                 if indegree[m] == 0:
                     ready.append(m)
-        return order, {n for n in self._nodes if n not in set(order)}
+        placed = set(order)
+        return order, {n for n in self._nodes if n not in placed}
 
     def copy(self) -> "Graph":
         other = Graph()
         other._nodes = dict(self._nodes)
-        other._edges = list(self._edges)
+        other._in = {n: list(v) for n, v in self._in.items()}
+        other._out = {n: list(v) for n, v in self._out.items()}
+        other._edge_set = set(self._edge_set)
         return other
 
     def extend(self, nodes: Iterable[Node], edges: Iterable[Edge]) -> None:

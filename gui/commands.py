@@ -127,7 +127,7 @@ class InsertOnEdge(_Macro):
 
     def __init__(self, document: Document, node: Node, src: str, dst: str) -> None:
         super().__init__(document, f"Insert {_layer_name(node)}")
-        index = document.graph.edges.index(Edge(src, dst))
+        index = document.graph.input_index(src, dst)
         self.add(Disconnect(document, src, dst))
         self.add(AddNode(document, node))
         self.add(Connect(document, src, node.id))

@@ -113,7 +113,7 @@ class Document(QObject):
         return node, edges
 
     def restore_node(self, node: Node, edges: list[tuple[int, Edge]]) -> None:
-        """Undo of remove_node: the node back, and its edges at their old list positions."""
+        """Undo of remove_node: the node back, and its edges at their old input positions."""
         self.graph.insert_node(node)
         self.node_added.emit(node.id)
         for index, edge in sorted(edges, key=lambda ie: ie[0]):

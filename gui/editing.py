@@ -85,7 +85,7 @@ class Editor(QObject):
         current = self._graph.inputs_of(dst)
         if spec.max_inputs == 1 and current:
             macro = _Macro(self.document, f"Reconnect {dst}")
-            index = self._graph.edges.index(Edge(current[0], dst))
+            index = self._graph.input_index(current[0], dst)
             macro.add(Disconnect(self.document, current[0], dst))
             macro.add(Connect(self.document, src, dst, index))
             self._push(macro)
@@ -98,7 +98,7 @@ class Editor(QObject):
         graph = self._graph
         if src == dst:
             return "A layer cannot feed itself."
-        if Edge(src, dst) in graph.edges:
+        if graph.has_edge(src, dst):
             return f"{src} is already connected to {dst}."
         if graph.node(dst).layer == "input":
             return "The input layer takes no incoming connections."
@@ -112,7 +112,7 @@ class Editor(QObject):
     # -- deleting, moving, editing -----------------------------------------------------
     def delete(self, node_ids: Iterable[str], edges: Iterable[Edge] = ()) -> None:
         node_ids, edges = [n for n in node_ids if n in self._graph], list(edges)
-        edges = [e for e in edges if e in self._graph.edges]
+        edges = [e for e in edges if self._graph.has_edge(e.src, e.dst)]
         if node_ids or edges:
             self._push(RemoveNodes(self.document, node_ids, edges))
 
