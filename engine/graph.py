@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 _ID_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_BLOCK_RE = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,15}$")
 _RESERVED = {"forward", "training", "eval", "train", "to", "cuda", "cpu", "type", "float", "double",
              "half", "modules", "children", "parameters", "buffers", "state_dict", "apply", "zero_grad",
              "self", "torch", "nn", "super", "x"}  # also keeps exported code unambiguous
@@ -36,10 +37,18 @@ class Node:
     layer: str
     params: dict[str, Any] = field(default_factory=dict)
     pos: tuple[float, float] = (0.0, 0.0)
+    # The block the node belongs to, as a dotted path ("layer2.1" lies inside "layer2");
+    # "" for a top-level node. Blocks exist through their members: no separate records.
+    block: str = ""
 
 
 def valid_node_id(node_id: str) -> bool:
     return bool(_ID_RE.match(node_id)) and not keyword.iskeyword(node_id) and node_id not in _RESERVED
+
+
+def valid_block_path(path: str) -> bool:
+    """"" (top level) or dot-separated names of letters, digits and _ ("layer2.1")."""
+    return path == "" or bool(_BLOCK_RE.match(path))
 
 
 class Graph:
@@ -130,6 +139,9 @@ class Graph:
             raise GraphError(f"{node.id!r} is not a valid node name: use lowercase letters, digits and _")
         if node.id in self._nodes:
             raise GraphError(f"a node named {node.id!r} already exists")
+        if not valid_block_path(node.block):
+            raise GraphError(f"{node.block!r} is not a valid block name: use letters, digits and _, "
+                             "with dots between nested blocks")
         self._nodes[node.id] = node
         self._in[node.id] = []
         self._out[node.id] = []
@@ -183,6 +195,16 @@ class Graph:
 
     def update_params(self, node_id: str, **changes: Any) -> dict[str, Any]:
         return self.set_params(node_id, {**self.node(node_id).params, **changes})
+
+    def set_block(self, node_id: str, block: str) -> str:
+        """Move a node into the block at dotted path `block` ("" = top level); returns the old path."""
+        if not valid_block_path(block):
+            raise GraphError(f"{block!r} is not a valid block name: use letters, digits and _, "
+                             "with dots between nested blocks")
+        node = self.node(node_id)
+        self._nodes[node_id] = replace(node, block=block)
+        self._touch()
+        return node.block
 
     def set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
         self._nodes[node_id] = replace(self.node(node_id), pos=(float(pos[0]), float(pos[1])))

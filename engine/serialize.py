@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import CATALOG
-from .graph import Graph, GraphError, Node
+from .graph import Graph, GraphError, Node, valid_block_path
 
 
 class ProjectError(Exception):
@@ -19,9 +19,16 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
-    nodes = [{"id": n.id, "layer": n.layer, "params": _plain(n.params), "pos": [round(n.pos[0], 1), round(n.pos[1], 1)]}
-             for n in graph.nodes.values()]
+    nodes = [_node_to_dict(n) for n in graph.nodes.values()]
     return {"nodes": nodes, "edges": [[e.src, e.dst] for e in graph.edges]}
+
+
+def _node_to_dict(node: Node) -> dict[str, Any]:
+    entry = {"id": node.id, "layer": node.layer, "params": _plain(node.params),
+             "pos": [round(node.pos[0], 1), round(node.pos[1], 1)]}
+    if node.block:
+        entry["block"] = node.block
+    return entry
 
 
 def _plain(value: Any) -> Any:
@@ -67,7 +74,10 @@ def _node_from_dict(raw: Any) -> Node:
     pos = raw.get("pos", [0, 0])
     if not (isinstance(pos, list) and len(pos) == 2 and all(isinstance(v, (int, float)) for v in pos)):
         raise ProjectError(f"node {raw['id']!r} has a damaged position")
-    return Node(raw["id"], raw["layer"], dict(params), (float(pos[0]), float(pos[1])))
+    block = raw.get("block", "")
+    if not isinstance(block, str) or not valid_block_path(block):
+        raise ProjectError(f"node {raw['id']!r} has a damaged block name")
+    return Node(raw["id"], raw["layer"], dict(params), (float(pos[0]), float(pos[1])), block)
 
 
 def _is_plain(value: Any) -> bool:
