@@ -17,7 +17,7 @@ from engine.builder import build_module
 from engine.digits import ImageError, load_image_file
 
 from ..document import Document
-from ..train.loader import DatasetLoader, DatasetRequest
+from ..jobs.loader import DatasetLoader, DatasetRequest
 from .classifier import Classifier, fits_digits, readiness
 from .feature_maps import FeatureMapsPanel
 from .pad_panel import PadPanel

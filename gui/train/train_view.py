@@ -20,13 +20,13 @@ from ..document import Document
 from .control_bar import PAUSED, RUNNING, STOPPING, ControlBar
 from .dataset_panel import DatasetPanel
 from .fit import FitNetwork, FitReport, fit_report
-from .outcome import FAILED, RunInfo, adopt, result_text, status_title
+from ..jobs.adoption import FAILED, RunInfo, adopt, result_text, status_title
 from .plots import LivePlots
 from .results import BoundaryPlot, ConfusionTableModel, MistakesView, Placeholder, confusion_view
-from .runner import TrainRunner
+from ..jobs.runner import TrainRunner
 from .settings_form import SettingsForm
 from .style import train_stylesheet
-from .worker import RunOutcome
+from ..jobs.worker import RunOutcome
 
 
 def _section(title: str) -> QLabel:
