@@ -1,4 +1,10 @@
-"""Every catalog entry: analysis (meta device) equals a real CPU forward pass."""
+"""Every catalog entry: analysis equals a real CPU forward pass.
+
+Shapes and parameter counts are checked against the real module for every layer; MACs
+against FlopCounterMode on the real pass, except where that counter differs between torch
+releases (attention, the Transformer encoder, RNN/LSTM/GRU): there the oracle is the count
+written out by hand below.
+"""
 from functools import partial
 
 import pytest
@@ -6,47 +12,19 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from engine.catalog import CATALOG, LayerSpec, Registry, get
-from engine.graph import Graph
 from engine.analysis import analyze
-from tests.engine.layer_cases import CASES
+from engine.graph import Graph
+from tests.engine.layer_cases import CASE_LIST, CASES, graph_for
 
 
 def test_every_catalog_layer_has_cases():
     assert set(CASES) == set(CATALOG.ids())
 
 
-def _graph_for(layer_id, shapes, params):
-    """input -> (one source per extra input) -> layer."""
-    g = Graph()
-    if layer_id == "input":
-        g.add_node("input", params, node_id="input")
-        return g, "input"
-    first = shapes[0]
-    dtype = "tokens" if get(layer_id).takes_tokens else "float"
-    g.add_node("input", {"shape": list(first), "dtype": dtype}, node_id="input")
-    node = g.add_node(layer_id, params, node_id="target")
-    for i, shape in enumerate(shapes):
-        if i == 0:
-            g.connect("input", "target")
-            continue
-        # a reshape of the input produces the extra branch with the wanted shape
-        src = g.add_node("linear", {"out_features": int(torch.tensor(shape).prod())}, node_id=f"branch{i}")
-        g.add_node("flatten", {}, node_id=f"flat{i}")
-        g.connect("input", f"flat{i}")
-        g.connect(f"flat{i}", src.id)
-        g.add_node("reshape", {"shape": list(shape)}, node_id=f"shape{i}")
-        g.connect(src.id, f"shape{i}")
-        g.connect(f"shape{i}", "target")
-    return g, node.id
-
-
-CASE_LIST = [(lid, shapes, params) for lid, cases in CASES.items() for shapes, params in cases]
-
-
 @pytest.mark.parametrize("layer_id,shapes,params", CASE_LIST,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASE_LIST)])
 def test_analysis_matches_real_forward(layer_id, shapes, params):
-    graph, target = _graph_for(layer_id, shapes, params)
+    graph, target = graph_for(layer_id, shapes, params)
     row = analyze(graph).row(target)
     assert row.error is None, row.error
     if layer_id == "input":
