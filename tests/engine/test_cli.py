@@ -99,22 +99,16 @@ def test_templates_lists_every_template(cli):
 
 # ---- smoke tests of the real process ----------------------------------------------------
 
-def test_main_py_passes_the_exit_status_through():
-    def main_py(*args):
-        return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                              cwd=ROOT, timeout=300)
-
-    invalid = main_py("summary", "--template", "lenet5", "--input", "1,8,8")
-    assert invalid.returncode == 1 and "smaller than the 5×5 kernel" in invalid.stdout
-    usage = main_py("summary", "--template", "nope")
-    assert usage.returncode == 2 and "Traceback" not in usage.stderr
-    assert len(usage.stderr.strip().splitlines()) == 1
-
-
-def test_cli_never_imports_qt():
-    code = ("import sys; import main; rc = main.main(['summary', '--template', 'lenet5']);"
-            "assert rc == 0, rc;"
-            "assert not [m for m in sys.modules if m.startswith(('PySide6','pyqtgraph','shiboken6'))]")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
-
+def test_main_py_passes_the_exit_status_through_and_loads_no_qt():
+    """One real process runs main.py as a script (its `sys.exit(main())` included), then
+    checks that a whole summary loaded no Qt module."""
+    code = ("import runpy, sys\n"
+            "sys.argv = ['main.py', 'summary', '--template', 'lenet5', '--input', '1,8,8']\n"
+            "try:\n    runpy.run_path('main.py', run_name='__main__')\n"
+            "except SystemExit as exc:\n    status = exc.code\n"
+            "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]\n"
+            "sys.exit(f'Qt loaded: {qt}' if qt else status)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 1, result.stderr  # 1: a layer has an error (2 would be bad usage)
+    assert "smaller than the 5×5 kernel" in result.stdout and "Total params:" in result.stdout
+    assert "Traceback" not in result.stderr
