@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import session
 from ..builder import BuildError, build_module
+from ..calibration import calibration_entry
 from ..data import DATASET_NAMES, DatasetError, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
@@ -117,9 +118,13 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
         return 1
     _report(finished)
     training = {**session.training_section(config, history, finished), **gradients.to_dict()}
+    meta = session.dataset_meta(dataset)
+    calibration = calibration_entry(module, dataset, config.val_split, config.seed)
+    if calibration is not None:
+        meta["calibration"] = calibration
     try:
-        save(project.graph, out, weights=session.state_on_cpu(module), training=training,
-             meta=session.dataset_meta(dataset))
+        save(project.graph, out, weights=session.state_on_cpu(module), training=training, meta=meta,
+             sections=project.sections)
         if metrics:
             _atomic_write(Path(metrics), json.dumps(training, indent=2).encode())
     except ProjectError as exc:
