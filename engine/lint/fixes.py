@@ -16,13 +16,23 @@ def apply_fix(graph: Graph, fix: Fix) -> Graph:
     Raises GraphError when a step no longer fits the graph (it changed since the lint)."""
     result = graph.copy()
     for step in fix.steps:
-        _apply(result, step)
+        apply_step(result, step)
     return result
 
 
-def _apply(graph: Graph, step: Step) -> None:
+def plan_node(graph: Graph, step: Step) -> Node | None:
+    """The new node an insert or replace step adds (its id is the next free one), else None."""
     if step.action == "insert":
-        node = new_node(graph, step.layer, dict(step.params), between=(step.src, step.dst))
+        return new_node(graph, step.layer, dict(step.params), between=(step.src, step.dst))
+    if step.action == "replace":
+        return plan_replace(graph, graph.node(step.node), step.layer, dict(step.params))
+    return None
+
+
+def apply_step(graph: Graph, step: Step, planned: Node | None = None) -> None:
+    """Carry out one step on `graph` in place (with the node `plan_node` gave, when given)."""
+    node = planned or plan_node(graph, step)
+    if step.action == "insert":
         index = graph.disconnect(step.src, step.dst)
         graph.insert_node(node)
         graph.connect(step.src, node.id)
@@ -33,12 +43,11 @@ def _apply(graph: Graph, step: Step) -> None:
             if not graph.has_edge(src, dst):
                 graph.connect(src, dst, index)
     elif step.action == "replace":
-        old = graph.node(step.node)
-        new = plan_replace(graph, old, step.layer, dict(step.params))
-        _, removed = graph.remove_node(old.id)
-        graph.insert_node(new)
+        _, removed = graph.remove_node(step.node)
+        graph.insert_node(node)
+        rename = {step.node: node.id}
         for index, edge in sorted(removed, key=lambda ie: ie[0]):
-            graph.connect(new.id if edge.src == old.id else edge.src, new.id if edge.dst == old.id else edge.dst, index)
+            graph.connect(rename.get(edge.src, edge.src), rename.get(edge.dst, edge.dst), index)
     else:
         graph.update_params(step.node, **step.params)
 

@@ -14,6 +14,7 @@ from .. import clipboard
 from ..document import Document
 from ..editing import Editor
 from ..icons import action_icon
+from ..lint.state import LintState
 from .canvas import CanvasView
 from .inspector import InspectorView
 from .palette import PaletteView
@@ -38,7 +39,8 @@ class BuildView(QWidget):
         self.scene = CanvasScene(document, editor, self)
         self.canvas = CanvasView(self.scene)
         self.palette = PaletteView()
-        self.inspector = InspectorView(document, editor)
+        self.lints = LintState(document, self)  # beginner-pitfall warnings (gui.lint)
+        self.inspector = InspectorView(document, editor, lints=self.lints)
         self.summary_model = SummaryTableModel(document.analysis, self)
         self.summary = SummaryView(self.summary_model)
         self._syncing = False
@@ -71,6 +73,8 @@ class BuildView(QWidget):
         self.summary.selectionModel().selectionChanged.connect(self._on_summary_selection_changed)
         self.document.analysis_changed.connect(self._on_document_analysis_changed)
         self.editor.nodes_created.connect(self._on_editor_nodes_created)
+        self.lints.lints_changed.connect(self._on_lints_changed)
+        self._on_lints_changed(self.lints.warnings)
 
     def _make_actions(self) -> dict[str, QAction]:
         spec = [
@@ -170,6 +174,10 @@ class BuildView(QWidget):
             self._syncing = False
         if ids:
             self.canvas.ensure_node_visible(ids[0])
+
+    def _on_lints_changed(self, warnings) -> None:
+        self.scene.show_lints(warnings)
+        self.summary_model.set_warnings(warnings)
 
     def _on_document_analysis_changed(self, analysis) -> None:
         reset = self.summary_model.set_analysis(analysis)

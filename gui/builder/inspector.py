@@ -17,6 +17,8 @@ from engine.formatting import byte_size, count, short_count
 from ..document import Document
 from ..editing import Editor
 from ..icons import category_icon
+from ..lint.panel import LintPanel
+from ..lint.state import LintState
 from ..theme import scaled_font
 from .param_editors import ParamEditor, make_editor
 
@@ -36,9 +38,10 @@ def _section(title: str) -> QLabel:
 
 
 class InspectorView(QScrollArea):
-    def __init__(self, document: Document, editor: Editor, parent=None) -> None:
+    def __init__(self, document: Document, editor: Editor, parent=None, lints: LintState | None = None) -> None:
         super().__init__(parent)
-        self.document, self.editor = document, editor
+        self.document, self.editor, self.lints = document, editor, lints
+        self.lint_panel: LintPanel | None = None
         self.setObjectName("inspector")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
@@ -56,7 +59,7 @@ class InspectorView(QScrollArea):
     # -- what to show ---------------------------------------------------------------------
     def show_nodes(self, node_ids: list[str]) -> None:
         self.node_ids = [n for n in node_ids if n in self.document.graph]
-        self.editors, self._facts, self._explain, self._error = {}, {}, None, None
+        self.editors, self._facts, self._explain, self._error, self.lint_panel = {}, {}, None, None, None
         page = QWidget(objectName="inspector_page")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(14, 6, 14, 14)
@@ -93,6 +96,15 @@ class InspectorView(QScrollArea):
         layout.addWidget(self._explain)
         self._error = _label("", "error_box", wrap=True, selectable=True)
         layout.addWidget(self._error)
+        self._add_lint_panel(layout, node_id)
+
+    def _add_lint_panel(self, layout: QVBoxLayout, node_id: str | None) -> None:
+        """Warnings of the layer (or of the network), with fix and dismiss buttons (gui.lint)."""
+        self.lint_panel = LintPanel(self.document, self.lints) if self.lints is not None else None
+        if self.lint_panel is not None:
+            self.lint_panel.show_node(node_id)
+            self.lint_panel.status_message.connect(self.editor.status_message)
+            layout.addWidget(self.lint_panel)
 
     def _header(self, title: str, category: str | None) -> QWidget:
         box = QWidget()
@@ -148,6 +160,7 @@ class InspectorView(QScrollArea):
                                            "MACs", "Activations")))
         self._error = _label("", "error_box", wrap=True, selectable=True)
         layout.addWidget(self._error)
+        self._add_lint_panel(layout, None)
 
     # -- refreshing -----------------------------------------------------------------------
     def _refresh_facts(self) -> None:

@@ -32,6 +32,7 @@ class CanvasScene(QGraphicsScene):
         self._wire: DraftWireItem | None = None
         self._wire_port: PortItem | None = None
         self._hot: EdgeItem | None = None
+        self._lints: dict[str, list] = {}  # node id -> its lint warnings (gui.lint), drawn on the card
         self._reroute = QTimer(self, singleShot=True, interval=0, timeout=self._reroute_all)
         self._connect_document()
         self._rebuild()
@@ -164,6 +165,7 @@ class CanvasScene(QGraphicsScene):
     def _add_node_item(self, node_id: str) -> NodeItem:
         node = self.document.graph.node(node_id)
         item = NodeItem(node, CATALOG.get(node.layer))
+        item.set_warnings(self._lints.get(node_id, []))
         self._nodes[node_id] = item
         self.addItem(item)
         return item
@@ -227,6 +229,14 @@ class CanvasScene(QGraphicsScene):
                 for edge in item.edges:
                     if edge.src_item is item:
                         edge.set_label(label)
+
+    def show_lints(self, warnings) -> None:
+        """Draw the warning style on the cards of the layers these lint warnings are about."""
+        self._lints = {}
+        for warning in warnings:
+            self._lints.setdefault(warning.node, []).append(warning)
+        for node_id, item in self._nodes.items():
+            item.set_warnings(self._lints.get(node_id, []))
 
     def _reroute_all(self) -> None:
         for edge in self._edges.values():
