@@ -2,7 +2,9 @@
 
 `GradientRecorder` hooks the optimizer (torch's public step pre/post hooks), so the trainer only
 creates it and drains it at its existing sync points. Every `every`-th optimizer step it measures,
-per layer (a node of the graph: a top-level submodule with trainable parameters):
+per layer (a node of the graph with a trainable weight matrix or kernel: dense, convolution,
+recurrent, attention layers; normalization layers' scales and shifts are left out, as in the
+usual gradient-flow plots):
     grad norm     ||∂loss/∂w|| over the layer's parameters, just before the step
     update ratio  ||Δw|| / ||w||, what the step changed relative to the weights' size
 The values stay on the device until `drain`, which the trainer calls right after its own loss
@@ -40,7 +42,7 @@ class GradientRecorder:
 
     def __init__(self, module: nn.Module, optimizer: torch.optim.Optimizer, every: int = DEFAULT_EVERY) -> None:
         groups = [(name, [p for p in child.parameters() if p.requires_grad]) for name, child in module.named_children()]
-        groups = [(name, params) for name, params in groups if params]
+        groups = [(name, params) for name, params in groups if any(p.dim() >= 2 for p in params)]
         self.layers = tuple(name for name, _ in groups)
         self.params = [p for _, params in groups for p in params]
         owner = [i for i, (_, params) in enumerate(groups) for _ in params]

@@ -63,7 +63,8 @@ class LintPanel(QWidget):
         column.setContentsMargins(10, 8, 10, 8)
         column.setSpacing(4)
         where = "" if self.node_id else f"{warning.node}: "
-        column.addWidget(_label(f"⚠ {where}{CODES.get(warning.code, warning.code)}", "lint_title"))
+        title = CODES.get(warning.code, warning.code)
+        column.addWidget(_label(f"⚠ {where}{title[:1].upper()}{title[1:]}", "lint_title"))
         column.addWidget(_label(warning.message, "lint_message"))
         reason = _label(f"Why: {warning.reason}", "lint_reason")
         reason.setStyleSheet("color: palette(placeholder-text);")
