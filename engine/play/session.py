@@ -20,6 +20,7 @@ from ..analysis import analyze
 from ..builder import GraphModule
 from ..catalog import CATALOG
 from ..data.toy import TOY_SETS, load_toy
+from ..fitting import last_linear
 from ..graph import Graph
 from ..training.config import TrainConfig
 from ..training.objective import Objective, guess_loss
@@ -77,6 +78,7 @@ class PlaySession:
         self.step_count = 0
         self._rng = torch.Generator().manual_seed(settings.seed)
         self._load_data()
+        self._fit_output()
         self._build(keep=None)
 
     # -- changes while playing --------------------------------------------------------
@@ -102,6 +104,13 @@ class PlaySession:
         self.settings = replace(self.settings, noise=float(noise))
         self._load_data()
 
+    def set_dataset(self, name: str) -> None:
+        """Another toy set (its default noise); the output layer follows its number of classes."""
+        self.settings = replace(self.settings, dataset=name, noise=None)
+        self._load_data()
+        self._fit_output()
+        self._build(keep=self.module.state_dict())
+
     def set_width(self, node_id: str, width: int) -> None:
         """A dense layer's number of units; overlapping weights are kept, new ones start fresh."""
         if node_id not in self.graph or self.graph.node(node_id).layer != "linear":
@@ -117,6 +126,15 @@ class PlaySession:
         """Fresh random weights, step 0."""
         self.step_count = 0
         self._build(keep=None)
+
+    @property
+    def activation(self) -> str | None:
+        """The first hidden activation's layer id (what the activation menu shows)."""
+        sinks = analyze(self.graph).sinks
+        for node in self.graph.nodes.values():
+            if CATALOG.get(node.layer).category == "Activation" and node.id not in sinks:
+                return node.layer
+        return None
 
     @property
     def dense_layers(self) -> list[str]:
@@ -157,6 +175,14 @@ class PlaySession:
             hidden, self.points, self.labels)
 
     # -- internals --------------------------------------------------------------------
+    def _fit_output(self) -> None:
+        """Give Play's copy one output per class of the data (two classes may keep one output)."""
+        analysis = analyze(self.graph)
+        out = tuple(analysis.output_shape or ())
+        last = last_linear(self.graph)
+        if last is not None and out not in ((self.num_classes,), (1,) if self.num_classes == 2 else ()):
+            self.graph.update_params(last, out_features=self.num_classes)
+
     def _load_data(self) -> None:
         name, s = self.settings.dataset, self.settings
         if name not in TOY_SETS:
