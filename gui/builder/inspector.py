@@ -42,6 +42,7 @@ class InspectorView(QScrollArea):
         super().__init__(parent)
         self.document, self.editor, self.lints = document, editor, lints
         self.lint_panel: LintPanel | None = None
+        self.masked: frozenset[str] = frozenset()  # predict-then-reveal hides their numbers (gui.exercise)
         self.setObjectName("inspector")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
@@ -172,9 +173,15 @@ class InspectorView(QScrollArea):
         else:
             self._refresh_network(analysis)
 
+    def set_masked(self, masked) -> None:
+        self.masked = frozenset(masked)
+        self._refresh_facts()
+
     def _refresh_node(self, analysis: Analysis, node_id: str) -> None:
         row = analysis.by_id.get(node_id)
         if row is None:
+            return
+        if self.masked and self._mask_node(node_id):
             return
         shapes = ", ".join(fmt_shape(s) for s in row.input_shapes)
         self._set_facts(Input=shapes or ("—" if row.layer_id != "input" else "data"),
@@ -186,6 +193,23 @@ class InspectorView(QScrollArea):
         message = row.error or ("A layer above has an error, so this one cannot be computed yet."
                                 if row.blocked else "")
         self._show_error(message)
+
+    def _mask_node(self, node_id: str) -> bool:
+        """Show "?" where predict-then-reveal hides a number; True when this layer is hidden itself."""
+        hidden = node_id in self.masked
+        inputs = any(s in self.masked for s in self.document.graph.inputs_of(node_id))
+        if not (hidden or inputs):
+            return False
+        row = self.document.analysis.by_id[node_id]
+        self._set_facts(Input="?" if inputs else ", ".join(fmt_shape(s) for s in row.input_shapes),
+                        Output="?" if hidden else fmt_shape(row.output_shape) if row.output_shape else "—",
+                        Parameters="?" if hidden else self._param_fact(row),
+                        MACs="?" if hidden else short_count(row.macs))
+        self._explain.setVisible(not hidden)
+        self._explain_title.setVisible(not hidden)
+        self._explain.setText("" if hidden else "\n".join(row.explain))
+        self._show_error(row.error or "")
+        return True
 
     @staticmethod
     def _param_fact(row) -> str:
@@ -207,6 +231,8 @@ class InspectorView(QScrollArea):
                         Layers=str(len(analysis.rows)), Parameters=count(analysis.total_params),
                         Trainable=count(analysis.trainable_params), MACs=short_count(analysis.total_macs),
                         Activations=f"{byte_size(analysis.activation_bytes(1))} per sample")
+        if self.masked:  # totals would give hidden layers' numbers away
+            self._set_facts(Parameters="?", Trainable="?", MACs="?", Activations="?")
         problems = list(analysis.graph_errors) + [f"{n}: {m}" for n, m in analysis.errors.items()]
         self._show_error("\n\n".join(problems[:6]) if len(analysis.rows) else "")
 

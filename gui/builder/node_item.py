@@ -105,6 +105,7 @@ class NodeItem(QGraphicsItem):
         self.edges: list = []
         self.key_text = ""
         self.warnings: list = []  # lint warnings about this layer (gui.lint): amber frame and badge
+        self.masked = self.inputs_masked = False  # predict-then-reveal hides the numbers (gui.exercise)
         self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -134,7 +135,16 @@ class NodeItem(QGraphicsItem):
         self._set_tooltip()
         self.update()
 
+    def set_masked(self, masked: bool, inputs_masked: bool) -> None:
+        if (masked, inputs_masked) != (self.masked, self.inputs_masked):
+            self.masked, self.inputs_masked = masked, inputs_masked
+            self._set_tooltip()
+            self.update()
+
     def _set_tooltip(self) -> None:
+        if self.masked or self.inputs_masked:
+            self.setToolTip(f"{self.spec.name} ({self.node_id}): predict its numbers in the Exercise tab")
+            return
         lints = "".join(f"\n⚠ {w.message}" for w in self.warnings)
         self.setToolTip(row_tooltip(self.spec, self.node_id, self.row) + lints)
 
@@ -144,7 +154,9 @@ class NodeItem(QGraphicsItem):
         if self.key_text or self.row is None or not self.row.input_shapes:
             return self.key_text
         shapes = self.row.input_shapes
-        return f"from {fmt_shape(shapes[0])}" if len(shapes) == 1 else f"joins {len(shapes)} inputs"
+        if len(shapes) == 1:
+            return "from ?" if self.inputs_masked else f"from {fmt_shape(shapes[0])}"
+        return f"joins {len(shapes)} inputs"
 
 
     @property
@@ -243,6 +255,9 @@ class NodeItem(QGraphicsItem):
             return
         painter.setFont(_Fonts.small)
         painter.setPen(t.color("muted"))
+        if self.masked:
+            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, "shape ?   ·   parameters ?")
+            return
         count = params_text(row)
         painter.drawText(rect, Qt.AlignRight | Qt.AlignVCenter, count)
         width = rect.width() - _Fonts.small_metrics.horizontalAdvance(count) - 8
