@@ -29,7 +29,7 @@ def _plain(path: str, pred, meta: dict) -> str:
     if pred.preprocessed.empty:
         head = f"{pred.name} ({max(pred.probabilities):.1%})  (no ink found)"
     elif pred.unsure:
-        head = f"unsure — {unlike_words(meta)}; the closest class is {pred.name} ({max(pred.probabilities):.1%})"
+        head = f"unsure — {unlike_words(meta)} (unlike everything it learned; the scores lean to {pred.name})"
     else:
         head = f"{pred.name} ({max(pred.probabilities):.1%})"
     return f"{path}: {head}\n    {probs}"

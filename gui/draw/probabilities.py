@@ -29,6 +29,7 @@ class ProbabilityBars(QWidget):
         self.probabilities: list[float] = []
         self.truth: int | None = None
         self.top: int | None = None  # show only the `top` most likely classes, most likely first
+        self.muted = False  # an unsure answer: no winner colour, the scores mean little
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setMinimumWidth(220)
 
@@ -78,7 +79,7 @@ class ProbabilityBars(QWidget):
             painter.setPen(Qt.NoPen)
             painter.setBrush(t.color("alt_base"))
             painter.drawRoundedRect(track, 3, 3)
-            painter.setBrush(t.color("accent") if index == best else QColor(t.muted))
+            painter.setBrush(t.color("accent") if index == best and not self.muted else QColor(t.muted))
             painter.drawRoundedRect(QRectF(track.left(), track.top(), max(2.0, bar_w * p), track.height()), 3, 3)
             painter.setPen(t.color("ok") if index == self.truth else t.color("text"))
             painter.drawText(QRectF(name_w + bar_w + 6, y, pct_w, ROW_HEIGHT), Qt.AlignLeft | Qt.AlignVCenter,
@@ -125,6 +126,7 @@ class AnswerPanel(QWidget):
         self.top_label.setStyleSheet("")
         self.top_label.setFont(scaled_font(44 if len(names[prediction.label]) <= 3 else 22, bold=True))
         text = f"{100 * p:.1f} % sure"
+        self.bars.muted = False
         if truth is not None:
             verdict = "right" if truth == prediction.label else "wrong"
             text += f" — true label: {names[truth] if truth < len(names) else truth} ({verdict})"
@@ -135,10 +137,12 @@ class AnswerPanel(QWidget):
         self.top_label.setText(NOTHING)
         self.top_label.setStyleSheet(f"color: {lint_style.color('warning').name()}")
         self.top_label.setFont(scaled_font(44, bold=True))
-        text = f"This {unlike}. The closest class is {names[prediction.label]} ({100 * p:.0f} %)."
+        text = (f"This {unlike}: it is unlike everything the network learned, so its scores mean little "
+                f"(they lean to {names[prediction.label]}).")
         if truth is not None:
             text += f" True label: {names[truth] if truth < len(names) else truth}."
         self.confidence.setText(text)
+        self.bars.muted = True
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
     def show_nothing(self, hint: str, class_names: list[str] | None = None) -> None:

@@ -22,8 +22,9 @@ def test_unsure_answer_says_so_in_words_and_keeps_the_top_three_bars(qtbot):
     probs[4], probs[1], probs[7] = 0.6, 0.14, 0.1
     panel.show_prediction(prediction(probs, True), unlike=unlike_words({"dataset": "mnist"}))
     assert panel.top_label.text() == "?"
-    assert "doesn't look like a digit" in panel.confidence.text() and "closest class is 4" in panel.confidence.text()
-    assert panel.bars.rows() == [4, 1, 7]
+    assert "doesn't look like a digit" in panel.confidence.text() and "lean to 4" in panel.confidence.text()
+    assert panel.bars.rows() == [4, 1, 7] and panel.bars.muted
     panel.show_prediction(prediction(probs, False))
     assert panel.top_label.text() == "4" and panel.confidence.text().startswith("60.0 % sure")
+    assert not panel.bars.muted
     assert len(panel.bars.rows()) == 3
