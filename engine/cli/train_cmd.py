@@ -12,11 +12,22 @@ from pathlib import Path
 
 from .. import session
 from ..builder import BuildError, build_module
-from ..fitting import fit_report
+from ..calibration import calibration_entry
 from ..data import DATASET_NAMES, DatasetError, load_dataset
+from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
 from ..serialize import ProjectError
-from ..training import EpochRecord, FinishedRecord, StepRecord, TrainConfig, TrainingError, train
+from ..training import (
+    EpochRecord,
+    FinishedRecord,
+    GradientHistory,
+    GradientRecord,
+    StepRecord,
+    TrainConfig,
+    TrainingError,
+    train,
+)
+from ..training.gradflow import DEFAULT_EVERY
 from . import UsageError
 from .common import open_source
 from .progress import ProgressBar
@@ -37,7 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="auto, cpu, cuda or mps")
     p.add_argument("--seed", type=int)
     p.add_argument("--out", help="project file to write (default: the PROJECT itself, or TEMPLATE-DATASET.nwproj)")
-    p.add_argument("--metrics", help="write the per-epoch history as JSON to this file")
+    p.add_argument("--metrics", help="write the per-epoch history (and per-layer gradient norms) as JSON to this file")
+    p.add_argument("--grad-every", type=int, default=DEFAULT_EVERY,
+                   help=f"measure per-layer gradient norms every N steps (default {DEFAULT_EVERY}; 0: off)")
     p.set_defaults(handler=run, input=None, classes=None)
 
 
@@ -72,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either a PROJECT file or --template NAME")
     project, name = open_source(args) if args.project else (None, args.template)
     config = _config(args, _saved_config(project))
+    if args.grad_every < 0:
+        raise UsageError("--grad-every must be 0 (off) or a number of steps")
     bar = ProgressBar(sys.stderr)
     dataset = _dataset(args, bar)  # settings are checked first: loading may take a while
     if project is None:
@@ -80,31 +95,36 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     out = Path(args.out or args.project or f"{name}-{dataset.name}.nwproj")
-    return _train_and_save(project, dataset, config, out, args.metrics, bar)
+    return _train_and_save(project, dataset, config, out, args.metrics, bar, args.grad_every)
 
 
 def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, metrics: str | None,
-                    bar: ProgressBar) -> int:
+                    bar: ProgressBar, grad_every: int = 0) -> int:
     report = fit_report(project.graph, dataset, config.loss)
     if not report.ok:
         print(f"error: {report.message}", file=sys.stderr)
         return 1
     try:
         module = build_module(project.graph)
-        records = train(module, dataset, config)
+        records = train(module, dataset, config, gradients=grad_every)
     except (TrainingError, BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    history, finished = _consume(records, bar)
+    gradients = GradientHistory()
+    history, finished = _consume(records, bar, gradients)
     if finished is None or finished.status not in ("completed", "early_stopped"):
         message = finished.message if finished else "training ended without a result"
         print(f"training failed: {message}", file=sys.stderr)
         return 1
     _report(finished)
-    training = session.training_section(config, history, finished)
+    training = {**session.training_section(config, history, finished), **gradients.to_dict()}
+    meta = session.dataset_meta(dataset)
+    calibration = calibration_entry(module, dataset, config.val_split, config.seed)
+    if calibration is not None:
+        meta["calibration"] = calibration
     try:
-        save(project.graph, out, weights=session.state_on_cpu(module), training=training,
-             meta=session.dataset_meta(dataset))
+        save(project.graph, out, weights=session.state_on_cpu(module), training=training, meta=meta,
+             sections=project.sections)
         if metrics:
             _atomic_write(Path(metrics), json.dumps(training, indent=2).encode())
     except ProjectError as exc:
@@ -114,7 +134,7 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
     return 0
 
 
-def _consume(records, bar: ProgressBar) -> tuple[list[EpochRecord], FinishedRecord | None]:
+def _consume(records, bar: ProgressBar, gradients: GradientHistory) -> tuple[list[EpochRecord], FinishedRecord | None]:
     history: list[EpochRecord] = []
     finished = None
     start = time.perf_counter()
@@ -126,6 +146,8 @@ def _consume(records, bar: ProgressBar) -> tuple[list[EpochRecord], FinishedReco
             bar.epoch(record)
         elif isinstance(record, FinishedRecord):
             finished = record
+        elif isinstance(record, GradientRecord):
+            gradients.add(record)
     bar.end_line()
     return history, finished
 
