@@ -8,9 +8,9 @@ duplicate edge). Must not import Qt or torch.
 """
 from __future__ import annotations
 
+import heapq
 import keyword
 import re
-from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -228,17 +228,22 @@ class Graph:
         return seen
 
     def topological_order(self) -> tuple[list[str], set[str]]:
-        """Kahn's algorithm in insertion order, O(N + E); returns (order, nodes caught in cycles)."""
+        """Kahn's algorithm, always taking the earliest-added ready node, O((N + E) log N);
+        returns (order, nodes caught in cycles). Earliest-first keeps the order stable while
+        the graph is edited: a chain cut in two, or a layer not wired yet, keeps its place
+        instead of jumping to the top, and a branch reads through before the next begins."""
+        rank = {n: i for i, n in enumerate(self._nodes)}
         indegree = {n: len(sources) for n, sources in self._in.items()}
-        ready = deque(n for n, d in indegree.items() if d == 0)
+        ready = [rank[n] for n, d in indegree.items() if d == 0]
+        names = list(self._nodes)
         order: list[str] = []
         while ready:
-            n = ready.popleft()
+            n = names[heapq.heappop(ready)]
             order.append(n)
             for m in self._out[n]:
                 indegree[m] -= 1
                 if indegree[m] == 0:
-                    ready.append(m)
+                    heapq.heappush(ready, rank[m])
         placed = set(order)
         return order, {n for n in self._nodes if n not in placed}
 
