@@ -20,13 +20,13 @@ from .graph import Graph
 NODE_WIDTH = 200.0
 NODE_HEIGHT = 76.0
 GAP_X = 40.0        # between neighbours in one rank
-GAP_Y = 46.0        # between ranks: edge labels live here
+GAP_Y = 42.0        # between ranks: edge labels live here
 FRAME_PAD = 10.0    # between a block's frame and what it holds
 FRAME_HEADER = 22.0  # a frame's title line, above its first row
-COLUMN_GAP = 120.0  # between wrapped columns: the lane a wrapping edge climbs
+COLUMN_GAP = 100.0  # between wrapped columns: the lane a wrapping edge climbs (and its label)
 AREA = (1120.0, 700.0)  # the canvas a layout aims to fill when none is given (width, height)
 MAX_COLUMNS = 24
-LEGIBLE_ZOOM = 0.7  # a fit at this zoom or more still shows every card's text
+LEGIBLE_ZOOM = 0.75  # a fit at this zoom or more shows every card with all its text (cards.FULL_LOD)
 
 Key = Hashable
 Rect = tuple[float, float, float, float]  # left, top, right, bottom
@@ -243,39 +243,42 @@ def apply_layout(graph: Graph, area: tuple[float, float] = AREA) -> None:
 
 
 # -- frames -----------------------------------------------------------------------------------------
-def frames(rects: Mapping[Key, Rect], blocks: Mapping[Key, str]) -> list[tuple[str, Rect]]:
+def frames(rects: Mapping[Key, Rect], blocks: Mapping[Key, str],
+           columns: Mapping[Key, int] | None = None) -> list[tuple[str, Rect]]:
     """The frame of every expanded block around its boxes (`rects`), padded around nested frames;
-    a block whose boxes lie in separate columns gets one frame per column. Deepest first."""
-    groups: dict[str, list[Rect]] = {}
+    a block whose boxes lie in several columns (`columns`, else found from the gaps between
+    them) gets one frame per column. Deepest first."""
+    columns = columns if columns is not None else split_columns(rects)
+    groups: dict[tuple[str, int], Rect] = {}
     for key, rect in rects.items():
         for path in lineage(blocks.get(key, "")):
-            groups.setdefault(path, []).append(rect)
-    pieces: dict[str, list[Rect]] = {p: _clusters(rs) for p, rs in groups.items()}
+            at = (path, columns.get(key, 0))
+            groups[at] = _union(groups[at], rect) if at in groups else rect
     result: list[tuple[str, Rect]] = []
-    for path in sorted(pieces, key=lambda p: -depth_of(p)):
-        for rect in pieces[path]:
-            padded = (rect[0] - FRAME_PAD, rect[1] - FRAME_PAD - FRAME_HEADER, rect[2] + FRAME_PAD, rect[3] + FRAME_PAD)
-            result.append((path, padded))
-            parent = parent_of(path)
-            if parent:
-                pieces[parent] = [_union(r, padded) if _overlaps_x(r, padded) else r for r in pieces[parent]]
+    for path, column in sorted(groups, key=lambda pc: (-depth_of(pc[0]), pc[1], pc[0])):
+        rect = groups[(path, column)]
+        padded = (rect[0] - FRAME_PAD, rect[1] - FRAME_PAD - FRAME_HEADER, rect[2] + FRAME_PAD, rect[3] + FRAME_PAD)
+        result.append((path, padded))
+        parent = (parent_of(path), column)
+        if parent[0]:
+            groups[parent] = _union(groups[parent], padded)
     return result
 
 
-def _clusters(rects: list[Rect]) -> list[Rect]:
-    """Union of rects, split where a column gap separates them horizontally."""
-    out: list[Rect] = []
-    for rect in sorted(rects):
-        if out and rect[0] - out[-1][2] < COLUMN_GAP * 0.75:
-            out[-1] = _union(out[-1], rect)
-        else:
-            out.append(rect)
-    return out
+def split_columns(rects: Mapping[Key, Rect]) -> dict[Key, int]:
+    """Columns of a drawing: boxes separated by a vertical gap of most of a column gap."""
+    columns: dict[Key, int] = {}
+    column, right = -1, None
+    for key, rect in sorted(rects.items(), key=lambda kr: kr[1][0]):
+        if right is None or rect[0] - right >= COLUMN_GAP * 0.9:
+            column += 1
+            right = rect[2]
+        right = max(right, rect[2])
+        columns[key] = column
+    return columns
 
 
 def _union(a: Rect, b: Rect) -> Rect:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _overlaps_x(a: Rect, b: Rect) -> bool:
-    return a[0] < b[2] and b[0] < a[2]

@@ -99,7 +99,8 @@ def encoder_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str
     per_layer = sum(x.params for x in parts)
     layers = p["num_layers"]
     order = "LayerNorm → sublayer → add" if p["norm_first"] else "sublayer → add → LayerNorm"
-    lines = [f"each of {layers} layers: self-attention, then feed-forward, each as {order}"]
+    each = "the one layer" if layers == 1 else f"each of {layers} layers"
+    lines = [f"{each}: self-attention, then feed-forward, each as {order}"]
     lines += _attention_lines(length, width, p["num_heads"])[:3]
     lines += [f"feed-forward: ({width}·{p['dim_feedforward']} + {p['dim_feedforward']}) + "
               f"({p['dim_feedforward']}·{width} + {width}) = {parts[2].params:,}",
