@@ -66,12 +66,19 @@ class _Acc:
     first: str = ""
 
     def __post_init__(self) -> None:
-        self.ins: dict[str, None] = {}    # source node ids, first-seen order
-        self.outs: dict[str, None] = {}
         self.errors: list[tuple[str, str]] = []
 
 
+@dataclass(frozen=True)
+class _Boundary:
+    """What depends on the structure only (reused across parameter edits)."""
+    lineages: dict[str, tuple[str, ...]]   # node -> "" and every block it lies in
+    ins: dict[str, tuple[str, ...]]        # block -> nodes whose output enters it
+    outs: dict[str, tuple[str, ...]]       # block -> its nodes whose output leaves it
+
+
 _MEMO: "weakref.WeakKeyDictionary[Graph, tuple[int, int, dict[str, BlockRow]]]" = weakref.WeakKeyDictionary()
+_BOUNDARIES: "weakref.WeakKeyDictionary[Graph, tuple[int, _Boundary]]" = weakref.WeakKeyDictionary()
 
 
 def analyze_blocks(graph: Graph, analysis: "Analysis") -> dict[str, BlockRow]:
@@ -79,33 +86,49 @@ def analyze_blocks(graph: Graph, analysis: "Analysis") -> dict[str, BlockRow]:
     hit = _MEMO.get(graph)
     if hit is not None and hit[0] == graph.revision and hit[1] == id(analysis):
         return hit[2]
-    rows = _compute(graph, analysis, block_tree(graph))
+    rows = _compute(graph, analysis, block_tree(graph), _boundary(graph))
     _MEMO[graph] = (graph.revision, id(analysis), rows)
     return rows
 
 
-def _compute(graph: Graph, analysis: "Analysis", tree: BlockTree) -> dict[str, BlockRow]:
-    nodes, by_id = graph.nodes, analysis.by_id
+def _boundary(graph: Graph) -> _Boundary:
+    hit = _BOUNDARIES.get(graph)
+    if hit is not None and hit[0] == graph.structure_revision:
+        return hit[1]
+    nodes = graph.nodes
+    lineages = {n: ("", *lineage(node.block)) for n, node in nodes.items()}
+    ins: dict[str, dict[str, None]] = {}
+    outs: dict[str, dict[str, None]] = {}
+    for node_id, node in nodes.items():
+        if node.layer == "input":
+            for path in lineages[node_id]:
+                ins.setdefault(path, {})[node_id] = None
+    for dst, sources in graph.input_map().items():
+        inner = lineages[dst]
+        for src in sources:
+            outer = lineages[src]
+            n = _shared(inner, outer)
+            for path in inner[n:]:
+                ins.setdefault(path, {})[src] = None
+            for path in outer[n:]:
+                outs.setdefault(path, {})[src] = None
+    for node_id in graph.sinks():
+        if nodes[node_id].layer != "input":
+            for path in lineages[node_id]:
+                outs.setdefault(path, {})[node_id] = None
+    boundary = _Boundary(lineages, {p: tuple(v) for p, v in ins.items()}, {p: tuple(v) for p, v in outs.items()})
+    _BOUNDARIES[graph] = (graph.structure_revision, boundary)
+    return boundary
+
+
+def _compute(graph: Graph, analysis: "Analysis", tree: BlockTree, boundary: _Boundary) -> dict[str, BlockRow]:
+    by_id = analysis.by_id
     acc = {path: _Acc() for path in ("", *tree.paths)}
     for node_id in tree.order:
         row = by_id.get(node_id)
-        for path in ("", *lineage(nodes[node_id].block)):
+        for path in boundary.lineages[node_id]:
             _add_member(acc[path], node_id, row)
-            if nodes[node_id].layer == "input":
-                acc[path].ins[node_id] = None
-    for dst, sources in graph.input_map().items():
-        inner = lineage(nodes[dst].block)
-        for src in sources:
-            outer = lineage(nodes[src].block)
-            for path in inner[_shared(inner, outer):]:
-                acc[path].ins[src] = None
-            for path in outer[_shared(inner, outer):]:
-                acc[path].outs[src] = None
-    for node_id in analysis.sinks:
-        if node_id in nodes:
-            for path in ("", *lineage(nodes[node_id].block)):
-                acc[path].outs[node_id] = None
-    return {path: _row(path, a, by_id) for path, a in acc.items()}
+    return {path: _row(path, a, by_id, boundary) for path, a in acc.items()}
 
 
 def _add_member(a: _Acc, node_id: str, row: "NodeRow | None") -> None:
@@ -121,19 +144,19 @@ def _add_member(a: _Acc, node_id: str, row: "NodeRow | None") -> None:
         a.errors.append((node_id, row.error))
 
 
-def _shared(a: list[str], b: list[str]) -> int:
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return n
 
 
-def _row(path: str, a: _Acc, by_id: dict) -> BlockRow:
-    def shapes(ids: dict[str, None]) -> tuple[Shape, ...]:
+def _row(path: str, a: _Acc, by_id: dict, boundary: _Boundary) -> BlockRow:
+    def shapes(ids: tuple[str, ...]) -> tuple[Shape, ...]:
         found = (by_id[n].output_shape for n in ids if n in by_id)
         return tuple(dict.fromkeys(s for s in found if s is not None))
-    return BlockRow(path, a.layers, shapes(a.ins), shapes(a.outs), a.params, a.trainable, a.macs,
-                    tuple(a.errors), a.blocked, a.first)
+    return BlockRow(path, a.layers, shapes(boundary.ins.get(path, ())), shapes(boundary.outs.get(path, ())),
+                    a.params, a.trainable, a.macs, tuple(a.errors), a.blocked, a.first)
 
 
 # -- rows at a depth ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from .catalog import CATALOG
@@ -52,8 +53,13 @@ def is_within(path: str, block: str) -> bool:
 
 def lineage(path: str) -> list[str]:
     """The blocks a path lies in, outermost first, itself last: "a.b" -> ["a", "a.b"]."""
+    return list(_lineage(path))
+
+
+@lru_cache(maxsize=4096)
+def _lineage(path: str) -> tuple[str, ...]:
     parts = path.split(".") if path else []
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return tuple(".".join(parts[:i]) for i in range(1, len(parts) + 1))
 
 
 def cut(path: str, depth: int) -> str:
@@ -82,12 +88,12 @@ _TREES: "weakref.WeakKeyDictionary[Graph, tuple[int, BlockTree]]" = weakref.Weak
 
 
 def block_tree(graph: Graph) -> BlockTree:
-    """The graph's blocks; recomputed only when the graph changed (revision)."""
+    """The graph's blocks; recomputed only when its structure changed (not on parameter edits)."""
     hit = _TREES.get(graph)
-    if hit is not None and hit[0] == graph.revision:
+    if hit is not None and hit[0] == graph.structure_revision:
         return hit[1]
     tree = _build_tree(graph)
-    _TREES[graph] = (graph.revision, tree)
+    _TREES[graph] = (graph.structure_revision, tree)
     return tree
 
 
@@ -99,7 +105,7 @@ def _build_tree(graph: Graph) -> BlockTree:
     children: dict[str, list[Unit]] = {"": []}
     for node_id in order:
         path = nodes[node_id].block
-        for block in lineage(path):
+        for block in _lineage(path):
             if block not in members:
                 members[block] = []
                 children.setdefault(parent_of(block), []).append((BLOCK, block))
@@ -147,7 +153,7 @@ def fold(graph: Graph, collapsed: Iterable[str]) -> Folded:
     units: list[Unit] = []
     seen: set[Unit] = set()
     for node_id in tree.order:
-        unit = next(((BLOCK, b) for b in lineage(nodes[node_id].block) if b in folded), (NODE, node_id))
+        unit = next(((BLOCK, b) for b in _lineage(nodes[node_id].block) if b in folded), (NODE, node_id))
         owner[node_id] = unit
         if unit not in seen:
             seen.add(unit)

@@ -65,6 +65,7 @@ class Graph:
         self._edge_set: set[tuple[str, str]] = set()
         self._next_suffix: dict[str, int] = {}  # layer -> first suffix worth trying in new_id
         self.revision = 0  # bumped on every change; views and caches may key on it
+        self.structure_revision = 0  # bumped when nodes, edges or blocks change (not parameters)
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -190,7 +191,7 @@ class Graph:
         """Replace a node's parameters; returns the old ones."""
         node = self.node(node_id)
         self._nodes[node_id] = replace(node, params=dict(params))
-        self._touch()
+        self._touch(structure=False)
         return dict(node.params)
 
     def update_params(self, node_id: str, **changes: Any) -> dict[str, Any]:
@@ -209,8 +210,9 @@ class Graph:
     def set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
         self._nodes[node_id] = replace(self.node(node_id), pos=(float(pos[0]), float(pos[1])))
 
-    def _touch(self) -> None:
+    def _touch(self, structure: bool = True) -> None:
         self.revision += 1
+        self.structure_revision += structure
 
     # -- structure -----------------------------------------------------------------
     def would_cycle(self, src: str, dst: str) -> bool:

@@ -11,10 +11,11 @@ members with a FRAME_HEADER title line. Must not import Qt or torch.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Mapping, Sequence
 
-from .blocks import BLOCK, BlockTree, block_tree, collapsed_beyond, depth_of, fold, lineage, parent_of
+from .blocks import BLOCK, BlockTree, Folded, block_tree, collapsed_beyond, depth_of, fold, lineage, parent_of
 from .graph import Graph
 
 NODE_WIDTH = 200.0
@@ -168,13 +169,17 @@ def _columns(rows, tops, cuts, count, centre, levels, size) -> tuple[list[tuple[
     returns the (first, last) rank spans and the total width and height."""
     ranks = sorted(rows)
     total = tops[ranks[-1]] + size[1]
+    bottoms = [tops[r] + size[1] for r in cuts]  # cuts ascend, so do their bottoms
     spans, start, target = [], ranks[0], total / count
     for _ in range(count - 1):
-        goal = tops[start] + target
-        options = [r for r in cuts if r >= start and r < ranks[-1]]
-        if not options:
+        lo = bisect_left(cuts, start)
+        if lo >= len(cuts):
             break
-        end = min(options, key=lambda r: abs(tops[r] + size[1] - goal))
+        goal = tops[start] + target
+        at = min(max(bisect_left(bottoms, goal, lo), lo), len(cuts) - 1)
+        if at > lo and abs(bottoms[at - 1] - goal) <= abs(bottoms[at] - goal):
+            at -= 1
+        end = cuts[at]
         spans.append((start, end))
         start = ranks[ranks.index(end) + 1]
     spans.append((start, ranks[-1]))
@@ -218,7 +223,11 @@ def layout(graph: Graph, area: tuple[float, float] = AREA) -> dict[str, tuple[fl
 
 def folded_layout(graph: Graph, collapsed: Iterable[str], area: tuple[float, float] = AREA) -> Placement:
     """Positions for the units of the graph with `collapsed` blocks folded into one card each."""
-    folded = fold(graph, collapsed)
+    return place_folded(graph, fold(graph, collapsed), area)
+
+
+def place_folded(graph: Graph, folded: Folded, area: tuple[float, float] = AREA) -> Placement:
+    """Positions for the units of an already folded graph (`engine.blocks.fold`)."""
     nodes = graph.nodes
     blocks = {u: (parent_of(u[1]) if u[0] == BLOCK else nodes[u[1]].block) for u in folded.units}
     if not folded.units:

@@ -143,8 +143,8 @@ def _parse_doc(path: Path, text: bytes) -> Project:
     except UnicodeDecodeError:
         raise ProjectError(f"{path.name} is damaged: its network description is not text") from None
     except json.JSONDecodeError as exc:
-        raise ProjectError(f"{path.name} is damaged: its network description is not valid JSON "
-                           f"(it breaks off at line {exc.lineno})") from None
+        raise ProjectError(f"{path.name} is damaged: its network description cannot be read "
+                           f"(the text goes wrong at line {exc.lineno})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ProjectError(f"{path.name} is not a Netwright project: it does not say it was saved by Netwright")
     version = doc.get("version")

@@ -319,7 +319,7 @@ class BuildView(QWidget):
 
     def _on_document_blocks_changed(self, changes) -> None:
         self.summary_model.refresh_blocks()
-        self._restore_summary_selection()
+        self._on_scene_selection_changed()  # the selection may now be a block (or no longer one)
 
     def _restore_summary_selection(self) -> None:
         units = [(NODE, n) for n in self.scene.selected_node_ids()] + [(BLOCK, p) for p in self.scene.selected_blocks()]

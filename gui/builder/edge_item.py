@@ -32,6 +32,7 @@ class EdgeItem(QGraphicsItem):
         self._label_size = (0.0, 0.0)
         self.hot = False  # a palette drag hovers over it: dropping inserts here
         self._path = QPainterPath()
+        self._bounds: QRectF | None = None
         self._label_at = QPointF()
         self._font = theme.scaled_font(-1.5)
         self._metrics = QFontMetricsF(self._font)
@@ -53,12 +54,12 @@ class EdgeItem(QGraphicsItem):
 
     def detach(self) -> None:
         for item in (self.src_item, self.dst_item):
-            if self in item.edges:
-                item.edges.remove(self)
+            item.edges[:] = [e for e in item.edges if e is not self]  # identity: == on items is slow
 
     def set_label(self, text: str) -> None:
         if text != self.label:
             self.prepareGeometryChange()
+            self._bounds = None
             self.label = text
             self._label_size = (self._metrics.horizontalAdvance(text) + 12, self._metrics.height() + 4)
             self.update()
@@ -70,6 +71,7 @@ class EdgeItem(QGraphicsItem):
 
     def update_path(self) -> None:
         self.prepareGeometryChange()
+        self._bounds = None
         s, d = self.src_item.out_anchor(), self.dst_item.in_anchor()
         if d.y() < s.y() - NODE_HEIGHT and abs(d.x() - s.x()) > NODE_WIDTH:
             self._path, self._label_at = self._climb(s, d)
@@ -127,7 +129,9 @@ class EdgeItem(QGraphicsItem):
 
     # -- Qt overrides ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return self._path.boundingRect().adjusted(-8, -8, 8, 8).united(self._label_rect())
+        if self._bounds is None:  # asked for constantly while painting and picking: keep it
+            self._bounds = self._path.boundingRect().adjusted(-8, -8, 8, 8).united(self._label_rect())
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()

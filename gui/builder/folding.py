@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from engine.blocks import BLOCK, Folded, Unit, block_tree, collapsed_beyond, fold, parent_of
 from engine.graph import Graph
-from engine.layout import NODE_HEIGHT, NODE_WIDTH, Rect, folded_layout, frames, legible_depth
+from engine.layout import NODE_HEIGHT, NODE_WIDTH, Rect, frames, legible_depth, place_folded
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def plan(graph: Graph, collapsed: frozenset[str], area: tuple[float, float]) -> 
     live = frozenset(collapsed) & frozenset(block_tree(graph).members)
     folded = fold(graph, live)
     if live:
-        positions = folded_layout(graph, live, area).positions
+        positions = place_folded(graph, folded, area).positions
     else:
         nodes = graph.nodes
         positions = {u: nodes[u[1]].pos for u in folded.units}

@@ -20,9 +20,12 @@ from engine.formatting import count, plural, short_count
 from .. import theme
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
-NODE_ROLE = Qt.UserRole + 1
-SHARE_ROLE = Qt.UserRole + 2
-UNIT_ROLE = Qt.UserRole + 3
+# Roles as plain ints: comparing PySide's enum objects costs microseconds, and data() runs thousands of times.
+DISPLAY, FONT, ALIGN = int(Qt.DisplayRole), int(Qt.FontRole), int(Qt.TextAlignmentRole)
+BACKGROUND, FOREGROUND, TOOLTIP = int(Qt.BackgroundRole), int(Qt.ForegroundRole), int(Qt.ToolTipRole)
+NODE_ROLE = int(Qt.UserRole) + 1
+SHARE_ROLE = int(Qt.UserRole) + 2
+UNIT_ROLE = int(Qt.UserRole) + 3
 _NUMERIC = {3, 4, 5}
 TOTAL = "total"
 
@@ -46,6 +49,8 @@ class SummaryTableModel(QAbstractItemModel):
         self._blocks: dict[str, BlockRow] = {}
         self._total = self._macs = 0
         self._totals: tuple[str, ...] = ()
+        self._texts: dict[tuple[str, str], tuple[str, ...]] = {}  # cells, formatted once per analysis
+        self.expanded: set[str] = set()  # block rows open in the view: their children are on screen
         if document is not None:
             self.set_analysis(document.analysis)
 
@@ -73,6 +78,7 @@ class SummaryTableModel(QAbstractItemModel):
         self.set_analysis(self.document.analysis)
 
     def _store(self, analysis: Analysis) -> None:
+        self._texts = {}
         self._nodes = dict(analysis.by_id)
         self._blocks = self.document.block_rows
         self._total, self._macs = analysis.total_params, analysis.total_macs
@@ -102,8 +108,9 @@ class SummaryTableModel(QAbstractItemModel):
             after = (self._nodes if kind == NODE else self._blocks).get(key)
             if before != after:
                 self.dataChanged.emit(self._make_index(entry, 0), self._make_index(entry, last))
-        if totals_changed:
-            for parent in [self._root, *(e for e in self._index.values() if e.children)]:
+        if totals_changed:  # every share changes; rows under a closed block row are not on screen
+            opened = (self._index[(BLOCK, p)] for p in self.expanded if (BLOCK, p) in self._index)
+            for parent in [self._root, *opened]:
                 if parent.children:
                     self.dataChanged.emit(self._make_index(parent.children[0], 5),
                                           self._make_index(parent.children[-1], 5))
@@ -167,10 +174,11 @@ class SummaryTableModel(QAbstractItemModel):
             return int((Qt.AlignRight if section in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
         return None
 
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        entry = self._entry(index)
+    def data(self, index: QModelIndex, role=DISPLAY):
+        entry = index.internalPointer() if index.isValid() else None
         if entry is None:
             return None
+        role = int(role)
         if entry.kind == TOTAL:
             return self._totals_data(index.column(), role)
         if role == UNIT_ROLE:
@@ -182,32 +190,33 @@ class SummaryTableModel(QAbstractItemModel):
         return handler(self, row, index.column()) if handler and row is not None else None
 
     def _display(self, row: NodeRow, column: int):
-        if column == 0:
-            return row.node_id
-        if column == 1:
-            return CATALOG.get(row.layer_id).name
-        if column == 2:
-            return "error" if row.error else ("—" if not row.ok else fmt_shape(row.output_shape))
-        if not row.ok:
-            return ""
-        return (count(row.params), short_count(row.macs) if row.macs else "0", self._share_text(row.params))[column - 3]
+        key = (NODE, row.node_id)
+        if key not in self._texts:
+            shape = "error" if row.error else ("—" if not row.ok else fmt_shape(row.output_shape))
+            numbers = (count(row.params), short_count(row.macs) if row.macs else "0",
+                       self._share_text(row.params)) if row.ok else ("", "", "")
+            self._texts[key] = (row.node_id, CATALOG.get(row.layer_id).name, shape, *numbers)
+        return self._texts[key][column]
 
     def _block_data(self, row: BlockRow | None, path: str, column: int, role: int):
         if row is None:
             return None
-        if role == Qt.DisplayRole:
-            out = fmt_shape(row.output_shape) if row.output_shape else ("error" if row.errors else "—")
-            return (path, f"Block, {plural(row.layers, 'layer')}", out, count(row.params), short_count(row.macs),
-                    self._share_text(row.params))[column]
-        if role == Qt.FontRole:
+        if role == DISPLAY:
+            key = (BLOCK, path)
+            if key not in self._texts:
+                out = fmt_shape(row.output_shape) if row.output_shape else ("error" if row.errors else "—")
+                self._texts[key] = (path, f"Block, {plural(row.layers, 'layer')}", out, count(row.params),
+                                    short_count(row.macs), self._share_text(row.params))
+            return self._texts[key][column]
+        if role == FONT:
             return _bold_font()
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if column in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.BackgroundRole and row.errors:
+        if role == ALIGN:
+            return _RIGHT if column in _NUMERIC else _LEFT
+        if role == BACKGROUND and row.errors:
             return QColor(theme.current().error_fill)
-        if role == Qt.ForegroundRole and row.errors and column == 2:
+        if role == FOREGROUND and row.errors and column == 2:
             return QColor(theme.current().error)
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             return "\n".join(f"{n}: {m}" for n, m in row.errors[:6]) or f"Block {path}: double-click to show it"
         if role == SHARE_ROLE:
             return row.params / self._total if self._total else 0.0
@@ -218,7 +227,7 @@ class SummaryTableModel(QAbstractItemModel):
         return f"{share * 100:.1f} %" if share else ""
 
     def _alignment(self, row: NodeRow, column: int):
-        return int((Qt.AlignRight if column in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
+        return _RIGHT if column in _NUMERIC else _LEFT
 
     def _background(self, row: NodeRow, column: int):
         return QColor(theme.current().error_fill) if row.error else None
@@ -237,18 +246,20 @@ class SummaryTableModel(QAbstractItemModel):
         return "\n".join(row.explain) or None
 
     def _totals_data(self, column: int, role: int):
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return self._totals[column]
-        if role == Qt.FontRole:
+        if role == FONT:
             return _bold_font()
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if column in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.BackgroundRole:
+        if role == ALIGN:
+            return _RIGHT if column in _NUMERIC else _LEFT
+        if role == BACKGROUND:
             return theme.current().color("alt_base")
         return None
 
 
 _BOLD: list = []
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+_LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
 
 
 def _bold_font():
@@ -258,11 +269,11 @@ def _bold_font():
 
 
 _ROLE_HANDLERS = {
-    Qt.DisplayRole: SummaryTableModel._display,
-    Qt.TextAlignmentRole: SummaryTableModel._alignment,
-    Qt.BackgroundRole: SummaryTableModel._background,
-    Qt.ForegroundRole: SummaryTableModel._foreground,
-    Qt.ToolTipRole: SummaryTableModel._tooltip,
+    DISPLAY: SummaryTableModel._display,
+    ALIGN: SummaryTableModel._alignment,
+    BACKGROUND: SummaryTableModel._background,
+    FOREGROUND: SummaryTableModel._foreground,
+    TOOLTIP: SummaryTableModel._tooltip,
     NODE_ROLE: lambda model, row, column: row.node_id,
     SHARE_ROLE: lambda model, row, column: row.params / model._total if model._total and row.ok else 0.0,
 }
@@ -311,6 +322,9 @@ class SummaryView(QTreeView):
             wanted = max(bold.horizontalAdvance(sample), bold.horizontalAdvance(COLUMNS[column]) * 1.1)
             self.setColumnWidth(column, int(wanted) + 28)
         self.setItemDelegateForColumn(5, _ShareDelegate(self))
+        self.expanded.connect(lambda index: model.expanded.add(index.data(UNIT_ROLE)[1]))
+        self.collapsed.connect(lambda index: model.expanded.discard(index.data(UNIT_ROLE)[1]))
+        model.modelReset.connect(model.expanded.clear)
 
     def selectRow(self, row: int) -> None:
         """Select top-level row `row` (as a table would)."""
