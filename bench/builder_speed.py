@@ -77,9 +77,9 @@ def edit_runs(app, window, repeats: int) -> tuple[list[float], list[float], list
     resnet = torchvision.models.resnet18().eval()
     local, global_, peer = [], [], []
     for i in range(repeats):
-        local.append(timed(lambda: (editor.set_param("fc", "out_features", 500 + i), repaint(window))))
+        local.append(timed(lambda i=i: (editor.set_param("fc", "out_features", 500 + i), repaint(window))))
         size = 223 - i
-        global_.append(timed(lambda: (editor.set_param("input", "shape", [3, size, size]), repaint(window))))
+        global_.append(timed(lambda s=size: (editor.set_param("input", "shape", [3, s, s]), repaint(window))))
         peer.append(peer_summary(resnet))
         app.processEvents()
     return local, global_, peer
@@ -119,7 +119,7 @@ def resnet152_runs(app, window, repeats: int) -> dict[str, tuple[list[float], li
         step("fold", lambda: scene.collapse_block("layer3"))
         window.build_view.select_nodes(["fc"])
         app.processEvents()
-        step("edit", lambda: editor.set_param("fc", "out_features", 900 + i))
+        step("edit", lambda i=i: editor.set_param("fc", "out_features", 900 + i))
     return runs
 
 
