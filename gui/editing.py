@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from engine import blocks, fragments, templates
 from engine.catalog import CATALOG
 from engine.graph import Edge, Node
-from engine.layout import AREA, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, layout
+from engine.layout import AREA, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, apply_layout, layout
 
 from .commands import (
     AddNode,
@@ -40,6 +40,7 @@ class Editor(QObject):
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.layout_area = AREA  # the canvas size layouts aim to fill; the canvas keeps it current
 
     @property
     def _graph(self):
@@ -167,10 +168,10 @@ class Editor(QObject):
             return
         self._push(SetParams(self.document, node_id, {**old, name: value}, old))
 
-    def auto_layout(self, area: tuple[float, float] = AREA) -> None:
-        """Lay the whole network out again (every block expanded), filling `area`'s shape."""
+    def auto_layout(self, area: tuple[float, float] | None = None) -> None:
+        """Lay the whole network out again (every block expanded), filling the canvas."""
         if len(self._graph):
-            self.move(layout(self._graph, area), text="Auto-layout")
+            self.move(layout(self._graph, area or self.layout_area), text="Auto-layout")
 
     # -- blocks --------------------------------------------------------------------------
     def suggest_block_name(self, node_ids: Iterable[str]) -> str:
@@ -238,6 +239,7 @@ class Editor(QObject):
         """Replace the content by a template (undoable). Raises TemplateError."""
         template = templates.get(name)
         graph = templates.load(name, input_shape, num_classes)
+        apply_layout(graph, self.layout_area)  # fill this canvas, not a default one
         self._push(LoadGraph(self.document, Content(graph, None, template.title), f"Template {template.title}"))
 
     def load_content(self, content: Content, text: str) -> None:

@@ -160,7 +160,7 @@ class BuildView(QWidget):
         return self.canvas.drop_layer(layer, scene_pos)
 
     def auto_layout(self) -> None:
-        self.editor.auto_layout(self.scene.area)
+        self.editor.auto_layout()
         self.canvas.fit_all()
 
     # -- blocks -----------------------------------------------------------------------------

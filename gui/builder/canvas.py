@@ -21,7 +21,7 @@ from .scene import CanvasScene
 
 LAYER_MIME = "application/x-netwright-layer"
 MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
-FIT_MARGIN = 24.0
+FIT_MARGIN = 16.0
 OVERLAY_MARGIN = 12
 GRID = 24.0
 _NUDGES = {Qt.Key_Left: (-1, 0), Qt.Key_Right: (1, 0), Qt.Key_Up: (0, -1), Qt.Key_Down: (0, 1)}
@@ -168,7 +168,9 @@ class CanvasView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         size = self.viewport().size()
-        self.canvas_scene.area = (float(size.width()), float(size.height()))
+        area = (float(size.width() - 2 * FIT_MARGIN), float(size.height() - 2 * FIT_MARGIN))
+        self.canvas_scene.area = area
+        self.canvas_scene.editor.layout_area = area
         self._place_overlays()
         if self.auto_fit:
             self.fit_all()

@@ -14,7 +14,7 @@ from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPainterPathStr
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle
 
 from engine.graph import Edge
-from engine.layout import GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH
+from engine.layout import COLUMN_GAP, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
 from .node_item import UnitItem
@@ -113,24 +113,22 @@ class EdgeItem(QGraphicsItem):
 
     def _climb(self, s: QPointF, d: QPointF) -> tuple[QPainterPath, QPointF]:
         """Up to a card higher on the page (the next column of a wrapped layout): down out of
-        the source, across to a free lane, up the lane, across above the target, down into it."""
-        band = QRectF(min(s.x(), d.x()), d.y() - GAP_Y, abs(d.x() - s.x()), s.y() - d.y() + 2 * GAP_Y)
-        cards = self._cards_near(band)
-        lanes = {(s.x() + d.x()) / 2}
-        for card in cards:
-            lanes.update((card.left() - GAP_X / 2, card.right() + GAP_X / 2))
+        the source, across to a free lane, up the lane, across above the target, down into it.
+        The lane is the wide gap (between columns) nearest the source, so edges fanning out of
+        one card share it, like a bus."""
+        top, bottom = d.y() - GAP_Y * 0.35, s.y() + GAP_Y * 0.35
         lo, hi = min(s.x(), d.x()), max(s.x(), d.x())
-        middle = (s.x() + d.x()) / 2
-        top, bottom = d.y() - GAP_Y * 0.5, s.y() + GAP_Y * 0.5
-        for x in sorted((x for x in lanes if lo < x < hi), key=lambda x: abs(x - middle)):
-            if not any(c.left() < x < c.right() and c.top() < bottom and top < c.bottom() for c in cards):
-                return _lane(s, d, x, top, bottom)
-        return _lane(s, d, middle, top, bottom)
+        band = QRectF(lo - NODE_WIDTH, top, hi - lo + 2 * NODE_WIDTH, bottom - top)
+        gaps = _gaps(sorted((c.left(), c.right()) for c in self._cards_near(band)), lo, hi)
+        wide = [g for g in gaps if g[1] - g[0] >= COLUMN_GAP * 0.8]
+        pick = min(wide, key=lambda g: abs((g[0] + g[1]) / 2 - s.x()), default=None) or \
+            max(gaps, key=lambda g: g[1] - g[0], default=(lo, hi))
+        return _lane(s, d, (pick[0] + pick[1]) / 2, top, bottom)
 
     # -- Qt overrides ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
         if self._bounds is None:  # asked for constantly while painting and picking: keep it
-            self._bounds = self._path.boundingRect().adjusted(-8, -8, 8, 8).united(self._label_rect())
+            self._bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3).united(self._label_rect())
         return self._bounds
 
     def shape(self) -> QPainterPath:
@@ -181,6 +179,18 @@ def _bulge(s: QPointF, d: QPointF, x: float) -> tuple[QPainterPath, QPointF]:
     path.lineTo(x, d.y() - turn)
     path.cubicTo(QPointF(x, d.y() - turn * 0.2), QPointF(d.x(), d.y() - turn * 0.8), d)
     return path, QPointF(x, (s.y() + d.y()) / 2)
+
+
+def _gaps(spans: list[tuple[float, float]], lo: float, hi: float) -> list[tuple[float, float]]:
+    """Free stretches of x between `lo` and `hi` not covered by any of the sorted `spans`."""
+    gaps, reach = [], lo
+    for left, right in spans:
+        if left > reach and reach < hi:
+            gaps.append((reach, min(left, hi)))
+        reach = max(reach, right)
+    if reach < hi:
+        gaps.append((reach, hi))
+    return [g for g in gaps if g[1] > g[0]]
 
 
 def _lane(s: QPointF, d: QPointF, x: float, top: float, bottom: float) -> tuple[QPainterPath, QPointF]:
