@@ -148,17 +148,18 @@ class CanvasView(QGraphicsView):
             self.viewport().update()
         self.minimap.schedule_refresh()
 
-    def _on_scene_folds_changed(self) -> None:
+    def _on_scene_folds_changed(self, in_place: bool) -> None:
         self.minimap.refresh()
-        if self.auto_fit:
+        if in_place:
+            self.auto_fit = False  # the block opens where it was; the minimap shows the rest
+        elif self.auto_fit:
             self.fit_all()
 
     def _on_scene_fold_anchor_moved(self, before: QPointF, after: QPointF) -> None:
         """A block folded or unfolded: keep its place on screen, so it opens where it was."""
-        if self.auto_fit:
-            return
         centre = self.mapToScene(self.viewport().rect().center())
         self.centerOn(centre + (after - before))
+        self.minimap.follow_view()
 
     def _on_minimap_navigated(self, point: QPointF) -> None:
         self.auto_fit = False

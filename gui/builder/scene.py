@@ -36,7 +36,7 @@ MIN_AREA = (600.0, 400.0)
 
 
 class CanvasScene(FoldControl, QGraphicsScene):
-    folds_changed = Signal()
+    folds_changed = Signal(bool)  # True when one block was toggled in place (the view keeps its place)
     fold_anchor_moved = Signal(QPointF, QPointF)  # a toggled block's place before and after
 
     def __init__(self, document: Document, editor: Editor, parent=None) -> None:
@@ -239,7 +239,7 @@ class CanvasScene(FoldControl, QGraphicsScene):
         area = (max(self.area[0], MIN_AREA[0]), max(self.area[1], MIN_AREA[1]))
         self.collapsed = folding.opening_folds(self.document.graph, area)
         self._sync()
-        self.folds_changed.emit()
+        self.folds_changed.emit(False)
 
     def _sync(self) -> None:
         """Make the items match the fold state: add and drop cards and edges, place them."""

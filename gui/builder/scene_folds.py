@@ -24,7 +24,7 @@ class FoldControl:
         self.collapsed = frozenset(paths) & frozenset(block_tree(self.document.graph).members)
         self._sync()
         after = self._anchor_point(anchor)
-        self.folds_changed.emit()
+        self.folds_changed.emit(anchor is not None)
         if before is not None and after is not None:
             self.fold_anchor_moved.emit(before, after)
 
@@ -92,7 +92,7 @@ class FoldControl:
                 kept.add(next(iter(moved))[0])
         self.collapsed = frozenset(kept)
         self._sync()
-        self.folds_changed.emit()
+        self.folds_changed.emit(False)
 
     def _refresh_frames(self) -> None:
         graph = self.document.graph

@@ -159,3 +159,16 @@ def test_transformer_encoder_opens_to_show_its_parts(build_view, editor):
     assert "Self-attention (4 heads × 16)" in text and "× 2 layers" in text
     assert "Q, K, V projections" in build_view.inspector._explain.text()
     assert not scene.toggle_detail("encoder") and not scene.detail_items()
+
+
+def test_a_block_unfolds_in_place(build_view, editor):
+    resnet18(editor)
+    scene, canvas = build_view.scene, build_view.canvas
+    scene.collapse_all()
+    canvas.fit_all()
+    before = canvas.mapFromScene(scene.block_item("layer3").scenePos())
+    zoom = canvas.zoom
+    scene.toggle_block("layer3")
+    frame = min((f for f in scene.frame_items() if f.path == "layer3"), key=lambda f: (f.rect.top(), f.rect.left()))
+    after = canvas.mapFromScene(frame.rect.topLeft())
+    assert canvas.zoom == zoom and abs(after.x() - before.x()) <= 2 and abs(after.y() - before.y()) <= 2
