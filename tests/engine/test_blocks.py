@@ -90,10 +90,14 @@ def torchinfo_depth1():
     torchinfo = pytest.importorskip("torchinfo")
     torchvision = pytest.importorskip("torchvision")
 
-    def rows(model):
-        stats = torchinfo.summary(model.eval(), input_size=(1, 3, 224, 224), depth=1, verbose=0, device="cpu")
+    import torch
+
+    def rows(name):
+        with torch.device("meta"):  # shapes and counts only: no weights to initialise, no real forward
+            model = getattr(torchvision.models, name)().eval()
+        stats = torchinfo.summary(model, input_size=(1, 3, 224, 224), depth=1, verbose=0, device="meta")
         return {r.var_name: (r.num_params, tuple(r.output_size[1:])) for r in stats.summary_list if r.depth == 1}
-    return lambda name: rows(getattr(torchvision.models, name)())
+    return rows
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet152"])
