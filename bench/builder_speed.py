@@ -12,8 +12,13 @@ user has it. Measured, each as a median over --repeats runs:
     and the summary. Target: < 50 ms.
   * googlenet load  – Editor.load_template("googlenet"): build, auto-layout, analyze, create
     every card and edge, fit the view and repaint. Target: < 1 s.
+  * resnet152 open  – the same for resnet152 (516 layers; it opens folded to fit). Target: ≤ 1 s.
+  * resnet152 fold  – unfold the folded stage layer3 (36 block cards appear, the folded graph is
+    laid out again) and fold it back, each until the canvas is repainted. Target: ≤ 50 ms.
+  * resnet152 edit  – set fc.out_features (a new value every run) until the cards, the summary
+    tree, the inspector and the status bar are redrawn. Target: ≤ 30 ms.
 Peer, measured alternately in the same process: torchinfo.summary of the torchvision model
-(resnet18 / googlenet, batch 1, CPU) — what a PyTorch user runs to get the same table.
+(resnet18 / googlenet / resnet152, batch 1, CPU) — what a PyTorch user runs to get the same table.
 """
 from __future__ import annotations
 
@@ -72,9 +77,9 @@ def edit_runs(app, window, repeats: int) -> tuple[list[float], list[float], list
     resnet = torchvision.models.resnet18().eval()
     local, global_, peer = [], [], []
     for i in range(repeats):
-        local.append(timed(lambda: (editor.set_param("fc", "out_features", 500 + i), repaint(window))))
+        local.append(timed(lambda i=i: (editor.set_param("fc", "out_features", 500 + i), repaint(window))))
         size = 223 - i
-        global_.append(timed(lambda: (editor.set_param("input", "shape", [3, size, size]), repaint(window))))
+        global_.append(timed(lambda s=size: (editor.set_param("input", "shape", [3, s, s]), repaint(window))))
         peer.append(peer_summary(resnet))
         app.processEvents()
     return local, global_, peer
@@ -91,6 +96,31 @@ def load_runs(app, window, repeats: int) -> tuple[list[float], list[float]]:
         ours.append(timed(lambda: (window.editor.load_template("googlenet"), app.processEvents(), repaint(window))))
         peer.append(peer_summary(googlenet))
     return ours, peer
+
+
+def resnet152_runs(app, window, repeats: int) -> dict[str, tuple[list[float], list[float]]]:
+    from engine.analysis import clear_cache
+
+    model = torchvision.models.resnet152().eval()
+    editor, scene = window.editor, window.build_view.scene
+    runs: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in ("open", "unfold", "fold", "edit")}
+
+    def step(name: str, fn) -> None:
+        runs[name][0].append(timed(lambda: (fn(), app.processEvents(), repaint(window))))
+        runs[name][1].append(peer_summary(model))
+
+    for i in range(repeats):
+        window.document.undo_stack.setClean()
+        clear_cache()  # a cold analysis, as on first opening
+        step("open", lambda: editor.load_template("resnet152"))
+        scene.collapse_all()
+        app.processEvents()
+        step("unfold", lambda: scene.expand_block("layer3"))
+        step("fold", lambda: scene.collapse_block("layer3"))
+        window.build_view.select_nodes(["fc"])
+        app.processEvents()
+        step("edit", lambda i=i: editor.set_param("fc", "out_features", 900 + i))
+    return runs
 
 
 def report(name: str, ours: list[float], peer: list[float], target: float) -> None:
@@ -114,6 +144,11 @@ def main() -> int:
     report("resnet18 edit input shape (all)", global_, peer, 0.050)
     ours, peer = load_runs(app, window, max(3, args.repeats // 3))
     report("googlenet load + layout + draw", ours, peer, 1.0)
+    runs = resnet152_runs(app, window, max(3, args.repeats // 3))
+    report("resnet152 open (load+layout+draw)", *runs["open"], 1.0)
+    report("resnet152 unfold stage layer3", *runs["unfold"], 0.050)
+    report("resnet152 fold stage layer3", *runs["fold"], 0.050)
+    report("resnet152 edit fc.out_features", *runs["edit"], 0.030)
     window.document.undo_stack.setClean()
     window.close()
     return 0

@@ -104,7 +104,7 @@ class _Result:
 
 _CACHE: "OrderedDict[tuple, _Result]" = OrderedDict()
 _CACHE_SIZE = 8192
-# Per graph: node id -> (node record, input shapes, dtypes, result) of the last analysis.
+# Per graph: node id -> (node record, input shapes, dtypes, row) of the last analysis.
 _NODE_MEMO: "weakref.WeakKeyDictionary[Graph, dict[str, tuple]]" = weakref.WeakKeyDictionary()
 
 
@@ -171,12 +171,12 @@ def _analyze_node(graph: Graph, node_id: str, sources: list[str], done: dict[str
     dtypes = tuple(r.dtype for r in upstream)
     hit = memo.get(node_id)
     if hit and hit[0] is node and hit[1] == shapes and hit[2] == dtypes:
-        res = hit[3]  # same node record, same inputs: skip even building the cache key
-    else:
-        res = _compute(spec, node.params, shapes, dtypes)
-        memo[node_id] = (node, shapes, dtypes, res)
-    return NodeRow(node_id, node.layer, shapes, res.output_shape, res.params, res.trainable, res.macs,
-                   res.error, res.explain, dtype=res.dtype)
+        return hit[3]  # same node record, same inputs: the same row (views compare rows cheaply)
+    res = _compute(spec, node.params, shapes, dtypes)
+    row = NodeRow(node_id, node.layer, shapes, res.output_shape, res.params, res.trainable, res.macs,
+                  res.error, res.explain, dtype=res.dtype)
+    memo[node_id] = (node, shapes, dtypes, row)
+    return row
 
 
 def _wiring_error(spec: LayerSpec, node_id: str, sources: list[str], inputs: list[str]) -> str | None:

@@ -46,3 +46,8 @@ def byte_size(n: float) -> str:
 def percent(share: float, digits: int = 1) -> str:
     """0.123 -> '12.3 %'."""
     return f"{100 * share:.{digits}f} %"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 layer', '2 layers' (`many` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -8,9 +8,9 @@ duplicate edge). Must not import Qt or torch.
 """
 from __future__ import annotations
 
+import heapq
 import keyword
 import re
-import heapq
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -65,6 +65,7 @@ class Graph:
         self._edge_set: set[tuple[str, str]] = set()
         self._next_suffix: dict[str, int] = {}  # layer -> first suffix worth trying in new_id
         self.revision = 0  # bumped on every change; views and caches may key on it
+        self.structure_revision = 0  # bumped when nodes, edges or blocks change (not parameters)
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -190,7 +191,7 @@ class Graph:
         """Replace a node's parameters; returns the old ones."""
         node = self.node(node_id)
         self._nodes[node_id] = replace(node, params=dict(params))
-        self._touch()
+        self._touch(structure=False)
         return dict(node.params)
 
     def update_params(self, node_id: str, **changes: Any) -> dict[str, Any]:
@@ -209,8 +210,9 @@ class Graph:
     def set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
         self._nodes[node_id] = replace(self.node(node_id), pos=(float(pos[0]), float(pos[1])))
 
-    def _touch(self) -> None:
+    def _touch(self, structure: bool = True) -> None:
         self.revision += 1
+        self.structure_revision += structure
 
     # -- structure -----------------------------------------------------------------
     def would_cycle(self, src: str, dst: str) -> bool:
@@ -228,23 +230,22 @@ class Graph:
         return seen
 
     def topological_order(self) -> tuple[list[str], set[str]]:
-        """Kahn's algorithm, O((N + E) log N); returns (order, nodes caught in cycles).
-
-        Among layers that are ready at the same time, the one added to the graph first comes
-        first, so the order depends on the structure and the node order alone, never on the
-        history of edits (a reconnect and its undo give the same order)."""
+        """Kahn's algorithm, always taking the earliest-added ready node, O((N + E) log N);
+        returns (order, nodes caught in cycles). Earliest-first keeps the order stable while
+        the graph is edited: a chain cut in two, or a layer not wired yet, keeps its place
+        instead of jumping to the top, and a branch reads through before the next begins."""
         rank = {n: i for i, n in enumerate(self._nodes)}
         indegree = {n: len(sources) for n, sources in self._in.items()}
-        ready = [(rank[n], n) for n, d in indegree.items() if d == 0]
-        heapq.heapify(ready)
+        ready = [rank[n] for n, d in indegree.items() if d == 0]
+        names = list(self._nodes)
         order: list[str] = []
         while ready:
-            _, n = heapq.heappop(ready)
+            n = names[heapq.heappop(ready)]
             order.append(n)
             for m in self._out[n]:
                 indegree[m] -= 1
                 if indegree[m] == 0:
-                    heapq.heappush(ready, (rank[m], m))
+                    heapq.heappush(ready, rank[m])
         placed = set(order)
         return order, {n for n in self._nodes if n not in placed}
 

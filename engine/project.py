@@ -21,7 +21,8 @@ from typing import Any, Mapping
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors, save as save_safetensors
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
 
 from .graph import Graph
 from .sections import read_sections, section_entries
@@ -121,7 +122,7 @@ def _read_zip(path: Path, raw: bytes) -> tuple[bytes, bytes | None]:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             infos = {i.filename: i for i in zf.infolist()}
             if JSON_NAME not in infos:
-                raise ProjectError(f"{path.name} is an archive but not a Netwright project (no {JSON_NAME})")
+                raise ProjectError(f"{path.name} is a zip archive but not a Netwright project")
             _check_size(infos[JSON_NAME], MAX_JSON_BYTES)
             text = zf.read(JSON_NAME)
             blob = None
@@ -129,8 +130,9 @@ def _read_zip(path: Path, raw: bytes) -> tuple[bytes, bytes | None]:
                 _check_size(infos[WEIGHTS_NAME], MAX_WEIGHTS_BYTES)
                 blob = zf.read(WEIGHTS_NAME)
             return text, blob
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise ProjectError(f"{path.name} is damaged or truncated ({exc}) — use a backup copy") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+        raise ProjectError(f"{path.name} is damaged or truncated (it cannot be unpacked) — use a backup copy") \
+            from None
 
 
 def _check_size(info: zipfile.ZipInfo, limit: int) -> None:
@@ -141,10 +143,13 @@ def _check_size(info: zipfile.ZipInfo, limit: int) -> None:
 def _parse_doc(path: Path, text: bytes) -> Project:
     try:
         doc = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProjectError(f"{path.name} is damaged: its network description is not valid JSON ({exc})") from None
+    except UnicodeDecodeError:
+        raise ProjectError(f"{path.name} is damaged: its network description is not text") from None
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{path.name} is damaged: its network description cannot be read "
+                           f"(the text goes wrong at line {exc.lineno})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ProjectError(f"{path.name} is not a Netwright project (format tag missing)")
+        raise ProjectError(f"{path.name} is not a Netwright project: it does not say it was saved by Netwright")
     version = doc.get("version")
     if not isinstance(version, int) or version < 1:
         raise ProjectError(f"{path.name} has a damaged format version")

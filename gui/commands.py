@@ -197,6 +197,21 @@ class SetParams(QUndoCommand):
         self.document.set_params(self.node_id, self.old)
 
 
+class SetBlocks(QUndoCommand):
+    """Group, ungroup, rename or move layers between blocks: one plan of {node: block path}."""
+
+    def __init__(self, document: Document, blocks: dict[str, str], text: str) -> None:
+        super().__init__(text)
+        self.document, self.blocks = document, dict(blocks)
+        self.old: dict[str, str] = {}
+
+    def redo(self) -> None:
+        self.old = self.document.set_blocks(self.blocks)
+
+    def undo(self) -> None:
+        self.document.set_blocks(self.old)
+
+
 class LoadGraph(QUndoCommand):
     """Replace the whole content (template, New or Open); undo brings the old one back."""
 

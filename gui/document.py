@@ -24,6 +24,7 @@ from PySide6.QtGui import QUndoStack
 
 import engine
 from engine.analysis import Analysis, analyze
+from engine.block_analysis import BlockRow, analyze_blocks
 from engine.graph import Edge, Graph, Node
 from engine.layout import apply_layout
 
@@ -49,6 +50,7 @@ class Document(QObject):
     edge_removed = Signal(str, str)
     params_changed = Signal(str)
     node_moved = Signal(str)
+    blocks_changed = Signal(object)     # {node id: (old block path, new block path)}
     analysis_changed = Signal(object)   # the fresh engine Analysis
     graph_replaced = Signal()
     weights_changed = Signal()   # trained weights, training record or dataset meta swapped
@@ -75,6 +77,11 @@ class Document(QObject):
     @property
     def analysis(self) -> Analysis:
         return self._analysis
+
+    @property
+    def block_rows(self) -> dict[str, BlockRow]:
+        """Totals of every block ("" = the network) for the current analysis (memoized)."""
+        return analyze_blocks(self.graph, self._analysis)
 
     @property
     def path(self) -> str | None:
@@ -151,6 +158,13 @@ class Document(QObject):
             old[node_id] = self.graph.node(node_id).pos
             self.graph.set_pos(node_id, pos)
             self.node_moved.emit(node_id)
+        return old
+
+    def set_blocks(self, blocks: dict[str, str]) -> dict[str, str]:
+        """Move nodes between blocks ({node id: block path}); returns their previous paths.
+        Blocks do not change what the network computes, so nothing is re-analyzed."""
+        old = {node_id: self.graph.set_block(node_id, path) for node_id, path in blocks.items()}
+        self.blocks_changed.emit({n: (old[n], blocks[n]) for n in blocks})
         return old
 
     def replace_content(self, content: Content) -> Content:

@@ -10,13 +10,24 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import fragments, templates
+from engine import blocks, fragments, templates
 from engine.catalog import CATALOG
 from engine.graph import Edge, Node
-from engine.layout import GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, layout
+from engine.layout import AREA, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, apply_layout, layout
 
-from .commands import (AddNode, Connect, Disconnect, InsertOnEdge, LoadGraph, MoveNodes, Paste,
-                       RemoveNodes, SetParams, _Macro)
+from .commands import (
+    AddNode,
+    Connect,
+    Disconnect,
+    InsertOnEdge,
+    LoadGraph,
+    MoveNodes,
+    Paste,
+    RemoveNodes,
+    SetBlocks,
+    SetParams,
+    _Macro,
+)
 from .document import Content, Document
 
 PASTE_OFFSET = 40.0
@@ -29,6 +40,7 @@ class Editor(QObject):
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.layout_area = AREA  # the canvas size layouts aim to fill; the canvas keeps it current
 
     @property
     def _graph(self):
@@ -65,11 +77,33 @@ class Editor(QObject):
         self.nodes_created.emit([node.id])
         return node.id
 
+    def append_layer_at(self, layer: str, after: str, centre: tuple[float, float]) -> str:
+        """A drop on empty canvas beside a selected layer with a free output: placed there, wired to it."""
+        node = self.new_node(layer, (centre[0] - NODE_WIDTH / 2, centre[1] - NODE_HEIGHT / 2))
+        macro = _Macro(self.document, f"Append {CATALOG.get(layer).name}")
+        macro.add(AddNode(self.document, node))
+        macro.add(Connect(self.document, after, node.id))
+        self._push(macro)
+        self.nodes_created.emit([node.id])
+        return node.id
+
     def insert_on_edge(self, layer: str, src: str, dst: str, centre: tuple[float, float]) -> str:
+        """src → dst becomes src → new → dst; the new card goes below src and whatever is below
+        it on dst's side moves down to make room (one undo step)."""
         if layer == "input":
             return self.add_layer(layer, centre)
-        node = self.new_node(layer, (centre[0] - NODE_WIDTH / 2, centre[1] - NODE_HEIGHT / 2))
-        self._push(InsertOnEdge(self.document, node, src, dst))
+        graph = self._graph
+        sx, sy = graph.node(src).pos
+        dx, dy = graph.node(dst).pos
+        top = sy + NODE_HEIGHT + GAP_Y if dy > sy else centre[1] - NODE_HEIGHT / 2
+        node = self.new_node(layer, (dx if dy > sy else centre[0] - NODE_WIDTH / 2, top))
+        macro = InsertOnEdge(self.document, node, src, dst)
+        shift = top + NODE_HEIGHT + GAP_Y - dy
+        if dy > sy and shift > 0:
+            below = [n for n in {dst, *graph.descendants(dst)} if graph.node(n).pos[1] >= dy - 1]
+            new = {n: (graph.node(n).pos[0], graph.node(n).pos[1] + shift) for n in below}
+            macro.add(MoveNodes(self.document, new, {n: graph.node(n).pos for n in below}))
+        self._push(macro)
         self.nodes_created.emit([node.id])
         return node.id
 
@@ -134,9 +168,50 @@ class Editor(QObject):
             return
         self._push(SetParams(self.document, node_id, {**old, name: value}, old))
 
-    def auto_layout(self) -> None:
+    def auto_layout(self, area: tuple[float, float] | None = None) -> None:
+        """Lay the whole network out again (every block expanded), filling the canvas."""
         if len(self._graph):
-            self.move(layout(self._graph), text="Auto-layout")
+            self.move(layout(self._graph, area or self.layout_area), text="Auto-layout")
+
+    # -- blocks --------------------------------------------------------------------------
+    def suggest_block_name(self, node_ids: Iterable[str]) -> str:
+        nodes = self._graph.nodes
+        parent = blocks.common_block(nodes[n].block for n in node_ids if n in nodes)
+        path = blocks.free_path(blocks.join(parent, "block"), blocks.block_paths(self._graph))
+        return blocks.name_of(path)
+
+    def group(self, node_ids: Iterable[str], name: str) -> str | None:
+        """Put the layers into a new block `name`; returns its path, or None (status says why)."""
+        ids = list(node_ids)
+        try:
+            plan = blocks.group_plan(self._graph, ids, name)
+        except blocks.BlockError as exc:
+            self.status_message.emit(str(exc))
+            return None
+        path = blocks.join(blocks.common_block(self._graph.node(n).block for n in ids), blocks.check_name(name))
+        self._push(SetBlocks(self.document, plan, f"Group {len(ids)} layer{'s' if len(ids) != 1 else ''} as {path}"))
+        return path
+
+    def ungroup(self, path: str) -> bool:
+        return self._block_edit(lambda: blocks.ungroup_plan(self._graph, path), f"Ungroup {path}")
+
+    def rename_block(self, path: str, name: str) -> bool:
+        return self._block_edit(lambda: blocks.rename_plan(self._graph, path, name), f"Rename {path}")
+
+    def move_to_block(self, node_ids: Iterable[str], path: str) -> bool:
+        ids = list(node_ids)
+        return self._block_edit(lambda: blocks.move_plan(self._graph, ids, path),
+                                f"Move {len(ids)} layer{'s' if len(ids) != 1 else ''} to {path or 'the top level'}")
+
+    def _block_edit(self, make_plan, text: str) -> bool:
+        try:
+            plan = make_plan()
+        except blocks.BlockError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        if plan:
+            self._push(SetBlocks(self.document, plan, text))
+        return bool(plan)
 
     # -- clipboard -------------------------------------------------------------------
     def copy(self, node_ids: Iterable[str]) -> dict[str, Any] | None:
@@ -144,16 +219,17 @@ class Editor(QObject):
         return frag if frag["nodes"] else None
 
     def paste(self, frag: dict[str, Any], centre: tuple[float, float] | None = None) -> list[str]:
+        """Paste centred on `centre` (the cursor), or beside the copied layers where nothing lies."""
         parsed = fragments.parse(frag)
         if parsed is None:
             self.status_message.emit("The clipboard does not hold Netwright layers.")
             return []
         if centre is None:
-            offset = (PASTE_OFFSET, PASTE_OFFSET)
+            offset = self._free_offset(parsed[0])
         else:
             cx, cy = fragments.centre_of(parsed[0])
             offset = (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2)
-        nodes, edges = fragments.instantiate(self._graph, *parsed, offset)
+        nodes, edges = fragments.instantiate(self._graph, *parsed, offset, fragments.blocks_of(frag))
         self._push(Paste(self.document, nodes, edges))
         self.nodes_created.emit([n.id for n in nodes])
         return [n.id for n in nodes]
@@ -163,6 +239,7 @@ class Editor(QObject):
         """Replace the content by a template (undoable). Raises TemplateError."""
         template = templates.get(name)
         graph = templates.load(name, input_shape, num_classes)
+        apply_layout(graph, self.layout_area)  # fill this canvas, not a default one
         self._push(LoadGraph(self.document, Content(graph, None, template.title), f"Template {template.title}"))
 
     def load_content(self, content: Content, text: str) -> None:
@@ -179,6 +256,19 @@ class Editor(QObject):
             return None
         sinks = [n for n in self._graph.sinks()]
         return sinks[0] if len(sinks) == 1 else None
+
+    def _free_offset(self, nodes: list[Node]) -> tuple[float, float]:
+        """The smallest step right (then down) that puts the pasted cards on free canvas."""
+        xs, ys = [n.pos[0] for n in nodes], [n.pos[1] for n in nodes]
+        width = max(xs) - min(xs) + NODE_WIDTH + GAP_X
+        taken = [n.pos for n in self._graph.nodes.values()]
+        for step in range(1, 200):
+            dx = width * step if step < 100 else PASTE_OFFSET
+            dy = 0.0 if step < 100 else (step - 99) * (NODE_HEIGHT + GAP_Y)
+            if not any(abs(px - (x + dx)) < NODE_WIDTH + GAP_X / 2 and abs(py - (y + dy)) < NODE_HEIGHT + GAP_Y / 2
+                       for x, y in zip(xs, ys) for px, py in taken):
+                return dx, dy
+        return PASTE_OFFSET, PASTE_OFFSET
 
     def _free_below(self, x: float, y: float) -> tuple[float, float]:
         while self._occupied(x, y):

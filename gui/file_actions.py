@@ -136,5 +136,8 @@ class FileController(QObject):
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
     def _complain(self, title: str, path: str, exc: BaseException) -> None:
+        """One message that names the file once (engine messages usually name it already)."""
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        QMessageBox.critical(self.window, title, f"{Path(path).name}: {reason}")
+        name = Path(path).name
+        reason = reason.replace(str(path), name)
+        QMessageBox.critical(self.window, title, reason if name in reason else f"{name}: {reason}")

@@ -9,16 +9,17 @@ from typing import Any
 
 from engine.analysis import NodeRow
 from engine.catalog import LayerSpec, fmt_shape
-from engine.formatting import compact_count, count, short_count
+from engine.formatting import compact_count, count, plural, short_count
 
 # How a key parameter reads on a node card; `{}` is the value.
 _KEY_FORMATS = {
     "out_channels": "{} ch", "out_features": "{} units", "kernel_size": "{0}×{0}",
     "stride": "stride {}", "padding": "pad {}", "p": "p {}", "hidden_size": "{} hidden",
-    "embedding_dim": "{}-d", "num_heads": "{} heads", "num_layers": "{} layers",
+    "embedding_dim": "{}-d",
     "patch_size": "patch {}", "embed_dim": "{}-d", "size": "size {}", "mode": "{}",
     "output": "{}", "negative_slope": "slope {}",
 }
+_COUNTED = {"num_heads": "head", "num_layers": "layer"}  # '1 layer', '2 layers'
 _DEFAULT_HIDDEN = {"stride": (1, 0), "padding": (0,)}  # values not worth a word on the card
 
 
@@ -61,6 +62,8 @@ def _format_value(name: str, value: Any) -> str:
         return fmt_shape(value) if all(isinstance(v, int) for v in value) else str(value)
     if isinstance(value, float):
         value = f"{value:g}"
+    if name in _COUNTED and isinstance(value, int):
+        return plural(value, _COUNTED[name])
     pattern = _KEY_FORMATS.get(name)
     try:
         return pattern.format(value) if pattern else f"{name.replace('_', ' ')} {value}"

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QButtonGroup, QLabel, QMainWindow, QMenu, QSizePolicy, QStackedWidget,
-                               QToolBar, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from engine.analysis import Analysis
-from engine.training.device import describe_device
 from engine.formatting import count, short_count
+from engine.training.device import describe_device
 
 from .builder.build_view import BuildView
 from .document import Document
@@ -148,7 +156,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.toolbar.addWidget(spacer)
-        for name in ("zoom_out", "zoom_in", "fit", "layout"):
+        for name in ("find", "collapse_all", "expand_all", "zoom_out", "zoom_in", "fit", "layout"):
             self.toolbar.addAction(a[name])
         for name, tip in (("new", "New network (Ctrl+N)"), ("open", "Open a project (Ctrl+O)"),
                           ("save", "Save (Ctrl+S)"), ("templates", "Open a classic network (Ctrl+T)")):
@@ -170,11 +178,26 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addActions([a["cut"], a["copy"], a["paste"], a["delete"]])
         edit.addSeparator()
-        edit.addAction(a["select_all"])
+        edit.addActions([a["select_all"], a["find"]])
+        edit.addSeparator()
+        edit.addActions([a["group"], a["ungroup"]])
         view = self.menuBar().addMenu("&View")
         view.addActions([a["fit"], a["layout"]])
         view.addSeparator()
+        view.addActions([a["expand_all"], a["collapse_all"]])
+        self.depth_menu = view.addMenu("Expand to &Depth")
+        self.depth_menu.aboutToShow.connect(self._fill_depth_menu)
+        view.addSeparator()
         view.addActions([a["zoom_in"], a["zoom_out"]])
+
+    def _fill_depth_menu(self) -> None:
+        self.depth_menu.clear()
+        depth = self.build_view.scene.max_depth()
+        for n in range(depth + 1):
+            label = "0 (every block folded)" if n == 0 else str(n)
+            self.depth_menu.addAction(label, lambda n=n: self.build_view.expand_to_depth(n))
+        if depth == 0:
+            self.depth_menu.addAction("This network has no blocks").setEnabled(False)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -226,8 +249,10 @@ class MainWindow(QMainWindow):
             self.status_valid.style().polish(self.status_valid)
 
     def _update_title(self, *args) -> None:
+        # The application name last, once: Qt appends the display name to a title that does
+        # not already end with it, which would say "Netwright" twice.
         star = "*" if self.document.is_modified else ""
-        self.setWindowTitle(f"{APP_NAME} — {self.document.name}{star}")
+        self.setWindowTitle(f"{self.document.name}{star} — {APP_NAME}")
 
     def refresh_theme(self) -> None:
         """After the system switched light/dark: re-tint icons and repaint the canvas."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..lazy import LazyModule
+from .explain_seq import batchnorm_explain, layernorm_explain
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
-from .spec import LayerSpec, ParamSpec, Params, Registry, Shape
+from .spec import LayerSpec, Params, ParamSpec, Registry, Shape
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 
@@ -84,17 +85,18 @@ def _register_norms(reg: Registry) -> None:
         "Normalizes each feature over the batch (for dense layers or C×L sequences).",
         (eps, momentum),
         build=lambda s, p: nn.BatchNorm1d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
-        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images")))
+        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images"), explain=batchnorm_explain))
     reg.register(LayerSpec(
         "batchnorm2d", "BatchNorm 2D", "Normalization",
         "Normalizes each channel over batch and space; speeds up training of CNNs.",
         (eps, momentum),
         build=lambda s, p: nn.BatchNorm2d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
-        check=_batchnorm_check("batchnorm2d", (3,), "use batchnorm1d after flatten or linear")))
+        check=_batchnorm_check("batchnorm2d", (3,), "use batchnorm1d after flatten or linear"),
+        explain=batchnorm_explain))
     reg.register(LayerSpec(
         "layernorm", "LayerNorm", "Normalization",
         "Normalizes each sample over its last dimension (Transformers, RNNs).",
-        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"])))
+        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"]), explain=layernorm_explain))
     reg.register(LayerSpec(
         "local_response_norm", "Local response norm", "Normalization",
         "AlexNet's normalization across neighbouring channels.",

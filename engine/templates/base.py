@@ -4,8 +4,9 @@ Must not import Qt.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..catalog import Shape
 from ..graph import Graph
@@ -28,15 +29,28 @@ class Template:
 
 
 class Net:
-    """Write a graph as a chain: each `add` connects from the previous node unless told otherwise."""
+    """Write a graph as a chain: each `add` connects from the previous node unless told otherwise.
+    Nodes added inside `with net.block("layer2"):` belong to that block (nested blocks nest)."""
 
     def __init__(self, input_shape: Shape) -> None:
         self.graph = Graph()
         self.last = self.graph.add_node("input", {"shape": list(input_shape)}, node_id="input").id
+        self._blocks: list[str] = []
+
+    @contextmanager
+    def block(self, name: str) -> Iterator[str]:
+        """Declare a block (the module a PyTorch model would have here, e.g. "layer2" then "1")."""
+        self._blocks.append(name)
+        try:
+            yield ".".join(self._blocks)
+        finally:
+            self._blocks.pop()
 
     def add(self, layer: str, name: str | None = None, after: str | list[str] | None = None,
             **params: Any) -> str:
         node = self.graph.add_node(layer, params, node_id=name)
+        if self._blocks:
+            self.graph.set_block(node.id, ".".join(self._blocks))
         sources = [self.last] if after is None else ([after] if isinstance(after, str) else after)
         for src in sources:
             self.graph.connect(src, node.id)

@@ -22,18 +22,29 @@ CLASSROOM_INCEPTIONS = [INCEPTIONS[0], INCEPTIONS[1], "pool", INCEPTIONS[3], INC
 
 
 def inception(net: Net, name: str, sizes: tuple[int, ...], k5: int, eps: float) -> str:
-    """Four parallel branches concatenated along channels."""
+    """Four parallel branches concatenated along channels (torchvision's Inception module)."""
     source = net.last
     c1, r3, c3, r5, c5, proj = sizes
-    b1 = net.conv_bn_relu(f"inc{name}_b1", c1, 1, eps=eps, after=source)
-    net.conv_bn_relu(f"inc{name}_b2a", r3, 1, eps=eps, after=source)
-    b2 = net.conv_bn_relu(f"inc{name}_b2b", c3, 3, padding=1, eps=eps)
-    net.conv_bn_relu(f"inc{name}_b3a", r5, 1, eps=eps, after=source)
-    b3 = net.conv_bn_relu(f"inc{name}_b3b", c5, k5, padding=k5 // 2, eps=eps)
-    net.add("maxpool2d", f"inc{name}_b4_pool", after=source, kernel_size=3, stride=1, padding=1,
-            ceil_mode=True)
-    b4 = net.conv_bn_relu(f"inc{name}_b4", proj, 1, eps=eps)
-    return net.add("concat", f"inc{name}", after=[b1, b2, b3, b4], dim=0)
+    with net.block(f"inception{name}"):
+        with net.block("branch1"):
+            b1 = net.conv_bn_relu(f"inc{name}_b1", c1, 1, eps=eps, after=source)
+        with net.block("branch2"):
+            net.conv_bn_relu(f"inc{name}_b2a", r3, 1, eps=eps, after=source)
+            b2 = net.conv_bn_relu(f"inc{name}_b2b", c3, 3, padding=1, eps=eps)
+        with net.block("branch3"):
+            net.conv_bn_relu(f"inc{name}_b3a", r5, 1, eps=eps, after=source)
+            b3 = net.conv_bn_relu(f"inc{name}_b3b", c5, k5, padding=k5 // 2, eps=eps)
+        with net.block("branch4"):
+            net.add("maxpool2d", f"inc{name}_b4_pool", after=source, kernel_size=3, stride=1, padding=1,
+                    ceil_mode=True)
+            b4 = net.conv_bn_relu(f"inc{name}_b4", proj, 1, eps=eps)
+        return net.add("concat", f"inc{name}", after=[b1, b2, b3, b4], dim=0)
+
+
+def _stem_conv(net: Net, name: str, out: int, k: int, eps: float, **kw) -> str:
+    """A convolution, its batch norm and ReLU: torchvision's BasicConv2d, as a block."""
+    with net.block(name):
+        return net.conv_bn_relu(name, out, k, eps=eps, **kw)
 
 
 def googlenet(input_shape: Shape, classes: int, variant: str) -> Graph:
@@ -41,14 +52,14 @@ def googlenet(input_shape: Shape, classes: int, variant: str) -> Graph:
     net = Net(input_shape)
     eps = 1e-3  # torchvision's BasicConv2d uses eps=0.001
     if faithful:
-        net.conv_bn_relu("conv1", 64, 7, stride=2, padding=3, eps=eps)
+        _stem_conv(net, "conv1", 64, 7, eps, stride=2, padding=3)
         net.add("maxpool2d", "pool1", kernel_size=3, stride=2, ceil_mode=True)
-        net.conv_bn_relu("conv2", 64, 1, eps=eps)
-        net.conv_bn_relu("conv3", 192, 3, padding=1, eps=eps)
+        _stem_conv(net, "conv2", 64, 1, eps)
+        _stem_conv(net, "conv3", 192, 3, eps, padding=1)
         net.add("maxpool2d", "pool2", kernel_size=3, stride=2, ceil_mode=True)
         plan, k5, scale = INCEPTIONS, 3, 1  # torchvision's "5×5" branch is a 3×3 conv
     else:
-        net.conv_bn_relu("conv1", 32, 3, padding=1, eps=eps)
+        _stem_conv(net, "conv1", 32, 3, eps, padding=1)
         net.add("maxpool2d", "pool1", kernel_size=3, stride=2, ceil_mode=True)
         plan, k5, scale = CLASSROOM_INCEPTIONS, 5, 4
     pools = 3
@@ -117,11 +128,13 @@ def _resnet(input_shape: Shape, classes: int, variant: str, blocks: list[int], b
     inplanes = base
     for stage, count in enumerate(blocks):
         planes = base * 2 ** stage if faithful or not bottle else base // 2 * 2 ** stage
-        for i in range(count):
-            stride = 2 if stage > 0 and i == 0 else 1
-            project = i == 0 and (stride != 1 or inplanes != planes * expansion)
-            block_fn(net, f"layer{stage + 1}_{i}", planes, stride, project)
-            inplanes = planes * expansion
+        with net.block(f"layer{stage + 1}"):  # torchvision's stages and blocks: layer2.1
+            for i in range(count):
+                stride = 2 if stage > 0 and i == 0 else 1
+                project = i == 0 and (stride != 1 or inplanes != planes * expansion)
+                with net.block(str(i)):
+                    block_fn(net, f"layer{stage + 1}_{i}", planes, stride, project)
+                inplanes = planes * expansion
     net.add("adaptive_avgpool2d", "avgpool")
     net.add("flatten", "flatten")
     net.add("linear", "fc", out_features=classes)

@@ -1,6 +1,7 @@
 """The canvas view: zoom (Ctrl+wheel), pan (middle drag or Space+drag), fit all,
-rubber-band selection, and drops from the palette (on empty canvas: a new node; on an
-edge: inserted into it).
+rubber-band selection, a minimap and a find bar over it, and drops from the palette (on
+an edge: inserted into it; beside a selected layer with a free output: appended to it; on
+empty canvas: a new node).
 
 Holds no network logic: drops become Editor calls. Must not mutate the document.
 """
@@ -10,21 +11,25 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
-from engine.layout import NODE_HEIGHT, NODE_WIDTH
+from engine.blocks import NODE
+from engine.layout import GAP_Y, NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
+from .find_bar import FindBar
+from .minimap import Minimap
 from .scene import CanvasScene
 
 LAYER_MIME = "application/x-netwright-layer"
-MIN_ZOOM, MAX_ZOOM = 0.08, 3.0
-READABLE_ZOOM = 0.85  # fit-all never zooms out further: deep nets show their top, readable
-FIT_MARGIN = 32.0
+MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
+FIT_MARGIN = 16.0
+OVERLAY_MARGIN = 12
 GRID = 24.0
 _NUDGES = {Qt.Key_Left: (-1, 0), Qt.Key_Right: (1, 0), Qt.Key_Up: (0, -1), Qt.Key_Down: (0, 1)}
 
 
 class CanvasView(QGraphicsView):
     zoom_changed = Signal(float)
+    context_menu_requested = Signal(QPointF, object)  # scene position, global QPoint
 
     def __init__(self, scene: CanvasScene, parent=None) -> None:
         super().__init__(scene, parent)
@@ -43,7 +48,21 @@ class CanvasView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.StrongFocus)
-        scene.document.graph_replaced.connect(self._on_document_graph_replaced)
+        self.minimap = Minimap(self)
+        self.minimap.navigated.connect(self._on_minimap_navigated)
+        self.find_bar = FindBar(scene.document, self)
+        self._was_empty = not scene.unit_items()
+        doc = scene.document
+        doc.graph_replaced.connect(self._on_document_graph_replaced)
+        for signal in (doc.node_added, doc.node_removed):
+            signal.connect(self._on_document_nodes_changed)
+        doc.analysis_changed.connect(self.minimap.schedule_refresh)
+        doc.node_moved.connect(self.minimap.schedule_refresh)
+        scene.folds_changed.connect(self._on_scene_folds_changed)
+        scene.fold_anchor_moved.connect(self._on_scene_fold_anchor_moved)
+        self.horizontalScrollBar().valueChanged.connect(self.minimap.follow_view)
+        self.verticalScrollBar().valueChanged.connect(self.minimap.follow_view)
+        self.minimap.refresh()
 
     @property
     def zoom(self) -> float:
@@ -55,6 +74,7 @@ class CanvasView(QGraphicsView):
         self.setTransform(QTransform.fromScale(scale, scale))
         self.auto_fit = self.auto_fit and not user
         self.zoom_changed.emit(scale)
+        self.minimap.follow_view()
 
     def zoom_by(self, factor: float) -> None:
         self.set_zoom(self.zoom * factor)
@@ -66,37 +86,41 @@ class CanvasView(QGraphicsView):
         self.zoom_by(0.8)
 
     def fit_all(self) -> None:
-        """Show the whole network, however small that makes it (the Fit All action)."""
-        self._fit(MIN_ZOOM)
-
-    def fit_readable(self) -> None:
-        """The default view: fit all, but a very deep network shows its top, readable."""
-        self._fit(READABLE_ZOOM)
-
-    def _fit(self, floor: float) -> None:
-        rect = self.canvas_scene.nodes_rect()
+        """Show everything: every card, edge, label and frame (never above 100 %)."""
+        rect = self.canvas_scene.content_rect()
         view = self.viewport().rect()
         if rect.isEmpty() or view.width() < 10 or view.height() < 10:
             self.set_zoom(1.0, user=False)
             self.centerOn(QPointF(NODE_WIDTH / 2, NODE_HEIGHT * 2))
             return
         fit = min((view.width() - 2 * FIT_MARGIN) / rect.width(), (view.height() - 2 * FIT_MARGIN) / rect.height())
-        scale = min(1.0, max(fit, floor))
-        self.set_zoom(scale, user=False)
-        self.centerOn(self._fit_centre(rect, scale, view.width(), view.height()))
+        self.set_zoom(min(1.0, fit), user=False)
+        self.centerOn(rect.center())
+        self.minimap.follow_view()
 
-    def _fit_centre(self, rect: QRectF, scale: float, width: float, height: float) -> QPointF:
-        x, y = rect.center().x(), rect.center().y()
-        if rect.height() * scale > height - 2 * FIT_MARGIN:
-            y = rect.top() - FIT_MARGIN / scale + height / (2 * scale)
-        if rect.width() * scale > width - 2 * FIT_MARGIN:
-            x = self._first_node_x(rect)
-        return QPointF(x, y)
+    def fit_readable(self) -> None:
+        """The view a network opens with: it is folded to fit legibly, so this fits all."""
+        self.fit_all()
 
-    def _first_node_x(self, rect: QRectF) -> float:
-        items = self.canvas_scene.node_items()
-        top = min(items, key=lambda i: (i.pos().y(), i.pos().x()), default=None)
-        return top.pos().x() + NODE_WIDTH / 2 if top else rect.center().x()
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def centre_on_unit(self, unit) -> None:
+        """Bring a card into the middle of the view, zooming in if it would be unreadable."""
+        item = self.canvas_scene.unit_item(unit)
+        if item is None:
+            return
+        if self.zoom < 0.75:
+            self.set_zoom(1.0)
+        self.auto_fit = False
+        self.centerOn(item.sceneBoundingRect().center())
+
+    def centre_on_rect(self, rect: QRectF) -> None:
+        self.auto_fit = False
+        if rect.width() * self.zoom > self.viewport().width() or rect.height() * self.zoom > self.viewport().height():
+            self.centerOn(QPointF(rect.center().x(), rect.top() + self.viewport().height() / (2 * self.zoom) - 20))
+        else:
+            self.centerOn(rect.center())
 
     def refresh_theme(self) -> None:
         """Repaint everything in the current theme (cards cache their pixmaps)."""
@@ -106,16 +130,63 @@ class CanvasView(QGraphicsView):
         self.viewport().update()
 
     def ensure_node_visible(self, node_id: str) -> None:
-        self.ensureVisible(self.canvas_scene.node_item(node_id).sceneBoundingRect(), 60, 60)
+        item = self.canvas_scene.unit_item((NODE, node_id))
+        if item is not None:
+            self.ensureVisible(item.sceneBoundingRect(), 60, 60)
 
     def _on_document_graph_replaced(self) -> None:
         self.auto_fit = True
-        self.fit_readable()
+        self.fit_all()
+        self._on_document_nodes_changed()
+
+    def _on_document_nodes_changed(self, *args) -> None:
+        """The empty-canvas hint is painted over the viewport: repaint all of it when it
+        appears or goes, or its remains stay over the first cards."""
+        empty = not self.canvas_scene.unit_items()
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.viewport().update()
+        self.minimap.schedule_refresh()
+
+    def _on_scene_folds_changed(self, in_place: bool) -> None:
+        self.minimap.refresh()
+        if in_place:
+            self.auto_fit = False  # the block opens where it was; the minimap shows the rest
+        elif self.auto_fit:
+            self.fit_all()
+
+    def _on_scene_fold_anchor_moved(self, before: QPointF, after: QPointF) -> None:
+        """A block folded or unfolded: keep its place on screen, so it opens where it was."""
+        centre = self.mapToScene(self.viewport().rect().center())
+        self.centerOn(centre + (after - before))
+        self.minimap.follow_view()
+
+    def _on_minimap_navigated(self, point: QPointF) -> None:
+        self.auto_fit = False
+        self.centerOn(point)
+        self.minimap.follow_view()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        size = self.viewport().size()
+        area = (float(size.width() - 2 * FIT_MARGIN), float(size.height() - 2 * FIT_MARGIN))
+        self.canvas_scene.area = area
+        self.canvas_scene.editor.layout_area = area
+        self._place_overlays()
         if self.auto_fit:
-            self.fit_readable()
+            self.fit_all()
+        self.minimap.follow_view()
+
+    def _place_overlays(self) -> None:
+        m = OVERLAY_MARGIN
+        self.minimap.move(self.width() - self.minimap.width() - m, self.height() - self.minimap.height() - m)
+        self.find_bar.adjustSize()
+        self.find_bar.move(self.width() - self.find_bar.width() - m, m)
+
+    def open_find(self) -> None:
+        self._place_overlays()
+        self.find_bar.open()
+        self._place_overlays()
 
     # -- painting ----------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
@@ -138,7 +209,7 @@ class CanvasView(QGraphicsView):
         painter.drawPoints(points)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        if self.canvas_scene.node_items():
+        if self.canvas_scene.unit_items():
             return
         painter.save()
         painter.resetTransform()
@@ -196,6 +267,10 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        self.context_menu_requested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     def pan_by(self, dx: float, dy: float) -> None:
         self.auto_fit = False
@@ -256,7 +331,20 @@ class CanvasView(QGraphicsView):
         if edge is not None:
             src, dst = edge.edge.src, edge.edge.dst
             return editor.insert_on_edge(layer, src, dst, (pos.x(), pos.y()))
+        after = self._open_neighbour(pos) if layer != "input" else None
+        if after is not None:
+            return editor.append_layer_at(layer, after, (pos.x(), pos.y()))
         return editor.add_layer(layer, (pos.x(), pos.y()))
+
+    def _open_neighbour(self, pos: QPointF) -> str | None:
+        """The one selected layer, if it has a free output and the drop lands beside it."""
+        scene = self.canvas_scene
+        selected = scene.selected_node_ids()
+        if len(selected) != 1 or scene.document.graph.outputs_of(selected[0]):
+            return None
+        near = scene.node_item(selected[0]).sceneBoundingRect().adjusted(
+            -NODE_WIDTH * 0.75, -GAP_Y, NODE_WIDTH * 0.75, 2 * (NODE_HEIGHT + GAP_Y))
+        return selected[0] if near.contains(pos) else None
 
 
 def layer_from_mime(mime) -> str | None:

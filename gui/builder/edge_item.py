@@ -1,8 +1,11 @@
 """Edges on the canvas, labelled with the tensor shape flowing along them, and the
 draft wire drawn while the user drags from a port.
 
-Long edges that would cross other cards (skip connections) are routed through the gap
-beside the column. Must not mutate the document.
+An edge joins two cards (layers or folded blocks) and stands for one or more graph edges
+(several, when a folded block has them in parallel). Long edges that would cross other
+cards (skip connections) are routed through the gap beside the column; an edge climbing to
+the next column of a wrapped layout runs up the lane between the columns. The hit area is
+wider than the line so edges are easy to click. Must not mutate the document.
 """
 from __future__ import annotations
 
@@ -11,22 +14,25 @@ from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPainterPathStr
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle
 
 from engine.graph import Edge
-from engine.layout import GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH
+from engine.layout import COLUMN_GAP, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
-from .node_item import NodeItem
+from .node_item import UnitItem
 
 LABEL_LOD = 0.5
+HIT_WIDTH = 20.0  # the clickable band around the line, in scene px
 
 
 class EdgeItem(QGraphicsItem):
-    def __init__(self, src_item, dst_item) -> None:
+    def __init__(self, src_item, dst_item, graph_edges: tuple[Edge, ...] = ()) -> None:
         super().__init__()
         self.src_item, self.dst_item = src_item, dst_item
+        self.graph_edges = tuple(graph_edges) or (Edge(src_item.node_id, dst_item.node_id),)
         self.label = ""
         self._label_size = (0.0, 0.0)
         self.hot = False  # a palette drag hovers over it: dropping inserts here
         self._path = QPainterPath()
+        self._bounds: QRectF | None = None
         self._label_at = QPointF()
         self._font = theme.scaled_font(-1.5)
         self._metrics = QFontMetricsF(self._font)
@@ -39,16 +45,21 @@ class EdgeItem(QGraphicsItem):
 
     @property
     def edge(self) -> Edge:
-        return Edge(self.src_item.node_id, self.dst_item.node_id)
+        """The graph edge this line stands for (the first, when it stands for several)."""
+        return self.graph_edges[0]
+
+    @property
+    def key(self) -> tuple:
+        return (self.src_item.unit, self.dst_item.unit)
 
     def detach(self) -> None:
         for item in (self.src_item, self.dst_item):
-            if self in item.edges:
-                item.edges.remove(self)
+            item.edges[:] = [e for e in item.edges if e is not self]  # identity: == on items is slow
 
     def set_label(self, text: str) -> None:
         if text != self.label:
             self.prepareGeometryChange()
+            self._bounds = None
             self.label = text
             self._label_size = (self._metrics.horizontalAdvance(text) + 12, self._metrics.height() + 4)
             self.update()
@@ -60,10 +71,14 @@ class EdgeItem(QGraphicsItem):
 
     def update_path(self) -> None:
         self.prepareGeometryChange()
+        self._bounds = None
         s, d = self.src_item.out_anchor(), self.dst_item.in_anchor()
-        self._path, self._label_at = _straight(s, d)
-        if d.y() - s.y() > NODE_HEIGHT + GAP_Y * 1.5 and self._crosses_cards(self._path):
-            self._path, self._label_at = self._detour(s, d)
+        if d.y() < s.y() - NODE_HEIGHT and abs(d.x() - s.x()) > NODE_WIDTH:
+            self._path, self._label_at = self._climb(s, d)
+        else:
+            self._path, self._label_at = _straight(s, d)
+            if d.y() - s.y() > NODE_HEIGHT + GAP_Y * 1.5 and self._crosses_cards(self._path):
+                self._path, self._label_at = self._detour(s, d)
         self.update()
 
     def _cards_near(self, area: QRectF) -> list[QRectF]:
@@ -72,7 +87,7 @@ class EdgeItem(QGraphicsItem):
             return []
         ends = (self.src_item, self.dst_item)
         return [i.sceneBoundingRect().adjusted(3, 3, -3, -3) for i in scene.items(area)
-                if isinstance(i, NodeItem) and i not in ends]
+                if isinstance(i, UnitItem) and i not in ends]
 
     def _crosses_cards(self, path: QPainterPath) -> bool:
         """Sample the curve (QPainterPath.intersects would treat it as a closed area)."""
@@ -96,13 +111,29 @@ class EdgeItem(QGraphicsItem):
                 return route
         return _bulge(s, d, max(lanes))
 
+    def _climb(self, s: QPointF, d: QPointF) -> tuple[QPainterPath, QPointF]:
+        """Up to a card higher on the page (the next column of a wrapped layout): down out of
+        the source, across to a free lane, up the lane, across above the target, down into it.
+        The lane is the wide gap (between columns) nearest the source, so edges fanning out of
+        one card share it, like a bus."""
+        top, bottom = d.y() - GAP_Y * 0.35, s.y() + GAP_Y * 0.35
+        lo, hi = min(s.x(), d.x()), max(s.x(), d.x())
+        band = QRectF(lo - NODE_WIDTH, top, hi - lo + 2 * NODE_WIDTH, bottom - top)
+        gaps = _gaps(sorted((c.left(), c.right()) for c in self._cards_near(band)), lo, hi)
+        wide = [g for g in gaps if g[1] - g[0] >= COLUMN_GAP * 0.8]
+        pick = min(wide, key=lambda g: abs((g[0] + g[1]) / 2 - s.x()), default=None) or \
+            max(gaps, key=lambda g: g[1] - g[0], default=(lo, hi))
+        return _lane(s, d, (pick[0] + pick[1]) / 2, top, bottom)
+
     # -- Qt overrides ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return self._path.boundingRect().adjusted(-8, -8, 8, 8).united(self._label_rect())
+        if self._bounds is None:  # asked for constantly while painting and picking: keep it
+            self._bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3).united(self._label_rect())
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
-        stroker.setWidth(12)
+        stroker.setWidth(HIT_WIDTH)
         return stroker.createStroke(self._path)
 
     def _label_rect(self) -> QRectF:
@@ -148,6 +179,35 @@ def _bulge(s: QPointF, d: QPointF, x: float) -> tuple[QPainterPath, QPointF]:
     path.lineTo(x, d.y() - turn)
     path.cubicTo(QPointF(x, d.y() - turn * 0.2), QPointF(d.x(), d.y() - turn * 0.8), d)
     return path, QPointF(x, (s.y() + d.y()) / 2)
+
+
+def _gaps(spans: list[tuple[float, float]], lo: float, hi: float) -> list[tuple[float, float]]:
+    """Free stretches of x between `lo` and `hi` not covered by any of the sorted `spans`."""
+    gaps, reach = [], lo
+    for left, right in spans:
+        if left > reach and reach < hi:
+            gaps.append((reach, min(left, hi)))
+        reach = max(reach, right)
+    if reach < hi:
+        gaps.append((reach, hi))
+    return [g for g in gaps if g[1] > g[0]]
+
+
+def _lane(s: QPointF, d: QPointF, x: float, top: float, bottom: float) -> tuple[QPainterPath, QPointF]:
+    r = min(12.0, abs(x - s.x()) / 2, abs(d.x() - x) / 2, (bottom - top) / 4)
+    sx = 1 if x > s.x() else -1
+    dx = 1 if d.x() > x else -1
+    path = QPainterPath(s)
+    path.lineTo(s.x(), bottom - r)
+    path.quadTo(s.x(), bottom, s.x() + sx * r, bottom)
+    path.lineTo(x - sx * r, bottom)
+    path.quadTo(x, bottom, x, bottom - r)
+    path.lineTo(x, top + r)
+    path.quadTo(x, top, x + dx * r, top)
+    path.lineTo(d.x() - dx * r, top)
+    path.quadTo(d.x(), top, d.x(), top + r)
+    path.lineTo(d)
+    return path, QPointF(x, (top + bottom) / 2)
 
 
 class DraftWireItem(QGraphicsPathItem):

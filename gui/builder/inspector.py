@@ -1,18 +1,30 @@
 """The inspector: parameter editors for the selected layer, its shapes, parameter and
-MAC counts, the arithmetic behind them and its error with the fix; with nothing selected,
-an overview of the whole network.
+MAC counts, the arithmetic behind them (and, for a Transformer encoder, the parts inside it)
+and its error with the fix; for a block, its totals, the errors inside and its name, fold
+and ungroup; with nothing selected, an overview of the whole network.
 
 Edits go to `Editor.set_param`; the panel redraws from the document's signals.
 Must not mutate the document directly.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.analysis import Analysis
+from engine.blocks import BLOCK, block_tree
 from engine.catalog import CATALOG, fmt_shape
-from engine.formatting import byte_size, count, short_count
+from engine.formatting import byte_size, count, plural, short_count
 
 from ..document import Document
 from ..editing import Editor
@@ -20,6 +32,7 @@ from ..icons import category_icon
 from ..lint.panel import LintPanel
 from ..lint.state import LintState
 from ..theme import scaled_font
+from .detail_item import parts_of
 from .param_editors import ParamEditor, make_editor
 
 
@@ -38,6 +51,8 @@ def _section(title: str) -> QLabel:
 
 
 class InspectorView(QScrollArea):
+    fold_requested = Signal(str)  # a block's fold/unfold button: the canvas toggles it
+
     def __init__(self, document: Document, editor: Editor, parent=None, lints: LintState | None = None) -> None:
         super().__init__(parent)
         self.document, self.editor, self.lints = document, editor, lints
@@ -48,24 +63,34 @@ class InspectorView(QScrollArea):
         self.setFrameShape(QFrame.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.node_ids: list[str] = []
+        self.block: str | None = None
+        self.name_edit: QLineEdit | None = None
         self.editors: dict[str, ParamEditor] = {}
         self._facts: dict[str, QLabel] = {}
         self._explain: QLabel | None = None
         self._error: QLabel | None = None
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.params_changed.connect(self._on_document_params_changed)
+        document.blocks_changed.connect(self._on_document_blocks_changed)
         document.graph_replaced.connect(lambda: self.show_nodes([]))
         self.show_nodes([])
 
     # -- what to show ---------------------------------------------------------------------
-    def show_nodes(self, node_ids: list[str]) -> None:
+    def show_nodes(self, node_ids: list[str], block: str | None = None) -> None:
+        """Show one layer, a selection, a block (`block`), or the network (nothing)."""
         self.node_ids = [n for n in node_ids if n in self.document.graph]
-        self.editors, self._facts, self._explain, self._error, self.lint_panel = {}, {}, None, None, None
+        self.block = block if block in block_tree(self.document.graph) else None
+        self.editors, self._facts, self._explain, self._error, self.name_edit = {}, {}, None, None, None
+        self.lint_panel = None
+        self._parts = None
         page = QWidget(objectName="inspector_page")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(14, 6, 14, 14)
         layout.setSpacing(6)
-        if len(self.node_ids) == 1:
+        if self.block is not None:
+            self.node_ids = []
+            self._build_block_page(layout, self.block)
+        elif len(self.node_ids) == 1:
             self._build_node_page(layout, self.node_ids[0])
         elif self.node_ids:
             self._build_selection_page(layout)
@@ -83,7 +108,8 @@ class InspectorView(QScrollArea):
         node = self.document.graph.node(node_id)
         spec = CATALOG.get(node.layer)
         layout.addWidget(self._header(spec.name, spec.category))
-        layout.addWidget(_label(f"{node_id} · {spec.category}", "muted", selectable=True))
+        where = f" · in block {node.block}" if node.block else ""
+        layout.addWidget(_label(f"{node_id} · {spec.category}{where}", "muted", wrap=True, selectable=True))
         layout.addWidget(_label(spec.help, "help", wrap=True))
         if spec.params:
             layout.addWidget(_section("Parameters"))
@@ -95,6 +121,11 @@ class InspectorView(QScrollArea):
         self._explain_title = _section("How it is computed")
         layout.addWidget(self._explain_title)
         layout.addWidget(self._explain)
+        self._parts_title = _section("Inside, per layer")
+        self._parts = _label("", "explain", wrap=True, selectable=True)
+        self._parts.setFont(scaled_font(-0.5))
+        layout.addWidget(self._parts_title)
+        layout.addWidget(self._parts)
         self._error = _label("", "error_box", wrap=True, selectable=True)
         layout.addWidget(self._error)
         self._add_lint_panel(layout, node_id)
@@ -106,6 +137,31 @@ class InspectorView(QScrollArea):
             self.lint_panel.show_node(node_id)
             self.lint_panel.status_message.connect(self.editor.status_message)
             layout.addWidget(self.lint_panel)
+
+    def _build_block_page(self, layout: QVBoxLayout, path: str) -> None:
+        tree = block_tree(self.document.graph)
+        subs = sum(1 for kind, _ in tree.children.get(path, ()) if kind == BLOCK)
+        layout.addWidget(self._header(f"Block {path}", None))
+        what = plural(len(tree.members[path]), "layer")
+        layout.addWidget(_label(f"{plural(subs, 'block')} · {what}" if subs else what, "muted", wrap=True))
+        row = QHBoxLayout()
+        self.name_edit = QLineEdit(path.rpartition(".")[2], objectName="block_name")
+        self.name_edit.setToolTip("The block's name (letters, digits and _); Enter renames it")
+        self.name_edit.editingFinished.connect(self._on_name_edit_editing_finished)
+        row.addWidget(_label("Name", "param_name"))
+        row.addWidget(self.name_edit, 1)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        for text, slot in (("Fold / unfold", lambda: self.fold_requested.emit(path)),
+                           ("Ungroup", lambda: self.editor.ungroup(path))):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        layout.addWidget(_section("Shapes and size"))
+        layout.addLayout(self._facts_form(("Input", "Output", "Parameters", "MACs", "Errors")))
+        self._error = _label("", "error_box", wrap=True, selectable=True)
+        layout.addWidget(self._error)
 
     def _header(self, title: str, category: str | None) -> QWidget:
         box = QWidget()
@@ -147,7 +203,7 @@ class InspectorView(QScrollArea):
         return form
 
     def _build_selection_page(self, layout: QVBoxLayout) -> None:
-        layout.addWidget(self._header(f"{len(self.node_ids)} layers selected", None))
+        layout.addWidget(self._header(f"{plural(len(self.node_ids), 'layer')} selected", None))
         layout.addWidget(_label(", ".join(self.node_ids), "muted", wrap=True))
         layout.addWidget(_section("Together"))
         layout.addLayout(self._facts_form(("Parameters", "MACs", "Errors")))
@@ -166,7 +222,9 @@ class InspectorView(QScrollArea):
     # -- refreshing -----------------------------------------------------------------------
     def _refresh_facts(self) -> None:
         analysis = self.document.analysis
-        if self.node_id is not None:
+        if self.block is not None:
+            self._refresh_block(self.block)
+        elif self.node_id is not None:
             self._refresh_node(analysis, self.node_id)
         elif self.node_ids:
             self._refresh_selection(analysis)
@@ -181,8 +239,6 @@ class InspectorView(QScrollArea):
         row = analysis.by_id.get(node_id)
         if row is None:
             return
-        if self.masked and self._mask_node(node_id):
-            return
         shapes = ", ".join(fmt_shape(s) for s in row.input_shapes)
         self._set_facts(Input=shapes or ("—" if row.layer_id != "input" else "data"),
                         Output=fmt_shape(row.output_shape) if row.output_shape else "—",
@@ -190,26 +246,32 @@ class InspectorView(QScrollArea):
         self._explain.setText("\n".join(row.explain))
         self._explain.setVisible(bool(row.explain))
         self._explain_title.setVisible(bool(row.explain))
+        node = self.document.graph.node(node_id)
+        parts, repeats = parts_of(node.layer, node.params, row.input_shapes)
+        lines = [f"{p.name} ({p.detail}): {fmt_shape(p.output_shape)}, {count(p.params)} params, "
+                 f"{short_count(p.macs)} MACs" for p in parts]
+        if parts:
+            lines.append(f"× {plural(repeats, 'layer')}")
+        self._parts.setText("\n".join(lines))
+        self._parts.setVisible(bool(parts))
+        self._parts_title.setVisible(bool(parts))
         message = row.error or ("A layer above has an error, so this one cannot be computed yet."
                                 if row.blocked else "")
         self._show_error(message)
+        self._mask_node(node_id)
 
-    def _mask_node(self, node_id: str) -> bool:
-        """Show "?" where predict-then-reveal hides a number; True when this layer is hidden itself."""
+    def _mask_node(self, node_id: str) -> None:
+        """Show "?" where predict-then-reveal hides a number: this layer's results when it is
+        asked, its input when the layer above is (the arithmetic would give either away)."""
         hidden = node_id in self.masked
         inputs = any(s in self.masked for s in self.document.graph.inputs_of(node_id))
-        if not (hidden or inputs):
-            return False
-        row = self.document.analysis.by_id[node_id]
-        self._set_facts(Input="?" if inputs else ", ".join(fmt_shape(s) for s in row.input_shapes),
-                        Output="?" if hidden else fmt_shape(row.output_shape) if row.output_shape else "—",
-                        Parameters="?" if hidden else self._param_fact(row),
-                        MACs="?" if hidden else short_count(row.macs))
-        self._explain.setVisible(not hidden)
-        self._explain_title.setVisible(not hidden)
-        self._explain.setText("" if hidden else "\n".join(row.explain))
-        self._show_error(row.error or "")
-        return True
+        if inputs:
+            self._set_facts(Input="?")
+        if hidden:
+            self._set_facts(Output="?", Parameters="?", MACs="?")
+        if hidden or inputs:
+            for widget in (self._explain, self._explain_title, self._parts, self._parts_title):
+                widget.setVisible(False)
 
     @staticmethod
     def _param_fact(row) -> str:
@@ -218,21 +280,36 @@ class InspectorView(QScrollArea):
         frozen = row.params - row.trainable_params
         return count(row.params) + (f" ({count(frozen)} frozen)" if frozen else "")
 
+    def _refresh_block(self, path: str) -> None:
+        row = self.document.block_rows.get(path)
+        if row is None:
+            return
+        out = fmt_shape(row.output_shape) if row.output_shape else \
+            (", ".join(fmt_shape(s) for s in row.output_shapes) or "—")
+        self._set_facts(Input=", ".join(fmt_shape(s) for s in row.input_shapes) or "—", Output=out,
+                        Parameters=count(row.params), MACs=short_count(row.macs),
+                        Errors=str(len(row.errors)) if row.errors else "none")
+        if self.masked & set(block_tree(self.document.graph).members.get(path, ())):
+            self._set_facts(Output="?", Parameters="?", MACs="?")  # they would give hidden layers away
+        self._show_error("\n\n".join(f"{n}: {m}" for n, m in row.errors[:6]))
+
     def _refresh_selection(self, analysis: Analysis) -> None:
         rows = [analysis.by_id[n] for n in self.node_ids if n in analysis.by_id]
         errors = sum(1 for r in rows if r.error)
         self._set_facts(Parameters=count(sum(r.params for r in rows)),
                         MACs=short_count(sum(r.macs for r in rows)), Errors=str(errors) if errors else "none")
+        if self.masked & set(self.node_ids):
+            self._set_facts(Parameters="?", MACs="?")
 
     def _refresh_network(self, analysis: Analysis) -> None:
         shape = analysis.input_shape
         self._set_facts(Input=fmt_shape(shape) if shape else "—",
                         Output=fmt_shape(analysis.output_shape) if analysis.output_shape else "—",
-                        Layers=str(len(analysis.rows)), Parameters=count(analysis.total_params),
+                        Layers=count(len(analysis.rows)), Parameters=count(analysis.total_params),
                         Trainable=count(analysis.trainable_params), MACs=short_count(analysis.total_macs),
                         Activations=f"{byte_size(analysis.activation_bytes(1))} per sample")
         if self.masked:  # totals would give hidden layers' numbers away
-            self._set_facts(Parameters="?", Trainable="?", MACs="?", Activations="?")
+            self._set_facts(Output="?", Parameters="?", Trainable="?", MACs="?", Activations="?")
         problems = list(analysis.graph_errors) + [f"{n}: {m}" for n, m in analysis.errors.items()]
         self._show_error("\n\n".join(problems[:6]) if len(analysis.rows) else "")
 
@@ -251,11 +328,24 @@ class InspectorView(QScrollArea):
         if self.node_id is not None:
             self.editor.set_param(self.node_id, name, value)
 
+    def _on_name_edit_editing_finished(self) -> None:
+        if self.block is None or self.name_edit is None:
+            return
+        name = self.name_edit.text().strip()
+        if name and name != self.block.rpartition(".")[2]:
+            self.editor.rename_block(self.block, name)
+
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
         if any(n not in self.document.graph for n in self.node_ids):
             self.show_nodes([n for n in self.node_ids if n in self.document.graph])
             return
         self._refresh_facts()
+
+    def _on_document_blocks_changed(self, changes) -> None:
+        if self.block is not None and self.block not in block_tree(self.document.graph):
+            self.show_nodes([])
+        elif self.block is not None or self.node_ids:
+            self.show_nodes(self.node_ids, self.block)
 
     def _on_document_params_changed(self, node_id: str) -> None:
         if node_id != self.node_id:

@@ -1,46 +1,25 @@
-"""Node cards and their ports on the canvas.
+"""Layer cards and their ports on the canvas.
 
-A `NodeItem` shows a layer's type, key parameters, output shape and parameter count,
-and draws the error style when its analysis row has an error. It only displays: moves
-are reported to the scene on release, wiring gestures go through the scene.
-Must not mutate the document.
+A `NodeItem` shows a layer's type, id, key parameters, output shape and parameter count
+(painted by `cards` at the zoom's level of detail) and draws the error style when its
+analysis row has an error. It only displays: moves are reported to the scene on release,
+wiring gestures go through the scene. Must not mutate the document.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
 
 from engine.analysis import NodeRow
+from engine.blocks import NODE
 from engine.catalog import LayerSpec, fmt_shape
 from engine.graph import Node
 from engine.layout import NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
 from ..formatting import key_params_text, params_text, row_tooltip, shape_text
-from ..icons import paint_category_glyph
-from ..lint.style import paint_warning_badge, paint_warning_frame
-
-RADIUS = 8.0
-STRIPE = 4.0
-PAD = 11.0
-DETAIL_LOD = 0.42  # below this zoom, cards drop their text (it would be unreadable anyway)
-
-
-class _Fonts:
-    """Card fonts, created once a QApplication exists."""
-    title: QFont | None = None
-
-    @classmethod
-    def ensure(cls) -> None:
-        if cls.title is not None:
-            return
-        cls.title = theme.scaled_font(0.0, bold=True)
-        cls.small = theme.scaled_font(-1.0)
-        cls.shape = theme.scaled_font(0.0, bold=True)
-        cls.title_metrics = QFontMetricsF(cls.title)
-        cls.small_metrics = QFontMetricsF(cls.small)
-        cls.shape_metrics = QFontMetricsF(cls.shape)
+from .cards import RADIUS, CardText, paint_card
 
 
 class PortItem(QGraphicsItem):
@@ -96,16 +75,13 @@ class PortItem(QGraphicsItem):
         self.scene().end_wire(event.scenePos())
 
 
-class NodeItem(QGraphicsItem):
-    def __init__(self, node: Node, spec: LayerSpec) -> None:
+class UnitItem(QGraphicsItem):
+    """What a card on the canvas has in common, a layer's or a folded block's: size,
+    anchors for edges, the list of its edges and the moves it reports."""
+
+    def __init__(self) -> None:
         super().__init__()
-        _Fonts.ensure()
-        self.node_id, self.spec = node.id, spec
-        self.row: NodeRow | None = None
         self.edges: list = []
-        self.key_text = ""
-        self.warnings: list = []  # lint warnings about this layer (gui.lint): amber frame and badge
-        self.masked = self.inputs_masked = False  # predict-then-reveal hides the numbers (gui.exercise)
         self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -113,6 +89,46 @@ class NodeItem(QGraphicsItem):
         # Cards change only when their row does: cache the painted card, so panning and
         # repainting a 500-layer network redraws pixmaps, not text and rounded rects.
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+    def in_anchor(self) -> QPointF:
+        return self.scenePos() + QPointF(NODE_WIDTH / 2, 0.0)
+
+    def out_anchor(self) -> QPointF:
+        return self.scenePos() + QPointF(NODE_WIDTH / 2, NODE_HEIGHT)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-3, -3, NODE_WIDTH + 6, NODE_HEIGHT + 6)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT), RADIUS, RADIUS)
+        return path
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()
+        return super().itemChange(change, value)
+
+    def card_text(self) -> CardText:
+        raise NotImplementedError
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        selected = bool(option.state & QStyle.State_Selected)
+        paint_card(painter, QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT), self.card_text(), lod, selected)
+
+
+class NodeItem(UnitItem):
+    def __init__(self, node: Node, spec: LayerSpec) -> None:
+        super().__init__()
+        self.node_id, self.spec = node.id, spec
+        self.unit = (NODE, node.id)
+        self.row: NodeRow | None = None
+        self.key_text = ""
+        self.hide_results = False  # predict-then-reveal hides this layer's numbers (gui.exercise)
+        self.inputs_masked = False  # ... or the shape flowing into it
+        self.warnings: list = []  # lint warnings about this layer (gui.lint)
         self.in_port = PortItem(self, "in") if spec.max_inputs != 0 else None
         self.out_port = PortItem(self, "out")
         self.setPos(*node.pos)
@@ -129,20 +145,24 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def set_warnings(self, warnings: list) -> None:
-        if warnings == self.warnings:
-            return
-        self.warnings = list(warnings)
-        self._set_tooltip()
-        self.update()
-
-    def set_masked(self, masked: bool, inputs_masked: bool) -> None:
-        if (masked, inputs_masked) != (self.masked, self.inputs_masked):
-            self.masked, self.inputs_masked = masked, inputs_masked
+        if warnings != self.warnings:
+            self.warnings = list(warnings)
             self._set_tooltip()
             self.update()
 
+    def set_masked(self, masked: bool, inputs_masked: bool) -> None:
+        if (masked, inputs_masked) != (self.hide_results, self.inputs_masked):
+            self.hide_results, self.inputs_masked = masked, inputs_masked
+            self._set_tooltip()
+            self.update()
+
+    @property
+    def masked(self) -> bool:
+        """Predict-then-reveal hides this layer's numbers."""
+        return self.hide_results
+
     def _set_tooltip(self) -> None:
-        if self.masked or self.inputs_masked:
+        if self.hide_results or self.inputs_masked:
             self.setToolTip(f"{self.spec.name} ({self.node_id}): predict its numbers in the Exercise tab")
             return
         lints = "".join(f"\n⚠ {w.message}" for w in self.warnings)
@@ -150,14 +170,13 @@ class NodeItem(QGraphicsItem):
 
     @property
     def detail_text(self) -> str:
-        """Second line: the key parameters, or for layers without any, what flows in."""
+        """Third line: the key parameters, or for layers without any, what flows in."""
         if self.key_text or self.row is None or not self.row.input_shapes:
             return self.key_text
         shapes = self.row.input_shapes
         if len(shapes) == 1:
             return "from ?" if self.inputs_masked else f"from {fmt_shape(shapes[0])}"
         return f"joins {len(shapes)} inputs"
-
 
     @property
     def has_error(self) -> bool:
@@ -167,101 +186,9 @@ class NodeItem(QGraphicsItem):
     def is_blocked(self) -> bool:
         return self.row is not None and self.row.blocked
 
-    def in_anchor(self) -> QPointF:
-        return self.scenePos() + QPointF(NODE_WIDTH / 2, 0.0)
-
-    def out_anchor(self) -> QPointF:
-        return self.scenePos() + QPointF(NODE_WIDTH / 2, NODE_HEIGHT)
-
-    # -- Qt overrides -------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:
-        return QRectF(-3, -3, NODE_WIDTH + 6, NODE_HEIGHT + 6)
-
-    def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT), RADIUS, RADIUS)
-        return path
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.update_path()
-        return super().itemChange(change, value)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        t = theme.current()
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = bool(option.state & QStyle.State_Selected)
-        painter.setOpacity(0.5 if self.is_blocked else 1.0)
-        self._paint_card(painter, t, selected)
-        if lod >= DETAIL_LOD:
-            self._paint_text(painter, t)
-
-    def _paint_card(self, painter: QPainter, t: theme.Theme, selected: bool) -> None:
-        rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 70 if t.dark else 22))
-        painter.drawRoundedRect(rect.translated(0, 1.5), RADIUS, RADIUS)
-        painter.setBrush(t.color("error_fill") if self.has_error else t.color("node_fill"))
-        painter.drawRoundedRect(rect, RADIUS, RADIUS)
-        painter.save()
-        painter.setClipPath(self.shape())
-        painter.fillRect(QRectF(0, 0, STRIPE, NODE_HEIGHT), theme.category_color(self.spec.category))
-        painter.restore()
-        if selected:
-            pen = QPen(t.color("accent"), 2.2)
-        elif self.has_error:
-            pen = QPen(t.color("error"), 1.8)
-        else:
-            pen = QPen(t.color("node_border"), 1.0)
-        painter.setPen(pen)
-        painter.setBrush(Qt.NoBrush)
-        painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
-        if self.warnings and not self.has_error:
-            if not selected:
-                paint_warning_frame(painter, rect, RADIUS)
-            paint_warning_badge(painter, QPointF(NODE_WIDTH - 13, 14), len(self.warnings), 14.0)
-
-    def _paint_text(self, painter: QPainter, t: theme.Theme) -> None:
-        paint_category_glyph(painter, self.spec.category, QRectF(PAD, 7, 15, 15))
-        left, right = PAD + 21, NODE_WIDTH - PAD
-        top_right = right - (16 if self.warnings and not self.has_error else 0)  # room for the warning badge
-        painter.setFont(_Fonts.title)
-        painter.setPen(t.color("text"))
-        title = _Fonts.title_metrics.elidedText(self.spec.name, Qt.ElideRight, top_right - left)
-        painter.drawText(QRectF(left, 5, top_right - left, 19), Qt.AlignLeft | Qt.AlignVCenter, title)
-        used = _Fonts.title_metrics.horizontalAdvance(title) + 8
-        painter.setFont(_Fonts.small)
-        painter.setPen(t.color("muted"))
-        if top_right - left - used > 24:
-            node_id = _Fonts.small_metrics.elidedText(self.node_id, Qt.ElideMiddle, top_right - left - used)
-            painter.drawText(QRectF(left + used, 5, top_right - left - used, 19), Qt.AlignRight | Qt.AlignVCenter,
-                             node_id)
-        key = _Fonts.small_metrics.elidedText(self.detail_text, Qt.ElideRight, right - PAD)
-        painter.drawText(QRectF(PAD, 24, right - PAD, 17), Qt.AlignLeft | Qt.AlignVCenter, key)
-        self._paint_result(painter, t, QRectF(PAD, 41, right - PAD, 18))
-
-    def _paint_result(self, painter: QPainter, t: theme.Theme, rect: QRectF) -> None:
+    def card_text(self) -> CardText:
         row = self.row
-        if row is not None and row.error:
-            painter.setFont(_Fonts.small)
-            painter.setPen(t.color("error"))
-            text = _Fonts.small_metrics.elidedText("⚠ " + row.error, Qt.ElideRight, rect.width())
-            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, text)
-            return
-        if row is not None and row.blocked:
-            painter.setFont(_Fonts.small)
-            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, "waiting for the layer above")
-            return
-        painter.setFont(_Fonts.small)
-        painter.setPen(t.color("muted"))
-        if self.masked:
-            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, "shape ?   ·   parameters ?")
-            return
-        count = params_text(row)
-        painter.drawText(rect, Qt.AlignRight | Qt.AlignVCenter, count)
-        width = rect.width() - _Fonts.small_metrics.horizontalAdvance(count) - 8
-        painter.setFont(_Fonts.shape)
-        painter.setPen(t.color("text"))
-        shape = _Fonts.shape_metrics.elidedText(shape_text(row), Qt.ElideRight, width)
-        painter.drawText(QRectF(rect.left(), rect.top(), width, rect.height()), Qt.AlignLeft | Qt.AlignVCenter, shape)
+        state = "error" if self.has_error else ("blocked" if self.is_blocked else "ok")
+        message = ("⚠ " + row.error) if self.has_error else ("waiting for the layer above" if self.is_blocked else "")
+        return CardText(self.spec.name, self.node_id, self.detail_text, shape_text(row), params_text(row),
+                        message, state, self.spec.category, self.hide_results, len(self.warnings))

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox,
 from engine.catalog import LayerError, ParamSpec
 
 INT_LIMIT = 1_000_000_000
+# What a 0 means where 0 is a stand-in (shown instead of the number in the spin box).
+SPECIAL_ZERO = {"stride": "same as kernel"}
 
 
 class ParamEditor(QObject):
@@ -80,6 +82,8 @@ class IntEditor(ParamEditor):
         low = -INT_LIMIT if self.spec.minimum is None else int(self.spec.minimum)
         high = INT_LIMIT if self.spec.maximum is None else int(self.spec.maximum)
         box.setRange(low, high)
+        if low == 0 and self.spec.name in SPECIAL_ZERO:
+            box.setSpecialValueText(SPECIAL_ZERO[self.spec.name])
         box.setKeyboardTracking(False)  # commit on Enter, focus-out or arrows, not per digit
         box.setAccelerated(True)
         box.valueChanged.connect(self.commit)

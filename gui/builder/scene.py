@@ -1,39 +1,59 @@
-"""The canvas scene: one NodeItem per graph node and one EdgeItem per edge, kept in step
-with the document's signals; wiring and moving gestures become Editor calls.
+"""The canvas scene: one card per visible unit (a layer, or a folded block), one edge item
+per connection between units, a frame around every expanded block, kept in step with the
+document's signals; wiring and moving gestures become Editor calls.
 
-After an edit only the cards whose analysis rows changed are repainted, so editing a
-parameter on a big network stays fast. Must not mutate the document directly.
+The fold state (which blocks are collapsed) is view state: it is not saved and not undone.
+A new network opens folded at the deepest level that fits the canvas legibly. With every
+block expanded the cards sit where the graph stores them; with some folded, the folded graph
+is laid out automatically (`folding.plan`). Only visible units have items, so a folded
+516-layer network costs a dozen cards. After an edit only the cards whose rows changed
+are repainted. Must not mutate the document directly.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from engine.analysis import Analysis
+from engine.blocks import BLOCK, NODE, Unit, block_tree, lineage
 from engine.catalog import CATALOG
 from engine.graph import Edge
+from engine.layout import NODE_HEIGHT, NODE_WIDTH
 
 from ..document import Document
 from ..editing import Editor
-from ..formatting import shape_text
+from . import folding
+from .block_item import BlockItem, FrameItem, FrameLabelItem, frame_title
+from .detail_item import DetailItem
 from .edge_item import DraftWireItem, EdgeItem
-from .node_item import NodeItem, PortItem
+from .node_item import NodeItem, PortItem, UnitItem
+from .scene_folds import FoldControl
+from .scene_marks import MarkControl
 
-EDGE_PICK = 8.0  # how near (scene px) a drop must be to an edge to insert into it
+EDGE_PICK = 12.0  # how near (scene px) a drop must be to an edge to insert into it
 MARGIN = 2000.0
+MIN_AREA = (600.0, 400.0)
 
 
-class CanvasScene(QGraphicsScene):
+class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
+    folds_changed = Signal(bool)  # True when one block was toggled in place (the view keeps its place)
+    fold_anchor_moved = Signal(QPointF, QPointF)  # a toggled block's place before and after
+
     def __init__(self, document: Document, editor: Editor, parent=None) -> None:
         super().__init__(parent)
         self.document, self.editor = document, editor
-        self._nodes: dict[str, NodeItem] = {}
-        self._edges: dict[Edge, EdgeItem] = {}
+        self.collapsed: frozenset[str] = frozenset()
+        self.auto = False  # True: positions come from the auto-layout of the folded graph
+        self.area = (1100.0, 700.0)  # the canvas size; the view keeps it current
+        self._units: dict[Unit, UnitItem] = {}
+        self._edges: dict[tuple[Unit, Unit], EdgeItem] = {}
+        self._frames: list[tuple[FrameItem, FrameLabelItem]] = []
+        self._details: dict[str, DetailItem] = {}
         self._wire: DraftWireItem | None = None
         self._wire_port: PortItem | None = None
         self._hot: EdgeItem | None = None
-        self._lints: dict[str, list] = {}  # node id -> its lint warnings (gui.lint), drawn on the card
-        self._masked: frozenset[str] = frozenset()  # predict-then-reveal: numbers hidden (gui.exercise)
+        self._dirty = False
+        self._init_marks()
         self._reroute = QTimer(self, singleShot=True, interval=0, timeout=self._reroute_all)
         self._connect_document()
         self._rebuild()
@@ -46,45 +66,91 @@ class CanvasScene(QGraphicsScene):
         doc.edge_removed.connect(self._on_document_edge_removed)
         doc.params_changed.connect(self._on_document_params_changed)
         doc.node_moved.connect(self._on_document_node_moved)
+        doc.blocks_changed.connect(self._on_document_blocks_changed)
         doc.analysis_changed.connect(self._on_document_analysis_changed)
         doc.graph_replaced.connect(self._rebuild)
 
     # -- lookups -----------------------------------------------------------------------
     def node_item(self, node_id: str) -> NodeItem:
-        return self._nodes[node_id]
+        """The card of a visible layer (KeyError while it is inside a folded block)."""
+        return self._units[(NODE, node_id)]
+
+    def block_item(self, path: str) -> BlockItem:
+        return self._units[(BLOCK, path)]
+
+    def unit_item(self, unit: Unit) -> UnitItem | None:
+        return self._units.get(unit)
 
     def edge_item(self, src: str, dst: str) -> EdgeItem:
-        return self._edges[Edge(src, dst)]
+        return self._edges[((NODE, src), (NODE, dst))]
 
     def node_items(self) -> list[NodeItem]:
-        return list(self._nodes.values())
+        return [i for i in self._units.values() if isinstance(i, NodeItem)]
+
+    def block_items(self) -> list[BlockItem]:
+        return [i for i in self._units.values() if isinstance(i, BlockItem)]
+
+    def unit_items(self) -> list[UnitItem]:
+        return list(self._units.values())
 
     def edge_items(self) -> list[EdgeItem]:
         return list(self._edges.values())
 
+    def frame_items(self) -> list[FrameItem]:
+        return [f for f, _ in self._frames]
+
+    def frame_labels(self) -> list[FrameLabelItem]:
+        return [label for _, label in self._frames]
+
+    def detail_items(self) -> dict[str, DetailItem]:
+        return dict(self._details)
+
     def selected_node_ids(self) -> list[str]:
         chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
-        return [n for n in self._nodes if n in chosen]
+        return [n for n in self.document.graph.nodes if n in chosen]
+
+    def selected_blocks(self) -> list[str]:
+        return [i.path for i in self.selectedItems() if isinstance(i, BlockItem)]
+
+    def selected_member_ids(self) -> list[str]:
+        """Selected layers and every layer inside a selected folded block, in graph order."""
+        tree = block_tree(self.document.graph)
+        chosen = set(self.selected_node_ids())
+        for path in self.selected_blocks():
+            chosen.update(tree.members.get(path, ()))
+        return [n for n in tree.order if n in chosen]
 
     def selected_edges(self) -> list[Edge]:
-        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+        return [e for i in self.selectedItems() if isinstance(i, EdgeItem) for e in i.graph_edges]
 
-    def select_nodes(self, node_ids) -> None:
-        wanted = set(node_ids)
+    def select_units(self, units) -> None:
+        wanted = set(units)
         self.blockSignals(True)
         try:
             self.clearSelection()
-            for node_id in wanted & set(self._nodes):
-                self._nodes[node_id].setSelected(True)
+            for unit in wanted & set(self._units):
+                self._units[unit].setSelected(True)
         finally:
             self.blockSignals(False)
         self.selectionChanged.emit()
 
-    def nodes_rect(self) -> QRectF:
+    def select_nodes(self, node_ids) -> None:
+        self.select_units((NODE, n) for n in node_ids)
+
+    def select_block_members(self, path: str) -> None:
+        """Select what is visible of an expanded block (clicking its frame's title)."""
+        graph = self.document.graph
+        self.select_units(u for u in self._units if path in lineage(folding.unit_block(graph, u)) or u == (BLOCK, path))
+
+    def content_rect(self) -> QRectF:
+        """Everything drawn for the network: cards, edges (with their labels) and frames."""
         rect = QRectF()
-        for item in self._nodes.values():
+        for item in (*self._units.values(), *self._edges.values(), *self.frame_items(), *self._details.values()):
             rect = rect.united(item.sceneBoundingRect())
         return rect
+
+    def nodes_rect(self) -> QRectF:
+        return self.content_rect()
 
     def edge_at(self, pos: QPointF) -> EdgeItem | None:
         area = QRectF(pos.x() - EDGE_PICK, pos.y() - EDGE_PICK, 2 * EDGE_PICK, 2 * EDGE_PICK)
@@ -100,6 +166,15 @@ class CanvasScene(QGraphicsScene):
             if isinstance(item, NodeItem):
                 return item
         return None
+
+    def unit_at(self, pos: QPointF) -> UnitItem | None:
+        item = self.node_at(pos)
+        return item or next((i for i in self.items(pos) if isinstance(i, BlockItem)), None)
+
+    def frame_at(self, pos: QPointF) -> str | None:
+        """The innermost expanded block whose frame holds `pos`."""
+        inside = [f for f in self.frame_items() if f.rect.contains(pos)]
+        return max(inside, key=lambda f: f.zValue()).path if inside else None
 
     def set_hot_edge(self, edge: EdgeItem | None) -> None:
         if self._hot is not None and self._hot is not edge and self._hot.scene() is self:
@@ -138,125 +213,174 @@ class CanvasScene(QGraphicsScene):
             self.commit_moves()
 
     def commit_moves(self) -> None:
-        """Turn dragged cards into one MoveNodes command (pushed on mouse release)."""
+        """Turn dragged cards into one MoveNodes command (pushed on mouse release). With blocks
+        folded the layout is automatic, so a drag only moves the picture until the next layout."""
+        if self.auto:
+            self._refresh_frames()
+            return
         graph = self.document.graph
         moved = {}
-        for node_id, item in self._nodes.items():
-            pos = (item.pos().x(), item.pos().y())
-            if node_id in graph and graph.node(node_id).pos != pos:
-                moved[node_id] = pos
+        for item in self.node_items():
+            pos = (round(item.pos().x(), 1), round(item.pos().y(), 1))  # as files store them
+            old = graph.node(item.node_id).pos if item.node_id in graph else pos
+            if abs(old[0] - pos[0]) > 0.05 or abs(old[1] - pos[1]) > 0.05:
+                moved[item.node_id] = pos
         if moved:
             self.editor.move(moved)
 
-    # -- document signals ------------------------------------------------------------------
+    # -- building the picture --------------------------------------------------------------
     def _rebuild(self) -> None:
+        """A new network: drop every item, choose how it opens, draw it."""
         self._hot = None
         self.clear()
-        self._nodes.clear()
+        self._units.clear()
         self._edges.clear()
-        graph, analysis = self.document.graph, self.document.analysis
-        for node in graph.nodes.values():
-            self._add_node_item(node.id)
-        for edge in graph.edges:
-            self._add_edge_item(edge.src, edge.dst)
-        self._apply_analysis(analysis, force=True)
+        self._frames.clear()
+        self._details.clear()
+        area = (max(self.area[0], MIN_AREA[0]), max(self.area[1], MIN_AREA[1]))
+        self.collapsed = folding.opening_folds(self.document.graph, area)
+        self._sync()
+        self.folds_changed.emit(False)
+
+    def _sync(self) -> None:
+        """Make the items match the fold state: add and drop cards and edges, place them."""
+        graph = self.document.graph
+        plan = folding.plan(graph, self.collapsed, self.area)
+        self.collapsed, self.auto, self._dirty = plan.collapsed, plan.auto, False
+        wanted = set(plan.folded.units)
+        for unit in [u for u in self._units if u not in wanted]:
+            self._drop_unit(unit)
+        for unit in plan.folded.units:
+            item = self._units.get(unit) or self._add_unit(unit)
+            x, y = plan.positions[unit]
+            if (item.pos().x(), item.pos().y()) != (x, y):
+                item.setPos(x, y)
+        for key in [k for k in self._edges if k not in plan.folded.edges]:
+            self._drop_edge(self._edges[key])
+        for key, graph_edges in plan.folded.edges.items():
+            item = self._edges.get(key)
+            if item is None or item.graph_edges != graph_edges:
+                if item is not None:
+                    self._drop_edge(item)
+                self._add_edge_item(key, graph_edges)
+        self._apply_analysis(self.document.analysis, force=True)
+        self._apply_marks()
         self._reroute_all()
-        self._update_extent()
 
-    def _add_node_item(self, node_id: str) -> NodeItem:
-        node = self.document.graph.node(node_id)
-        item = NodeItem(node, CATALOG.get(node.layer))
-        item.set_warnings(self._lints.get(node_id, []))
-        item.set_masked(node_id in self._masked, any(s in self._masked for s in self.document.graph.inputs_of(node_id)))
-        self._nodes[node_id] = item
+    def _add_unit(self, unit: Unit) -> UnitItem:
+        if unit[0] == NODE:
+            node = self.document.graph.node(unit[1])
+            item = NodeItem(node, CATALOG.get(node.layer))
+        else:
+            item = BlockItem(unit[1])
+        self._units[unit] = item
         self.addItem(item)
         return item
 
-    def _add_edge_item(self, src: str, dst: str) -> EdgeItem:
-        item = EdgeItem(self._nodes[src], self._nodes[dst])
-        self._edges[Edge(src, dst)] = item
-        self.addItem(item)
-        item.set_label(self._label_for(src))
-        return item
-
-    def _label_for(self, src: str) -> str:
-        row = self.document.analysis.by_id.get(src)
-        if src in self._masked:
-            return "?"
-        return shape_text(row) if row is not None and row.ok else ""
-
-    def _on_document_node_added(self, node_id: str) -> None:
-        self._add_node_item(node_id)
-        self._update_extent()
-
-    def _on_document_node_removed(self, node_id: str) -> None:
-        item = self._nodes.pop(node_id)
+    def _drop_unit(self, unit: Unit) -> None:
+        item = self._units.pop(unit)
         for edge in list(item.edges):
             self._drop_edge(edge)
+        detail = self._details.pop(unit[1], None) if unit[0] == NODE else None
+        if detail is not None:
+            self.removeItem(detail)
         self.removeItem(item)
 
-    def _on_document_edge_added(self, src: str, dst: str) -> None:
-        self._add_edge_item(src, dst).update_path()
-
-    def _on_document_edge_removed(self, src: str, dst: str) -> None:
-        item = self._edges.get(Edge(src, dst))
-        if item is not None:
-            self._drop_edge(item)
+    def _add_edge_item(self, key: tuple[Unit, Unit], graph_edges: tuple[Edge, ...]) -> EdgeItem:
+        item = EdgeItem(self._units[key[0]], self._units[key[1]], graph_edges)
+        self._edges[key] = item
+        self.addItem(item)
+        item.set_label(self._label_for(graph_edges[0].src))
+        return item
 
     def _drop_edge(self, item: EdgeItem) -> None:
         item.detach()
-        self._edges.pop(item.edge, None)
+        self._edges.pop(item.key, None)
         if self._hot is item:
             self._hot = None
         self.removeItem(item)
 
+    # -- document signals ------------------------------------------------------------------
+    def _on_document_node_added(self, node_id: str) -> None:
+        if self.auto or set(lineage(self.document.graph.node(node_id).block)) & self.collapsed:
+            self._dirty = True
+            return
+        self._add_unit((NODE, node_id)).setPos(*self.document.graph.node(node_id).pos)
+        self._apply_marks()
+        self._reroute.start()
+
+    def _on_document_node_removed(self, node_id: str) -> None:
+        if (NODE, node_id) in self._units:
+            self._drop_unit((NODE, node_id))
+        if self.auto:
+            self._dirty = True
+        self._reroute.start()
+
+    def _on_document_edge_added(self, src: str, dst: str) -> None:
+        key = ((NODE, src), (NODE, dst))
+        if self.auto or key[0] not in self._units or key[1] not in self._units:
+            self._dirty = True
+            return
+        self._add_edge_item(key, (Edge(src, dst),)).update_path()
+
+    def _on_document_edge_removed(self, src: str, dst: str) -> None:
+        item = self._edges.get(((NODE, src), (NODE, dst)))
+        if item is not None and item.graph_edges == (Edge(src, dst),):
+            self._drop_edge(item)
+        elif self.auto:
+            self._dirty = True
+
     def _on_document_params_changed(self, node_id: str) -> None:
-        self._nodes[node_id].set_params(self.document.graph.node(node_id).params)
+        item = self._units.get((NODE, node_id))
+        if item is not None:
+            item.set_params(self.document.graph.node(node_id).params)
 
     def _on_document_node_moved(self, node_id: str) -> None:
-        item = self._nodes[node_id]
+        item = self._units.get((NODE, node_id))
+        if item is None or self.auto:
+            return
         pos = self.document.graph.node(node_id).pos
         if (item.pos().x(), item.pos().y()) != pos:
             item.setPos(*pos)
         self._reroute.start()
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
-        self._apply_analysis(analysis)
+        if self._dirty:
+            self._sync()
+        else:
+            self._apply_analysis(analysis)
 
     def _apply_analysis(self, analysis: Analysis, force: bool = False) -> None:
         """Repaint only the cards (and their outgoing edges) whose rows changed."""
-        for node_id, item in self._nodes.items():
-            row = analysis.by_id.get(node_id)
-            if force or row != item.row:
-                item.set_row(row)
-                label = self._label_for(node_id)
-                for edge in item.edges:
-                    if edge.src_item is item:
-                        edge.set_label(label)
-
-    def show_lints(self, warnings) -> None:
-        """Draw the warning style on the cards of the layers these lint warnings are about."""
-        self._lints = {}
-        for warning in warnings:
-            self._lints.setdefault(warning.node, []).append(warning)
-        for node_id, item in self._nodes.items():
-            item.set_warnings(self._lints.get(node_id, []))
-
-    def show_masked(self, masked) -> None:
-        """Hide the output shape and parameter count of these layers (and the shapes they pass on)."""
-        self._masked = frozenset(masked)
-        graph = self.document.graph
-        for node_id, item in self._nodes.items():
-            item.set_masked(node_id in self._masked, any(s in self._masked for s in graph.inputs_of(node_id)))
-            for edge in item.edges:
-                if edge.src_item is item:
-                    edge.set_label(self._label_for(node_id))
+        blocks = self.document.block_rows
+        tree = block_tree(self.document.graph)
+        for unit, item in self._units.items():
+            if unit[0] == NODE:
+                row = analysis.by_id.get(unit[1])
+                if force or row != item.row:
+                    item.set_row(row)
+            else:
+                row = blocks.get(unit[1])
+                subs = sum(1 for kind, _ in tree.children.get(unit[1], ()) if kind == BLOCK)
+                if force or row != item.row:
+                    item.set_row(row, subs)
+        for edge in self._edges.values():
+            edge.set_label(self._label_for(edge.edge.src))
+        for _, label in self._frames:
+            label.set_text(frame_title(self.document.graph, label.path, blocks.get(label.path)))
+        self._refresh_details()
 
     def _reroute_all(self) -> None:
         for edge in self._edges.values():
             edge.update_path()
+        self._refresh_frames()
+        for detail in self._details.values():
+            detail.follow()
         self._update_extent()
 
     def _update_extent(self) -> None:
-        rect = self.itemsBoundingRect() if self._nodes else QRectF(0, 0, 1, 1)
+        rect = self.content_rect() if self._units else QRectF(0, 0, 1, 1)
         self.setSceneRect(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
+
+
+__all__ = ["CanvasScene", "EDGE_PICK", "NODE_HEIGHT", "NODE_WIDTH"]

@@ -1,107 +1,200 @@
-"""The summary table, like torchinfo: one row per layer plus a totals row.
+"""The summary table, like torchinfo: one row per layer, blocks as expandable rows (a tree,
+like torchinfo's `depth`), in reading (topological) order, plus a totals row.
 
-`SummaryTableModel` is a QAbstractTableModel over the engine's immutable analysis rows;
-after an edit it reports only the rows that changed (and the share column). Error rows
-are tinted. Must not mutate the document.
+`SummaryTableModel` is a tree model over the engine's immutable rows (`NodeRow`, and
+`BlockRow` for blocks); after an edit it reports only the rows that changed (and the share
+column). Error rows, and blocks with errors inside, are tinted. Must not mutate the document.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableView
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTreeView
 
 from engine.analysis import Analysis, NodeRow
+from engine.block_analysis import BlockRow
+from engine.blocks import BLOCK, NODE, block_tree
 from engine.catalog import CATALOG, fmt_shape
-from engine.formatting import count, short_count
+from engine.formatting import count, plural, short_count
 
 from .. import theme
 from ..lint import style as lint_style
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
-NODE_ROLE = Qt.UserRole + 1
-SHARE_ROLE = Qt.UserRole + 2
+# Roles as plain ints: comparing PySide's enum objects costs microseconds, and data() runs thousands of times.
+DISPLAY, FONT, ALIGN = int(Qt.DisplayRole), int(Qt.FontRole), int(Qt.TextAlignmentRole)
+BACKGROUND, FOREGROUND, TOOLTIP = int(Qt.BackgroundRole), int(Qt.ForegroundRole), int(Qt.ToolTipRole)
+NODE_ROLE = int(Qt.UserRole) + 1
+SHARE_ROLE = int(Qt.UserRole) + 2
+UNIT_ROLE = int(Qt.UserRole) + 3
 _NUMERIC = {3, 4, 5}
+TOTAL = "total"
 
 
-class SummaryTableModel(QAbstractTableModel):
-    def __init__(self, analysis: Analysis | None = None, parent=None) -> None:
+class _Entry:
+    __slots__ = ("kind", "key", "parent", "children", "row")
+
+    def __init__(self, kind: str, key: str, parent: "_Entry | None", row: int) -> None:
+        self.kind, self.key, self.parent, self.row = kind, key, parent, row
+        self.children: list[_Entry] = []
+
+
+class SummaryTableModel(QAbstractItemModel):
+    def __init__(self, document=None, parent=None) -> None:
         super().__init__(parent)
-        self._rows: tuple[NodeRow, ...] = ()
-        self._total = 0
-        self._macs = 0
+        self.document = document
+        self._root = _Entry("root", "", None, 0)
+        self._index: dict[tuple[str, str], _Entry] = {}
+        self._shape: object = None
+        self._nodes: dict[str, NodeRow] = {}
+        self._blocks: dict[str, BlockRow] = {}
+        self._total = self._macs = 0
         self._totals: tuple[str, ...] = ()
+        self._texts: dict[tuple[str, str], tuple[str, ...]] = {}  # cells, formatted once per analysis
+        self.expanded: set[str] = set()  # block rows open in the view: their children are on screen
         self._warnings: dict[str, list[str]] = {}  # node id -> lint messages (gui.lint)
-        self._masked: frozenset[str] = frozenset()  # predict-then-reveal hides these rows' numbers
-        if analysis is not None:
-            self.set_analysis(analysis)
+        self._masked: frozenset[str] = frozenset()  # predict-then-reveal hides these layers' numbers
+        if document is not None:
+            self.set_analysis(document.analysis)
 
     # -- updates --------------------------------------------------------------------------
     def set_analysis(self, analysis: Analysis) -> bool:
         """Take a fresh analysis; returns True when the rows were reset (selection is lost)."""
-        old = self._rows
-        same_layout = [r.node_id for r in old] == [r.node_id for r in analysis.rows]
-        if not same_layout:
+        graph = self.document.graph
+        tree = block_tree(graph)
+        shape = (tree.children, tuple(r.node_id for r in analysis.rows))
+        old_nodes, old_blocks, old_total = self._nodes, self._blocks, (self._total, self._macs)
+        if shape != self._shape:
             self.beginResetModel()
+            self._shape = shape
             self._store(analysis)
+            self._build(tree)
             self.endResetModel()
             return True
-        totals_changed = (analysis.total_params, analysis.total_macs) != (self._total, self._macs)
         self._store(analysis)
-        self._emit_changes(old, totals_changed)
+        self._emit_changes(old_nodes, old_blocks, old_total != (self._total, self._macs))
         return False
-
-    def _store(self, analysis: Analysis) -> None:
-        self._rows = analysis.rows
-        self._total, self._macs = analysis.total_params, analysis.total_macs
-        output = fmt_shape(analysis.output_shape) if analysis.output_shape else ""
-        self._totals = ("Total", f"{len(self._rows)} layers", output, count(self._total),
-                        short_count(self._macs), "100 %" if self._total else "")
-
-    def _emit_changes(self, old: tuple[NodeRow, ...], totals_changed: bool) -> None:
-        last = len(COLUMNS) - 1
-        for i, (before, after) in enumerate(zip(old, self._rows)):
-            if before != after:
-                self.dataChanged.emit(self.index(i, 0), self.index(i, last))
-        if totals_changed and self._rows:
-            self.dataChanged.emit(self.index(0, 5), self.index(len(self._rows) - 1, 5))
-            self.dataChanged.emit(self.index(len(self._rows), 0), self.index(len(self._rows), last))
 
     def set_warnings(self, warnings) -> None:
         """Mark the rows of layers with lint warnings (amber ⚠ and the messages as a tooltip)."""
         table: dict[str, list[str]] = {}
         for warning in warnings:
             table.setdefault(warning.node, []).append(warning.message)
-        if table == self._warnings:
-            return
-        self._warnings = table
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+        if table != self._warnings:
+            self._warnings = table
+            self._repaint_all()
 
     def set_masked(self, masked) -> None:
-        """Show "?" for the shape, parameters, MACs and share of these layers (and for the totals)."""
-        self._masked = frozenset(masked)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows), len(COLUMNS) - 1))
+        """Show "?" for the numbers of these layers, of blocks holding them, and of the totals."""
+        masked = frozenset(masked)
+        if masked != self._masked:
+            self._masked = masked
+            self._repaint_all()
+
+    def _repaint_all(self) -> None:
+        self._texts = {}
+        last = len(COLUMNS) - 1
+        for entry in [*self._index.values(), *self._root.children[-1:]]:
+            self.dataChanged.emit(self._make_index(entry, 0), self._make_index(entry, last))
+
+    def _block_masked(self, path: str) -> bool:
+        return bool(self._masked) and any(
+            n in self._masked for n in block_tree(self.document.graph).members.get(path, ()))
+
+    def refresh_blocks(self) -> None:
+        """Blocks were grouped, renamed or dissolved: rebuild the tree."""
+        self._shape = None
+        self.set_analysis(self.document.analysis)
+
+    def _store(self, analysis: Analysis) -> None:
+        self._texts = {}
+        self._nodes = dict(analysis.by_id)
+        self._blocks = self.document.block_rows
+        self._total, self._macs = analysis.total_params, analysis.total_macs
+        output = fmt_shape(analysis.output_shape) if analysis.output_shape else ""
+        self._totals = ("Total", plural(len(analysis.rows), "layer"), output, count(self._total),
+                        short_count(self._macs), "100 %" if self._total else "")
+
+    def _build(self, tree) -> None:
+        self._root = _Entry("root", "", None, 0)
+        self._index = {}
+
+        def fill(parent: _Entry, path: str) -> None:
+            for i, (kind, key) in enumerate(tree.children.get(path, ())):
+                entry = _Entry(kind, key, parent, i)
+                parent.children.append(entry)
+                self._index[(kind, key)] = entry
+                if kind == BLOCK:
+                    fill(entry, key)
+        fill(self._root, "")
+        if self._nodes:
+            self._root.children.append(_Entry(TOTAL, "", self._root, len(self._root.children)))
+
+    def _emit_changes(self, old_nodes: dict, old_blocks: dict, totals_changed: bool) -> None:
+        last = len(COLUMNS) - 1
+        for (kind, key), entry in self._index.items():
+            before = (old_nodes if kind == NODE else old_blocks).get(key)
+            after = (self._nodes if kind == NODE else self._blocks).get(key)
+            if before != after:
+                self.dataChanged.emit(self._make_index(entry, 0), self._make_index(entry, last))
+        if totals_changed:  # every share changes; rows under a closed block row are not on screen
+            opened = (self._index[(BLOCK, p)] for p in self.expanded if (BLOCK, p) in self._index)
+            for parent in [self._root, *opened]:
+                if parent.children:
+                    self.dataChanged.emit(self._make_index(parent.children[0], 5),
+                                          self._make_index(parent.children[-1], 5))
+            total = self._root.children[-1]
+            self.dataChanged.emit(self._make_index(total, 0), self._make_index(total, last))
 
     # -- lookups --------------------------------------------------------------------------
+    def index_of(self, unit) -> QModelIndex:
+        """The row of a layer (NODE, id) or block (BLOCK, path), at column 0."""
+        entry = self._index.get(tuple(unit))
+        return self._make_index(entry, 0) if entry is not None else QModelIndex()
+
+    def unit_at(self, index: QModelIndex):
+        entry = self._entry(index)
+        return (entry.kind, entry.key) if entry is not None and entry.kind in (NODE, BLOCK) else None
+
     def node_id_at(self, row: int) -> str | None:
-        return self._rows[row].node_id if 0 <= row < len(self._rows) else None
+        """The layer on top-level row `row` (None for a block or the totals)."""
+        children = self._root.children
+        return children[row].key if 0 <= row < len(children) and children[row].kind == NODE else None
 
     def row_of(self, node_id: str) -> int:
-        for i, r in enumerate(self._rows):
-            if r.node_id == node_id:
-                return i
-        return -1
+        entry = self._index.get((NODE, node_id))
+        return entry.row if entry is not None else -1
 
     def is_totals(self, row: int) -> bool:
-        return row == len(self._rows) and bool(self._rows)
+        children = self._root.children
+        return 0 <= row < len(children) and children[row].kind == TOTAL
 
     # -- Qt model -------------------------------------------------------------------------
+    def _entry(self, index: QModelIndex) -> _Entry | None:
+        return index.internalPointer() if index.isValid() else None
+
+    def _make_index(self, entry: _Entry, column: int) -> QModelIndex:
+        return self.createIndex(entry.row, column, entry)
+
+    def index(self, row: int, column: int, parent=QModelIndex()) -> QModelIndex:
+        owner = self._entry(parent) or self._root
+        if 0 <= row < len(owner.children) and 0 <= column < len(COLUMNS):
+            return self._make_index(owner.children[row], column)
+        return QModelIndex()
+
+    def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:
+        entry = self._entry(index)
+        if entry is None or entry.parent is None or entry.parent is self._root:
+            return QModelIndex()
+        return self._make_index(entry.parent, 0)
+
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() or not self._rows else len(self._rows) + 1
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len((self._entry(parent) or self._root).children)
 
     def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
+        return len(COLUMNS)
 
     def headerData(self, section: int, orientation, role=Qt.DisplayRole):
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
@@ -110,37 +203,64 @@ class SummaryTableModel(QAbstractTableModel):
             return int((Qt.AlignRight if section in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
         return None
 
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
+    def data(self, index: QModelIndex, role=DISPLAY):
+        entry = index.internalPointer() if index.isValid() else None
+        if entry is None:
             return None
-        if self.is_totals(index.row()):
+        role = int(role)
+        if entry.kind == TOTAL:
             return self._totals_data(index.column(), role)
-        row = self._rows[index.row()]
+        if role == UNIT_ROLE:
+            return (entry.kind, entry.key)
+        if entry.kind == BLOCK:
+            return self._block_data(self._blocks.get(entry.key), entry.key, index.column(), role)
+        row = self._nodes.get(entry.key)
         handler = _ROLE_HANDLERS.get(role)
-        return handler(self, row, index.column()) if handler else None
+        return handler(self, row, index.column()) if handler and row is not None else None
 
     def _display(self, row: NodeRow, column: int):
-        if column == 0:
-            return f"⚠ {row.node_id}" if row.node_id in self._warnings and not row.error else row.node_id
-        if column == 1:
-            return CATALOG.get(row.layer_id).name
-        if column >= 2 and row.node_id in self._masked and row.ok:
-            return "?"
-        if column == 2:
-            return "error" if row.error else ("—" if not row.ok else fmt_shape(row.output_shape))
-        if not row.ok:
-            return ""
-        return (count(row.params), short_count(row.macs) if row.macs else "0", self._share_text(row))[column - 3]
+        key = (NODE, row.node_id)
+        if key not in self._texts:
+            shape = "error" if row.error else ("—" if not row.ok else fmt_shape(row.output_shape))
+            numbers = (count(row.params), short_count(row.macs) if row.macs else "0",
+                       self._share_text(row.params)) if row.ok else ("", "", "")
+            if row.node_id in self._masked and row.ok:
+                shape, numbers = "?", ("?", "?", "?")
+            name = f"⚠ {row.node_id}" if row.node_id in self._warnings and not row.error else row.node_id
+            self._texts[key] = (name, CATALOG.get(row.layer_id).name, shape, *numbers)
+        return self._texts[key][column]
 
-    def _share(self, row: NodeRow) -> float:
-        return row.params / self._total if self._total and row.ok else 0.0
+    def _block_data(self, row: BlockRow | None, path: str, column: int, role: int):
+        if row is None:
+            return None
+        if role == DISPLAY:
+            key = (BLOCK, path)
+            if key not in self._texts:
+                out = fmt_shape(row.output_shape) if row.output_shape else ("error" if row.errors else "—")
+                numbers = (out, count(row.params), short_count(row.macs), self._share_text(row.params))
+                self._texts[key] = (path, f"Block, {plural(row.layers, 'layer')}",
+                                    *(("?",) * 4 if self._block_masked(path) else numbers))
+            return self._texts[key][column]
+        if role == FONT:
+            return _bold_font()
+        if role == ALIGN:
+            return _RIGHT if column in _NUMERIC else _LEFT
+        if role == BACKGROUND and row.errors:
+            return QColor(theme.current().error_fill)
+        if role == FOREGROUND and row.errors and column == 2:
+            return QColor(theme.current().error)
+        if role == TOOLTIP:
+            return "\n".join(f"{n}: {m}" for n, m in row.errors[:6]) or f"Block {path}: double-click to show it"
+        if role == SHARE_ROLE:
+            return row.params / self._total if self._total and not self._block_masked(path) else 0.0
+        return None
 
-    def _share_text(self, row: NodeRow) -> str:
-        share = self._share(row)
+    def _share_text(self, params: int) -> str:
+        share = params / self._total if self._total else 0.0
         return f"{share * 100:.1f} %" if share else ""
 
     def _alignment(self, row: NodeRow, column: int):
-        return int((Qt.AlignRight if column in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
+        return _RIGHT if column in _NUMERIC else _LEFT
 
     def _background(self, row: NodeRow, column: int):
         return QColor(theme.current().error_fill) if row.error else None
@@ -164,18 +284,20 @@ class SummaryTableModel(QAbstractTableModel):
         return "\n".join(list(row.explain) + lints) or None
 
     def _totals_data(self, column: int, role: int):
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return "?" if self._masked and column >= 2 else self._totals[column]
-        if role == Qt.FontRole:
+        if role == FONT:
             return _bold_font()
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if column in _NUMERIC else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.BackgroundRole:
+        if role == ALIGN:
+            return _RIGHT if column in _NUMERIC else _LEFT
+        if role == BACKGROUND:
             return theme.current().color("alt_base")
         return None
 
 
 _BOLD: list = []
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+_LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
 
 
 def _bold_font():
@@ -185,13 +307,14 @@ def _bold_font():
 
 
 _ROLE_HANDLERS = {
-    Qt.DisplayRole: SummaryTableModel._display,
-    Qt.TextAlignmentRole: SummaryTableModel._alignment,
-    Qt.BackgroundRole: SummaryTableModel._background,
-    Qt.ForegroundRole: SummaryTableModel._foreground,
-    Qt.ToolTipRole: SummaryTableModel._tooltip,
+    DISPLAY: SummaryTableModel._display,
+    ALIGN: SummaryTableModel._alignment,
+    BACKGROUND: SummaryTableModel._background,
+    FOREGROUND: SummaryTableModel._foreground,
+    TOOLTIP: SummaryTableModel._tooltip,
     NODE_ROLE: lambda model, row, column: row.node_id,
-    SHARE_ROLE: lambda model, row, column: 0.0 if row.node_id in model._masked else model._share(row),
+    SHARE_ROLE: lambda model, row, column: (row.params / model._total if model._total and row.ok
+                                            and row.node_id not in model._masked else 0.0),
 }
 
 
@@ -207,12 +330,13 @@ class _ShareDelegate(QStyledItemDelegate):
             painter.save()
             painter.setPen(Qt.NoPen)
             painter.setBrush(color)
-            painter.drawRoundedRect(QRectF(rect.left(), rect.top(), rect.width() * share, rect.height()), 3, 3)
+            bar = QRectF(rect.left(), rect.top(), rect.width() * min(share, 1.0), rect.height())
+            painter.drawRoundedRect(bar, 3, 3)
             painter.restore()
         super().paint(painter, option, index)
 
 
-class SummaryView(QTableView):
+class SummaryView(QTreeView):
     def __init__(self, model: SummaryTableModel, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("summary")
@@ -220,18 +344,27 @@ class SummaryView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.horizontalHeader()
+        self.setUniformRowHeights(True)
+        self.setIndentation(14)
+        self.setExpandsOnDoubleClick(False)  # double-click shows the row on the canvas
+        header = self.header()
         header.setHighlightSections(False)
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        metrics = self.fontMetrics()
-        samples = {1: "Adaptive average pool", 2: "1024×112×112", 3: "138,357,544", 4: "999 M", 5: "100.0 %"}
+        # Widths from the bold font of the totals row, so no number is ever elided.
+        bold = QFontMetrics(_bold_font())
+        samples = {1: "Adaptive average pool", 2: "1024×112×112", 3: "138,357,544", 4: "999.9 G", 5: "100.0 %"}
         for column, sample in samples.items():
-            wanted = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(COLUMNS[column]) * 1.15)
-            self.setColumnWidth(column, int(wanted) + 30)
+            wanted = max(bold.horizontalAdvance(sample), bold.horizontalAdvance(COLUMNS[column]) * 1.1)
+            self.setColumnWidth(column, int(wanted) + 28)
         self.setItemDelegateForColumn(5, _ShareDelegate(self))
+        self.expanded.connect(lambda index: model.expanded.add(index.data(UNIT_ROLE)[1]))
+        self.collapsed.connect(lambda index: model.expanded.discard(index.data(UNIT_ROLE)[1]))
+        model.modelReset.connect(model.expanded.clear)
+
+    def selectRow(self, row: int) -> None:
+        """Select top-level row `row` (as a table would)."""
+        self.setCurrentIndex(self.model().index(row, 0))

@@ -49,3 +49,21 @@ def test_an_id_that_is_not_a_valid_name_is_renamed_on_paste():
     nodes, edges = fragments.parse({"nodes": [{"id": "Bad Id", "layer": "relu"}]})
     copies, _ = fragments.instantiate(Graph(), nodes, edges, (0.0, 0.0))
     assert copies[0].id == "relu_2"
+
+
+def test_a_block_copied_whole_is_renamed_on_paste_and_a_partial_copy_joins_its_block():
+    graph = templates.load("resnet18", (3, 32, 32), 10)
+    members = [n for n, node in graph.nodes.items() if node.block == "layer1.0"]
+    frag = fragments.decode(fragments.encode(fragments.fragment(graph, members)))
+    assert frag["blocks"] == ["layer1.0"]
+    nodes, _ = fragments.instantiate(graph, *fragments.parse(frag), (0.0, 0.0), fragments.blocks_of(frag))
+    assert {n.block for n in nodes} == {"layer1.0_2"}
+    for node in nodes:
+        graph.insert_node(node)
+    again, _ = fragments.instantiate(graph, *fragments.parse(frag), (0.0, 0.0), fragments.blocks_of(frag))
+    assert {n.block for n in again} == {"layer1.0_3"}
+    part = fragments.fragment(graph, members[:2])
+    assert part["blocks"] == []
+    nodes, _ = fragments.instantiate(graph, *fragments.parse(part), (0.0, 0.0), fragments.blocks_of(part))
+    assert {n.block for n in nodes} == {"layer1.0"}
+    assert fragments.blocks_of({"blocks": ["ok", "bad path!", 3]}) == ("ok",)

@@ -46,4 +46,4 @@ def test_a_long_chain_is_built_and_ordered_in_linear_time():
         prev = node
     order, cyclic = g.topological_order()
     assert len(order) == 20_001 and not cyclic
-    assert time.perf_counter() - start < 2.0  # quadratic code takes minutes here
+    assert time.perf_counter() - start < 10.0  # ~0.2 s here; quadratic code takes minutes

@@ -67,8 +67,8 @@ def test_truncated_file(tmp_path, lenet):
 
 @pytest.mark.parametrize("content,match", [
     (b"hello world", "not a Netwright project"),
-    (b"{not json", "not valid JSON"),
-    (b'{"format": "something-else"}', "format tag"),
+    (b"{not json", "description cannot be read"),
+    (b'{"format": "something-else"}', "not a Netwright project: it does not say it was saved by Netwright"),
     (_doc(version=99).encode(), "newer Netwright"),
     (_doc(network={"nodes": [{"id": "a", "layer": "warp_drive"}], "edges": []}).encode(), "unknown layer type"),
     (_doc(network={"nodes": [], "edges": [["a", "b"]]}).encode(), "bad connection"),

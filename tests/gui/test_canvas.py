@@ -6,7 +6,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 
 from engine.graph import Edge
-from engine.layout import NODE_HEIGHT, NODE_WIDTH
+from engine.layout import NODE_HEIGHT
 
 
 def drop(view, layer, scene_pos):
@@ -197,17 +197,6 @@ def test_ctrl_wheel_zooms_and_fit_all_shows_everything(build_view, editor):
     canvas.fit_all()
     visible = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
     assert visible.contains(build_view.scene.nodes_rect())
-
-
-def test_fit_all_keeps_deep_networks_readable(build_view, editor):
-    from gui.builder.canvas import READABLE_ZOOM
-
-    editor.load_template("resnet152")
-    canvas = build_view.canvas
-    canvas.fit_readable()
-    assert abs(canvas.zoom - READABLE_ZOOM) < 1e-6
-    visible = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
-    assert visible.contains(build_view.scene.node_item("input").sceneBoundingRect())
 
 
 def test_auto_layout_is_undoable(build_view, document, editor):

@@ -1,7 +1,6 @@
 """Main window: title asterisk, save/close/open round trip, unsaved-changes prompts,
 templates, recent files, status bar and pluggable views."""
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 import engine
@@ -28,10 +27,10 @@ def save_dialog_returns(monkeypatch, path):
 
 def test_title_shows_asterisk_while_modified(window, tmp_path, monkeypatch):
     window.files.open_template("lenet5")
-    assert window.windowTitle() == "Netwright — LeNet-5*"
+    assert window.windowTitle() == "LeNet-5* — Netwright"
     save_dialog_returns(monkeypatch, tmp_path / "lenet")
     assert window.actions_by_name["save"].trigger() is None
-    assert window.windowTitle() == "Netwright — lenet"
+    assert window.windowTitle() == "lenet — Netwright"
     assert (tmp_path / "lenet.nwproj").exists()
 
 
@@ -104,7 +103,7 @@ def test_template_load_is_undoable(window):
     assert window.document.name == "ResNet-18"
     window.actions_by_name["undo"].trigger()
     assert window.document.name == "LeNet-5" and len(window.document.graph) == 13
-    assert window.windowTitle() == "Netwright — LeNet-5"
+    assert window.windowTitle() == "LeNet-5 — Netwright"
 
 
 def test_bad_project_shows_message_and_keeps_document(window, tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ into the document sized as asked; a bad shape keeps the dialog open; Cancel chan
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from engine.blocks import block_tree
 from gui.template_gallery import TemplateGalleryDialog
 
 
@@ -57,7 +58,11 @@ def test_picking_a_template_loads_it_into_the_document(qtbot, window):
     analysis = window.document.analysis
     assert analysis.valid and analysis.input_shape == (3, 32, 32) and analysis.output_shape == (10,)
     assert "layer1_0_conv1" in window.document.graph
-    assert len(window.build_view.scene.node_items()) == len(window.document.graph)
+    scene = window.build_view.scene  # every layer is on the canvas: as a card, or inside a folded block's
+    tree = block_tree(window.document.graph)
+    shown = {i.node_id for i in scene.node_items()}
+    shown.update(n for b in scene.block_items() for n in tree.members[b.path])
+    assert shown == set(window.document.graph.nodes)
 
 
 def test_a_bad_shape_keeps_the_dialog_open_and_cancel_changes_nothing(qtbot, window):

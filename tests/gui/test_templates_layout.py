@@ -1,27 +1,69 @@
-"""Big templates open laid out: no two node cards overlap, every edge has an item."""
+"""Every template opens laid out, folded where it is big, and stays free of overlaps folded and
+expanded; Fit All shows every item; every edge has an item."""
 import itertools
 
 import pytest
 from PySide6.QtCore import QRectF
 
-from engine.layout import NODE_HEIGHT, NODE_WIDTH
+from engine import templates
+from engine.blocks import block_tree, is_within
+from engine.layout import LEGIBLE_ZOOM, NODE_HEIGHT, NODE_WIDTH
+from gui.builder.cards import BLOCK_LOD
 
 
 def card(item):
     return QRectF(item.pos().x(), item.pos().y(), NODE_WIDTH, NODE_HEIGHT)
 
 
-@pytest.mark.parametrize("name", ["resnet18", "googlenet"])
-def test_template_opens_without_overlapping_nodes(window, name):
+def overlapping(rects):
+    return [(a, b) for a, b in itertools.combinations(rects, 2)
+            if a.intersected(b).width() > 0 and a.intersected(b).height() > 0]
+
+
+def check_picture(window):
+    """No two cards overlap, no card lies in a frame it is not in, Fit All shows everything."""
+    view = window.build_view
+    scene = view.scene
+    units = scene.unit_items()
+    assert not overlapping([card(i) for i in units])
+    graph = window.document.graph
+    for frame in scene.frame_items():
+        for item in units:
+            inside = item.unit[1] if item.unit[0] == "block" else graph.node(item.unit[1]).block
+            if not is_within(inside, frame.path) and not (item.unit[0] == "block" and item.unit[1] == frame.path):
+                assert not frame.rect.intersects(card(item)), (frame.path, item.unit)
+    view.canvas.fit_all()
+    visible = view.canvas.visible_scene_rect()
+    for item in [*units, *scene.edge_items(), *scene.frame_items()]:
+        assert visible.contains(item.sceneBoundingRect()), item
+    edges = sum(len(e.graph_edges) for e in scene.edge_items())
+    assert edges <= len(graph.edges) and (scene.collapsed or edges == len(graph.edges))
+
+
+@pytest.mark.parametrize("name", templates.names())
+def test_every_template_has_no_overlaps_folded_and_expanded(window, name):
     assert window.files.open_template(name)
     scene = window.build_view.scene
-    items = scene.node_items()
-    assert len(items) == len(window.document.graph)
-    assert len(scene.edge_items()) == len(window.document.graph.edges)
-    rects = sorted((card(i) for i in items), key=lambda r: (r.top(), r.left()))
-    overlaps = [(a, b) for a, b in itertools.combinations(rects, 2)
-                if a.intersected(b).width() > 0 and a.intersected(b).height() > 0]
-    assert not overlaps
+    check_picture(window)
+    window.build_view.expand_all()
+    assert len(scene.node_items()) == len(window.document.graph) and not scene.block_items()
+    check_picture(window)
+    if block_tree(window.document.graph).paths:
+        window.build_view.collapse_all()
+        check_picture(window)
+        assert scene.block_items()
+
+
+@pytest.mark.parametrize("name", ["googlenet", "resnet152"])
+def test_big_templates_open_folded_and_fit_legibly(window, name):
+    assert window.files.open_template(name)
+    view = window.build_view
+    assert view.scene.block_items() and len(view.scene.unit_items()) < 40
+    canvas = view.canvas
+    # Either every card shows all its text, or (a smaller window) type and shape in large type.
+    assert canvas.zoom >= LEGIBLE_ZOOM - 0.01 or (canvas.zoom >= BLOCK_LOD and view.scene.collapsed ==
+                                                 frozenset(block_tree(window.document.graph).paths))
+    assert canvas.visible_scene_rect().contains(view.scene.content_rect())
     assert window.document.analysis.valid
 
 
