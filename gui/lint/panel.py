@@ -71,8 +71,10 @@ class LintPanel(QWidget):
         column.addWidget(reason)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
-        if warning.fix is not None:
-            fix = QPushButton(f"Fix: {warning.fix.title}", objectName="lint_fix")
+        if warning.fix is not None:  # the fix's words wrap in a label: a long button would widen the panel
+            column.addWidget(_label(f"Fix: {warning.fix.title}", "lint_fix_text"))
+            fix = QPushButton("Apply fix", objectName="lint_fix")
+            fix.setToolTip(f"{warning.fix.title} (one undo step)")
             fix.clicked.connect(lambda _=False, w=warning: self.apply_fix(w))
             buttons.addWidget(fix)
         dismiss = QPushButton("Dismiss", objectName="lint_dismiss")

@@ -1,7 +1,7 @@
 """Lint warnings in the Build view: amber on the node, cards in the inspector with a one-click fix
 (one undo step) and a dismissal saved with the project, a marker in the summary."""
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 import engine
 from engine.lint import apply_fix, lint
@@ -33,7 +33,8 @@ def test_warning_shows_on_node_inspector_and_summary_and_the_fix_is_one_undo_ste
     panel = build_view.inspector.lint_panel
     assert panel is not None and len(panel.cards) == 1 and panel.isVisible()
     fix = panel.findChild(QPushButton, "lint_fix")
-    assert fix.text() == "Fix: Insert ReLU after hidden"
+    assert fix.text() == "Apply fix" and fix.toolTip().startswith("Insert ReLU after hidden")
+    assert panel.findChild(QLabel, "lint_fix_text").text() == "Fix: Insert ReLU after hidden"
     qtbot.mouseClick(fix, Qt.LeftButton)
     relu = [n for n, node in doc.graph.nodes.items() if node.layer == "relu"]
     assert len(relu) == 1 and doc.graph.inputs_of("out") == relu and doc.analysis.valid
