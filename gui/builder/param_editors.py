@@ -96,6 +96,8 @@ class TextEditor(ParamEditor):
         edit = QLineEdit(parent)
         if self.spec.kind == "shape":
             edit.setPlaceholderText("e.g. 1, 28, 28")
+        elif self.spec.kind == "pair":
+            edit.setPlaceholderText("e.g. 3, or 1, 7 for height, width")
         edit.editingFinished.connect(lambda: self.commit(edit.text().strip()))
         return edit
 
@@ -129,7 +131,7 @@ class ChoiceEditor(ParamEditor):
 
 
 class IntOrSameEditor(ParamEditor):
-    """An editable combo box: type a number or pick "same"."""
+    """An editable combo box: type a number (or height, width) or pick "same"."""
 
     def _make_widget(self, parent: QWidget) -> QComboBox:
         box = QComboBox(parent)
@@ -141,14 +143,15 @@ class IntOrSameEditor(ParamEditor):
         return box
 
     def _show(self, value: Any) -> None:
-        self.widget.setEditText(str(value))
+        self.widget.setEditText(_text(value))
 
     def _show_raw(self, raw: Any) -> None:
-        self.widget.setEditText(str(raw))
+        self.widget.setEditText(_text(raw))
 
 
 _EDITORS = {"int": IntEditor, "float": TextEditor, "shape": TextEditor, "bool": BoolEditor,
-            "choice": ChoiceEditor, "int_or_same": IntOrSameEditor}
+            "choice": ChoiceEditor, "int_or_same": IntOrSameEditor, "pair": TextEditor,
+            "pair_or_same": IntOrSameEditor, "ints": TextEditor}
 
 
 def make_editor(spec: ParamSpec, parent: QWidget) -> ParamEditor:

@@ -66,6 +66,9 @@ def test_analysis_matches_real_forward(layer_id, shapes, params):
     assert row.trainable_params == sum(p.numel() for p in module.parameters() if p.requires_grad)
     if layer_id in RECURRENT_GATES:  # CPU runs fused RNN kernels the counter cannot see
         assert row.macs == recurrent_macs(layer_id, shapes[0], spec.resolve(params))
+    elif layer_id == "multihead_attention":  # some releases' CPU attention kernels escape the counter
+        length, width = shapes[0]
+        assert row.macs == 4 * length * width * width + 2 * length * length * width
     else:
         assert row.macs == counter.get_total_flops() // 2 // 2  # real batch is 2
 

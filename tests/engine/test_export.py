@@ -43,3 +43,23 @@ def test_export_of_an_invalid_graph_is_refused():
     graph.connect("input", "fc")
     with pytest.raises(engine.BuildError, match="insert a flatten"):
         export_python(graph)
+
+
+from tests.engine.test_catalog import CASE_LIST, _graph_for  # noqa: E402
+
+LAYER_CASES = [c for c in CASE_LIST if c[0] != "input"]
+
+
+@pytest.mark.parametrize("layer_id,shapes,params", LAYER_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(LAYER_CASES)])
+def test_every_layer_exports_to_equal_code(tmp_path, layer_id, shapes, params):
+    graph, _ = _graph_for(layer_id, shapes, params)
+    ours = engine.build_module(graph).eval()
+    exported = _load_source(tmp_path, export_python(graph), f"layer_{layer_id}").Net().eval()
+    exported.load_state_dict(ours.state_dict())
+    if engine.analyze(graph).row("input").dtype == "tokens":
+        x = torch.randint(0, params["num_embeddings"], (2, *shapes[0]))
+    else:
+        x = torch.randn(2, *shapes[0])
+    with torch.no_grad():
+        assert torch.allclose(ours(x), exported(x), atol=1e-6)
