@@ -15,8 +15,9 @@ modules = LazyModule("engine.catalog.modules")
 
 
 def _linear_check(shapes: Sequence[Shape], p: Params) -> None:
-    # A 2-D input is a sequence: the layer then applies to every step.
-    if len(shapes[0]) > 2:
+    # A 2-D input is a sequence: the layer then applies to every step. On an image it is
+    # usually a forgotten flatten, unless asked for (channels-last blocks such as ConvNeXt's).
+    if len(shapes[0]) > 2 and not p["per_position"]:
         need_rank("linear", shapes[0], (1,), rank_fix(1, shapes[0]))
 
 
@@ -55,7 +56,9 @@ def register(reg: Registry) -> None:
         "linear", "Linear (dense)", "Dense",
         "Fully connected layer y = Wx + b: the perceptron. Inputs are inferred from upstream.",
         (p_int("out_features", 10, "Number of output units."),
-         p_bool("bias", True, "Learn an additive bias per output.")),
+         p_bool("bias", True, "Learn an additive bias per output."),
+         p_bool("per_position", False, "Also accept images: apply to the last dim at every position "
+                "(channels-last blocks, as in ConvNeXt).")),
         build=lambda s, p: nn.Linear(s[0][-1], p["out_features"], bias=p["bias"]),
         check=_linear_check, explain=_linear_explain, key_params=("out_features",)))
     reg.register(_activation("relu", "ReLU", "max(0, x): the default non-linearity of deep nets.",

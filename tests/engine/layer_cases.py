@@ -2,7 +2,8 @@
 
 CASES = {
     "input": [([], {"shape": [1, 28, 28]})],
-    "linear": [([(20,)], {"out_features": 7}), ([(5, 12)], {"out_features": 3, "bias": False})],
+    "linear": [([(20,)], {"out_features": 7}), ([(5, 12)], {"out_features": 3, "bias": False}),
+               ([(4, 6, 12)], {"out_features": 5, "per_position": True})],
     "relu": [([(4, 6, 6)], {})],
     "leaky_relu": [([(10,)], {"negative_slope": 0.2})],
     "sigmoid": [([(10,)], {})],
