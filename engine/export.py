@@ -9,11 +9,14 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Sequence
 
+import torch
+
 from .analysis import analyze
 from .builder import _require_valid
 from .catalog import CATALOG, Shape, fmt_shape, modules
 from .catalog.layers_pool import pool_stride
 from .catalog.spec import pair
+from .graph import Graph
 
 Ctor = Callable[[Sequence[Shape], dict[str, Any]], str]
 
@@ -120,7 +123,7 @@ HELPERS = ("Recurrent", "PatchEmbed", "SelfAttention", "TransformerEncoder", "To
            "LayerScale", "ChannelShuffle", "ClassToken", "PositionEmbedding")
 
 
-def export_python(graph, class_name: str = "Net", title: str = "network") -> str:
+def export_python(graph: Graph, class_name: str = "Net", title: str = "network") -> str:
     """Source code of a standalone module equivalent to `engine.build_module(graph)`."""
     analysis = analyze(graph)
     _require_valid(analysis)
@@ -141,11 +144,38 @@ def export_python(graph, class_name: str = "Net", title: str = "network") -> str
         init.append(f"        self.{node.id} = {ctor}")
         body.append(f"        {node.id} = self.{node.id}({', '.join(args)}){shape}")
     output = next(iter(analysis.sinks))
-    return _render(class_name, title, analysis.input_shape, init, body, output, used)
+    sample = example_source(analysis.input_shape, token_vocab(graph) if _takes_tokens(graph) else None)
+    return _render(class_name, title, analysis.input_shape, init, body, output, used, sample)
+
+
+def _takes_tokens(graph: Graph) -> bool:
+    return graph.node(graph.input_nodes()[0]).params.get("dtype") == "tokens"
+
+
+def token_vocab(graph: Graph) -> int:
+    """The largest token id + 1 every embedding fed by the input accepts."""
+    input_id = graph.input_nodes()[0]
+    sizes = [CATALOG.get("embedding").resolve(graph.node(n).params)["num_embeddings"]
+             for n in graph.outputs_of(input_id) if graph.node(n).layer == "embedding"]
+    return min(sizes, default=2)
+
+
+def example_source(input_shape: Shape, vocab: int | None, batch: int = 1) -> str:
+    """Python for an input batch of the right dtype: random floats, or token ids below `vocab`."""
+    shape = ", ".join(map(str, (batch, *input_shape)))
+    return f"torch.randint(0, {vocab}, ({shape},))" if vocab else f"torch.randn({shape})"
+
+
+def example_input(graph: Graph, batch: int = 2) -> torch.Tensor:
+    """An input batch for `graph`: floats, or token ids every embedding accepts."""
+    shape = (batch, *analyze(graph).input_shape)
+    if _takes_tokens(graph):
+        return torch.randint(0, token_vocab(graph), shape)
+    return torch.randn(shape)
 
 
 def _render(class_name: str, title: str, input_shape: Shape, init: list[str], body: list[str],
-            output: str, used: set[str]) -> str:
+            output: str, used: set[str], sample: str) -> str:
     helpers = "\n\n".join(inspect.getsource(getattr(modules, h)) for h in HELPERS if h in used)
     shape = ", ".join(map(str, input_shape))
     lines = [
@@ -171,7 +201,9 @@ def _render(class_name: str, title: str, input_shape: Shape, init: list[str], bo
         "",
         'if __name__ == "__main__":',
         f"    model = {class_name}().eval()",
-        f"    print(model(torch.zeros(1, {shape})).shape)",
+        f"    x = {sample}  # one sample, batch first",
+        "    with torch.no_grad():",
+        "        print(model(x).shape)",
         "",
     ]
     return "\n".join(lines)
