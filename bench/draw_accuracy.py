@@ -131,7 +131,7 @@ def make_pad(module, meta, graph):
     from PySide6.QtWidgets import QApplication
 
     from engine import analyze
-    from gui.draw.classifier import Classifier
+    from engine.classifier import Classifier
     from gui.draw.pad import DrawPad
 
     app = QApplication.instance() or QApplication([])

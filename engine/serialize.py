@@ -19,11 +19,12 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
-    nodes = [_node_to_dict(n) for n in graph.nodes.values()]
+    nodes = [node_to_dict(n) for n in graph.nodes.values()]
     return {"nodes": nodes, "edges": [[e.src, e.dst] for e in graph.edges]}
 
 
-def _node_to_dict(node: Node) -> dict[str, Any]:
+def node_to_dict(node: Node) -> dict[str, Any]:
+    """A node as it is written in files and fragments."""
     entry = {"id": node.id, "layer": node.layer, "params": _plain(node.params),
              "pos": [round(node.pos[0], 1), round(node.pos[1], 1)]}
     if node.block:
@@ -44,7 +45,7 @@ def graph_from_dict(data: Any) -> Graph:
         raise ProjectError("the network section is damaged: it needs a list of nodes and a list of edges")
     graph = Graph()
     for raw in data["nodes"]:
-        graph_insert(graph, _node_from_dict(raw))
+        graph_insert(graph, node_from_dict(raw))
     for raw in data["edges"]:
         if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw)):
             raise ProjectError(f"the network has a damaged connection entry: {str(raw)[:60]}")
@@ -62,7 +63,8 @@ def graph_insert(graph: Graph, node: Node) -> None:
         raise ProjectError(f"the network has a bad node: {exc}") from None
 
 
-def _node_from_dict(raw: Any) -> Node:
+def node_from_dict(raw: Any) -> Node:
+    """A node from its file form, validated (raises ProjectError saying what is wrong)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("layer"), str):
         raise ProjectError(f"the network has a damaged node entry: {str(raw)[:60]}")
     if raw["layer"] not in CATALOG:

@@ -12,7 +12,6 @@ from typing import Any
 import torch
 
 from .builder import GraphModule, build_module
-from .catalog import fmt_shape
 from .data import Dataset
 from .graph import Graph
 from .project import Project
@@ -35,16 +34,6 @@ def training_section(config: TrainConfig, history: list[EpochRecord], finished: 
 def graph_for_dataset(template: str, dataset: Dataset) -> Graph:
     """A template sized to the dataset's input shape and class count."""
     return load_template(template, dataset.input_shape, dataset.num_classes)
-
-
-def check_input_fits(graph: Graph, dataset: Dataset) -> None:
-    from .analysis import analyze
-
-    shape = analyze(graph).input_shape
-    if shape is not None and tuple(shape) != tuple(dataset.input_shape):
-        raise TrainingError(f"the network's input is {fmt_shape(shape)} but {dataset.name} gives "
-                            f"{fmt_shape(dataset.input_shape)} — set the input layer to "
-                            f"{fmt_shape(dataset.input_shape)} or pick another dataset")
 
 
 def config_from_project(project: Project) -> TrainConfig:

@@ -10,12 +10,11 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import templates
+from engine import fragments, templates
 from engine.catalog import CATALOG
 from engine.graph import Edge, Node
 from engine.layout import GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, layout
 
-from . import clipboard
 from .commands import (AddNode, Connect, Disconnect, InsertOnEdge, LoadGraph, MoveNodes, Paste,
                        RemoveNodes, SetParams, _Macro)
 from .document import Content, Document
@@ -141,25 +140,20 @@ class Editor(QObject):
 
     # -- clipboard -------------------------------------------------------------------
     def copy(self, node_ids: Iterable[str]) -> dict[str, Any] | None:
-        frag = clipboard.fragment(self._graph, node_ids)
+        frag = fragments.fragment(self._graph, node_ids)
         return frag if frag["nodes"] else None
 
     def paste(self, frag: dict[str, Any], centre: tuple[float, float] | None = None) -> list[str]:
+        parsed = fragments.parse(frag)
+        if parsed is None:
+            self.status_message.emit("The clipboard does not hold Netwright layers.")
+            return []
         if centre is None:
             offset = (PASTE_OFFSET, PASTE_OFFSET)
         else:
-            cx, cy = clipboard.centre_of(frag)
+            cx, cy = fragments.centre_of(parsed[0])
             offset = (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2)
-        try:
-            nodes, edges = clipboard.instantiate(self._graph, frag, offset)
-        except (KeyError, TypeError, ValueError):
-            self.status_message.emit("The clipboard does not hold Netwright layers.")
-            return []
-        nodes = [n for n in nodes if n.layer in CATALOG]
-        kept = {n.id for n in nodes}
-        edges = [e for e in edges if e.src in kept and e.dst in kept]
-        if not nodes:
-            return []
+        nodes, edges = fragments.instantiate(self._graph, *parsed, offset)
         self._push(Paste(self.document, nodes, edges))
         self.nodes_created.emit([n.id for n in nodes])
         return [n.id for n in nodes]

@@ -1,6 +1,7 @@
-"""Text for numbers, shapes and key parameters as the views show them.
+"""Text for shapes, key parameters and tooltips as the node cards and the canvas show them.
 
-Pure functions over engine records (specs, rows); no widgets. Must not mutate anything.
+Pure functions over engine records (specs, rows); numbers are formatted by
+`engine.formatting`, the one convention shared with the command line. No widgets.
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from engine.analysis import NodeRow
 from engine.catalog import LayerSpec, fmt_shape
+from engine.formatting import compact_count, count, short_count
 
 # How a key parameter reads on a node card; `{}` is the value.
 _KEY_FORMATS = {
@@ -18,37 +20,6 @@ _KEY_FORMATS = {
     "output": "{}", "negative_slope": "slope {}",
 }
 _DEFAULT_HIDDEN = {"stride": (1, 0), "padding": (0,)}  # values not worth a word on the card
-
-
-def count(n: int) -> str:
-    """61706 -> '61,706'."""
-    return f"{n:,}"
-
-
-def short_count(n: float) -> str:
-    """Compact: 11689512 -> '11.7 M', 840 -> '840'."""
-    for size, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(n) >= size:
-            value = n / size
-            return f"{value:.3g} {suffix}" if value < 100 else f"{value:.0f} {suffix}"
-    return f"{int(n)}"
-
-
-def compact_count(n: float) -> str:
-    """Tight, for node cards: 9408 -> '9.4K', 36864 -> '37K', 11689512 -> '12M'."""
-    for size, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(n) >= size:
-            value = n / size
-            text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
-            return text.removesuffix(".0") + suffix
-    return f"{int(n)}"
-
-
-def byte_size(n: float) -> str:
-    for size, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-        if n >= size:
-            return f"{n / size:.1f} {suffix}"
-    return f"{int(n)} B"
 
 
 def shape_text(row: NodeRow | None) -> str:

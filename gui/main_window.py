@@ -12,14 +12,14 @@ from PySide6.QtWidgets import (QButtonGroup, QLabel, QMainWindow, QMenu, QSizePo
                                QToolBar, QToolButton, QWidget)
 
 from engine.analysis import Analysis
+from engine.training.device import describe_device
+from engine.formatting import count, short_count
 
 from .builder.build_view import BuildView
-from .device import training_device
 from .document import Document
 from .draw import DrawView
 from .editing import Editor
 from .file_actions import FileController
-from .formatting import count, short_count
 from .icons import action_icon, app_icon
 from .train import TrainView
 
@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         self.status_params = QLabel()
         self.status_macs = QLabel()
         self.status_valid = QLabel()
-        self.status_device = QLabel(f"Training on {training_device()}")
+        self.status_device = QLabel(f"Training on {describe_device()}")
         for label in (self.status_params, self.status_macs, self.status_valid, self.status_device):
             bar.addPermanentWidget(label)
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from . import layers_conv, layers_core, layers_merge, layers_pool, layers_seq
-from .spec import LayerError, LayerSpec, ParamSpec, Registry, Shape, fmt_shape
+from .spec import LayerError, LayerSpec, ParamSpec, Registry, Shape, fmt_shape, parse_shape
 
 CATALOG = Registry()
 for _module in (layers_core, layers_conv, layers_pool, layers_seq, layers_merge):
@@ -20,4 +20,4 @@ def get(layer_id: str) -> LayerSpec:
 
 
 __all__ = ["CATALOG", "CATEGORY_ORDER", "LayerError", "LayerSpec", "ParamSpec", "Registry",
-           "Shape", "fmt_shape", "get"]
+           "Shape", "fmt_shape", "get", "parse_shape"]

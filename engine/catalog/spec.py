@@ -113,9 +113,28 @@ def _coerce_choice(spec: ParamSpec, value: Any) -> Any:
     return value
 
 
+_SHAPE_SEPARATORS = re.compile(r"[,×]|(?<=\d)\s*[xX]\s*(?=-?\d)")
+
+
+def split_shape_text(text: str) -> list[str]:
+    """The one rule for writing a shape: "1,28,28", "1×28×28" or "1x28x28" (x only between numbers)."""
+    return [part.strip() for part in _SHAPE_SEPARATORS.split(text) if part.strip()]
+
+
+def parse_shape(text: str, max_dims: int = 4) -> tuple[int, ...]:
+    """Positive integers from shape text; ValueError (with the rule) for anything else."""
+    try:
+        dims = tuple(int(part) for part in split_shape_text(text))
+    except ValueError:
+        dims = ()
+    if not dims or len(dims) > max_dims or any(d < 1 for d in dims):
+        raise ValueError(f"a shape is 1 to {max_dims} positive integers such as 1,28,28 (got {text!r})")
+    return dims
+
+
 def _coerce_shape(spec: ParamSpec, value: Any) -> tuple[int, ...]:
-    if isinstance(value, str):  # "1,28,28", "1×28×28" or "1x28x28"
-        value = [v for v in re.split(r"[,×]|(?<=\d)\s*x\s*(?=-?\d)", value) if v.strip()]
+    if isinstance(value, str):
+        value = split_shape_text(value)
     dims = tuple(_coerce_int(ParamSpec(spec.name, "int", 1, "", minimum=spec.minimum), v) for v in value)
     if not dims or len(dims) > 4:
         raise ValueError

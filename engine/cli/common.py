@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from .. import templates
+from ..catalog import parse_shape as catalog_parse_shape
 from ..project import Project, load
 from ..serialize import ProjectError
 from . import UsageError
@@ -17,12 +18,9 @@ def parse_shape(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
     try:
-        dims = tuple(int(v) for v in text.replace("x", ",").replace("×", ",").split(",") if v.strip())
-    except ValueError:
-        raise UsageError(f"--input must look like 1,28,28 (got {text!r})") from None
-    if not dims or any(d < 1 for d in dims):
-        raise UsageError(f"--input must be positive integers such as 1,28,28 (got {text!r})")
-    return dims
+        return catalog_parse_shape(text)
+    except ValueError as exc:
+        raise UsageError(f"--input: {exc}") from None
 
 
 def add_source_args(parser: argparse.ArgumentParser) -> None:

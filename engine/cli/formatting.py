@@ -5,20 +5,7 @@ from typing import Any
 
 from ..analysis import Analysis, NodeRow
 from ..catalog import fmt_shape
-
-
-def human(n: float) -> str:
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.2f} {unit}"
-    return str(int(n))
-
-
-def human_bytes(n: float) -> str:
-    for unit, size in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{int(n)} B"
+from ..formatting import byte_size, short_count
 
 
 def _shape(row: NodeRow) -> str:
@@ -56,8 +43,8 @@ def totals(analysis: Analysis, batch: int) -> list[str]:
     lines = [f"Total params:         {analysis.total_params:,}",
              f"Trainable params:     {analysis.trainable_params:,}",
              f"Non-trainable params: {analysis.total_params - analysis.trainable_params:,}",
-             f"Total MACs:           {analysis.total_macs:,} ({human(analysis.total_macs)} multiply-accumulates per sample)",
-             f"Activation memory:    {human_bytes(analysis.activation_bytes(batch))} for a batch of {batch} (forward, float32)"]
+             f"Total MACs:           {analysis.total_macs:,} ({short_count(analysis.total_macs)} multiply-accumulates per sample)",
+             f"Activation memory:    {byte_size(analysis.activation_bytes(batch))} for a batch of {batch} (forward, float32)"]
     n_err = len(analysis.errors) + len(analysis.graph_errors)
     lines.append("Valid network" if analysis.valid else f"{n_err} error(s): fix the marked layers")
     return lines

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import session
 from ..builder import BuildError, build_module
+from ..fitting import fit_report
 from ..data import DATASET_NAMES, DatasetError, load_dataset
 from ..project import Project, _atomic_write, save
 from ..serialize import ProjectError
@@ -84,8 +85,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, metrics: str | None,
                     bar: ProgressBar) -> int:
+    report = fit_report(project.graph, dataset, config.loss)
+    if not report.ok:
+        print(f"error: {report.message}", file=sys.stderr)
+        return 1
     try:
-        session.check_input_fits(project.graph, dataset)
         module = build_module(project.graph)
         records = train(module, dataset, config)
     except (TrainingError, BuildError) as exc:

@@ -17,6 +17,7 @@ from torchvision.datasets.utils import extract_archive
 
 from engine.data import download as net
 from engine.data.dataset import Dataset, DatasetError, ProgressFn, image_stats
+from engine.formatting import byte_size
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _download(source: OfficialSet, archive: _Archive, index: int, count: int,
               report: _Reporter, root: Path) -> None:
     def on_bytes(done: int, total: int | None) -> None:
         part = done / total if total else 0.0
-        size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+        size = f"{byte_size(done)} of {byte_size(total)}" if total else byte_size(done)
         report((index + 0.95 * part) / count, f"Downloading {archive.filename}: {size}")
 
     errors: list[str] = []

@@ -1,6 +1,6 @@
 """Choosing the device to train on and the autocast context that goes with it.
 
-Owns `pick_device` and the bf16 autocast decision. Must not import Qt or pyqtgraph.
+Owns `pick_device`, its description for the user and the bf16 autocast decision. Must not import Qt or pyqtgraph.
 """
 from __future__ import annotations
 
@@ -30,6 +30,19 @@ def pick_device(pref: str = "auto") -> torch.device:
     if pref not in ("cpu", "cuda", "mps"):
         raise TrainingError(f"device must be auto, cpu, cuda or mps, not '{pref}'")
     return torch.device(pref)
+
+
+def describe_device(pref: str = "auto") -> str:
+    """The device `pick_device(pref)` would choose, in words for the user: "GPU (name)", "Apple GPU", "CPU"."""
+    try:
+        device = pick_device(pref)
+        if device.type == "cuda":
+            return f"GPU ({torch.cuda.get_device_name(device)})"
+        if device.type == "mps":
+            return "Apple GPU"
+    except Exception:  # a missing or broken driver still leaves the CPU
+        pass
+    return "CPU"
 
 
 def uses_bf16(device: torch.device, amp: str) -> bool:

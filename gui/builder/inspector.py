@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollA
 
 from engine.analysis import Analysis
 from engine.catalog import CATALOG, fmt_shape
+from engine.formatting import byte_size, count, short_count
 
 from ..document import Document
 from ..editing import Editor
-from ..formatting import byte_size, count, short_count
 from ..icons import category_icon
 from ..theme import scaled_font
 from .param_editors import ParamEditor, make_editor

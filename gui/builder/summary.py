@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegat
 
 from engine.analysis import Analysis, NodeRow
 from engine.catalog import CATALOG, fmt_shape
+from engine.formatting import count, short_count
 
 from .. import theme
-from ..formatting import count, short_count
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
 NODE_ROLE = Qt.UserRole + 1

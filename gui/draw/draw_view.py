@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QGridLayout, QLabel, Q
                                QVBoxLayout, QWidget)
 
 from engine.builder import build_module
+from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
 
 from ..document import Document
-from ..train.loader import DatasetLoader, DatasetRequest
-from .classifier import Classifier, fits_digits, readiness
+from ..jobs.loader import DatasetLoader, DatasetRequest
 from .feature_maps import FeatureMapsPanel
 from .pad_panel import PadPanel
 from .probabilities import AnswerPanel
@@ -142,7 +142,7 @@ class DrawView(QWidget):
     def refresh(self) -> None:
         """Rebuild the classifier from the document and show the matching page."""
         self._stale = False
-        self.classifier = Classifier.from_document(self.document)
+        self.classifier = _classifier(self.document)
         if self.classifier is None:
             self._show_setup()
             return
@@ -158,7 +158,7 @@ class DrawView(QWidget):
 
     def _show_setup(self) -> None:
         self.pad.set_classifier(None)
-        state = readiness(self.document)
+        state = _readiness(self.document)
         self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(self.document.analysis))
         self.pages.setCurrentIndex(SETUP_PAGE)
 
@@ -333,3 +333,11 @@ class DrawView(QWidget):
         """Stop background work and wait for its threads (app quit, window close, tests)."""
         self.trainer.shutdown()
         self.samples_loader.shutdown()
+
+
+def _readiness(document: Document):
+    return readiness(document.analysis, document.weights is not None, document.compatible_weights() is not None)
+
+
+def _classifier(document: Document) -> Classifier | None:
+    return Classifier.from_network(document.graph, document.analysis, document.compatible_weights(), document.meta)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
-from ..formatting import count
+from engine.formatting import count
 from .imaging import diverging_colors, diverging_image
 from .tiles import ImageTile
 

@@ -22,9 +22,9 @@ from engine.data import dataset_info, default_data_dir
 from engine.training import StepRecord, TrainConfig, TrainingError
 
 from ..document import Document
-from ..train.commands import TrainingResult
-from ..train.loader import DatasetLoader, DatasetRequest
-from ..train.runner import TrainRunner
+from ..jobs.adoption import TrainingResult
+from ..jobs.loader import DatasetLoader, DatasetRequest
+from ..jobs.runner import TrainRunner
 
 DATA_DIR_KEY = "train/data_dir"  # the folder the Train view remembers
 FOLDER_PATH_KEY = "train/folder_path"  # the image folder the Train view remembers

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from engine.data import DATASET_NAMES, Dataset, dataset_info, default_data_dir
 from engine.data.toy import TOY_SETS
 
-from .loader import DatasetLoader, DatasetRequest
+from ..jobs.loader import DatasetLoader, DatasetRequest
 from .preview import DatasetPreview
 
 AUTO_LOAD_DELAY_MS = 250  # option spin boxes change in bursts

@@ -13,21 +13,21 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMessageBox, QPushB
 
 from engine.builder import BuildError, build_module
 from engine.data import Dataset, dataset_info
+from engine.fitting import FitReport, fit_report
 from engine.training import DecisionGrid, EpochRecord, TrainConfig, TrainingError, steps_per_epoch
 from engine.training.checks import val_count
 
 from ..document import Document
+from ..jobs.adoption import FAILED, RunInfo, adopt, result_text, status_title
+from ..jobs.runner import TrainRunner
+from ..jobs.worker import RunOutcome
 from .control_bar import PAUSED, RUNNING, STOPPING, ControlBar
 from .dataset_panel import DatasetPanel
-from .fit import FitNetwork, FitReport, fit_report
-from .outcome import FAILED, RunInfo, adopt, result_text, status_title
+from .fit import FitNetwork
 from .plots import LivePlots
 from .results import BoundaryPlot, ConfusionTableModel, MistakesView, Placeholder, confusion_view
-from .runner import TrainRunner
 from .settings_form import SettingsForm
 from .style import train_stylesheet
-from .worker import RunOutcome
-
 
 def _section(title: str) -> QLabel:
     return QLabel(title.upper(), objectName="section_title")

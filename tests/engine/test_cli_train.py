@@ -59,4 +59,4 @@ def test_a_loss_that_does_not_fit_is_refused_before_training(tmp_path):
     graph = engine.templates.load("mlp", (2,), 2)
     path = engine.save(graph, tmp_path / "bce.nwproj", training={"config": {"loss": "bce"}})
     result = run(str(path), "--dataset", "moons", cwd=tmp_path)
-    assert result.returncode == 1 and "binary cross-entropy" in result.stderr
+    assert result.returncode == 1 and "binary cross-entropy" in result.stderr.lower()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.draw import quick_train
 from gui.draw.draw_view import SETUP_PAGE, WORK_PAGE
-from gui.train.loader import DatasetRequest
+from gui.jobs.loader import DatasetRequest
 from tests.gui.test_draw_pad import MNIST_META, PLUS, SEVEN, draw, lenet_content, open_in_draw_view
 
 TINY_DIGITS = {"n_train": 300, "n_test": 60}
@@ -115,7 +115,7 @@ def _fake_fashion(monkeypatch):
         seen.append((name, download))
         return fake
 
-    monkeypatch.setattr("gui.train.loader.load_dataset", fake_load)
+    monkeypatch.setattr("gui.jobs.loader.load_dataset", fake_load)
     return seen, names
 
 

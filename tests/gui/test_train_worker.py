@@ -7,8 +7,8 @@ from engine import templates
 from engine.builder import build_module
 from engine.data import load_dataset
 from engine.training import FinishedRecord, StepRecord, TrainConfig, TrainingError
-from gui.train.runner import TrainRunner
-from gui.train.worker import TrainWorker
+from gui.jobs.runner import TrainRunner
+from gui.jobs.worker import TrainWorker
 
 TIMEOUT_MS = 60_000  # two shared cores: generous, the runs themselves take well under a second
 

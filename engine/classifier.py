@@ -1,29 +1,29 @@
-"""The document's trained network, ready to classify pictures for the Draw view.
+"""A trained network ready to classify pictures (the Draw view's, and the benchmarks').
 
 `Classifier` pairs an eval-mode module with the project's meta and analysis. `classify` is
 `engine.inference.predict` (the same path as the `predict` CLI and the tests);
 `activations` turns `GraphModule.trace` into plain numpy arrays per convolution and dense
-layer for the "what the network sees" panel. `readiness` says whether the document can
-classify pictures at all, and if not, why, in words for the user.
-
-No widgets here; the network logic is the engine's.
+layer for the "what the network sees" panel. `readiness` says whether a network with its
+weights can classify pictures at all, and if not, why, in words for the user.
+Must not import Qt.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, Iterator
 
 import numpy as np
 import torch
 
-from engine.analysis import Analysis
-from engine.builder import BuildError
-from engine.catalog import CATALOG
-from engine.inference import DIGIT_DATASETS, Prediction, predict
-from engine.session import trained_module
-from engine.training import TrainingError
+from .analysis import Analysis
+from .builder import BuildError
+from .catalog import CATALOG
+from .graph import Graph
+from .inference import DIGIT_DATASETS, Prediction, predict
+from .project import Project
+from .session import trained_module
+from .training import TrainingError
 
 SINGLE_THREAD_MACS = 20_000_000  # below this, one image runs fastest on one thread
 MAX_MAPS_PER_LAYER = 32  # a ResNet layer has 512 channels; nobody reads past a few dozen
@@ -63,9 +63,11 @@ def fits_digits(analysis: Analysis) -> bool:
         and tuple(analysis.output_shape or ()) == (10,)
 
 
-def readiness(document) -> Readiness:
-    """Can `document` classify pictures now? If not, a sentence saying why."""
-    analysis = document.analysis
+def readiness(analysis: Analysis, has_weights: bool, weights_fit: bool) -> Readiness:
+    """Can this network classify pictures now? If not, a sentence saying why.
+
+    `has_weights`: the project holds trained weights; `weights_fit`: they fit the network as it is now.
+    """
     if not analysis.rows:
         return Readiness("invalid", "The network is empty.")
     if not analysis.valid:
@@ -74,8 +76,8 @@ def readiness(document) -> Readiness:
     if len(shape) != 3:
         return Readiness("not_image", "This network does not take pictures (its input is "
                                       f"{'×'.join(map(str, shape)) or 'not set'}), so there is nothing to draw for it.")
-    if document.compatible_weights() is None:
-        text = "This network has no trained weights yet." if document.weights is None else \
+    if not weights_fit:
+        text = "This network has no trained weights yet." if not has_weights else \
             "This network changed since it was trained, so its weights no longer fit."
         return Readiness("untrained", text)
     return Readiness("ready", "")
@@ -89,15 +91,16 @@ class Classifier:
         self.class_names = list(meta.get("class_names") or [])
 
     @classmethod
-    def from_document(cls, document) -> Classifier | None:
-        """None unless `readiness(document)` is "ready" (and the module builds)."""
-        if readiness(document).state != "ready":
+    def from_network(cls, graph: Graph, analysis: Analysis, weights: dict[str, torch.Tensor] | None,
+                     meta: dict[str, Any]) -> Classifier | None:
+        """None unless the network with these (fitting) weights is ready and builds."""
+        if weights is None or readiness(analysis, True, True).state != "ready":
             return None
         try:
-            module = trained_module(SimpleNamespace(graph=document.graph, weights=document.compatible_weights()))
+            module = trained_module(Project(graph, weights))
         except (BuildError, TrainingError, RuntimeError):
             return None
-        return cls(module, document.meta, document.analysis)
+        return cls(module, meta, analysis)
 
     @property
     def draws_digits(self) -> bool:

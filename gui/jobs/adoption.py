@@ -1,13 +1,20 @@
-"""What a finished run means for the project and for the user.
+"""Adopting a finished run into the project, and what the run means for the user.
 
-`RunInfo` remembers what a run was started with; `adopt` pushes a `TrainingResult` with
-the trained weights, training record and dataset meta (unless the run kept no weights or
-another network was opened meanwhile); `result_text` and `status_title` put the outcome
-into words. Must not touch widgets.
+`TrainingResult` is the undo command that makes a finished run's weights part of the
+project: its redo and undo each call `Document.set_training_result` once, swapping the
+weights, training record and dataset meta in and out (pushing it marks the document
+modified, so the weights are saved with the project). It is the one adoption path for
+the Train and Draw views. `RunInfo` remembers what a run was started with; `adopt`
+pushes a `TrainingResult` with the trained weights, training record and dataset meta
+(unless the run kept no weights or another network was opened meanwhile); `result_text`
+and `status_title` put the outcome into words. Must not touch widgets.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
 
 from engine import session
 from engine.data import Dataset, dataset_info
@@ -15,12 +22,25 @@ from engine.graph import Graph
 from engine.training import TrainConfig
 
 from ..document import Document
-from .commands import TrainingResult
 from .worker import RunOutcome
 
 _TITLES = {"completed": "Finished", "early_stopped": "Stopped early", "stopped": "Stopped",
            "nan": "Diverged", "oom": "Out of memory", "error": "Failed"}
 FAILED = ("nan", "oom", "error")
+
+
+class TrainingResult(QUndoCommand):
+    def __init__(self, document: Document, weights: dict[str, Any], training: dict[str, Any],
+                 meta: dict[str, Any], text: str = "Train network") -> None:
+        super().__init__(text)
+        self.document = document
+        self.other = (weights, training, dict(meta))
+
+    def redo(self) -> None:
+        self.other = self.document.set_training_result(*self.other)
+
+    def undo(self) -> None:
+        self.other = self.document.set_training_result(*self.other)
 
 
 @dataclass

@@ -1,0 +1,48 @@
+"""Numbers as people read them: counts, compact counts and byte sizes.
+
+The one convention for the window and the command line: SI prefixes for counts
+(k, M, G, T: 61.7 k parameters, 1.82 G MACs) and binary units for memory (KiB, MiB,
+GiB), so "MB" never means two different things. Shapes are `catalog.fmt_shape`.
+Must not import Qt or torch.
+"""
+from __future__ import annotations
+
+_SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+_BINARY = ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
+
+
+def count(n: float) -> str:
+    """Every digit, grouped: 61706 -> '61,706'."""
+    return f"{int(n):,}"
+
+
+def short_count(n: float) -> str:
+    """Three significant digits and an SI prefix: 11689512 -> '11.7 M', 61706 -> '61.7 k', 840 -> '840'."""
+    for size, prefix in _SI:
+        if abs(n) >= size * 0.9995:  # 999,950 reads '1 M', not '1e+03 k'
+            value = n / size
+            return f"{value:.3g} {prefix}" if abs(value) < 100 else f"{value:.0f} {prefix}"
+    return f"{int(n)}"
+
+
+def compact_count(n: float) -> str:
+    """Tightest form, for node cards: 9408 -> '9.4k', 36864 -> '37k', 11689512 -> '12M'."""
+    for size, prefix in _SI:
+        if abs(n) >= size * 0.995:
+            value = n / size
+            text = f"{value:.1f}" if abs(value) < 9.95 else f"{value:.0f}"
+            return text.removesuffix(".0") + prefix
+    return f"{int(n)}"
+
+
+def byte_size(n: float) -> str:
+    """Binary units: 1536 -> '1.5 KiB', 12_000_000 -> '11.4 MiB'."""
+    for size, unit in _BINARY:
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def percent(share: float, digits: int = 1) -> str:
+    """0.123 -> '12.3 %'."""
+    return f"{100 * share:.{digits}f} %"
