@@ -1,4 +1,4 @@
-"""ONNX and TorchScript files of a network, with its trained weights (or fresh ones).
+"""Files a network leaves Netwright as: PyTorch code (+ safetensors weights), ONNX, TorchScript.
 
 Both are traced from the engine's own module in eval mode with a batch of the input's real
 dtype (token ids for an embedding). ONNX uses torch.onnx's dynamo exporter (torch >= 2.10;
@@ -20,7 +20,7 @@ from typing import Mapping
 import torch
 
 from .builder import BuildError, GraphModule
-from .export import example_input
+from .export import example_input, export_python
 from .graph import Graph
 from .project import _atomic_write
 from .serialize import ProjectError
@@ -112,3 +112,38 @@ def export_torchscript(graph: Graph, path: str | os.PathLike,
     except ProjectError as exc:
         raise ExportError(str(exc)) from None
     return path
+
+
+def write_python(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
+                 title: str = "network") -> list[Path]:
+    """Write the standalone Python module, and the weights beside it as PATH.safetensors when
+    given; returns the files written."""
+    from safetensors.torch import save
+
+    path = Path(path)
+    try:
+        source = export_python(graph, title=title)
+    except BuildError as exc:
+        raise ExportError(str(exc)) from None
+    written = [path]
+    try:
+        _atomic_write(path, source.encode())
+        if weights:
+            tensors = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
+            written.append(path.with_suffix(".safetensors"))
+            _atomic_write(written[-1], save(tensors))
+    except ProjectError as exc:
+        raise ExportError(str(exc)) from None
+    return written
+
+
+FORMATS = {"python": ("PyTorch code", ".py"), "onnx": ("ONNX", ".onnx"), "torchscript": ("TorchScript", ".pt")}
+
+
+def export_to(fmt: str, graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
+              title: str = "network") -> list[Path]:
+    """Export in format `fmt` (a key of FORMATS); returns the files written. Raises ExportError."""
+    if fmt == "python":
+        return write_python(graph, path, weights, title)
+    writer = export_onnx if fmt == "onnx" else export_torchscript
+    return [writer(graph, path, weights)]

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from ..lazy import LazyModule
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
-from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, fmt_shape
+from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 modules = LazyModule("engine.catalog.modules")

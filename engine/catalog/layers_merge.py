@@ -12,8 +12,8 @@ import math
 from typing import Sequence
 
 from ..lazy import LazyModule
-from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, fmt_shape
 from .helpers import p_int
+from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape
 
 modules = LazyModule("engine.catalog.modules")  # torch loads when a layer is first built
 

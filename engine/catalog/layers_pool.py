@@ -10,7 +10,7 @@ from typing import Sequence
 from ..lazy import LazyModule
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .layers_conv import dims, p_pair, size_lines, window_fits
-from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, pair
+from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, pair
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 

@@ -3,14 +3,8 @@ module. Never imports Qt."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ..builder import BuildError
-from ..export import export_python
-from ..export_formats import ExportError, export_onnx, export_torchscript
-from ..project import Project, _atomic_write
-from ..serialize import ProjectError
-from . import UsageError
+from ..export_formats import ExportError, export_to
 from .common import add_source_args, open_source
 
 
@@ -31,29 +25,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project, name = open_source(args)
+    fmt = "python" if args.python else "onnx" if args.onnx else "torchscript"
+    out = args.python or args.onnx or args.torchscript
     try:
-        if args.python:
-            return _python(project, name, Path(args.python))
-        writer, out = (export_onnx, args.onnx) if args.onnx else (export_torchscript, args.torchscript)
-        writer(project.graph, out, project.weights)
-    except (BuildError, ExportError) as exc:
+        written = export_to(fmt, project.graph, out, project.weights, title=name)
+    except ExportError as exc:
         print(f"error: {exc}")
         return 1
-    kept = "the project's trained weights" if project.weights else "random initial weights (no trained ones yet)"
-    print(f"wrote {out} with {kept}")
-    return 0
-
-
-def _python(project: Project, name: str, out: Path) -> int:
-    source = export_python(project.graph, title=name)
-    try:
-        _atomic_write(out, source.encode())
-        if project.weights:
-            from safetensors.torch import save
-
-            _atomic_write(out.with_suffix(".safetensors"), save({k: v.contiguous() for k, v in project.weights.items()}))
-    except (ProjectError, OSError) as exc:
-        raise UsageError(f"cannot write {out}: {exc}") from None
-    extra = f" and {out.with_suffix('.safetensors')}" if project.weights else ""
-    print(f"wrote {out}{extra}")
+    if fmt == "python":
+        print(f"wrote {' and '.join(map(str, written))}")
+    else:
+        kept = "the project's trained weights" if project.weights else "random initial weights (no trained ones yet)"
+        print(f"wrote {out} with {kept}")
     return 0
