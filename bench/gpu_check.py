@@ -3,9 +3,10 @@
     python bench/gpu_check.py amp DATA_DIR [--device cuda] [--epochs 10]
         The engine's trainer on LeNet-5 and MNIST from DATA_DIR, with bf16 autocast on ("auto")
         and off: test accuracy (at least --min-acc), median samples/s over the epochs, wall time.
-    python bench/gpu_check.py oom [--device cuda] [--batch 2048]
-        VGG-16 at 3×224×224 on a synthetic dataset with one huge batch: the run must end with
-        the trainer's out-of-memory message (status "oom"), not a traceback.
+    python bench/gpu_check.py oom [--device cuda] [--batch N]
+        VGG-16 at 3×224×224 on a synthetic dataset with one huge batch (default: sized to need
+        about three times the GPU's memory): the run must end with the trainer's out-of-memory
+        message (status "oom"), not a traceback.
 
 Prints one line per result and exits 1 when a check fails.
 """
@@ -60,7 +61,21 @@ def synthetic_images(n: int, shape: tuple[int, ...], classes: int) -> Dataset:
                    (0.5,) * shape[0], (0.25,) * shape[0])
 
 
+# VGG-16 keeps about 27 M activations per 224×224 sample for the backward pass (conv and ReLU
+# outputs), 2 bytes each under bf16 autocast.
+VGG16_BYTES_PER_SAMPLE = 27e6 * 2
+
+
+def oom_batch(device: str) -> int:
+    """A batch needing about three times the GPU's memory (H200, 141 GB: ~7,800 samples)."""
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return int(3 * torch.cuda.get_device_properties(0).total_memory / VGG16_BYTES_PER_SAMPLE)
+    return 8
+
+
 def run_oom(device: str, batch: int) -> bool:
+    batch = batch or oom_batch(device)
+    print(f"VGG-16 at 3×224×224, one batch of {batch:,} samples on {device}")
     shape = (3, 224, 224)
     module = engine.build_module(engine.templates.load("vgg16", shape, 10))
     dataset = synthetic_images(batch, shape, 10)
@@ -85,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     amp.add_argument("--min-acc", type=float, default=0.97, help="test accuracy each run must reach")
     oom = sub.add_parser("oom")
     oom.add_argument("--device", default="cuda")
-    oom.add_argument("--batch", type=int, default=2048)
+    oom.add_argument("--batch", type=int, default=0, help="0: about three times what the GPU holds")
     args = parser.parse_args(argv)
     ok = run_amp(args.data_dir, args.device, args.epochs, args.min_acc) if args.check == "amp" else run_oom(args.device, args.batch)
     print("PASS" if ok else "FAIL")

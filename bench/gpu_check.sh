@@ -2,7 +2,7 @@
 # The GPU checks in one script, for a machine with one CUDA GPU and torch + torchvision (no Qt needed):
 #   1. the engine's training of LeNet-5 on MNIST (accuracy, samples/s, bf16 autocast on and off)
 #   2. bench/train_speed.py --device cuda against the plain PyTorch tutorial script
-#   3. a forced out-of-memory (one huge batch on VGG-16 at 3×224×224) ending in the trainer's message
+#   3. a forced out-of-memory (one huge batch on VGG-16 at 3×224×224, ~3x the GPU memory) ending in the trainer's message
 #   4. a 1-GPU torchrun smoke run of `main.py train --distributed`
 # Each step has its own time limit; the whole script stays under 8 minutes.
 #

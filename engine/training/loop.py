@@ -50,10 +50,13 @@ def steps_per_epoch(num_train: int, batch_size: int) -> int:
     return max(num_train // batch_size + (1 if num_train % batch_size > 1 else 0), 1)
 
 
+_OOM_TEXTS = ("out of memory", "can't allocate memory", "status_alloc_failed")  # the last: cuDNN/cuBLAS
+
+
 def _is_oom(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, torch.OutOfMemoryError) or (
-        isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text))
+        isinstance(exc, RuntimeError) and any(t in text for t in _OOM_TEXTS))
 
 
 class _Run:
