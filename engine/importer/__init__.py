@@ -133,8 +133,10 @@ def compare_outputs(result: ImportResult, module: nn.Module, x: torch.Tensor) ->
     with the module's own weights copied in."""
     from ..builder import GraphModule
 
-    net = GraphModule(result.graph).eval()
-    net.load_state_dict(take_weights(expected_state(result.graph), result.sources, module.state_dict()))
+    with torch.device("meta"):  # the module's own tensors are assigned in: no second copy
+        net = GraphModule(result.graph).eval()
+    net.load_state_dict(take_weights(expected_state(result.graph), result.sources, module.state_dict()),
+                        assign=True)
     module.eval()
     with torch.no_grad():
         ours, theirs = net(x), module(x)

@@ -80,13 +80,14 @@ def check_sources(expected: Mapping[str, tuple[int, ...]], sources: Mapping[str,
 def take_weights(expected: Mapping[str, tuple[int, ...]], sources: Mapping[str, str],
                  state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The source module's tensors under the built network's names (reshaped where a layer
-    stores the same values in another layout, e.g. a layer scale of C×1×1 from 1×C×1×1)."""
+    stores the same values in another layout, e.g. a layer scale of C×1×1 from 1×C×1×1).
+    No copies: a 600 M-parameter model is imported without doubling its memory."""
     out = {}
     for key, shape in expected.items():
         tensor = state[sources[key]].detach()
         if tensor.numel() != _numel(shape):
             raise ImportBug(f"{key} expects {shape} but {sources[key]} is {tuple(tensor.shape)}")
-        out[key] = tensor.reshape(shape).clone().contiguous()
+        out[key] = tensor.reshape(shape).contiguous()  # shares memory with the source when it can
     return out
 
 
