@@ -48,22 +48,21 @@ def _binary(kind: str) -> Handler:
             return _two_tensors(ctx, kind, a, b)
         if len(tensors) == 1 and len(attrs) == 1:
             return _with_parameter(ctx, node, kind, tensors[0], attrs[0])
-        what = "adding a constant to" if kind == "add" else "multiplying by a constant"
-        return Unsupported(f"{what} a tensor")
+        return Unsupported("adding a constant to a tensor" if kind == "add" else "multiplying a tensor by a constant")
     return handler
 
 
 def _two_tensors(ctx: Context, kind: str, a: fx.Node, b: fx.Node) -> Mapped:
     if kind == "add":
         if ctx.shape(a) != ctx.shape(b):
-            return Unsupported(f"adding tensors of different shapes {ctx.shape(a)} and {ctx.shape(b)}")
+            return Unsupported("adding tensors of different shapes (broadcasting)")
         return [Layer("add", {}, (a, b))]
     from ..catalog.layers_merge import broadcast_shape
 
     try:
         broadcast_shape([ctx.shape(a), ctx.shape(b)])
     except LayerError:
-        return Unsupported(f"multiplying tensors of shapes {ctx.shape(a)} and {ctx.shape(b)}")
+        return Unsupported("multiplying tensors whose shapes neither match nor broadcast as C×1×1")
     return [Layer("mul", {}, (a, b))]
 
 
@@ -73,7 +72,7 @@ def _with_parameter(ctx: Context, node: fx.Node, kind: str, x: fx.Node, attr: fx
     t = ctx.attr_tensor(attr)
     shape = (1,) * (len(full) - t.dim()) + tuple(t.shape)
     if len(shape) != len(full) or shape[0] != 1:
-        return Unsupported(f"using the tensor {key} of shape {tuple(t.shape)} directly")
+        return Unsupported("using a parameter tensor directly")
     if kind == "add" and shape[1:] == full[1:]:
         return [Layer("position_embedding", {}, (x,), {"weight": key})]
     scaled = [d for d in range(1, len(full)) if shape[d] != 1]
@@ -81,8 +80,8 @@ def _with_parameter(ctx: Context, node: fx.Node, kind: str, x: fx.Node, attr: fx
         real = ctx.gm.get_parameter(key) if key in dict(ctx.gm.named_parameters()) else None
         init = float(real.detach().flatten()[0]) if real is not None and real.device.type != "meta" else 1e-6
         return [Layer("layer_scale", {"dim": scaled[0] - 1, "init_value": max(init, 0.0)}, (x,), {"weight": key})]
-    return Unsupported(f"{'adding' if kind == 'add' else 'multiplying by'} the tensor {key} of shape "
-                       f"{tuple(t.shape)}")
+    return Unsupported(f"{'adding' if kind == 'add' else 'multiplying by'} a parameter tensor (only a position "
+                       "embedding or a per-channel layer scale)")
 
 
 def _cat(ctx: Context, node: fx.Node) -> Mapped:
@@ -132,13 +131,13 @@ def flatten_layers(ctx: Context, node: fx.Node, source: fx.Node, start: int, end
 def reshape_layers(ctx: Context, node: fx.Node, source: fx.Node) -> Mapped:
     before, after = ctx.full_shape(source), ctx.full_shape(node)
     if after[0] != before[0]:
-        return Unsupported(f"a reshape that mixes the batch dim ({before} -> {after})")
+        return Unsupported("a reshape that mixes samples of the batch")
     if after == before:
         return Alias(source)
     if len(after) == 2 and len(before) > 2:
         return [Layer("flatten", {}, (source,))]
     if len(after) > 5:
-        return Unsupported(f"a reshape to {len(after) - 1} dims per sample (at most 4)")
+        return Unsupported("a reshape to more than 4 dims per sample")
     return [Layer("reshape", {"shape": list(after[1:])}, (source,))]
 
 
@@ -157,7 +156,7 @@ def _permutation(ctx: Context, node: fx.Node, dims: list[int]) -> Mapped:
     if dims == sorted(dims):
         return Alias(source)
     if len(dims) > 5:
-        return Unsupported(f"permuting {len(dims) - 1} dims per sample (at most 4)")
+        return Unsupported("permuting more than 4 dims per sample")
     return [Layer("permute", {"dims": [d - 1 for d in dims[1:]]}, (source,))]
 
 
@@ -200,7 +199,7 @@ def _mean(ctx: Context, node: fx.Node) -> Mapped:
         return pool if keep else pool + [Layer("flatten", {}, (), name="flatten")]
     if rank == 3 and dims == {1} and not keep:
         return [Layer("token_pool", {"mode": "mean"}, (source,))]
-    return Unsupported(f"a mean over dims {sorted(dims)} of a rank-{rank} tensor (only a global average "
+    return Unsupported("a mean over other dims than height and width, or a sequence (only a global average "
                        "over height and width, or over a sequence)")
 
 
@@ -208,17 +207,17 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped:
     source, index = node.args
     if len(ctx.full_shape(source)) == 3 and index == (slice(None, None, None), 0):
         return [Layer("token_pool", {"mode": "first"}, (source,))]
-    return Unsupported(f"indexing a tensor with [{index}]")
+    return Unsupported("indexing a tensor (only x[:, 0], the class token)")
 
 
 def upsample_layer(ctx: Context, source: fx.Node, size: Any, scale: Any, mode: str, align: Any,
                    recompute: Any) -> Mapped:
     if mode not in ("nearest", "bilinear") or len(ctx.full_shape(source)) != 4 or recompute:
-        return Unsupported(f"{mode} interpolation of a rank-{len(ctx.full_shape(source))} tensor "
+        return Unsupported(f"{mode} interpolation, or interpolation of a non-image tensor "
                            "(only nearest or bilinear on images, without recompute_scale_factor)")
     if isinstance(scale, (tuple, list)):
         if len(set(scale)) != 1:
-            return Unsupported(f"upsampling with different height and width factors {tuple(scale)}")
+            return Unsupported("upsampling with different height and width factors")
         scale = scale[0]
     params: dict[str, Any] = {"mode": mode, "align_corners": bool(align) and mode == "bilinear"}
     if size is not None:

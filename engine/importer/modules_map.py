@@ -22,12 +22,12 @@ def _canon(value: Any) -> Any:
 
 def _conv(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
     if m.padding_mode != "zeros":
-        return Unsupported(f"{type(m).__name__} with padding_mode={m.padding_mode!r} (only zero padding)")
+        return Unsupported(f"{type(m).__name__} with a padding_mode other than zeros")
     padding = m.padding
     if padding == "valid":
         padding = 0
     if padding == "same" and any(k % 2 == 0 for k in m.kernel_size):
-        return Unsupported(f"{type(m).__name__} with padding='same' and an even kernel {m.kernel_size}")
+        return Unsupported(f"{type(m).__name__} with padding='same' and an even kernel")
     rank = len(m.kernel_size)
     layer = "conv1d" if rank == 1 else "conv2d"
     return [Layer(layer, {"out_channels": m.out_channels, "kernel_size": _canon(m.kernel_size),
@@ -79,7 +79,7 @@ def _activation(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
 def _softmax(ctx: Context, node: fx.Node, layer: str, dim: int | None) -> Mapped:
     rank = len(ctx.full_shape(node.args[0]))
     if dim is None or dim not in (1, 1 - rank):
-        return Unsupported(f"{layer} over dim {dim} of a rank-{rank} tensor (the catalog's is over dim 1)")
+        return Unsupported(f"{layer} over another dim than 1")
     return [Layer(layer, {}, (node.args[0],))]
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from engine.catalog import CATALOG, LayerSpec, Registry, get
+from engine.catalog import CATALOG, LayerError, LayerSpec, Registry, get
 from engine.graph import Graph
 from engine.analysis import analyze
 from tests.engine.layer_cases import CASES
@@ -117,3 +117,30 @@ def test_conv_arithmetic_on_users_numbers():
     row = analyze(g).row("c")
     assert "(28 − 5 + 2·0) / 1 + 1 = 24" in row.explain[0]
     assert "5·5·1·6 + 6 = 156" in row.explain[1]
+
+
+def test_pair_parameters_keep_square_ints_and_take_height_width():
+    kernel = get("conv2d").param("kernel_size")
+    assert kernel.coerce(5) == 5 and kernel.coerce([3, 3]) == 3 and kernel.coerce("3") == 3
+    assert kernel.coerce("1, 7") == (1, 7) and kernel.coerce([7, 1]) == (7, 1) and kernel.coerce("1×7") == (1, 7)
+    padding = get("conv2d").param("padding")
+    assert padding.coerce("same") == "same" and padding.coerce("0,3") == (0, 3)
+    for bad in (0, "a", [1, 2, 3], True, 2.5):
+        with pytest.raises(LayerError, match="height,width"):
+            kernel.coerce(bad)
+
+
+def test_a_project_written_before_pairs_opens_and_analyzes_the_same(tmp_path):
+    import json
+
+    import engine
+
+    graph = engine.templates.load("lenet5")
+    doc = {"format": "netwright-project", "version": 1, "training": None, "meta": {},
+           "network": engine.serialize.graph_to_dict(graph)}
+    conv = next(n for n in doc["network"]["nodes"] if n["id"] == "conv1")
+    assert conv["params"]["kernel_size"] == 5 and conv["params"]["padding"] == 2  # plain ints on disk
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc))
+    again = engine.load(path).graph
+    assert analyze(again).total_params == analyze(graph).total_params == 61_706
