@@ -206,7 +206,8 @@ class Converter:
                 self.plan.problems.append(self.failed[arg])
             return None
         if isinstance(arg, fx.Node) and arg.op == "get_attr":
-            self.plan.problems.append(Problem(f"using the tensor {arg.target} directly", scope_of(arg)))
+            where = str(arg.target).rpartition(".")[0]
+            self.plan.problems.append(Problem("using a parameter or buffer tensor directly", where))
         elif isinstance(arg, fx.Node) and arg in self.pending:
             self.plan.problems.append(Problem("using a whole tuple of results at once", scope_of(arg)))
         else:
