@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections import deque
+import heapq
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -228,17 +228,23 @@ class Graph:
         return seen
 
     def topological_order(self) -> tuple[list[str], set[str]]:
-        """Kahn's algorithm in insertion order, O(N + E); returns (order, nodes caught in cycles)."""
+        """Kahn's algorithm, O((N + E) log N); returns (order, nodes caught in cycles).
+
+        Among layers that are ready at the same time, the one added to the graph first comes
+        first, so the order depends on the structure and the node order alone, never on the
+        history of edits (a reconnect and its undo give the same order)."""
+        rank = {n: i for i, n in enumerate(self._nodes)}
         indegree = {n: len(sources) for n, sources in self._in.items()}
-        ready = deque(n for n, d in indegree.items() if d == 0)
+        ready = [(rank[n], n) for n, d in indegree.items() if d == 0]
+        heapq.heapify(ready)
         order: list[str] = []
         while ready:
-            n = ready.popleft()
+            _, n = heapq.heappop(ready)
             order.append(n)
             for m in self._out[n]:
                 indegree[m] -= 1
                 if indegree[m] == 0:
-                    ready.append(m)
+                    heapq.heappush(ready, (rank[m], m))
         placed = set(order)
         return order, {n for n in self._nodes if n not in placed}
 

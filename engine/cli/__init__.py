@@ -27,7 +27,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    """Run one subcommand and return its exit status; safe to call in-process, repeatedly.
+
+    Output goes through print() to whatever sys.stdout/sys.stderr are at call time.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help (0) and on bad usage (2): return it instead
+        return exc.code if isinstance(exc.code, int) else 2
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

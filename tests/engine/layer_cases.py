@@ -1,4 +1,9 @@
-"""One or more (input shapes, params) cases per catalog layer, for oracle tests."""
+"""One or more (input shapes, params) cases per catalog layer, for oracle tests, and the
+one-layer graph each case becomes."""
+import math
+
+from engine.catalog import get
+from engine.graph import Graph
 
 CASES = {
     "input": [([], {"shape": [1, 28, 28]})],
@@ -78,3 +83,27 @@ CASES = {
     "reshape": [([(1, 28, 28)], {"shape": [28, 28]}), ([(400,)], {"shape": [16, -1]})],
     "permute": [([(3, 32, 32)], {"dims": [1, 0, 2]})],
 }
+
+CASE_LIST = [(lid, shapes, params) for lid, cases in CASES.items() for shapes, params in cases]
+
+
+def graph_for(layer_id, shapes, params):
+    """input -> (one branch per extra input) -> layer; returns (graph, the layer's node id)."""
+    g = Graph()
+    if layer_id == "input":
+        g.add_node("input", params, node_id="input")
+        return g, "input"
+    dtype = "tokens" if get(layer_id).takes_tokens else "float"
+    g.add_node("input", {"shape": list(shapes[0]), "dtype": dtype}, node_id="input")
+    node = g.add_node(layer_id, params, node_id="target")
+    g.connect("input", "target")
+    for i, shape in enumerate(shapes[1:], start=1):
+        # flatten -> linear -> reshape of the input makes an extra branch of the wanted shape
+        g.add_node("flatten", {}, node_id=f"flat{i}")
+        g.add_node("linear", {"out_features": math.prod(shape)}, node_id=f"branch{i}")
+        g.add_node("reshape", {"shape": list(shape)}, node_id=f"shape{i}")
+        g.connect("input", f"flat{i}")
+        g.connect(f"flat{i}", f"branch{i}")
+        g.connect(f"branch{i}", f"shape{i}")
+        g.connect(f"shape{i}", "target")
+    return g, node.id

@@ -1,8 +1,5 @@
 """Classifying new images with a trained project: the shared path and the `predict` command."""
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +11,6 @@ from engine.digits import preprocess_image
 from engine.inference import predict, preprocess_for, probabilities
 from engine.photo import preprocess_photo
 
-ROOT = Path(__file__).resolve().parents[2]
 MNIST_META = {"dataset": "mnist", "class_names": [str(i) for i in range(10)], "mean": [0.1307], "std": [0.3081]}
 
 
@@ -56,30 +52,25 @@ def test_single_output_is_a_binary_probability():
     assert torch.allclose(probs, torch.tensor([[0.5, 0.5]]))
 
 
-def run(*args, cwd):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "predict", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=180)
-
-
-def test_predict_command_prints_class_and_probabilities(tmp_path, lenet_project):
+def test_predict_command_prints_class_and_probabilities(cli, tmp_path, lenet_project):
     Image.fromarray(a_one()).save(tmp_path / "one.png")
     Image.fromarray(a_one(dark_on_light=True)).save(tmp_path / "one_paper.jpg")
-    result = run(str(lenet_project), "one.png", "one_paper.jpg", "--json", cwd=tmp_path)
+    result = cli("predict", lenet_project, "one.png", "one_paper.jpg", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [r["image"] for r in rows] == ["one.png", "one_paper.jpg"]
     assert rows[0]["label"] == rows[1]["label"]  # ink colour does not matter
     assert set(rows[0]["probabilities"]) == {str(i) for i in range(10)}
-    text = run(str(lenet_project), "one.png", cwd=tmp_path)
+    text = cli("predict", lenet_project, "one.png", cwd=tmp_path)
     assert text.returncode == 0 and "one.png: " in text.stdout and "9: " in text.stdout
 
 
-def test_predict_refuses_untrained_projects_and_reports_bad_images(tmp_path, lenet_project):
+def test_predict_refuses_untrained_projects_and_reports_bad_images(cli, tmp_path, lenet_project):
     untrained = engine.save(engine.templates.load("lenet5"), tmp_path / "untrained.nwproj")
     Image.fromarray(a_one()).save(tmp_path / "one.png")
-    result = run(str(untrained), "one.png", cwd=tmp_path)
+    result = cli("predict", untrained, "one.png", cwd=tmp_path)
     assert result.returncode == 2 and "no trained weights" in result.stderr
     (tmp_path / "broken.png").write_bytes(b"not an image")
-    result = run(str(lenet_project), "broken.png", "one.png", cwd=tmp_path)
+    result = cli("predict", lenet_project, "broken.png", "one.png", cwd=tmp_path)
     assert result.returncode == 1 and "broken.png: error" in result.stdout and "one.png: " in result.stdout
     assert "Traceback" not in result.stderr

@@ -154,3 +154,22 @@ def test_weights_kept_only_while_compatible(document):
     assert document.compatible_weights() is None
     document.undo_stack.undo()
     assert document.compatible_weights() is weights
+
+
+def test_reconnecting_a_single_input_layer_is_one_undo_step(branchy, editor, qtbot):
+    """Dropping a wire from b onto conv a (one input) replaces a's input: one step, exactly undone."""
+    before = snapshot(branchy)
+    steps = branchy.undo_stack.count()
+    with qtbot.waitSignal(editor.status_message) as message:
+        assert editor.connect("b", "a")
+    assert message.args == ["a now reads from b instead of input"]
+    assert branchy.undo_stack.count() == steps + 1 and branchy.undo_stack.undoText() == "Reconnect a"
+    assert branchy.graph.inputs_of("a") == ["b"]
+    assert branchy.analysis.row("a").input_shapes == ((5, 8, 8),)
+    after = snapshot(branchy)
+    branchy.undo_stack.undo()
+    assert snapshot(branchy) == before
+    assert branchy.graph.inputs_of("a") == ["input"] and branchy.graph.input_index("input", "a") == 0
+    assert branchy.graph.inputs_of("cat") == ["a", "b", "c"]
+    branchy.undo_stack.redo()
+    assert snapshot(branchy) == after
