@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     oom.add_argument("--device", default="cuda")
     oom.add_argument("--batch", type=int, default=0, help="0: about three times what the GPU holds")
     args = parser.parse_args(argv)
-    ok = run_amp(args.data_dir, args.device, args.epochs, args.min_acc) if args.check == "amp" else run_oom(args.device, args.batch)
+    if args.check == "amp":
+        ok = run_amp(args.data_dir, args.device, args.epochs, args.min_acc)
+    else:
+        ok = run_oom(args.device, args.batch)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from .. import session
 from ..builder import BuildError, build_module
-from ..fitting import fit_report
 from ..data import DATASET_NAMES, DatasetError, load_dataset
+from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
 from ..serialize import ProjectError
 from ..training import EpochRecord, FinishedRecord, StepRecord, TrainConfig, TrainingError, train

@@ -5,7 +5,13 @@ Knows nothing of threads or Qt. Must not import Qt or pyqtgraph.
 """
 from engine.training.checks import validate
 from engine.training.config import (
-    AMP_MODES, DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, TrainingError,
+    AMP_MODES,
+    DEVICES,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    TrainingError,
 )
 from engine.training.control import TrainControl
 from engine.training.device import pick_device

@@ -17,14 +17,13 @@ from torch import nn
 
 from engine.data import Dataset
 from engine.training import device as dev
-from engine.training.checks import checked_output_shape
+from engine.training.checks import checked_output_shape, val_count
 from engine.training.config import TrainConfig
 from engine.training.control import TrainControl
 from engine.training.distributed import Local
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
-from engine.training.checks import val_count
 from engine.training.resident import SplitSums, make_resident, run_inference
 from engine.training.threads import ThreadTuner
 
