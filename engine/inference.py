@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from .calibration import Calibration, probabilities  # noqa: F401  (probabilities: re-exported)
 from .digits import Preprocessed, preprocess_image
 from .photo import preprocess_photo
 from .session import normalization
@@ -22,9 +23,11 @@ DIGIT_DATASETS = ("mnist", "digits", None)
 @dataclass(frozen=True)
 class Prediction:
     label: int
-    probabilities: tuple[float, ...]
+    probabilities: tuple[float, ...]  # calibrated (temperature scaling) when the project has a calibration
     class_names: tuple[str, ...]
     preprocessed: Preprocessed
+    unsure: bool = False  # the input is unlike the training data (engine.calibration); never for a blank pad
+    score: float = 0.0  # how unlike: above the calibration's threshold means unsure
 
     @property
     def name(self) -> str:
@@ -39,19 +42,19 @@ def preprocess_for(image: np.ndarray, meta: dict[str, Any], input_shape: Sequenc
     return preprocess_photo(image, input_shape, mean, std)
 
 
-def probabilities(logits: torch.Tensor) -> torch.Tensor:
-    """(B, K) scores -> (B, K) probabilities; one output is a binary classifier's logit."""
-    if logits.shape[-1] == 1:
-        p = torch.sigmoid(logits)
-        return torch.cat([1 - p, p], dim=-1)
-    return torch.softmax(logits.float(), dim=-1)
-
-
 def predict(module: torch.nn.Module, image: np.ndarray, meta: dict[str, Any]) -> Prediction:
     """Classify one image array with an eval-mode module on the CPU."""
     shape = tuple(module.input_shape)
     pre = preprocess_for(image, meta, shape)
-    with torch.inference_mode():
-        probs = probabilities(module(pre.tensor))[0]
+    verdict = Calibration.from_meta(meta).judge(module, pre.tensor)
+    probs = verdict.probabilities[0]
     names = meta.get("class_names") or [str(i) for i in range(probs.shape[0])]
-    return Prediction(int(probs.argmax()), tuple(float(p) for p in probs), tuple(str(n) for n in names), pre)
+    return Prediction(int(probs.argmax()), tuple(float(p) for p in probs), tuple(str(n) for n in names), pre,
+                      bool(verdict.unsure[0]) and not pre.empty, float(verdict.score[0]))
+
+
+def unlike_words(meta: dict[str, Any]) -> str:
+    """What an unsure prediction means, in words: "doesn't look like a digit" for digit sets."""
+    if meta.get("dataset") in DIGIT_DATASETS:
+        return "doesn't look like a digit"
+    return f"doesn't look like anything in {meta.get('dataset') or 'the training data'}"

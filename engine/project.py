@@ -24,6 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors, save as save_safetensors
 
 from .graph import Graph
+from .sections import read_sections, section_entries
 from .serialize import ProjectError, graph_from_dict, graph_to_dict
 
 FORMAT = "netwright-project"
@@ -40,14 +41,16 @@ class Project:
     weights: dict[str, torch.Tensor] | None = None
     training: dict[str, Any] | None = None  # training settings and history
     meta: dict[str, Any] = field(default_factory=dict)  # dataset, normalization, class names, ...
+    sections: dict[str, Any] = field(default_factory=dict)  # optional top-level sections (engine.sections)
 
 
 def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | torch.nn.Module | None = None,
-         training: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> Path:
+         training: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
+         sections: dict[str, Any] | None = None) -> Path:
     """Write a project atomically; raises ProjectError if it cannot be written."""
     path = Path(path)
     doc = {"format": FORMAT, "version": VERSION, "network": graph_to_dict(graph),
-           "training": training, "meta": meta or {}}
+           "training": training, "meta": meta or {}, **section_entries(sections)}
     try:
         text = json.dumps(doc, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -151,7 +154,7 @@ def _parse_doc(path: Path, text: bytes) -> Project:
     training, meta = doc.get("training"), doc.get("meta") or {}
     if training is not None and not isinstance(training, dict) or not isinstance(meta, dict):
         raise ProjectError(f"{path.name} has damaged training or meta sections")
-    return Project(graph_from_dict(doc.get("network")), None, training, meta)
+    return Project(graph_from_dict(doc.get("network")), None, training, meta, read_sections(doc, path.name))
 
 
 def _read_weights(blob: bytes, graph: Graph) -> dict[str, torch.Tensor]:

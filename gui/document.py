@@ -39,6 +39,7 @@ class Content:
     weights: dict[str, Any] | None = None
     training: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Any] = field(default_factory=dict)  # optional file sections (engine.sections)
 
 
 class Document(QObject):
@@ -51,6 +52,7 @@ class Document(QObject):
     analysis_changed = Signal(object)   # the fresh engine Analysis
     graph_replaced = Signal()
     weights_changed = Signal()   # trained weights, training record or dataset meta swapped
+    sections_changed = Signal(str)  # an optional file section (lint dismissals, exercise) replaced
     modified_changed = Signal(bool)
     path_changed = Signal()
 
@@ -93,6 +95,10 @@ class Document(QObject):
     @property
     def meta(self) -> dict[str, Any]:
         return self._content.meta
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        return self._content.sections
 
     @property
     def is_modified(self) -> bool:
@@ -167,6 +173,16 @@ class Document(QObject):
         self.weights_changed.emit()
         return old
 
+    def set_section(self, key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Replace one optional file section (None or {} removes it); returns the old value."""
+        sections = dict(self._content.sections)
+        old = sections.pop(key, None)
+        if value:
+            sections[key] = value
+        self._content = replace(self._content, sections=sections)
+        self.sections_changed.emit(key)
+        return old
+
     @contextmanager
     def batched(self) -> Iterator[None]:
         """Defer re-analysis until the outermost batch ends (used by macro commands)."""
@@ -192,7 +208,7 @@ class Document(QObject):
     def save(self, path: str) -> None:
         """Write the project atomically (engine.save); raises OSError or engine.ProjectError."""
         engine.save(self.graph, path, weights=self.compatible_weights(), training=self.training,
-                    meta=self.meta)
+                    meta=self.meta, sections=self.sections)
         self._content = replace(self._content, path=str(path), name=Path(path).stem)
         self.undo_stack.setClean()
         self.path_changed.emit()
@@ -221,7 +237,7 @@ def read_project(path: str) -> Content:
     if len(graph) > 1 and len(positions) == 1:  # a file without a layout: lay it out
         apply_layout(graph)
     return Content(graph, str(path), Path(path).stem, project.weights, project.training,
-                   dict(project.meta or {}))
+                   dict(project.meta or {}), dict(project.sections))
 
 
 def _weights_fit(graph: Graph, analysis: Analysis, weights: dict[str, Any]) -> bool:

@@ -22,6 +22,7 @@ from .editing import Editor
 from .file_actions import FileController
 from .import_export import ImportExport
 from .icons import action_icon, app_icon
+from .play import PlayView
 from .train import TrainView
 
 APP_NAME = "Netwright"
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
         self.draw_view = DrawView(self.document, self, settings=self.settings)
         self.add_view("Draw", self.draw_view, action_icon("draw"))
         self.draw_pad = self.draw_view.pad
+        self.play_view = PlayView(self.document)  # Play mode: the network training live on 2-D data
+        self.add_view("Play", self.play_view, action_icon("play"))
 
     def add_view(self, name: str, widget: QWidget, icon: QIcon | None = None) -> int:
         """Register a top-level view (Build, Train, Draw); it gets a switcher button."""

@@ -1,11 +1,14 @@
 """Text and JSON renderings of an Analysis (torchinfo-style table). Never imports Qt."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..analysis import Analysis, NodeRow
 from ..catalog import fmt_shape
 from ..formatting import byte_size, short_count
+
+if TYPE_CHECKING:
+    from ..lint import LintWarning
 
 
 def _shape(row: NodeRow) -> str:
@@ -18,7 +21,7 @@ def _share(row: NodeRow, total: int) -> str:
     return f"{100 * row.params / total:.1f}%" if total and row.params else ""
 
 
-def table(analysis: Analysis, title: str, batch: int = 1) -> str:
+def table(analysis: Analysis, title: str, batch: int = 1, warnings: Sequence[LintWarning] = ()) -> str:
     header = ("Layer", "Type", "Output shape", "Params", "MACs", "Share")
     total = analysis.total_params
     cells = [(r.node_id, r.layer_id, _shape(r), f"{r.params:,}", f"{r.macs:,}", _share(r, total))
@@ -34,6 +37,7 @@ def table(analysis: Analysis, title: str, batch: int = 1) -> str:
         out.append(fmt(cols))
         if row.error:
             out.append(f"    ✗ {row.error}")
+        out += [f"    ⚠ {w.message} [{w.code}]" for w in warnings if w.node == row.node_id]
     out += [line, *totals(analysis, batch)]
     out += [f"✗ {e}" for e in analysis.graph_errors]
     return "\n".join(out)
@@ -50,7 +54,10 @@ def totals(analysis: Analysis, batch: int) -> list[str]:
     return lines
 
 
-def as_json(analysis: Analysis, batch: int = 1) -> dict[str, Any]:
+def as_json(analysis: Analysis, batch: int = 1, warnings: Sequence[LintWarning] = ()) -> dict[str, Any]:
+    by_node: dict[str, list[dict[str, str]]] = {}
+    for w in warnings:
+        by_node.setdefault(w.node, []).append({"code": w.code, "message": w.message})
     return {
         "total_params": analysis.total_params,
         "trainable_params": analysis.trainable_params,
@@ -63,6 +70,7 @@ def as_json(analysis: Analysis, batch: int = 1) -> dict[str, Any]:
                     "input_shapes": [list(s) for s in r.input_shapes],
                     "output_shape": list(r.output_shape) if r.output_shape else None,
                     "params": r.params, "trainable_params": r.trainable_params, "macs": r.macs,
-                    "error": r.error, "blocked": r.blocked, "explain": list(r.explain)}
+                    "error": r.error, "blocked": r.blocked, "explain": list(r.explain),
+                    "warnings": by_node.get(r.node_id, [])}
                    for r in analysis.rows],
     }

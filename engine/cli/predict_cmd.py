@@ -6,7 +6,7 @@ import json
 
 from .. import session
 from ..digits import ImageError, load_image_file
-from ..inference import predict
+from ..inference import predict, unlike_words
 from ..project import load
 from ..serialize import ProjectError
 from ..training import TrainingError
@@ -21,6 +21,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("images", nargs="+", help="image files")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=run)
+
+
+def _plain(path: str, pred, meta: dict) -> str:
+    """One line of words for a prediction, then every probability."""
+    probs = "  ".join(f"{n}: {p:.1%}" for n, p in zip(pred.class_names, pred.probabilities))
+    if pred.preprocessed.empty:
+        head = f"{pred.name} ({max(pred.probabilities):.1%})  (no ink found)"
+    elif pred.unsure:
+        head = f"unsure — {unlike_words(meta)} (unlike everything it learned; the scores lean to {pred.name})"
+    else:
+        head = f"{pred.name} ({max(pred.probabilities):.1%})"
+    return f"{path}: {head}\n    {probs}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,11 +51,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         results.append({"image": path, "label": pred.label, "class": pred.name,
                         "probabilities": dict(zip(pred.class_names, pred.probabilities)),
-                        "empty": pred.preprocessed.empty})
+                        "unsure": pred.unsure, "empty": pred.preprocessed.empty})
         if not args.json:
-            probs = "  ".join(f"{n}: {p:.1%}" for n, p in zip(pred.class_names, pred.probabilities))
-            note = "  (no ink found)" if pred.preprocessed.empty else ""
-            print(f"{path}: {pred.name} ({max(pred.probabilities):.1%}){note}\n    {probs}")
+            print(_plain(path, pred, project.meta))
     if args.json:
         print(json.dumps(results, indent=2))
     return 1 if failed else 0

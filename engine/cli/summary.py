@@ -6,6 +6,7 @@ import json
 
 from ..analysis import analyze
 from ..catalog import fmt_shape
+from ..lint import lint_project
 from . import UsageError
 from .common import add_source_args, open_source
 from .formatting import as_json, table
@@ -26,9 +27,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--batch must be at least 1")
     project, name = open_source(args)
     analysis = analyze(project.graph)
+    warnings = lint_project(project, analysis)
     if args.json:
-        print(json.dumps(as_json(analysis, args.batch), indent=2))
+        print(json.dumps(as_json(analysis, args.batch, warnings), indent=2))
     else:
         shape = fmt_shape(analysis.input_shape) if analysis.input_shape else "?"
-        print(table(analysis, f"{name} (input {shape})", args.batch))
+        print(table(analysis, f"{name} (input {shape})", args.batch, warnings))
     return 0 if analysis.valid else 1

@@ -13,12 +13,23 @@ from pathlib import Path
 
 from .. import session
 from ..builder import BuildError, build_module
+from ..calibration import calibration_entry
 from ..data import DATASET_NAMES, DatasetError, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
 from ..serialize import ProjectError
-from ..training import EpochRecord, FinishedRecord, StepRecord, TrainConfig, TrainingError, train
+from ..training import (
+    EpochRecord,
+    FinishedRecord,
+    GradientHistory,
+    GradientRecord,
+    StepRecord,
+    TrainConfig,
+    TrainingError,
+    train,
+)
 from ..training.distributed import Local, barrier, distributed_session
+from ..training.gradflow import DEFAULT_EVERY
 from . import UsageError
 from .common import open_source
 from .progress import ProgressBar
@@ -39,7 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="auto, cpu, cuda or mps")
     p.add_argument("--seed", type=int)
     p.add_argument("--out", help="project file to write (default: the PROJECT itself, or TEMPLATE-DATASET.nwproj)")
-    p.add_argument("--metrics", help="write the per-epoch history as JSON to this file")
+    p.add_argument("--metrics", help="write the per-epoch history (and per-layer gradient norms) as JSON to this file")
+    p.add_argument("--grad-every", type=int, default=DEFAULT_EVERY,
+                   help=f"measure per-layer gradient norms every N steps (default {DEFAULT_EVERY}; 0: off)")
     p.add_argument("--distributed", action="store_true",
                    help="one process of a torchrun job (DistributedDataParallel: NCCL on GPUs, gloo on CPUs): "
                         "torchrun --nproc_per_node N main.py train ... --distributed. --batch-size is the "
@@ -82,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either a PROJECT file or --template NAME")
     project, name = open_source(args) if args.project else (None, args.template)
     config = _config(args, _saved_config(project))
+    if args.grad_every < 0:
+        raise UsageError("--grad-every must be 0 (off) or a number of steps")
     if not args.distributed:
         return _run(args, project, name, config, Local())
     try:
@@ -100,11 +115,11 @@ def _run(args: argparse.Namespace, project: Project | None, name: str, config: T
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     out = Path(args.out or args.project or f"{name}-{dataset.name}.nwproj")
-    return _train_and_save(project, dataset, config, out, args.metrics, bar, part)
+    return _train_and_save(project, dataset, config, out, args.metrics, bar, args.grad_every, part)
 
 
 def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, metrics: str | None,
-                    bar: ProgressBar, part: Local | None = None) -> int:
+                    bar: ProgressBar, grad_every: int = 0, part: Local | None = None) -> int:
     part = part or Local()
     say = print if part.is_main else _silent  # every rank gets the same records: one speaks
     report = fit_report(project.graph, dataset, config.loss)
@@ -113,11 +128,12 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
         return 1
     try:
         module = build_module(project.graph)
-        records = train(module, dataset, config, strategy=part)
+        records = train(module, dataset, config, gradients=grad_every, strategy=part)
     except (TrainingError, BuildError) as exc:
         say(f"error: {exc}", file=sys.stderr)
         return 1
-    history, finished = _consume(records, bar)
+    gradients = GradientHistory()
+    history, finished = _consume(records, bar, gradients)
     if finished is None or finished.status not in ("completed", "early_stopped"):
         message = finished.message if finished else "training ended without a result"
         say(f"training failed: {message}", file=sys.stderr)
@@ -125,10 +141,14 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
     if not part.is_main:
         return 0
     _report(finished)
-    training = session.training_section(config, history, finished)
+    training = {**session.training_section(config, history, finished), **gradients.to_dict()}
+    meta = session.dataset_meta(dataset)
+    calibration = calibration_entry(module, dataset, config.val_split, config.seed)
+    if calibration is not None:
+        meta["calibration"] = calibration
     try:
-        save(project.graph, out, weights=session.state_on_cpu(module), training=training,
-             meta=session.dataset_meta(dataset))
+        save(project.graph, out, weights=session.state_on_cpu(module), training=training, meta=meta,
+             sections=project.sections)
         if metrics:
             _atomic_write(Path(metrics), json.dumps(training, indent=2).encode())
     except ProjectError as exc:
@@ -142,7 +162,7 @@ def _silent(*args, **kwargs) -> None:
     return None
 
 
-def _consume(records, bar: ProgressBar) -> tuple[list[EpochRecord], FinishedRecord | None]:
+def _consume(records, bar: ProgressBar, gradients: GradientHistory) -> tuple[list[EpochRecord], FinishedRecord | None]:
     history: list[EpochRecord] = []
     finished = None
     start = time.perf_counter()
@@ -154,6 +174,8 @@ def _consume(records, bar: ProgressBar) -> tuple[list[EpochRecord], FinishedReco
             bar.epoch(record)
         elif isinstance(record, FinishedRecord):
             finished = record
+        elif isinstance(record, GradientRecord):
+            gradients.add(record)
     bar.end_line()
     return history, finished
 

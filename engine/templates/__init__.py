@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..graph import Graph
-from . import classic, modern, sequence
+from . import classic, lessons, modern, sequence
 from .base import Template, is_large
 from .notes import NOTES
 
@@ -29,11 +29,13 @@ _BUILDERS = {
     "rnn": (sequence.rnn, (1, 28, 28), 10, False),
     "lstm": (sequence.lstm, (1, 28, 28), 10, False),
     "transformer": (sequence.transformer, (1, 28, 28), 10, False),
+    "deep_sigmoid": (lessons.deep_sigmoid, (1, 28, 28), 10, False),
+    "deep_relu_bn": (lessons.deep_relu_bn, (1, 28, 28), 10, False),
 }
 
 TEMPLATES: dict[str, Template] = {
     name: Template(name, NOTES[name][0], NOTES[name][1], NOTES[name][2], NOTES[name][3],
-                   default_input, classes, build, faithful)
+                   default_input, classes, build, faithful, lessons.LESSON_LINTS.get(name, ()))
     for name, (build, default_input, classes, faithful) in _BUILDERS.items()
 }
 

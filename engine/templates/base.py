@@ -24,6 +24,7 @@ class Template:
     default_classes: int
     build: BuildTemplate    # (input_shape, num_classes, variant) -> Graph
     faithful: bool = False  # has an ImageNet-exact variant (3×224×224, 1000 classes)
+    lesson_lints: tuple[str, ...] = ()  # lint codes the template shows on purpose (engine.lint)
 
 
 class Net:

@@ -93,4 +93,24 @@ NOTES: dict[str, tuple[str, str, str, str]] = {
         "classifies from it after the encoder layers.",
         "A. Vaswani et al., Attention Is All You Need, NeurIPS 2017; A. Dosovitskiy et al., An Image is "
         "Worth 16x16 Words, ICLR 2021."),
+    "deep_sigmoid": (
+        "Deep sigmoid MLP (vanishing gradients)",
+        "Ten sigmoid layers in a row: the first layers barely learn. Train it and watch the gradients.",
+        "Backpropagation multiplies one activation slope per layer on the way back, and a sigmoid's slope "
+        "is at most 0.25. Through ten of them the gradient reaching the first layer is thousands of times "
+        "smaller than at the last, so the first layers hardly change: this is why deep networks of the 1990s "
+        "would not train. Train it for one epoch and open the gradient-flow view, then compare with its "
+        "twin, 'Deep ReLU + batch-norm MLP'.",
+        "S. Hochreiter, Untersuchungen zu dynamischen neuronalen Netzen, diploma thesis, TU Munich, 1991; "
+        "X. Glorot, Y. Bengio, Understanding the difficulty of training deep feedforward neural networks, "
+        "AISTATS 2010."),
+    "deep_relu_bn": (
+        "Deep ReLU + batch-norm MLP",
+        "The same ten layers with ReLU and batch normalization: gradients reach the first layer.",
+        "ReLU's slope is 1 wherever a unit is active, and batch normalization rescales every layer's inputs "
+        "to mean 0 and spread 1, so the gradient keeps its size on the way back and all ten layers learn. "
+        "The twin of 'Deep sigmoid MLP': train both and compare their gradient-flow views.",
+        "S. Ioffe, C. Szegedy, Batch Normalization: Accelerating Deep Network Training by Reducing Internal "
+        "Covariate Shift, ICML 2015; V. Nair, G. Hinton, Rectified Linear Units Improve Restricted "
+        "Boltzmann Machines, ICML 2010."),
 }

@@ -21,6 +21,7 @@ from engine.training.checks import checked_output_shape, val_count
 from engine.training.config import TrainConfig
 from engine.training.control import TrainControl
 from engine.training.distributed import Local
+from engine.training.gradflow import GradientRecorder
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
@@ -29,19 +30,23 @@ from engine.training.threads import ThreadTuner
 
 
 def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(),
-          control: TrainControl | None = None, strategy: Local | None = None) -> Iterator[TrainRecord]:
+          control: TrainControl | None = None, gradients: int = 0,
+          strategy: Local | None = None) -> Iterator[TrainRecord]:
     """Check the run now (raising TrainingError), then return the generator that trains.
 
     The module is trained in place and left on the training device. Once iteration starts
-    nothing escapes as an exception: failures end in FinishedRecord(status=...). A
-    `strategy` from engine.training.distributed makes this one rank of a DDP job; every
+    nothing escapes as an exception: failures end in FinishedRecord(status=...).
+    `gradients` > 0 also yields GradientRecords measured every that many steps (gradflow).
+    A `strategy` from engine.training.distributed makes this one rank of a DDP job; every
     rank then yields the same records (losses and metrics are summed over ranks).
     """
     out_shape = checked_output_shape(module, dataset, config)
     objective = Objective(config.loss, out_shape[0], dataset.num_classes)
     strategy = strategy or Local()
     strategy.local_batch(config.batch_size)  # a global batch that does not split raises now
-    return _Run(module, dataset, config, control or TrainControl(), objective, strategy).records()
+    run = _Run(module, dataset, config, control or TrainControl(), objective, strategy)
+    run.gradient_every = gradients
+    return run.records()
 
 
 def steps_per_epoch(num_train: int, batch_size: int) -> int:
@@ -69,6 +74,8 @@ class _Run:
         self.best_val_acc: float | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
         self.bad_epochs = 0
+        self.gradient_every = 0
+        self.recorder: GradientRecorder | None = None
 
     def records(self) -> Iterator[TrainRecord]:
         threads = torch.get_num_threads()
@@ -84,6 +91,7 @@ class _Run:
         self._setup()
         for epoch in range(1, self.config.epochs + 1):
             yield from self._train_epoch(epoch)
+            yield from self.recorder.drain(epoch) if self.recorder else ()
             record = self._end_epoch(epoch) if self.status == "completed" else None
             if record is None:
                 break
@@ -112,6 +120,8 @@ class _Run:
         self.optimizer = make_optimizer(self.module.parameters(), cfg)
         self.scheduler = make_scheduler(self.optimizer, cfg, self.steps)
         self.per_batch_schedule = cfg.schedule in PER_BATCH
+        if self.gradient_every > 0:
+            self.recorder = GradientRecorder(self.module, self.optimizer, self.gradient_every)
 
     def _cpu_threads(self) -> ThreadTuner | None:
         fixed = self.strategy.cpu_threads()
@@ -145,6 +155,7 @@ class _Run:
                 if record is None:
                     return
                 yield record
+                yield from self.recorder.drain(epoch) if self.recorder else ()
                 first, window_start = i + 1, time.perf_counter()
 
     def _wait_if_paused(self) -> float:

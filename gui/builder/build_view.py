@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPointF, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .. import clipboard
 from ..document import Document
 from ..editing import Editor
+from ..exercise import ExercisePanel, ExerciseState
 from ..icons import action_icon
+from ..lint.state import LintState
 from .canvas import CanvasView
 from .inspector import InspectorView
 from .palette import PaletteView
@@ -38,7 +40,10 @@ class BuildView(QWidget):
         self.scene = CanvasScene(document, editor, self)
         self.canvas = CanvasView(self.scene)
         self.palette = PaletteView()
-        self.inspector = InspectorView(document, editor)
+        self.lints = LintState(document, self)  # beginner-pitfall warnings (gui.lint)
+        self.inspector = InspectorView(document, editor, lints=self.lints)
+        self.exercise_state = ExerciseState(document, self)  # predict-then-reveal (gui.exercise)
+        self.exercise = ExercisePanel(document, self.exercise_state)
         self.summary_model = SummaryTableModel(document.analysis, self)
         self.summary = SummaryView(self.summary_model)
         self._syncing = False
@@ -57,7 +62,14 @@ class BuildView(QWidget):
         self.splitter = QSplitter(Qt.Horizontal, objectName="build_splitter")
         self.splitter.addWidget(_panel("Layers", self.palette, "palette_panel"))
         self.splitter.addWidget(centre)
-        self.splitter.addWidget(_panel("Inspector", self.inspector, "inspector_panel"))
+        self.side_tabs = QTabWidget(objectName="side_tabs")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.inspector, "Inspector")
+        self.side_tabs.addTab(self.exercise, "Exercise")
+        side = QWidget(objectName="inspector_panel")
+        QVBoxLayout(side).addWidget(self.side_tabs)
+        side.layout().setContentsMargins(0, 0, 0, 0)
+        self.splitter.addWidget(side)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([230, 860, 310])
         self.splitter.setChildrenCollapsible(False)
@@ -71,6 +83,10 @@ class BuildView(QWidget):
         self.summary.selectionModel().selectionChanged.connect(self._on_summary_selection_changed)
         self.document.analysis_changed.connect(self._on_document_analysis_changed)
         self.editor.nodes_created.connect(self._on_editor_nodes_created)
+        self.lints.lints_changed.connect(self._on_lints_changed)
+        self._on_lints_changed(self.lints.warnings)
+        self.exercise_state.mask_changed.connect(self._on_exercise_mask_changed)
+        self._on_exercise_mask_changed(self.exercise_state.masked)
 
     def _make_actions(self) -> dict[str, QAction]:
         spec = [
@@ -139,6 +155,7 @@ class BuildView(QWidget):
         ids = self.scene.selected_node_ids()
         if ids != self.inspector.node_ids:
             self.inspector.show_nodes(ids)
+        self.exercise.set_selection(ids)
         if not self._syncing:
             self._select_summary_rows(ids)
 
@@ -170,6 +187,17 @@ class BuildView(QWidget):
             self._syncing = False
         if ids:
             self.canvas.ensure_node_visible(ids[0])
+
+    def _on_exercise_mask_changed(self, masked) -> None:
+        self.scene.show_masked(masked)
+        self.summary_model.set_masked(masked)
+        self.inspector.set_masked(masked)
+        if masked and self.side_tabs.currentWidget() is not self.exercise:
+            self.side_tabs.setCurrentWidget(self.exercise)
+
+    def _on_lints_changed(self, warnings) -> None:
+        self.scene.show_lints(warnings)
+        self.summary_model.set_warnings(warnings)
 
     def _on_document_analysis_changed(self, analysis) -> None:
         reset = self.summary_model.set_analysis(analysis)

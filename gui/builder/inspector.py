@@ -17,6 +17,8 @@ from engine.formatting import byte_size, count, short_count
 from ..document import Document
 from ..editing import Editor
 from ..icons import category_icon
+from ..lint.panel import LintPanel
+from ..lint.state import LintState
 from ..theme import scaled_font
 from .param_editors import ParamEditor, make_editor
 
@@ -36,9 +38,11 @@ def _section(title: str) -> QLabel:
 
 
 class InspectorView(QScrollArea):
-    def __init__(self, document: Document, editor: Editor, parent=None) -> None:
+    def __init__(self, document: Document, editor: Editor, parent=None, lints: LintState | None = None) -> None:
         super().__init__(parent)
-        self.document, self.editor = document, editor
+        self.document, self.editor, self.lints = document, editor, lints
+        self.lint_panel: LintPanel | None = None
+        self.masked: frozenset[str] = frozenset()  # predict-then-reveal hides their numbers (gui.exercise)
         self.setObjectName("inspector")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
@@ -56,7 +60,7 @@ class InspectorView(QScrollArea):
     # -- what to show ---------------------------------------------------------------------
     def show_nodes(self, node_ids: list[str]) -> None:
         self.node_ids = [n for n in node_ids if n in self.document.graph]
-        self.editors, self._facts, self._explain, self._error = {}, {}, None, None
+        self.editors, self._facts, self._explain, self._error, self.lint_panel = {}, {}, None, None, None
         page = QWidget(objectName="inspector_page")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(14, 6, 14, 14)
@@ -93,6 +97,15 @@ class InspectorView(QScrollArea):
         layout.addWidget(self._explain)
         self._error = _label("", "error_box", wrap=True, selectable=True)
         layout.addWidget(self._error)
+        self._add_lint_panel(layout, node_id)
+
+    def _add_lint_panel(self, layout: QVBoxLayout, node_id: str | None) -> None:
+        """Warnings of the layer (or of the network), with fix and dismiss buttons (gui.lint)."""
+        self.lint_panel = LintPanel(self.document, self.lints) if self.lints is not None else None
+        if self.lint_panel is not None:
+            self.lint_panel.show_node(node_id)
+            self.lint_panel.status_message.connect(self.editor.status_message)
+            layout.addWidget(self.lint_panel)
 
     def _header(self, title: str, category: str | None) -> QWidget:
         box = QWidget()
@@ -148,6 +161,7 @@ class InspectorView(QScrollArea):
                                            "MACs", "Activations")))
         self._error = _label("", "error_box", wrap=True, selectable=True)
         layout.addWidget(self._error)
+        self._add_lint_panel(layout, None)
 
     # -- refreshing -----------------------------------------------------------------------
     def _refresh_facts(self) -> None:
@@ -159,9 +173,15 @@ class InspectorView(QScrollArea):
         else:
             self._refresh_network(analysis)
 
+    def set_masked(self, masked) -> None:
+        self.masked = frozenset(masked)
+        self._refresh_facts()
+
     def _refresh_node(self, analysis: Analysis, node_id: str) -> None:
         row = analysis.by_id.get(node_id)
         if row is None:
+            return
+        if self.masked and self._mask_node(node_id):
             return
         shapes = ", ".join(fmt_shape(s) for s in row.input_shapes)
         self._set_facts(Input=shapes or ("—" if row.layer_id != "input" else "data"),
@@ -173,6 +193,23 @@ class InspectorView(QScrollArea):
         message = row.error or ("A layer above has an error, so this one cannot be computed yet."
                                 if row.blocked else "")
         self._show_error(message)
+
+    def _mask_node(self, node_id: str) -> bool:
+        """Show "?" where predict-then-reveal hides a number; True when this layer is hidden itself."""
+        hidden = node_id in self.masked
+        inputs = any(s in self.masked for s in self.document.graph.inputs_of(node_id))
+        if not (hidden or inputs):
+            return False
+        row = self.document.analysis.by_id[node_id]
+        self._set_facts(Input="?" if inputs else ", ".join(fmt_shape(s) for s in row.input_shapes),
+                        Output="?" if hidden else fmt_shape(row.output_shape) if row.output_shape else "—",
+                        Parameters="?" if hidden else self._param_fact(row),
+                        MACs="?" if hidden else short_count(row.macs))
+        self._explain.setVisible(not hidden)
+        self._explain_title.setVisible(not hidden)
+        self._explain.setText("" if hidden else "\n".join(row.explain))
+        self._show_error(row.error or "")
+        return True
 
     @staticmethod
     def _param_fact(row) -> str:
@@ -194,6 +231,8 @@ class InspectorView(QScrollArea):
                         Layers=str(len(analysis.rows)), Parameters=count(analysis.total_params),
                         Trainable=count(analysis.trainable_params), MACs=short_count(analysis.total_macs),
                         Activations=f"{byte_size(analysis.activation_bytes(1))} per sample")
+        if self.masked:  # totals would give hidden layers' numbers away
+            self._set_facts(Parameters="?", Trainable="?", MACs="?", Activations="?")
         problems = list(analysis.graph_errors) + [f"{n}: {m}" for n, m in analysis.errors.items()]
         self._show_error("\n\n".join(problems[:6]) if len(analysis.rows) else "")
 

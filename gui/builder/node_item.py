@@ -19,6 +19,7 @@ from engine.layout import NODE_HEIGHT, NODE_WIDTH
 from .. import theme
 from ..formatting import key_params_text, params_text, row_tooltip, shape_text
 from ..icons import paint_category_glyph
+from ..lint.style import paint_warning_badge, paint_warning_frame
 
 RADIUS = 8.0
 STRIPE = 4.0
@@ -103,6 +104,8 @@ class NodeItem(QGraphicsItem):
         self.row: NodeRow | None = None
         self.edges: list = []
         self.key_text = ""
+        self.warnings: list = []  # lint warnings about this layer (gui.lint): amber frame and badge
+        self.masked = self.inputs_masked = False  # predict-then-reveal hides the numbers (gui.exercise)
         self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -122,8 +125,28 @@ class NodeItem(QGraphicsItem):
 
     def set_row(self, row: NodeRow | None) -> None:
         self.row = row
-        self.setToolTip(row_tooltip(self.spec, self.node_id, row))
+        self._set_tooltip()
         self.update()
+
+    def set_warnings(self, warnings: list) -> None:
+        if warnings == self.warnings:
+            return
+        self.warnings = list(warnings)
+        self._set_tooltip()
+        self.update()
+
+    def set_masked(self, masked: bool, inputs_masked: bool) -> None:
+        if (masked, inputs_masked) != (self.masked, self.inputs_masked):
+            self.masked, self.inputs_masked = masked, inputs_masked
+            self._set_tooltip()
+            self.update()
+
+    def _set_tooltip(self) -> None:
+        if self.masked or self.inputs_masked:
+            self.setToolTip(f"{self.spec.name} ({self.node_id}): predict its numbers in the Exercise tab")
+            return
+        lints = "".join(f"\n⚠ {w.message}" for w in self.warnings)
+        self.setToolTip(row_tooltip(self.spec, self.node_id, self.row) + lints)
 
     @property
     def detail_text(self) -> str:
@@ -131,7 +154,9 @@ class NodeItem(QGraphicsItem):
         if self.key_text or self.row is None or not self.row.input_shapes:
             return self.key_text
         shapes = self.row.input_shapes
-        return f"from {fmt_shape(shapes[0])}" if len(shapes) == 1 else f"joins {len(shapes)} inputs"
+        if len(shapes) == 1:
+            return "from ?" if self.inputs_masked else f"from {fmt_shape(shapes[0])}"
+        return f"joins {len(shapes)} inputs"
 
 
     @property
@@ -192,20 +217,26 @@ class NodeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
         painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
+        if self.warnings and not self.has_error:
+            if not selected:
+                paint_warning_frame(painter, rect, RADIUS)
+            paint_warning_badge(painter, QPointF(NODE_WIDTH - 13, 14), len(self.warnings), 14.0)
 
     def _paint_text(self, painter: QPainter, t: theme.Theme) -> None:
         paint_category_glyph(painter, self.spec.category, QRectF(PAD, 7, 15, 15))
         left, right = PAD + 21, NODE_WIDTH - PAD
+        top_right = right - (16 if self.warnings and not self.has_error else 0)  # room for the warning badge
         painter.setFont(_Fonts.title)
         painter.setPen(t.color("text"))
-        title = _Fonts.title_metrics.elidedText(self.spec.name, Qt.ElideRight, right - left)
-        painter.drawText(QRectF(left, 5, right - left, 19), Qt.AlignLeft | Qt.AlignVCenter, title)
+        title = _Fonts.title_metrics.elidedText(self.spec.name, Qt.ElideRight, top_right - left)
+        painter.drawText(QRectF(left, 5, top_right - left, 19), Qt.AlignLeft | Qt.AlignVCenter, title)
         used = _Fonts.title_metrics.horizontalAdvance(title) + 8
         painter.setFont(_Fonts.small)
         painter.setPen(t.color("muted"))
-        if right - left - used > 24:
-            node_id = _Fonts.small_metrics.elidedText(self.node_id, Qt.ElideMiddle, right - left - used)
-            painter.drawText(QRectF(left + used, 5, right - left - used, 19), Qt.AlignRight | Qt.AlignVCenter, node_id)
+        if top_right - left - used > 24:
+            node_id = _Fonts.small_metrics.elidedText(self.node_id, Qt.ElideMiddle, top_right - left - used)
+            painter.drawText(QRectF(left + used, 5, top_right - left - used, 19), Qt.AlignRight | Qt.AlignVCenter,
+                             node_id)
         key = _Fonts.small_metrics.elidedText(self.detail_text, Qt.ElideRight, right - PAD)
         painter.drawText(QRectF(PAD, 24, right - PAD, 17), Qt.AlignLeft | Qt.AlignVCenter, key)
         self._paint_result(painter, t, QRectF(PAD, 41, right - PAD, 18))
@@ -224,6 +255,9 @@ class NodeItem(QGraphicsItem):
             return
         painter.setFont(_Fonts.small)
         painter.setPen(t.color("muted"))
+        if self.masked:
+            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, "shape ?   ·   parameters ?")
+            return
         count = params_text(row)
         painter.drawText(rect, Qt.AlignRight | Qt.AlignVCenter, count)
         width = rect.width() - _Fonts.small_metrics.horizontalAdvance(count) - 8

@@ -32,6 +32,8 @@ class CanvasScene(QGraphicsScene):
         self._wire: DraftWireItem | None = None
         self._wire_port: PortItem | None = None
         self._hot: EdgeItem | None = None
+        self._lints: dict[str, list] = {}  # node id -> its lint warnings (gui.lint), drawn on the card
+        self._masked: frozenset[str] = frozenset()  # predict-then-reveal: numbers hidden (gui.exercise)
         self._reroute = QTimer(self, singleShot=True, interval=0, timeout=self._reroute_all)
         self._connect_document()
         self._rebuild()
@@ -164,6 +166,8 @@ class CanvasScene(QGraphicsScene):
     def _add_node_item(self, node_id: str) -> NodeItem:
         node = self.document.graph.node(node_id)
         item = NodeItem(node, CATALOG.get(node.layer))
+        item.set_warnings(self._lints.get(node_id, []))
+        item.set_masked(node_id in self._masked, any(s in self._masked for s in self.document.graph.inputs_of(node_id)))
         self._nodes[node_id] = item
         self.addItem(item)
         return item
@@ -177,6 +181,8 @@ class CanvasScene(QGraphicsScene):
 
     def _label_for(self, src: str) -> str:
         row = self.document.analysis.by_id.get(src)
+        if src in self._masked:
+            return "?"
         return shape_text(row) if row is not None and row.ok else ""
 
     def _on_document_node_added(self, node_id: str) -> None:
@@ -223,10 +229,28 @@ class CanvasScene(QGraphicsScene):
             row = analysis.by_id.get(node_id)
             if force or row != item.row:
                 item.set_row(row)
-                label = shape_text(row) if row is not None and row.ok else ""
+                label = self._label_for(node_id)
                 for edge in item.edges:
                     if edge.src_item is item:
                         edge.set_label(label)
+
+    def show_lints(self, warnings) -> None:
+        """Draw the warning style on the cards of the layers these lint warnings are about."""
+        self._lints = {}
+        for warning in warnings:
+            self._lints.setdefault(warning.node, []).append(warning)
+        for node_id, item in self._nodes.items():
+            item.set_warnings(self._lints.get(node_id, []))
+
+    def show_masked(self, masked) -> None:
+        """Hide the output shape and parameter count of these layers (and the shapes they pass on)."""
+        self._masked = frozenset(masked)
+        graph = self.document.graph
+        for node_id, item in self._nodes.items():
+            item.set_masked(node_id in self._masked, any(s in self._masked for s in graph.inputs_of(node_id)))
+            for edge in item.edges:
+                if edge.src_item is item:
+                    edge.set_label(self._label_for(node_id))
 
     def _reroute_all(self) -> None:
         for edge in self._edges.values():

@@ -15,6 +15,7 @@ from engine.catalog import CATALOG, fmt_shape
 from engine.formatting import count, short_count
 
 from .. import theme
+from ..lint import style as lint_style
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
 NODE_ROLE = Qt.UserRole + 1
@@ -29,6 +30,8 @@ class SummaryTableModel(QAbstractTableModel):
         self._total = 0
         self._macs = 0
         self._totals: tuple[str, ...] = ()
+        self._warnings: dict[str, list[str]] = {}  # node id -> lint messages (gui.lint)
+        self._masked: frozenset[str] = frozenset()  # predict-then-reveal hides these rows' numbers
         if analysis is not None:
             self.set_analysis(analysis)
 
@@ -62,6 +65,23 @@ class SummaryTableModel(QAbstractTableModel):
         if totals_changed and self._rows:
             self.dataChanged.emit(self.index(0, 5), self.index(len(self._rows) - 1, 5))
             self.dataChanged.emit(self.index(len(self._rows), 0), self.index(len(self._rows), last))
+
+    def set_warnings(self, warnings) -> None:
+        """Mark the rows of layers with lint warnings (amber ⚠ and the messages as a tooltip)."""
+        table: dict[str, list[str]] = {}
+        for warning in warnings:
+            table.setdefault(warning.node, []).append(warning.message)
+        if table == self._warnings:
+            return
+        self._warnings = table
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def set_masked(self, masked) -> None:
+        """Show "?" for the shape, parameters, MACs and share of these layers (and for the totals)."""
+        self._masked = frozenset(masked)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows), len(COLUMNS) - 1))
 
     # -- lookups --------------------------------------------------------------------------
     def node_id_at(self, row: int) -> str | None:
@@ -101,9 +121,11 @@ class SummaryTableModel(QAbstractTableModel):
 
     def _display(self, row: NodeRow, column: int):
         if column == 0:
-            return row.node_id
+            return f"⚠ {row.node_id}" if row.node_id in self._warnings and not row.error else row.node_id
         if column == 1:
             return CATALOG.get(row.layer_id).name
+        if column >= 2 and row.node_id in self._masked and row.ok:
+            return "?"
         if column == 2:
             return "error" if row.error else ("—" if not row.ok else fmt_shape(row.output_shape))
         if not row.ok:
@@ -127,6 +149,8 @@ class SummaryTableModel(QAbstractTableModel):
         t = theme.current()
         if row.error:
             return QColor(t.error)
+        if column == 0 and row.node_id in self._warnings:
+            return lint_style.color("warning")
         return QColor(t.muted) if (row.blocked or column in (1, 4)) else None
 
     def _tooltip(self, row: NodeRow, column: int):
@@ -134,11 +158,14 @@ class SummaryTableModel(QAbstractTableModel):
             return row.error
         if row.blocked:
             return "Waiting: a layer above has an error."
-        return "\n".join(row.explain) or None
+        if row.node_id in self._masked:
+            return "Predict its numbers in the Exercise tab, then reveal them."
+        lints = [f"⚠ {m}" for m in self._warnings.get(row.node_id, ())]
+        return "\n".join(list(row.explain) + lints) or None
 
     def _totals_data(self, column: int, role: int):
         if role == Qt.DisplayRole:
-            return self._totals[column]
+            return "?" if self._masked and column >= 2 else self._totals[column]
         if role == Qt.FontRole:
             return _bold_font()
         if role == Qt.TextAlignmentRole:
@@ -164,7 +191,7 @@ _ROLE_HANDLERS = {
     Qt.ForegroundRole: SummaryTableModel._foreground,
     Qt.ToolTipRole: SummaryTableModel._tooltip,
     NODE_ROLE: lambda model, row, column: row.node_id,
-    SHARE_ROLE: lambda model, row, column: model._share(row),
+    SHARE_ROLE: lambda model, row, column: 0.0 if row.node_id in model._masked else model._share(row),
 }
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QGridLayout, QLabel, Q
 from engine.builder import build_module
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
+from engine.inference import unlike_words
 
 from ..document import Document
 from ..jobs.loader import DatasetLoader, DatasetRequest
@@ -175,7 +176,7 @@ class DrawView(QWidget):
 
     def show_prediction(self, prediction, truth: int | None = None) -> None:
         self._note = ""
-        self.answer.show_prediction(prediction, truth)
+        self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}))
         self.steps.set_steps(prediction.preprocessed.steps)
         shape = "×".join(str(s) for s in prediction.preprocessed.tensor.shape[1:])
         self.steps_note.setText(f"The last picture is the {shape} tensor the network receives, "

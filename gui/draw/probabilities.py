@@ -11,11 +11,13 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
+from ..lint import style as lint_style
 from ..theme import scaled_font
 
 NOTHING = "?"  # the top label before there is anything to classify
 ROW_HEIGHT = 24
 MAX_ROWS = 12  # more classes than this: show the most likely ones
+TOP_CLASSES = 3  # the answer panel's bars: the three most likely classes, calibrated
 
 
 class ProbabilityBars(QWidget):
@@ -26,6 +28,8 @@ class ProbabilityBars(QWidget):
         self.class_names: list[str] = [str(i) for i in range(10)]
         self.probabilities: list[float] = []
         self.truth: int | None = None
+        self.top: int | None = None  # show only the `top` most likely classes, most likely first
+        self.muted = False  # an unsure answer: no winner colour, the scores mean little
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setMinimumWidth(220)
 
@@ -44,6 +48,8 @@ class ProbabilityBars(QWidget):
     def rows(self) -> list[int]:
         """Class indices shown, top to bottom."""
         count = len(self.probabilities) or len(self.class_names)
+        if self.top is not None and self.probabilities:
+            return sorted(range(count), key=lambda i: -self.probabilities[i])[:self.top]
         if count <= MAX_ROWS:
             return list(range(count))
         order = sorted(range(count), key=lambda i: -self.probabilities[i])
@@ -73,7 +79,7 @@ class ProbabilityBars(QWidget):
             painter.setPen(Qt.NoPen)
             painter.setBrush(t.color("alt_base"))
             painter.drawRoundedRect(track, 3, 3)
-            painter.setBrush(t.color("accent") if index == best else QColor(t.muted))
+            painter.setBrush(t.color("accent") if index == best and not self.muted else QColor(t.muted))
             painter.drawRoundedRect(QRectF(track.left(), track.top(), max(2.0, bar_w * p), track.height()), 3, 3)
             painter.setPen(t.color("ok") if index == self.truth else t.color("text"))
             painter.drawText(QRectF(name_w + bar_w + 6, y, pct_w, ROW_HEIGHT), Qt.AlignLeft | Qt.AlignVCenter,
@@ -102,23 +108,41 @@ class AnswerPanel(QWidget):
         self.confidence.setAlignment(Qt.AlignCenter)
         self.confidence.setWordWrap(True)
         self.bars = ProbabilityBars()
+        self.bars.top = TOP_CLASSES
         for widget in (self.heading, self.top_label, self.confidence):
             column.addWidget(widget)
         column.addSpacing(8)
         column.addWidget(self.bars)
         column.addStretch(1)
 
-    def show_prediction(self, prediction, truth: int | None = None) -> None:
+    def show_prediction(self, prediction, truth: int | None = None,
+                        unlike: str = "doesn't look like anything it learned") -> None:
         names = list(prediction.class_names)
+        p = prediction.probabilities[prediction.label]
+        if getattr(prediction, "unsure", False):  # honest: unlike the training data (engine.calibration)
+            self._show_unsure(prediction, names, p, truth, unlike)
+            return
         self.top_label.setText(names[prediction.label])
         self.top_label.setStyleSheet("")
         self.top_label.setFont(scaled_font(44 if len(names[prediction.label]) <= 3 else 22, bold=True))
-        p = prediction.probabilities[prediction.label]
         text = f"{100 * p:.1f} % sure"
+        self.bars.muted = False
         if truth is not None:
             verdict = "right" if truth == prediction.label else "wrong"
             text += f" — true label: {names[truth] if truth < len(names) else truth} ({verdict})"
         self.confidence.setText(text)
+        self.bars.set_probabilities(list(prediction.probabilities), names, truth)
+
+    def _show_unsure(self, prediction, names: list[str], p: float, truth: int | None, unlike: str) -> None:
+        self.top_label.setText(NOTHING)
+        self.top_label.setStyleSheet(f"color: {lint_style.color('warning').name()}")
+        self.top_label.setFont(scaled_font(44, bold=True))
+        text = (f"This {unlike}: it is unlike everything the network learned, so its scores mean little "
+                f"(they lean to {names[prediction.label]}).")
+        if truth is not None:
+            text += f" True label: {names[truth] if truth < len(names) else truth}."
+        self.confidence.setText(text)
+        self.bars.muted = True
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
     def show_nothing(self, hint: str, class_names: list[str] | None = None) -> None:

@@ -57,9 +57,12 @@ def adopt(document: Document, outcome: RunOutcome, run: RunInfo) -> bool:
     if outcome.weights is None or run.replaced:
         return False
     training = session.training_section(run.config, list(outcome.history), outcome.finished)
+    training.update(outcome.gradients)  # gradient flow, stored with the run
+    meta = session.dataset_meta(run.dataset)
+    if outcome.calibration is not None:
+        meta["calibration"] = outcome.calibration  # honest predictions (engine.calibration)
     title = dataset_info(run.dataset.name).title
-    document.undo_stack.push(TrainingResult(document, outcome.weights, training,
-                                            session.dataset_meta(run.dataset), f"Train on {title}"))
+    document.undo_stack.push(TrainingResult(document, outcome.weights, training, meta, f"Train on {title}"))
     return True
 
 

@@ -13,6 +13,7 @@ from torch import nn
 
 from engine.data import Dataset
 from engine.training import TrainConfig, TrainControl, train
+from engine.training.gradflow import DEFAULT_EVERY as GRADIENT_EVERY
 
 from .threads import is_running, start_in_thread
 from .worker import RunOutcome, TrainWorker
@@ -23,6 +24,7 @@ class TrainRunner(QObject):
     steps_logged = Signal(object)  # tuple[StepRecord, ...]
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
+    gradients_recorded = Signal(object)  # GradientRecord
     run_finished = Signal(object)  # RunOutcome, exactly once per started run
     pause_changed = Signal(bool)
 
@@ -46,13 +48,14 @@ class TrainRunner(QObject):
         if self.running:
             raise RuntimeError("a training run is already going")
         control = TrainControl()
-        records = train(module, dataset, config, control)  # checks everything before iterating
+        records = train(module, dataset, config, control, gradients=GRADIENT_EVERY)  # checks before iterating
         self._release_thread()
         self.control, self._delivered = control, False
         self._worker = TrainWorker(records, module, dataset, config)
         self._worker.steps_logged.connect(self.steps_logged)
         self._worker.epoch_ended.connect(self.epoch_ended)
         self._worker.grid_computed.connect(self.grid_computed)
+        self._worker.gradients_recorded.connect(self.gradients_recorded)
         self._worker.run_finished.connect(self._on_worker_run_finished)
         self.thread = start_in_thread(self._worker, "netwright-training")
         self.started.emit()

@@ -8,16 +8,18 @@ evaluation. Never touches a widget; knows nothing of the view. Must not import w
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from PySide6.QtCore import QObject, Signal, Slot
 from torch import nn
 
 from engine import session
+from engine.calibration import calibration_entry
 from engine.data import Dataset
 from engine.training import (EpochRecord, EvalResult, FinishedRecord, StepRecord,
                              TrainConfig, TrainRecord, decision_grid, evaluate)
+from engine.training.gradflow import GradientHistory, GradientRecord
 
 EMIT_INTERVAL_S = 0.08  # step records are coalesced to at most one signal per interval
 GRID_INTERVAL_S = 0.15  # tiny point sets run many epochs a second; a boundary per epoch is too many
@@ -34,6 +36,8 @@ class RunOutcome:
     weights: dict[str, Any] | None  # CPU state dict; None when the previous weights must stay
     evaluation: EvalResult | None  # on the test split; None when skipped or impossible
     note: str = ""  # why weights or evaluation are missing, for the user
+    gradients: dict[str, Any] = field(default_factory=dict)  # GradientHistory.to_dict() of the run
+    calibration: dict[str, Any] | None = None  # engine.calibration entry for meta["calibration"]
 
 
 def wants_grid(dataset: Dataset) -> bool:
@@ -44,6 +48,7 @@ class TrainWorker(QObject):
     steps_logged = Signal(object)  # tuple[StepRecord, ...], oldest first
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
+    gradients_recorded = Signal(object)  # GradientRecord (per-layer gradient norms, engine.training.gradflow)
     run_finished = Signal(object)  # RunOutcome
     done = Signal()  # last signal of run(); the thread quits on it
 
@@ -57,6 +62,7 @@ class TrainWorker(QObject):
         self._pending: list[StepRecord] = []
         self._last_emit = self._last_grid = float("-inf")
         self._history: list[EpochRecord] = []
+        self._gradients = GradientHistory()
 
     @Slot()
     def run(self) -> None:
@@ -77,6 +83,9 @@ class TrainWorker(QObject):
                 self._on_epoch(record)
             elif isinstance(record, FinishedRecord):
                 finished = record
+            elif isinstance(record, GradientRecord):
+                self._gradients.add(record)
+                self.gradients_recorded.emit(record)
         self._flush_steps()
         if finished is None:
             finished = FinishedRecord("error", "Training ended without a result.", None, None, None,
@@ -112,6 +121,14 @@ class TrainWorker(QObject):
         self.grid_computed.emit(grid)
 
     def _outcome(self, finished: FinishedRecord) -> RunOutcome:
+        outcome = self._plain_outcome(finished)
+        if outcome.weights is None:
+            return outcome
+        calibration = calibration_entry(self.module, self.dataset, self.config.val_split, self.config.seed) \
+            if self.evaluate_at_end else None
+        return replace(outcome, gradients=self._gradients.to_dict(), calibration=calibration)
+
+    def _plain_outcome(self, finished: FinishedRecord) -> RunOutcome:
         history = tuple(self._history)
         if finished.status not in KEPT_STATUSES:
             return RunOutcome(finished, history, None, None, "The previous weights are kept.")

@@ -24,6 +24,7 @@ from ..jobs.worker import RunOutcome
 from .control_bar import PAUSED, RUNNING, STOPPING, ControlBar
 from .dataset_panel import DatasetPanel
 from .fit import FitNetwork
+from .gradflow import GradientFlowView
 from .plots import LivePlots
 from .results import BoundaryPlot, ConfusionTableModel, MistakesView, Placeholder, confusion_view
 from .settings_form import SettingsForm
@@ -75,6 +76,8 @@ class TrainView(QWidget):
         self.results.addTab(self.boundary, "Decision boundary")
         self.results.addTab(self.confusion_page, "Confusion matrix")
         self.results.addTab(self.mistakes_page, "Mistakes")
+        self.gradflow = GradientFlowView()  # per-layer gradient norms over the run (gradflow)
+        self.results.addTab(self.gradflow, "Gradient flow")
 
     def _make_fit_box(self) -> None:
         self.fit_label = QLabel(objectName="fit_ok", wordWrap=True)
@@ -150,6 +153,8 @@ class TrainView(QWidget):
         self.runner.steps_logged.connect(self._on_runner_steps_logged)
         self.runner.epoch_ended.connect(self._on_runner_epoch_ended)
         self.runner.grid_computed.connect(self._on_runner_grid_computed)
+        self.runner.gradients_recorded.connect(self.gradflow.add_record)
+        self.document.weights_changed.connect(self._on_document_weights_changed)
         self.runner.run_finished.connect(self._on_runner_run_finished)
         self.document.analysis_changed.connect(self._on_document_analysis_changed)
         self.document.graph_replaced.connect(self._on_document_graph_replaced)
@@ -224,11 +229,16 @@ class TrainView(QWidget):
     def _on_document_analysis_changed(self, analysis) -> None:
         self._refresh()
 
+    def _on_document_weights_changed(self) -> None:
+        if self._run is None:  # a run draws its own, live
+            self.gradflow.set_history(self.document.training)
+
     def _on_document_graph_replaced(self) -> None:
         """Another network: take its saved settings and dataset (not while a run uses the current ones)."""
         if self._run is not None:
             self._run.replaced = True
             return
+        self.gradflow.set_history(self.document.training)
         training = self.document.training or {}
         if isinstance(training.get("config"), dict):
             try:
@@ -265,6 +275,7 @@ class TrainView(QWidget):
         self._run = RunInfo(dataset, config, graph, graph.revision)
         n_train = dataset.num_train - val_count(dataset.num_train, config.val_split)
         self.plots.begin_run(config.epochs)
+        self.gradflow.clear()
         self.control.begin(steps_per_epoch(n_train, config.batch_size) * config.epochs, config.epochs)
         self.control.set_state(RUNNING)
         self.message.hide()

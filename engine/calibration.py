@@ -1,0 +1,335 @@
+"""Honest predictions: calibrated probabilities and an "unlike anything it learned" flag, fitted
+once after training on the training data's validation split.
+
+`fit_calibration` measures, with the trained network:
+    temperature  T minimizing the validation negative log-likelihood of softmax(logits / T)
+                 (temperature scaling, Guo et al. 2017): probabilities that mean what they say
+    score        how unlike the training data an input is. For digits (mnist, digits), a small
+                 rejection head learned on the network's own features (the inputs of its last
+                 linear layers) and scores: training digits against generated non-digit scribbles
+                 (engine.digits.scribbles).
+                 For other data, the energy −T·logsumexp(logits / T) (Liu et al. 2020).
+    threshold    the score that KEEP of the validation samples stay below; above it, "unsure"
+`Calibration.judge` gives calibrated probabilities, the score and the flag for a batch.
+
+Stored with the trained project as `meta["calibration"]` (plain JSON, see `to_meta`); a project
+without it predicts as before (T = 1, never unsure). Reading is defensive: a damaged entry means no
+calibration, never a crash. Must not import Qt.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from .digits.framing import frame_digit
+from .digits.scribbles import make_scribbles
+
+KEEP = 0.99  # share of validation samples below the threshold: 1 % false alarms on familiar data
+DIGIT_DATASETS = ("mnist", "digits")
+NEGATIVES = 2000  # generated scribbles the digit head learns to reject
+MAX_POSITIVES = 6000  # training samples it learns to accept
+MAX_FEATURES = 1024  # feature values the head reads at most (the earliest layers are left out first)
+FEATURE_LAYERS = 3  # the inputs of up to this many linear layers, counted back from the output
+HIDDEN = 64
+HEAD_STEPS = 600  # mini-batches of HEAD_BATCH
+HEAD_BATCH = 256
+CHUNK = 512
+MAX_STORED_NUMBERS = 200_000  # a file claiming a bigger head is damaged
+SCRIBBLE_SEED = 12345  # negatives for fitting; bench/ood.py measures on other seeds
+
+
+METHODS = ("none", "energy", "digit_head")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    probabilities: torch.Tensor  # (B, K) calibrated; K = 2 for a single-output (binary) network
+    score: torch.Tensor  # (B,) higher = less like the training data
+    unsure: torch.Tensor  # (B,) bool
+
+
+@dataclass(frozen=True)
+class Calibration:
+    temperature: float = 1.0
+    method: str = "none"  # "none", "energy" or "digit_head"
+    threshold: float = math.inf
+    feature_nodes: tuple[str, ...] = ()  # digit_head: the nodes whose outputs it reads
+    head: dict[str, Any] | None = None  # digit_head: standardization and weights, as lists
+
+    def judge(self, module: nn.Module, x: torch.Tensor) -> Verdict:
+        features, logits = network_outputs(module, x, self.feature_nodes if self.head else ())
+        probs = probabilities(logits / self.temperature)
+        if self.method == "digit_head" and self.head is not None:
+            score = _head_score(self._head_tensors, features, logits)
+        elif self.method == "energy":
+            score = energy(logits, self.temperature)
+        else:
+            score = torch.zeros(logits.shape[0])
+        return Verdict(probs, score, score > self.threshold)
+
+    @cached_property
+    def _head_tensors(self) -> dict[str, torch.Tensor]:
+        return _tensors(self.head or {})
+
+    def to_meta(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"temperature": self.temperature, "method": self.method,
+                                 "threshold": self.threshold if math.isfinite(self.threshold) else None,
+                                 "kept_on_validation": KEEP}
+        if self.head is not None:
+            entry.update(feature_nodes=list(self.feature_nodes), head=self.head)
+        return entry
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any] | None) -> Calibration:
+        """The calibration stored in a project's meta; the neutral one when absent or damaged.
+
+        The last one read is kept, so the pad's live predictions do not re-read the head each time."""
+        entry = (meta or {}).get("calibration")
+        if _LAST[0] is entry and entry is not None:
+            return _LAST[1]
+        try:
+            result = _parse(entry) if isinstance(entry, Mapping) else cls()
+        except (TypeError, ValueError, KeyError):
+            result = cls()
+        _LAST[:] = [entry, result]
+        return result
+
+
+_LAST: list[Any] = [None, Calibration()]  # (meta entry, its Calibration): identity-checked one-slot cache
+
+
+def probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """(B, K) scores -> (B, K) probabilities; one output is a binary classifier's logit."""
+    if logits.shape[-1] == 1:
+        p = torch.sigmoid(logits.float())
+        return torch.cat([1 - p, p], dim=-1)
+    return torch.softmax(logits.float(), dim=-1)
+
+
+def energy(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """−T·logsumexp(logits / T): low for inputs the network answers with conviction."""
+    logits = logits.float()
+    if logits.shape[-1] == 1:
+        logits = torch.cat([torch.zeros_like(logits), logits], dim=-1)
+    return -temperature * torch.logsumexp(logits / temperature, dim=-1)
+
+
+def feature_nodes(module: nn.Module) -> tuple[str, ...]:
+    """The nodes whose outputs the last FEATURE_LAYERS linear layers read, earliest first."""
+    sources = dict(getattr(module, "plan", ()))
+    current, found = getattr(module, "output_id", None), []
+    while current in sources and len(sources[current]) == 1 and len(found) < FEATURE_LAYERS:
+        source = sources[current][0]
+        if isinstance(module._modules[current], nn.Linear) and source != module.input_id:
+            found.append(source)
+        current = source
+    return tuple(found[::-1])
+
+
+def network_outputs(module: nn.Module, x: torch.Tensor,
+                    features: tuple[str, ...] = ()) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """(the `features` nodes' outputs side by side (N, D), or None; logits (N, K)), in eval mode,
+    in chunks, on the CPU. A node the network does not have (it changed since) gives None."""
+    feats, logits = [], []
+    device = next((p.device for p in module.parameters()), torch.device("cpu"))
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            for start in range(0, x.shape[0], CHUNK):
+                batch = x[start:start + CHUNK].to(device)
+                if not features:
+                    logits.append(module(batch).float().cpu())
+                    continue
+                outs = module.trace(batch)
+                if all(f in outs for f in features):
+                    feats.append(torch.cat([outs[f].float().reshape(batch.shape[0], -1) for f in features], 1).cpu())
+                logits.append(outs[module.output_id].float().cpu())
+    finally:
+        module.train(was_training)
+    return (torch.cat(feats) if feats and len(feats) == len(logits) else None), torch.cat(logits)
+
+
+def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
+    """The T in [0.05, 20] minimizing the negative log-likelihood of softmax(logits / T)."""
+    logits = logits.float()
+    if logits.shape[-1] == 1:
+        logits = torch.cat([torch.zeros_like(logits), logits], dim=-1)  # sigmoid(l) == softmax([0, l])[1]
+    log_t = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.5, max_iter=60)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(logits / log_t.clamp(-3.0, 3.0).exp(), y)
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        optimizer.step(closure)
+    value = float(log_t.detach().clamp(math.log(0.05), math.log(20.0)).exp())
+    return value if math.isfinite(value) else 1.0
+
+
+def _parse(entry: Mapping[str, Any]) -> Calibration:
+    temperature = float(entry.get("temperature", 1.0))
+    threshold = entry.get("threshold")
+    threshold = math.inf if threshold is None else float(threshold)
+    method = str(entry.get("method", "none"))
+    if not (math.isfinite(temperature) and 0.01 <= temperature <= 100) or method not in METHODS:
+        raise ValueError("damaged calibration")
+    head, nodes = None, ()
+    if method == "digit_head":
+        head, nodes = _checked_head(entry.get("head")), entry.get("feature_nodes", ())
+        if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes) or len(nodes) > FEATURE_LAYERS:
+            raise ValueError("damaged feature nodes")
+    return Calibration(temperature, method, threshold, tuple(nodes), head)
+
+
+def _checked_head(head: Any) -> dict[str, Any]:
+    """The stored head if its sizes agree and every number is finite (checked before any tensor is made)."""
+    if not isinstance(head, Mapping):
+        raise ValueError("damaged head")
+    mean, std, w1, b1, w2 = (head[k] for k in ("mean", "std", "w1", "b1", "w2"))
+    width, hidden = len(mean), len(b1)
+    sizes_ok = len(std) == width and len(w1) == hidden and all(len(r) == width for r in w1) and len(w2) == hidden
+    if not sizes_ok or width * hidden > MAX_STORED_NUMBERS:
+        raise ValueError("damaged head sizes")
+    numbers = [*mean, *std, *b1, *w2, float(head["b2"]), *(v for r in w1 for v in r)]
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers):
+        raise ValueError("damaged head numbers")
+    return dict(head)
+
+
+def _head_input(features: torch.Tensor | None, logits: torch.Tensor) -> torch.Tensor:
+    parts = ([features] if features is not None else []) + [logits, torch.logsumexp(logits, 1, keepdim=True)]
+    return torch.cat(parts, dim=1)
+
+
+def _tensors(head: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+    return {k: torch.tensor(v, dtype=torch.float32) for k, v in head.items()}
+
+
+def _head_score(head: Mapping[str, torch.Tensor], features: torch.Tensor | None, logits: torch.Tensor) -> torch.Tensor:
+    x = _head_input(features, logits)
+    if x.shape[1] != head["mean"].shape[0]:
+        return torch.zeros(x.shape[0])  # the network changed since calibration: say nothing
+    hidden = torch.relu(((x - head["mean"]) / head["std"]) @ head["w1"].T + head["b1"])
+    return hidden @ head["w2"] + head["b2"]
+
+
+def _fit_head(positives: torch.Tensor, negatives: torch.Tensor, seed: int) -> dict[str, Any]:
+    """A one-hidden-layer classifier: high scores for negatives (scribbles), low for training digits.
+
+    Mini-batches drawn half from each side, so both count the same whatever their numbers."""
+    mean, std = positives.mean(0), positives.std(0).clamp_min(1e-3)
+    pos, neg = (positives - mean) / std, (negatives - mean) / std
+    generator = torch.Generator().manual_seed(seed)
+    layers = nn.Sequential(nn.Linear(pos.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
+    for p in layers.parameters():
+        nn.init.normal_(p, std=1.0 / math.sqrt(p.shape[-1]), generator=generator)
+    optimizer = torch.optim.Adam(layers.parameters(), lr=3e-3)
+    half = HEAD_BATCH // 2
+    target = torch.cat([torch.zeros(half), torch.ones(half)])
+    with torch.enable_grad():
+        for _ in range(HEAD_STEPS):
+            rows_p = torch.randint(0, len(pos), (half,), generator=generator)
+            rows_n = torch.randint(0, len(neg), (half,), generator=generator)
+            optimizer.zero_grad()
+            out = layers(torch.cat([pos[rows_p], neg[rows_n]]))[:, 0]
+            nn.functional.binary_cross_entropy_with_logits(out, target).backward()
+            optimizer.step()
+    first, last = layers[0], layers[2]
+    return {"mean": _plain(mean), "std": _plain(std), "w1": [_plain(r) for r in first.weight.detach()],
+            "b1": _plain(first.bias.detach()), "w2": _plain(last.weight.detach()[0]),
+            "b2": round(float(last.bias.detach()[0]), 6)}
+
+
+def _plain(values: torch.Tensor) -> list[float]:
+    return [float(f"{v:.5g}") for v in values.tolist()]  # 5 digits: the head's file size, not its answers
+
+
+@lru_cache(maxsize=4)
+def scribble_inputs(n: int, shape: tuple[int, ...], mean: tuple[float, ...], std: tuple[float, ...],
+                    seed: int = SCRIBBLE_SEED) -> torch.Tensor:
+    """n generated non-digit scribbles, framed like the pad frames a drawing, normalized: (n, C, H, W)."""
+    channels, height, width = shape
+    canvases, _ = make_scribbles(n, seed, side=84)  # small canvases: same shapes, 10× cheaper to frame
+    frames = []
+    for canvas in canvases:
+        framed = frame_digit(canvas.astype(np.float32) / 255.0, (height, width), ignore_specks=False,
+                             crop_threshold=0.2)
+        frames.append(framed.centred if framed is not None else np.zeros((height, width), np.float32))
+    x = torch.from_numpy(np.stack(frames))[:, None].expand(n, channels, height, width)
+    m = torch.tensor(mean).reshape(1, -1, 1, 1)
+    s = torch.tensor(std).reshape(1, -1, 1, 1)
+    return ((x - m) / s).contiguous()
+
+
+def fit_calibration(module: nn.Module, dataset: Any, val_split: float = 0.1, seed: int = 0) -> Calibration:
+    """Temperature, score and threshold for a trained `module` on the validation split training used
+    (the same seed and share; a slice of the training split when there was none). About a second
+    for LeNet-5 on 10k MNIST digits."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small matrices: a second thread only adds hand-offs (20× slower under load)
+    try:
+        return _fit(module, dataset, val_split, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(module: nn.Module, dataset: Any, val_split: float, seed: int) -> Calibration:
+    from .training.resident import make_resident  # the trainer's own split: one home for it
+
+    data = make_resident(dataset, torch.device("cpu"), val_split, seed)
+    held_out = data.val_idx if data.val_idx.numel() else data.train_idx[-max(1, data.train_idx.numel() // 10):]
+    digits = dataset.name in DIGIT_DATASETS and dataset.kind == "image"
+    features = _usable_features(module, data.normalize(data.x_train[:1])) if digits else ()
+
+    def outputs(x: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+        return network_outputs(module, x, features)
+
+    val_features, val_logits = outputs(data.normalize(data.x_train[held_out]))
+    temperature = fit_temperature(val_logits, data.y_train[held_out])
+    if not digits:
+        return Calibration(temperature, "energy", _quantile(energy(val_logits, temperature)))
+    rows = data.train_idx[torch.randperm(data.train_idx.numel(), generator=torch.Generator().manual_seed(seed))]
+    pos = outputs(data.normalize(data.x_train[rows[:MAX_POSITIVES]]))
+    neg = outputs(scribble_inputs(NEGATIVES, tuple(dataset.input_shape), tuple(dataset.mean), tuple(dataset.std)))
+    head = _fit_head(_head_input(*pos), _head_input(*neg), seed)
+    threshold = _quantile(_head_score(_tensors(head), val_features, val_logits))
+    return Calibration(temperature, "digit_head", threshold, features, head)
+
+
+def _usable_features(module: nn.Module, probe: torch.Tensor) -> tuple[str, ...]:
+    """feature_nodes(), leaving out the earliest ones while they hold more than MAX_FEATURES values."""
+    nodes = feature_nodes(module)
+    if not nodes:
+        return ()
+    with torch.inference_mode():
+        outs = module.eval().trace(probe.to(next(module.parameters()).device))
+    sizes = [outs[n][0].numel() for n in nodes]
+    while nodes and sum(sizes) > MAX_FEATURES:
+        nodes, sizes = nodes[1:], sizes[1:]
+    return nodes
+
+
+def _quantile(scores: torch.Tensor) -> float:
+    finite = scores[torch.isfinite(scores)]
+    return float(torch.quantile(finite.float(), KEEP)) if finite.numel() else math.inf
+
+
+def calibration_entry(module: nn.Module, dataset: Any, val_split: float, seed: int) -> dict[str, Any] | None:
+    """`meta["calibration"]` for a freshly trained module, or None when it cannot be fitted (an unusual
+    output, a diverged network): the project then predicts uncalibrated, as before."""
+    try:
+        return fit_calibration(module, dataset, val_split, seed).to_meta()
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:  # never worth failing a finished run
+        logging.getLogger(__name__).info("no calibration: %s", exc)
+        return None

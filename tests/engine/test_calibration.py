@@ -1,0 +1,100 @@
+"""Honest predictions: temperature scaling, the "unlike anything learned" flag, and how a trained
+project stores and uses them (predict, the command line)."""
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+from engine.calibration import Calibration, calibration_entry, energy, fit_calibration, fit_temperature
+from engine.cli import run_cli
+from engine.data import Dataset, load_dataset
+from engine.digits.scribbles import make_scribble
+from engine.inference import predict
+from engine.training import TrainConfig, train
+from tests.engine.test_gradflow import made_digits
+
+
+def test_fit_temperature_recovers_an_overconfident_scale():
+    g = torch.Generator().manual_seed(0)
+    true = torch.randn(4000, 5, generator=g) * 2
+    y = torch.multinomial(torch.softmax(true, 1), 1, generator=g)[:, 0]
+    assert fit_temperature(true * 3, y) == pytest.approx(3.0, rel=0.1)
+    assert fit_temperature(true, y) == pytest.approx(1.0, rel=0.1)
+
+
+def test_energy_is_lower_for_confident_scores():
+    assert energy(torch.tensor([[10.0, 0.0]])) < energy(torch.tensor([[0.1, 0.0]]))
+    assert energy(torch.tensor([[3.0]])).shape == (1,)  # a binary network's single logit
+
+
+def test_damaged_or_missing_calibration_is_neutral():
+    for entry in (None, "x", {"temperature": "hot"}, {"temperature": -1}, {"method": "magic"},
+                  {"method": "digit_head", "head": {"mean": [0.0], "std": [1.0], "w1": [[1.0, 2.0]],
+                                                    "b1": [0.0], "w2": [1.0], "b2": 0.0}},
+                  {"method": "digit_head", "head": {"mean": [float("nan")], "std": [1.0], "w1": [[1.0]],
+                                                    "b1": [0.0], "w2": [1.0], "b2": 0.0}}):
+        cal = Calibration.from_meta({"calibration": entry})
+        assert cal == Calibration() and cal.temperature == 1.0 and cal.threshold == math.inf
+
+
+@pytest.fixture(scope="module")
+def trained_digits(tmp_path_factory):
+    """A small CNN trained briefly on test-made digits, saved with its calibration like `train` does."""
+    tmp_path = tmp_path_factory.mktemp("digits")
+    data = made_digits(768)
+    dataset = Dataset("digits", "image", data.x_train, data.y_train, data.x_test, data.y_test, (1, 28, 28), 10,
+                      data.class_names, data.mean, data.std)
+    torch.manual_seed(0)
+    graph = engine.templates.load("lenet5")
+    module = engine.build_module(graph)
+    config = TrainConfig(epochs=2, batch_size=32, device="cpu", cpu_threads=1, val_split=0.2)
+    assert list(train(module, dataset, config))[-1].status == "completed"
+    meta = {"dataset": "digits", "class_names": data.class_names, "mean": list(data.mean), "std": list(data.std),
+            "calibration": calibration_entry(module, dataset, config.val_split, config.seed)}
+    path = engine.save(graph, tmp_path / "digits.nwproj", weights=module, meta=meta)
+    return dataset, module, meta, path
+
+
+def test_digits_get_a_learned_rejection_that_flags_scribbles_and_keeps_digits(trained_digits):
+    dataset, module, meta, _ = trained_digits
+    cal = Calibration.from_meta(meta)
+    assert cal.method == "digit_head" and cal.feature_nodes == ("flatten", "relu3", "relu4")
+    assert 0.05 <= cal.temperature <= 20
+    json.dumps(meta, allow_nan=False)
+    module.eval().cpu()
+    test = (dataset.x_test.float() / 255 - dataset.mean[0]) / dataset.std[0]
+    assert cal.judge(module, test).unsure.float().mean() <= 0.1
+    rng = np.random.default_rng(7)
+    dash = predict(module, make_scribble("dash", rng), meta)
+    blob = predict(module, make_scribble("blob", rng), meta)
+    assert dash.unsure and blob.unsure
+    assert abs(sum(dash.probabilities) - 1) < 1e-5
+    blank = predict(module, np.zeros((280, 280), np.uint8), meta)
+    assert not blank.unsure  # an empty pad is not "unlike a digit": there is nothing yet
+
+
+def test_predict_cli_says_unsure_in_json_and_in_words(trained_digits, tmp_path, capsys):
+    from PIL import Image
+
+    _, _, _, path = trained_digits
+    dash = tmp_path / "dash.png"
+    Image.fromarray(make_scribble("dash", np.random.default_rng(3))).save(dash)
+    assert run_cli(["predict", str(path), str(dash), "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["unsure"] is True and {"label", "probabilities"} <= set(result)
+    assert run_cli(["predict", str(path), str(dash)]) == 0
+    assert "doesn't look like a digit" in capsys.readouterr().out
+
+
+def test_other_data_gets_an_energy_threshold():
+    dataset = load_dataset("moons")
+    torch.manual_seed(0)
+    module = engine.build_module(engine.templates.load("mlp", (2,), 2))
+    list(train(module, dataset, TrainConfig(epochs=3, device="cpu", cpu_threads=1)))
+    cal = fit_calibration(module, dataset)
+    assert cal.method == "energy" and math.isfinite(cal.threshold) and cal.head is None
+    far = torch.tensor([[0.0, 0.0]])  # normalized coordinates: the middle of the data
+    assert cal.judge(module.cpu().eval(), far).probabilities.shape == (1, 2)

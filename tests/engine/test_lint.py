@@ -1,0 +1,153 @@
+"""Lints: per code, a network that fires it and a near miss that does not; each fix clears its
+warning and leaves a valid network; every template is clean except for its lesson; dismissals."""
+import pytest
+
+import engine
+from engine import templates
+from engine.lint import CODES, apply_fix, dismissals, lint
+from engine.templates.base import Net
+
+
+def chain(shape, *layers):
+    """A straight network: each layer is (layer id, params) or a layer id."""
+    net = Net(shape)
+    for i, item in enumerate(layers, start=1):
+        layer, params = (item, {}) if isinstance(item, str) else item
+        net.add(layer, f"n{i}_{layer}", **params)
+    return net.graph
+
+
+def codes(graph, **kwargs):
+    return {(w.node, w.code) for w in lint(graph, **kwargs)}
+
+
+LIN = ("linear", {"out_features": 16})
+OUT10 = ("linear", {"out_features": 10})
+CONV = ("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": "same"})
+
+# code -> (firing graph, lint kwargs, node expected), (near-miss graph, kwargs)
+CASES = {
+    "no_activation": ((chain((20,), LIN, OUT10), {}, "n2_linear"),
+                      (chain((20,), LIN, "relu", OUT10), {})),
+    "double_softmax": ((chain((4,), ("linear", {"out_features": 3}), "softmax"), {}, "n2_softmax"),
+                       (chain((4,), ("linear", {"out_features": 3}), "softmax", OUT10), {})),
+    "sigmoid_with_ce": ((chain((4,), ("linear", {"out_features": 3}), "sigmoid"), {}, "n2_sigmoid"),
+                        (chain((4,), ("linear", {"out_features": 3}), "sigmoid", OUT10), {})),
+    "softmax_with_bce": ((chain((4,), ("linear", {"out_features": 1}), "softmax"), {"loss": "bce"}, "n2_softmax"),
+                         (chain((4,), ("linear", {"out_features": 1})), {"loss": "bce"})),
+    "loss_output_mismatch": ((chain((4,), ("linear", {"out_features": 5})), {"num_classes": 10}, "n1_linear"),
+                             (chain((4,), OUT10), {"num_classes": 10})),
+    "vanishing_gradients": ((templates.load("deep_sigmoid"), {}, "act1"),
+                            (chain((20,), *[x for _ in range(5) for x in (LIN, "sigmoid")], OUT10), {})),
+    "param_explosion": ((chain((1, 28, 28), ("conv2d", {"out_channels": 32, "kernel_size": 3, "padding": 1}),
+                               "relu", "flatten", OUT10), {}, "n4_linear"),
+                        (templates.load("mlp"), {})),
+    "dropout_at_output": ((chain((20,), LIN, "relu", OUT10, "dropout"), {}, "n4_dropout"),
+                          (chain((20,), LIN, "relu", "dropout", OUT10), {})),
+    "batchnorm_after_output": ((chain((20,), LIN, "relu", OUT10, "batchnorm1d"), {}, "n4_batchnorm1d"),
+                               (chain((20,), LIN, "batchnorm1d", "relu", OUT10), {})),
+    "activation_before_output": ((chain((20,), LIN, "relu", OUT10, "relu"), {}, "n4_relu"),
+                                 (chain((20,), LIN, "relu", OUT10), {})),
+    "no_downsampling": ((chain((1, 28, 28), CONV, "relu", CONV, "relu", "flatten", OUT10), {}, "n3_conv2d"),
+                        (chain((1, 28, 28), CONV, "relu", ("maxpool2d", {"kernel_size": 2}), CONV, "relu",
+                               "flatten", OUT10), {})),
+    "huge_kernel": ((chain((1, 28, 28), ("conv2d", {"kernel_size": 25}), "relu", "flatten", OUT10), {}, "n1_conv2d"),
+                    (chain((1, 28, 28), ("conv2d", {"kernel_size": 7}), "relu", "flatten", OUT10), {})),
+}
+
+
+def test_every_code_has_a_case():
+    assert set(CASES) == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_lint_fires(code):
+    (graph, kwargs, node), _ = CASES[code]
+    assert engine.analyze(graph).valid
+    found = [w for w in lint(graph, **kwargs) if w.code == code]
+    assert [w.node for w in found] == [node]
+    warning = found[0]
+    assert node in warning.message and len(warning.reason) > 60
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_lint_near_miss_is_quiet(code):
+    _, (graph, kwargs) = CASES[code]
+    assert engine.analyze(graph).valid
+    assert code not in {w.code for w in lint(graph, **kwargs)}
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_fix_clears_the_warning_and_keeps_the_network_valid(code):
+    (graph, kwargs, node), _ = CASES[code]
+    warning = next(w for w in lint(graph, **kwargs) if w.code == code)
+    if warning.fix is None:
+        pytest.skip(f"{code} has no one-click fix here")
+    fixed = apply_fix(graph, warning.fix)
+    assert engine.analyze(fixed).valid
+    assert code not in {w.code for w in lint(fixed, **kwargs)}
+    assert len(graph) == len(engine.analyze(graph).rows)  # the original is untouched
+
+
+def test_no_activation_looks_through_dropout_and_fix_goes_right_after_the_first_layer():
+    graph = chain((20,), LIN, "dropout", OUT10)
+    warning = next(w for w in lint(graph) if w.code == "no_activation")
+    assert "n2_dropout" in warning.message
+    step = warning.fix.steps[0]
+    assert (step.action, step.layer, step.src, step.dst) == ("insert", "relu", "n1_linear", "n2_dropout")
+
+
+def test_loss_mismatch_without_known_classes_only_flags_what_is_always_wrong():
+    one = chain((4,), ("linear", {"out_features": 1}))
+    assert not lint(one)  # one output: training would pick binary cross-entropy
+    assert {w.code for w in lint(one, loss="cross_entropy")} == {"loss_output_mismatch"}
+    assert {w.code for w in lint(chain((4,), ("linear", {"out_features": 1}), "sigmoid"), loss="bce")} \
+        == {"loss_output_mismatch"}  # bce applies the sigmoid itself
+
+
+def test_vanishing_gradients_stops_at_normalization():
+    layers = []
+    for i in range(10):
+        layers += [LIN, "batchnorm1d", "sigmoid"] if i % 3 == 0 else [LIN, "sigmoid"]
+    assert "vanishing_gradients" not in {w.code for w in lint(chain((20,), *layers, OUT10))}
+
+
+def test_nodes_with_errors_are_not_linted():
+    graph = chain((20,), LIN, ("linear", {"out_features": 0}), OUT10)
+    assert engine.analyze(graph).errors
+    assert "no_activation" not in {w.code for w in lint(graph) if w.node == "n2_linear"}
+
+
+TEMPLATE_SHAPES = [((1, 28, 28), 10), ((3, 32, 32), 10), ((2,), 2)]
+
+
+@pytest.mark.parametrize("name", templates.names())
+def test_templates_are_clean_except_for_their_lesson(name):
+    for shape, classes in TEMPLATE_SHAPES + [(templates.get(name).default_input, None)]:
+        try:
+            graph = templates.load(name, shape, classes)
+        except (templates.TemplateError, ValueError):
+            continue  # a CNN cannot take 2-D points
+        if not engine.analyze(graph).valid:
+            continue  # e.g. a CNN on 2-D points: an error, not a lint
+        found = {w.code for w in lint(graph)}
+        assert found == set(templates.get(name).lesson_lints), (name, shape, found)
+
+
+def test_dismissed_warnings_are_filtered_and_saved_with_the_project(tmp_path):
+    graph, kwargs, node = CASES["no_activation"][0]
+    section = dismissals.with_dismissal(None, node, "no_activation")
+    assert not lint(graph, dismissed=dismissals.dismissed(section))
+    path = engine.save(graph, tmp_path / "p.json", sections={"lint": section})
+    project = engine.load(path)
+    assert project.sections["lint"] == {"dismissed": {node: ["no_activation"]}}
+    from engine.lint import lint_project
+    assert not lint_project(project)
+    back = dismissals.with_dismissal(project.sections["lint"], node, "no_activation", dismiss=False)
+    assert back == {} and lint(graph, dismissed=dismissals.dismissed(back))
+
+
+def test_damaged_dismissals_are_ignored_not_fatal():
+    assert dismissals.dismissed({"dismissed": {"a": "no_activation", "b": [1, "huge_kernel"], 3: []}}) \
+        == {"b": frozenset({"huge_kernel"})}
+    assert dismissals.dismissed({"dismissed": []}) == {}
