@@ -157,3 +157,16 @@ def test_a_project_written_before_pairs_opens_and_analyzes_the_same(tmp_path):
     path.write_text(json.dumps(doc))
     again = engine.load(path).graph
     assert analyze(again).total_params == analyze(graph).total_params == 61_706
+
+
+def test_lint_reads_height_width_kernels():
+    from engine.lint import lint
+    from engine.templates.base import Net
+
+    net = Net((3, 12, 12))
+    net.add("conv2d", "tall", out_channels=4, kernel_size=[11, 1], stride=[1, 2], padding=[5, 0])
+    net.add("conv2d", "flat", out_channels=4, kernel_size=[1, 3], padding=[0, 1])
+    net.add("flatten")
+    net.add("linear", "head", out_features=2)
+    warnings = [w for w in lint(net.done()) if w.code == "huge_kernel"]
+    assert [w.node for w in warnings] == ["tall"] and "11×1 kernel" in warnings[0].message
