@@ -97,13 +97,16 @@ class Context:
         """(the last learned layer before the output, the layers after it up to the output, in order).
 
         The "last learned layer" is the first node above the output that holds parameters and is
-        not a normalization (a linear, a convolution, a recurrent layer ...)."""
+        not a normalization (a linear, a convolution, a recurrent layer ...). A layer with an error
+        on the way has no known parameters, so nothing is judged: (None, [])."""
         sink = self.sink
         tail: list[str] = []
         current = sink
         while current is not None:
             row = self.row(current)
             layer = self.layer(current)
+            if row is None or not row.ok:
+                return None, []
             if layer == "input" or (row is not None and row.params > 0 and not is_norm(layer)):
                 return current, tail[::-1]
             tail.append(current)

@@ -151,3 +151,14 @@ def test_damaged_dismissals_are_ignored_not_fatal():
     assert dismissals.dismissed({"dismissed": {"a": "no_activation", "b": [1, "huge_kernel"], 3: []}}) \
         == {"b": frozenset({"huge_kernel"})}
     assert dismissals.dismissed({"dismissed": []}) == {}
+
+
+def test_no_output_lint_while_a_layer_below_has_an_error():
+    """LeNet-5 on 8×8 inputs: conv2 cannot run, so nothing after relu1 has known parameters;
+    relu1 must not be called an activation on the class scores."""
+    from engine import analyze, templates
+    from engine.lint import lint
+
+    graph = templates.load("lenet5", (1, 8, 8), 10)
+    assert analyze(graph).row("conv2").error
+    assert not [w for w in lint(graph) if w.code == "activation_before_output"]
