@@ -9,9 +9,14 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Sequence
 
+import torch
+
 from .analysis import analyze
 from .builder import _require_valid
 from .catalog import CATALOG, Shape, fmt_shape, modules
+from .catalog.layers_pool import pool_stride
+from .catalog.spec import pair
+from .graph import Graph
 
 Ctor = Callable[[Sequence[Shape], dict[str, Any]], str]
 
@@ -25,8 +30,20 @@ def _conv(cls: str) -> Ctor:
 
 
 def _pool(cls: str) -> Ctor:
-    return lambda s, p: (f"nn.{cls}({p['kernel_size']}, stride={p['stride'] or p['kernel_size']}, "
+    return lambda s, p: (f"nn.{cls}({p['kernel_size']}, stride={pool_stride(p)}, "
                          f"padding={p['padding']}, ceil_mode={p['ceil_mode']})")
+
+
+def _tconv(s: Sequence[Shape], p: dict[str, Any]) -> str:
+    return (f"nn.ConvTranspose2d({s[0][0]}, {p['out_channels']}, kernel_size={p['kernel_size']}, "
+            f"stride={p['stride']}, padding={p['padding']}, output_padding={p['output_padding']}, "
+            f"groups={p['groups']}, bias={p['bias']}, dilation={p['dilation']})")
+
+
+def _upsample(s: Sequence[Shape], p: dict[str, Any]) -> str:
+    align = p["align_corners"] if p["mode"] == "bilinear" else None
+    size = f"size={pair(p['size'])}" if p["size"] != 0 else f"scale_factor={p['scale_factor']!r}"
+    return f"nn.Upsample({size}, mode={p['mode']!r}, align_corners={align})"
 
 
 def _recurrent(cell: str) -> Ctor:
@@ -48,7 +65,24 @@ CTORS: dict[str, Ctor] = {
     "tanh": lambda s, p: "nn.Tanh()",
     "gelu": lambda s, p: "nn.GELU()",
     "softmax": lambda s, p: "nn.Softmax(dim=1)",
+    "relu6": lambda s, p: "nn.ReLU6()",
+    "silu": lambda s, p: "nn.SiLU()",
+    "hardswish": lambda s, p: "nn.Hardswish()",
+    "hardsigmoid": lambda s, p: "nn.Hardsigmoid()",
+    "prelu": lambda s, p: f"nn.PReLU({s[0][0] if p['per_channel'] else 1}, init={p['init']})",
+    "elu": lambda s, p: f"nn.ELU({p['alpha']})",
+    "log_softmax": lambda s, p: "nn.LogSoftmax(dim=1)",
     "dropout": lambda s, p: f"nn.Dropout({p['p']})",
+    "dropout2d": lambda s, p: f"nn.Dropout2d({p['p']})",
+    "stochastic_depth": lambda s, p: f"StochasticDepth({p['p']}, {p['mode']!r})",
+    "layer_scale": lambda s, p: f"LayerScale({tuple(s[0])}, {p['dim']}, {p['init_value']})",
+    "conv_transpose2d": _tconv,
+    "upsample": _upsample,
+    "maxpool1d": _pool("MaxPool1d"),
+    "avgpool1d": _pool("AvgPool1d"),
+    "channel_shuffle": lambda s, p: f"ChannelShuffle({p['groups']})",
+    "class_token": lambda s, p: f"ClassToken({s[0][-1]})",
+    "position_embedding": lambda s, p: f"PositionEmbedding({tuple(s[0])})",
     "batchnorm1d": lambda s, p: f"nn.BatchNorm1d({s[0][0]}, eps={p['eps']}, momentum={p['momentum']})",
     "batchnorm2d": lambda s, p: f"nn.BatchNorm2d({s[0][0]}, eps={p['eps']}, momentum={p['momentum']})",
     "layernorm": lambda s, p: f"nn.LayerNorm({s[0][-1]}, eps={p['eps']})",
@@ -66,23 +100,30 @@ CTORS: dict[str, Ctor] = {
     "multihead_attention": lambda s, p: f"SelfAttention({s[0][-1]}, {p['num_heads']}, dropout={p['dropout']})",
     "transformer_encoder": lambda s, p: (
         f"TransformerEncoder({s[0][-1]}, {p['num_heads']}, {p['dim_feedforward']}, {p['num_layers']}, "
-        f"dropout={p['dropout']}, activation={p['activation']!r}, norm_first={p['norm_first']})"),
+        f"dropout={p['dropout']}, activation={p['activation']!r}, norm_first={p['norm_first']}, "
+        f"layer_norm_eps={p['layer_norm_eps']})"),
     "token_pool": lambda s, p: f"TokenPool({p['mode']!r})",
 }
 
 # Layers written inline in forward(): they have no weights.
 INLINE: dict[str, Callable[[list[str], dict[str, Any]], str]] = {
     "add": lambda xs, p: " + ".join(xs),
+    "mul": lambda xs, p: " * ".join(xs),
+    "identity": lambda xs, p: xs[0],
+    "chunk": lambda xs, p: f"torch.chunk({xs[0]}, {p['chunks']}, dim={p['dim'] + 1})[{p['index']}]",
+    "split": lambda xs, p: (f"torch.split({xs[0]}, {p['sizes'][0] if len(p['sizes']) == 1 else list(p['sizes'])}, "
+                            f"dim={p['dim'] + 1})[{p['index']}]"),
     "concat": lambda xs, p: f"torch.cat([{', '.join(xs)}], dim={p['dim'] + 1})",
     "flatten": lambda xs, p: f"torch.flatten({xs[0]}, 1)",
     "reshape": lambda xs, p: f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(map(str, p['shape']))})",
     "permute": lambda xs, p: f"{xs[0]}.permute(0, {', '.join(str(d + 1) for d in p['dims'])})",
 }
 
-HELPERS = ("Recurrent", "PatchEmbed", "SelfAttention", "TransformerEncoder", "TokenPool")
+HELPERS = ("Recurrent", "PatchEmbed", "SelfAttention", "TransformerEncoder", "TokenPool", "StochasticDepth",
+           "LayerScale", "ChannelShuffle", "ClassToken", "PositionEmbedding")
 
 
-def export_python(graph, class_name: str = "Net", title: str = "network") -> str:
+def export_python(graph: Graph, class_name: str = "Net", title: str = "network") -> str:
     """Source code of a standalone module equivalent to `engine.build_module(graph)`."""
     analysis = analyze(graph)
     _require_valid(analysis)
@@ -103,11 +144,38 @@ def export_python(graph, class_name: str = "Net", title: str = "network") -> str
         init.append(f"        self.{node.id} = {ctor}")
         body.append(f"        {node.id} = self.{node.id}({', '.join(args)}){shape}")
     output = next(iter(analysis.sinks))
-    return _render(class_name, title, analysis.input_shape, init, body, output, used)
+    sample = example_source(analysis.input_shape, token_vocab(graph) if _takes_tokens(graph) else None)
+    return _render(class_name, title, analysis.input_shape, init, body, output, used, sample)
+
+
+def _takes_tokens(graph: Graph) -> bool:
+    return graph.node(graph.input_nodes()[0]).params.get("dtype") == "tokens"
+
+
+def token_vocab(graph: Graph) -> int:
+    """The largest token id + 1 every embedding fed by the input accepts."""
+    input_id = graph.input_nodes()[0]
+    sizes = [CATALOG.get("embedding").resolve(graph.node(n).params)["num_embeddings"]
+             for n in graph.outputs_of(input_id) if graph.node(n).layer == "embedding"]
+    return min(sizes, default=2)
+
+
+def example_source(input_shape: Shape, vocab: int | None, batch: int = 1) -> str:
+    """Python for an input batch of the right dtype: random floats, or token ids below `vocab`."""
+    shape = ", ".join(map(str, (batch, *input_shape)))
+    return f"torch.randint(0, {vocab}, ({shape},))" if vocab else f"torch.randn({shape})"
+
+
+def example_input(graph: Graph, batch: int = 2) -> torch.Tensor:
+    """An input batch for `graph`: floats, or token ids every embedding accepts."""
+    shape = (batch, *analyze(graph).input_shape)
+    if _takes_tokens(graph):
+        return torch.randint(0, token_vocab(graph), shape)
+    return torch.randn(shape)
 
 
 def _render(class_name: str, title: str, input_shape: Shape, init: list[str], body: list[str],
-            output: str, used: set[str]) -> str:
+            output: str, used: set[str], sample: str) -> str:
     helpers = "\n\n".join(inspect.getsource(getattr(modules, h)) for h in HELPERS if h in used)
     shape = ", ".join(map(str, input_shape))
     lines = [
@@ -133,7 +201,9 @@ def _render(class_name: str, title: str, input_shape: Shape, init: list[str], bo
         "",
         'if __name__ == "__main__":',
         f"    model = {class_name}().eval()",
-        f"    print(model(torch.zeros(1, {shape})).shape)",
+        f"    x = {sample}  # one sample, batch first",
+        "    with torch.no_grad():",
+        "        print(model(x).shape)",
         "",
     ]
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from .document import Document
 from .draw import DrawView
 from .editing import Editor
 from .file_actions import FileController
+from .import_export import ImportExport
 from .icons import action_icon, app_icon
 from .play import PlayView
 from .train import TrainView
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self)
         self.editor = Editor(self.document, self)
         self.files = FileController(self, self.document, self.editor, self.settings)
+        self.import_export = ImportExport(self, self.document, self.editor, self.files)
         self.views: dict[str, QWidget] = {}
         self.stack = QStackedWidget(objectName="view_stack")
         self.view_buttons = QButtonGroup(self)
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         self._action("save", "&Save", self.files.save, QKeySequence.Save, "save")
         self._action("save_as", "Save &As…", self.files.save_as, QKeySequence.SaveAs)
         self._action("templates", "&Templates…", self.files.show_templates, QKeySequence("Ctrl+T"), "templates")
+        self._action("import", "&Import PyTorch Model…", self.import_export.import_model, QKeySequence("Ctrl+I"))
+        self._action("export", "&Export…", self.import_export.export_network, QKeySequence("Ctrl+E"))
         self._action("quit", "&Quit", self.close, QKeySequence.Quit)
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
@@ -171,6 +175,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([a["save"], a["save_as"]])
         file_menu.addSeparator()
         file_menu.addAction(a["templates"])
+        file_menu.addActions([a["import"], a["export"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit = self.menuBar().addMenu("&Edit")
@@ -227,6 +232,7 @@ class MainWindow(QMainWindow):
         self.document.path_changed.connect(self._update_title)
         self.editor.status_message.connect(self._on_status_message)
         self.files.status_message.connect(self._on_status_message)
+        self.import_export.status_message.connect(self._on_status_message)
 
     def _on_status_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)

@@ -4,11 +4,11 @@
 """
 from __future__ import annotations
 
-from . import layers_conv, layers_core, layers_merge, layers_seq
+from . import layers_conv, layers_core, layers_merge, layers_pool, layers_seq
 from .spec import LayerError, LayerSpec, ParamSpec, Registry, Shape, fmt_shape, parse_shape
 
 CATALOG = Registry()
-for _module in (layers_core, layers_conv, layers_seq, layers_merge):
+for _module in (layers_core, layers_conv, layers_pool, layers_seq, layers_merge):
     _module.register(CATALOG)
 
 CATEGORY_ORDER = ("Input", "Dense", "Activation", "Convolution", "Pooling", "Normalization",

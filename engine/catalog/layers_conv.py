@@ -1,6 +1,8 @@
-"""Convolution and pooling layers, with the output-size arithmetic on the user's numbers.
+"""Convolution layers (1-D, 2-D, transposed 2-D), with the output-size arithmetic on the user's numbers.
 
-The arithmetic strings follow the course: (W − F + 2P) / S + 1. Must not import Qt.
+The arithmetic strings follow the course: (W − F + 2P) / S + 1. 2-D kernels, strides, paddings
+and dilations are pairs: an int means square, "1,7" means height 1 and width 7 (Inception-v3).
+Must not import Qt.
 """
 from __future__ import annotations
 
@@ -8,12 +10,18 @@ from typing import Sequence
 
 from ..lazy import LazyModule
 from .helpers import need_rank, p_bool, p_int, rank_fix
-from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, fmt_shape
+from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape, pair
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 
 PADDING = ParamSpec("padding", "int_or_same", 0, 'Zeros added on each side, or "same" to keep the size.',
                     minimum=0)
+PADDING_2D = ParamSpec("padding", "pair_or_same", 0, 'Zeros added on each side (or height,width), or "same" '
+                       "to keep the size.", minimum=0)
+
+
+def p_pair(name: str, default: int, help: str, minimum: int = 1) -> ParamSpec:
+    return ParamSpec(name, "pair", default, help, minimum=minimum)
 
 
 def out_size(size: int, kernel: int, stride: int, pad: int, dilation: int = 1, ceil: bool = False) -> int:
@@ -40,65 +48,84 @@ def size_formula(size: int, kernel: int, stride: int, pad: int, dilation: int = 
     return result
 
 
-def _same_pad(kernel: int, dilation: int) -> int:
-    return dilation * (kernel - 1) // 2
+def dims(value: int | Sequence[int], rank: int) -> tuple[int, ...]:
+    """Per spatial dim values of an int or pair parameter (rank 1 or 2 spatial dims)."""
+    return pair(value) if rank == 2 else (int(value),)
 
 
-def _conv_pad(p: Params) -> int:
-    return _same_pad(p["kernel_size"], p["dilation"]) if p["padding"] == "same" else p["padding"]
+def conv_pads(p: Params, rank: int) -> tuple[int, ...]:
+    """Per-dim padding; "same" keeps the size (stride 1, odd kernels)."""
+    if p["padding"] == "same":
+        return tuple(d * (k - 1) // 2 for k, d in zip(dims(p["kernel_size"], rank), dims(p["dilation"], rank)))
+    return dims(p["padding"], rank)
 
 
 def _conv_check(layer: str, rank: int):
     def check(shapes: Sequence[Shape], p: Params) -> None:
         shape = shapes[0]
-        need_rank(layer, shape, (rank,), rank_fix(rank, shape))
-        channels, spatial = shape[0], shape[1:]
+        need_rank(layer, shape, (rank + 1,), rank_fix(rank + 1, shape))
+        channels = shape[0]
         if channels % p["groups"] or p["out_channels"] % p["groups"]:
             raise LayerError(f"{layer}: {channels} input and {p['out_channels']} output channels must "
                              f"both be divisible by groups={p['groups']}")
-        if p["padding"] == "same" and p["stride"] != 1:
+        if p["padding"] == "same" and set(dims(p["stride"], rank)) != {1}:
             raise LayerError(f'{layer}: padding "same" needs stride 1 — set padding to a number')
-        if p["padding"] == "same" and p["kernel_size"] % 2 == 0:
+        if p["padding"] == "same" and any(k % 2 == 0 for k in dims(p["kernel_size"], rank)):
             raise LayerError(f'{layer}: padding "same" needs an odd kernel_size — use 3, 5 or 7')
-        _window_fits(layer, spatial, p["kernel_size"], _conv_pad(p), p["dilation"], "kernel")
+        window_fits(layer, shape[1:], dims(p["kernel_size"], rank), conv_pads(p, rank),
+                    dims(p["dilation"], rank), "kernel")
     return check
 
 
-def _window_fits(layer: str, spatial: Shape, kernel: int, pad: int, dilation: int, word: str) -> None:
-    f_eff = dilation * (kernel - 1) + 1
-    if any(s + 2 * pad < f_eff for s in spatial):
-        padded = f" (with padding {pad})" if pad else ""
-        window = "×".join([str(f_eff)] * len(spatial))
+def window_fits(layer: str, spatial: Shape, kernel: Sequence[int], pad: Sequence[int],
+                dilation: Sequence[int], word: str) -> None:
+    f_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(s + 2 * q < f for s, q, f in zip(spatial, pad, f_eff)):
+        padded = f" (with padding {fmt_shape(pad)})" if any(pad) else ""
         raise LayerError(f"{layer}: the {fmt_shape(spatial)} input{padded} is smaller than the "
-                         f"{window} {word} — use a smaller {word}, add padding, or remove a pooling layer upstream")
+                         f"{fmt_shape(f_eff)} {word} — use a smaller {word}, add padding, or remove a pooling "
+                         "layer upstream")
 
 
-def _conv_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str, ...]:
-    c_in, spatial = shapes[0][0], shapes[0][1:]
-    k, pad = p["kernel_size"], _conv_pad(p)
-    lines = _size_lines(spatial, k, p["stride"], pad, p["dilation"], False)
-    kk = "·".join([str(k)] * len(spatial))
-    per_group = c_in // p["groups"]
-    n_w = k ** len(spatial) * per_group * p["out_channels"]
-    bias = f" + {p['out_channels']}" if p["bias"] else ""
-    total = n_w + (p["out_channels"] if p["bias"] else 0)
-    lines.append(f"parameters: {kk}·{per_group}·{p['out_channels']}{bias} = {total:,}")
-    return tuple(lines)
+def _conv_explain(rank: int):
+    def explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str, ...]:
+        c_in, spatial = shapes[0][0], shapes[0][1:]
+        ks = dims(p["kernel_size"], rank)
+        lines = size_lines(spatial, ks, dims(p["stride"], rank), conv_pads(p, rank), dims(p["dilation"], rank),
+                           False)
+        per_group = c_in // p["groups"]
+        n_w = per_group * p["out_channels"]
+        for k in ks:
+            n_w *= k
+        bias = f" + {p['out_channels']}" if p["bias"] else ""
+        total = n_w + (p["out_channels"] if p["bias"] else 0)
+        kk = "·".join(map(str, ks))
+        lines.append(f"parameters: {kk}·{per_group}·{p['out_channels']}{bias} = {total:,}")
+        return tuple(lines)
+    return explain
 
 
-def _size_lines(spatial: Shape, k: int, s: int, pad: int, dil: int, ceil: bool) -> list[str]:
+def size_lines(spatial: Shape, ks: Sequence[int], ss: Sequence[int], pads: Sequence[int],
+               dils: Sequence[int], ceil: bool) -> list[str]:
     names = ("height", "width") if len(spatial) == 2 else ("length",)
-    if len(set(spatial)) == 1 and len(spatial) == 2:
-        return [f"output size: {size_formula(spatial[0], k, s, pad, dil, ceil)}"]
-    return [f"output {n}: {size_formula(d, k, s, pad, dil, ceil)}" for n, d in zip(names, spatial)]
+    per_dim = list(zip(spatial, ks, ss, pads, dils))
+    if len(spatial) == 2 and per_dim[0] == per_dim[1]:
+        return [f"output size: {size_formula(*per_dim[0], ceil)}"]
+    return [f"output {n}: {size_formula(*d, ceil)}" for n, d in zip(names, per_dim)]
 
 
-def _conv_params(default_k: int) -> tuple[ParamSpec, ...]:
-    return (p_int("out_channels", 6, "Number of filters (output channels)."),
-            p_int("kernel_size", default_k, "Filter size F (square)."),
-            p_int("stride", 1, "Step S between filter positions."),
-            PADDING,
-            p_int("dilation", 1, "Spacing between filter taps."),
+def _conv_params(default_k: int, rank: int) -> tuple[ParamSpec, ...]:
+    if rank == 1:
+        geometry = (p_int("kernel_size", default_k, "Filter size F."),
+                    p_int("stride", 1, "Step S between filter positions."),
+                    PADDING,
+                    p_int("dilation", 1, "Spacing between filter taps."))
+    else:
+        geometry = (p_pair("kernel_size", default_k, "Filter size F: square, or height,width such as 1,7."),
+                    p_pair("stride", 1, "Step S between filter positions (or height,width)."),
+                    PADDING_2D,
+                    p_pair("dilation", 1, "Spacing between filter taps (or height,width)."))
+    return (p_int("out_channels", 6, "Number of filters (output channels)."), *geometry,
             p_int("groups", 1, "Split channels into groups (depthwise = channels)."),
             p_bool("bias", True, "Learn a bias per output channel."))
 
@@ -110,61 +137,71 @@ def _build_conv(cls_name: str):
     return build
 
 
-def _pool_stride(p: Params) -> int:
-    return p["stride"] or p["kernel_size"]
+# -- transposed convolution ---------------------------------------------------------------
+def transposed_size(size: int, k: int, s: int, pad: int, out_pad: int, dil: int) -> int:
+    """(W − 1)·S − 2P + D·(F − 1) + output_padding + 1."""
+    return (size - 1) * s - 2 * pad + dil * (k - 1) + out_pad + 1
 
 
-def _pool_check(layer: str):
-    def check(shapes: Sequence[Shape], p: Params) -> None:
-        need_rank(layer, shapes[0], (3,), rank_fix(3, shapes[0]))
-        if 2 * p["padding"] > p["kernel_size"]:
-            raise LayerError(f"{layer}: padding {p['padding']} must be at most half the "
-                             f"kernel_size {p['kernel_size']}")
-        _window_fits(layer, shapes[0][1:], p["kernel_size"], p["padding"], 1, "window")
-    return check
+def _tconv_geometry(p: Params) -> list[tuple[int, ...]]:
+    return [pair(p[k]) for k in ("kernel_size", "stride", "padding", "output_padding", "dilation")]
 
 
-def _pool_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str, ...]:
-    return tuple(_size_lines(shapes[0][1:], p["kernel_size"], _pool_stride(p), p["padding"], 1,
-                             p["ceil_mode"])) + ("parameters: none (a fixed window)",)
+def _tconv_check(shapes: Sequence[Shape], p: Params) -> None:
+    shape = shapes[0]
+    need_rank("conv_transpose2d", shape, (3,), rank_fix(3, shape))
+    if shape[0] % p["groups"] or p["out_channels"] % p["groups"]:
+        raise LayerError(f"conv_transpose2d: {shape[0]} input and {p['out_channels']} output channels must "
+                         f"both be divisible by groups={p['groups']}")
+    _, strides, _, out_pads, dils = _tconv_geometry(p)
+    if any(o >= max(s, d) for o, s, d in zip(out_pads, strides, dils)):
+        raise LayerError("conv_transpose2d: output_padding must be smaller than the stride (or the dilation) — "
+                         "it only picks among the sizes a stride can produce")
+    sizes = [transposed_size(n, *g) for n, g in zip(shape[1:], zip(*_tconv_geometry(p)))]
+    if any(n <= 0 for n in sizes):
+        raise LayerError(f"conv_transpose2d: the output would be empty ({fmt_shape(sizes)}) — lower the padding")
 
 
-def _pool_params() -> tuple[ParamSpec, ...]:
-    return (p_int("kernel_size", 2, "Window size F (square)."),
-            p_int("stride", 0, "Step S; 0 means the same as kernel_size.", minimum=0),
-            p_int("padding", 0, "Padding P on each side.", minimum=0),
-            p_bool("ceil_mode", False, "Round the output size up instead of down."))
+def _tconv_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str, ...]:
+    names = ("height", "width")
+    lines = []
+    for name, n, (k, s, pad, op, d) in zip(names, shapes[0][1:], zip(*_tconv_geometry(p))):
+        lines.append(f"output {name}: ({n} − 1)·{s} − 2·{pad} + {d}·({k} − 1) + {op} + 1 = "
+                     f"{transposed_size(n, k, s, pad, op, d)}")
+    k_h, k_w = pair(p["kernel_size"])
+    per_group = p["out_channels"] // p["groups"]
+    total = shapes[0][0] * per_group * k_h * k_w + (p["out_channels"] if p["bias"] else 0)
+    lines.append(f"parameters: {k_h}·{k_w}·{shapes[0][0]}·{per_group}"
+                 f"{' + ' + str(p['out_channels']) if p['bias'] else ''} = {total:,}")
+    return tuple(lines)
 
 
-def _pool_spec(layer_id: str, name: str, cls_name: str, help: str) -> LayerSpec:
-    return LayerSpec(
-        layer_id, name, "Pooling", help, _pool_params(), check=_pool_check(layer_id), explain=_pool_explain,
-        build=lambda s, p: getattr(nn, cls_name)(p["kernel_size"], _pool_stride(p), p["padding"], ceil_mode=p["ceil_mode"]),
-        key_params=("kernel_size", "stride"))
-
-
-def _adaptive_check(shapes: Sequence[Shape], p: Params) -> None:
-    need_rank("adaptive_avgpool2d", shapes[0], (3,), rank_fix(3, shapes[0]))
+def _build_tconv(shapes: Sequence[Shape], p: Params) -> nn.Module:
+    return nn.ConvTranspose2d(shapes[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
+                              padding=p["padding"], output_padding=p["output_padding"], groups=p["groups"],
+                              bias=p["bias"], dilation=p["dilation"])
 
 
 def register(reg: Registry) -> None:
     reg.register(LayerSpec(
         "conv1d", "Conv 1D", "Convolution", "Slides filters along a sequence (channels×length).",
-        _conv_params(3), build=_build_conv("Conv1d"), check=_conv_check("conv1d", 2),
-        explain=_conv_explain, key_params=("out_channels", "kernel_size", "stride", "padding")))
+        _conv_params(3, 1), build=_build_conv("Conv1d"), check=_conv_check("conv1d", 1),
+        explain=_conv_explain(1), key_params=("out_channels", "kernel_size", "stride", "padding")))
     reg.register(LayerSpec(
         "conv2d", "Conv 2D", "Convolution",
         "Slides learned filters over an image; output size (W − F + 2P) / S + 1.",
-        _conv_params(5), build=_build_conv("Conv2d"), check=_conv_check("conv2d", 3),
-        explain=_conv_explain, key_params=("out_channels", "kernel_size", "stride", "padding")))
-    reg.register(_pool_spec("maxpool2d", "Max pool 2D", "MaxPool2d",
-                            "Keeps the largest value in each window; halves size with 2×2."))
-    reg.register(_pool_spec("avgpool2d", "Average pool 2D", "AvgPool2d",
-                            "Averages each window (LeNet's subsampling)."))
+        _conv_params(5, 2), build=_build_conv("Conv2d"), check=_conv_check("conv2d", 2),
+        explain=_conv_explain(2), key_params=("out_channels", "kernel_size", "stride", "padding")))
     reg.register(LayerSpec(
-        "adaptive_avgpool2d", "Adaptive average pool", "Pooling",
-        "Averages to a fixed output size whatever the input (1×1 = global average pooling).",
-        (p_int("output_height", 1, "Output height."), p_int("output_width", 1, "Output width.")),
-        check=_adaptive_check,
-        build=lambda s, p: nn.AdaptiveAvgPool2d((p["output_height"], p["output_width"])),
-        key_params=("output_height", "output_width")))
+        "conv_transpose2d", "Transposed conv 2D", "Convolution",
+        "Learned upsampling (decoders, U-Nets): output (W − 1)·S − 2P + F + output_padding.",
+        (p_int("out_channels", 16, "Number of output channels."),
+         p_pair("kernel_size", 2, "Filter size F (or height,width)."),
+         p_pair("stride", 2, "Upsampling step S (or height,width)."),
+         p_pair("padding", 0, "Rows and columns removed from each side (or height,width).", minimum=0),
+         p_pair("output_padding", 0, "Extra rows/columns added on one side to pick the size.", minimum=0),
+         p_int("groups", 1, "Split channels into groups."),
+         p_bool("bias", True, "Learn a bias per output channel."),
+         p_pair("dilation", 1, "Spacing between filter taps (or height,width).")),
+        build=_build_tconv, check=_tconv_check, explain=_tconv_explain,
+        key_params=("out_channels", "kernel_size", "stride")))

@@ -1,4 +1,4 @@
-"""Core layers: input, dense (the perceptron), activations, dropout, flatten, normalization.
+"""Core layers: input, dense (the perceptron), activations, dropout, identity, flatten, normalization.
 
 Must not import Qt.
 """
@@ -9,14 +9,16 @@ from typing import Sequence
 from ..lazy import LazyModule
 from .explain_seq import batchnorm_explain, layernorm_explain
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
-from .spec import LayerSpec, Params, ParamSpec, Registry, Shape
+from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
+modules = LazyModule("engine.catalog.modules")
 
 
 def _linear_check(shapes: Sequence[Shape], p: Params) -> None:
-    # A 2-D input is a sequence: the layer then applies to every step.
-    if len(shapes[0]) > 2:
+    # A 2-D input is a sequence: the layer then applies to every step. On an image it is
+    # usually a forgotten flatten, unless asked for (channels-last blocks such as ConvNeXt's).
+    if len(shapes[0]) > 2 and not p["per_position"]:
         need_rank("linear", shapes[0], (1,), rank_fix(1, shapes[0]))
 
 
@@ -38,6 +40,12 @@ def _batchnorm_check(layer: str, ranks: tuple[int, ...], fix: str):
     return check
 
 
+def _layer_scale_check(shapes: Sequence[Shape], p: Params) -> None:
+    if p["dim"] >= len(shapes[0]):
+        raise LayerError(f"layer_scale: dim {p['dim']} does not exist in a {fmt_shape(shapes[0])} input — "
+                         f"use 0 to {len(shapes[0]) - 1}")
+
+
 def register(reg: Registry) -> None:
     reg.register(LayerSpec(
         "input", "Input", "Input",
@@ -49,7 +57,9 @@ def register(reg: Registry) -> None:
         "linear", "Linear (dense)", "Dense",
         "Fully connected layer y = Wx + b: the perceptron. Inputs are inferred from upstream.",
         (p_int("out_features", 10, "Number of output units."),
-         p_bool("bias", True, "Learn an additive bias per output.")),
+         p_bool("bias", True, "Learn an additive bias per output."),
+         p_bool("per_position", False, "Also accept images: apply to the last dim at every position "
+                "(channels-last blocks, as in ConvNeXt).")),
         build=lambda s, p: nn.Linear(s[0][-1], p["out_features"], bias=p["bias"]),
         check=_linear_check, explain=_linear_explain, key_params=("out_features",)))
     reg.register(_activation("relu", "ReLU", "max(0, x): the default non-linearity of deep nets.",
@@ -66,15 +76,59 @@ def register(reg: Registry) -> None:
     reg.register(_activation("softmax", "Softmax", "Turns scores into probabilities over dim 1 "
                              "(leave it out before a cross-entropy loss, which includes it).",
                              lambda p: nn.Softmax(dim=1)))
+    _register_modern_activations(reg)
     reg.register(LayerSpec(
         "dropout", "Dropout", "Regularization",
         "Zeroes a random fraction p of activations while training; fights overfitting.",
         (p_float("p", 0.5, "Probability of dropping each activation.", minimum=0.0, maximum=0.99),),
         build=lambda s, p: nn.Dropout(p["p"]), key_params=("p",)))
+    _register_regularization(reg)
     reg.register(LayerSpec(
         "flatten", "Flatten", "Reshape", "Flattens C×H×W into one vector for dense layers.",
         (), build=lambda s, p: nn.Flatten()))
+    reg.register(LayerSpec(
+        "identity", "Identity", "Reshape", "Passes its input through unchanged (a placeholder or a named tap).",
+        (), build=lambda s, p: nn.Identity()))
     _register_norms(reg)
+
+
+def _register_modern_activations(reg: Registry) -> None:
+    reg.register(_activation("relu6", "ReLU6", "min(max(0, x), 6): ReLU capped at 6 (MobileNet).",
+                             lambda p: nn.ReLU6()))
+    reg.register(_activation("silu", "SiLU (swish)", "x · sigmoid(x): smooth, self-gated (EfficientNet).",
+                             lambda p: nn.SiLU()))
+    reg.register(_activation("hardswish", "Hard swish", "x · relu6(x + 3) / 6: a cheap swish (MobileNetV3).",
+                             lambda p: nn.Hardswish()))
+    reg.register(_activation("hardsigmoid", "Hard sigmoid", "relu6(x + 3) / 6: a cheap sigmoid (MobileNetV3).",
+                             lambda p: nn.Hardsigmoid()))
+    reg.register(LayerSpec(
+        "prelu", "PReLU", "Activation", "Leaky ReLU whose negative slope is learned, shared or per channel.",
+        (p_bool("per_channel", False, "Learn one slope per channel instead of one for all."),
+         p_float("init", 0.25, "Starting slope.", minimum=0.0, maximum=1.0)),
+        build=lambda s, p: nn.PReLU(s[0][0] if p["per_channel"] else 1, p["init"]),
+        key_params=("per_channel",)))
+    reg.register(_activation(
+        "elu", "ELU", "x for x > 0, alpha·(eˣ − 1) otherwise: smooth and zero-mean-ish.",
+        lambda p: nn.ELU(p["alpha"]), (p_float("alpha", 1.0, "Value approached for very negative x.",
+                                                minimum=0.0),)))
+    reg.register(_activation("log_softmax", "Log-softmax", "log of softmax over dim 1: pair it with the "
+                             "nll loss (numerically safer than log(softmax)).", lambda p: nn.LogSoftmax(dim=1)))
+
+
+def _register_regularization(reg: Registry) -> None:
+    reg.register(LayerSpec(
+        "dropout2d", "Dropout 2D", "Regularization",
+        "Zeroes whole channels at random while training (for convolutional feature maps).",
+        (p_float("p", 0.5, "Probability of dropping each channel.", minimum=0.0, maximum=0.99),),
+        build=lambda s, p: nn.Dropout2d(p["p"]), key_params=("p",),
+        check=lambda s, p: need_rank("dropout2d", s[0], (3,), "use dropout on vectors and sequences")))
+    reg.register(LayerSpec(
+        "stochastic_depth", "Stochastic depth", "Regularization",
+        "Drops a whole residual branch at random while training (per sample or per batch); "
+        "identity when evaluating. Put it before the add of a residual block.",
+        (p_float("p", 0.1, "Probability of dropping the branch.", minimum=0.0, maximum=1.0),
+         p_choice("mode", "row", ("row", "batch"), "row: per sample; batch: the whole batch at once.")),
+        build=lambda s, p: modules.StochasticDepth(p["p"], p["mode"]), key_params=("p",)))
 
 
 def _register_norms(reg: Registry) -> None:
@@ -97,6 +151,14 @@ def _register_norms(reg: Registry) -> None:
         "layernorm", "LayerNorm", "Normalization",
         "Normalizes each sample over its last dimension (Transformers, RNNs).",
         (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"]), explain=layernorm_explain))
+    reg.register(LayerSpec(
+        "layer_scale", "Layer scale", "Normalization",
+        "Multiplies one dimension by learned factors that start tiny (ConvNeXt, CaiT): deep residual "
+        "branches start close to identity.",
+        (p_float("init_value", 1e-6, "Starting factor.", minimum=0.0),
+         p_int("dim", 0, "Dimension with one factor per entry (0 = channels).", minimum=0, maximum=3)),
+        build=lambda s, p: modules.LayerScale(s[0], p["dim"], p["init_value"]),
+        check=_layer_scale_check, key_params=("init_value",)))
     reg.register(LayerSpec(
         "local_response_norm", "Local response norm", "Normalization",
         "AlexNet's normalization across neighbouring channels.",

@@ -1,4 +1,8 @@
-"""Layers that join branches (add, concat) or rearrange a tensor (reshape, permute).
+"""Layers that join branches (add, mul, concat), take a piece of a tensor (split, chunk) or
+rearrange one (reshape, permute, channel shuffle).
+
+A node has one output: `x1, x2 = x.chunk(2)` is two chunk nodes (index 0 and 1) reading the
+same input, so every edge, file, clipboard and canvas rule for single-output nodes holds.
 
 Must not import Qt.
 """
@@ -8,8 +12,8 @@ import math
 from typing import Sequence
 
 from ..lazy import LazyModule
-from .spec import LayerError, LayerSpec, ParamSpec, Params, Registry, Shape, fmt_shape
 from .helpers import p_int
+from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape
 
 modules = LazyModule("engine.catalog.modules")  # torch loads when a layer is first built
 
@@ -40,6 +44,72 @@ def _concat_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str
     return (f"dim {p['dim']}: {parts} = {out[p['dim']]}",)
 
 
+def _mul_check(shapes: Sequence[Shape], p: Params) -> None:
+    broadcast_shape(shapes)
+
+
+def broadcast_shape(shapes: Sequence[Shape]) -> Shape:
+    """The shape of an element-wise product: every dim equal, or 1 on all but one input."""
+    first = shapes[0]
+    if any(len(s) != len(first) for s in shapes):
+        raise LayerError(f"mul: inputs {' and '.join(fmt_shape(s) for s in shapes)} have different ranks — "
+                         "reshape one, e.g. to C×1×1 for a per-channel gate")
+    out = []
+    for sizes in zip(*shapes):
+        big = {d for d in sizes if d != 1}
+        if len(big) > 1:
+            raise LayerError(f"mul: inputs {' and '.join(fmt_shape(s) for s in shapes)} differ — every "
+                             "dimension must match or be 1 (a C×1×1 gate scales a C×H×W map)")
+        out.append(big.pop() if big else 1)
+    return tuple(out)
+
+
+def _piece_dim(layer: str, shape: Shape, dim: int) -> int:
+    if dim >= len(shape):
+        raise LayerError(f"{layer}: dim {dim} does not exist in a {fmt_shape(shape)} input — use 0 to "
+                         f"{len(shape) - 1} (0 = channels)")
+    return shape[dim]
+
+
+def chunk_sizes(n: int, chunks: int) -> list[int]:
+    """torch.chunk's pieces: ⌈n/chunks⌉ each, the last one smaller (so maybe fewer pieces)."""
+    size = -(-n // chunks)
+    return [min(size, n - start) for start in range(0, n, size)]
+
+
+def _chunk_check(shapes: Sequence[Shape], p: Params) -> None:
+    n = _piece_dim("chunk", shapes[0], p["dim"])
+    pieces = chunk_sizes(n, p["chunks"])
+    if p["index"] >= len(pieces):
+        raise LayerError(f"chunk: {n} entries in {p['chunks']} chunks make {len(pieces)} pieces, so index "
+                         f"{p['index']} does not exist — use 0 to {len(pieces) - 1}")
+
+
+def split_sizes(n: int, sizes: Sequence[int]) -> list[int]:
+    if len(sizes) == 1:
+        return [min(sizes[0], n - start) for start in range(0, n, sizes[0])]
+    return list(sizes)
+
+
+def _split_check(shapes: Sequence[Shape], p: Params) -> None:
+    n = _piece_dim("split", shapes[0], p["dim"])
+    sizes = p["sizes"]
+    if len(sizes) > 1 and sum(sizes) != n:
+        raise LayerError(f"split: sizes {', '.join(map(str, sizes))} add up to {sum(sizes)}, but dim "
+                         f"{p['dim']} has {n} entries")
+    pieces = split_sizes(n, sizes)
+    if p["index"] >= len(pieces):
+        raise LayerError(f"split: there are {len(pieces)} pieces, so index {p['index']} does not exist — "
+                         f"use 0 to {len(pieces) - 1}")
+
+
+def _shuffle_check(shapes: Sequence[Shape], p: Params) -> None:
+    c = shapes[0][0]
+    if len(shapes[0]) < 2 or c % p["groups"]:
+        raise LayerError(f"channel_shuffle: {c} channels do not split into {p['groups']} groups — "
+                         f"use a divisor of {c} on a channels×… input")
+
+
 def _reshape_check(shapes: Sequence[Shape], p: Params) -> None:
     target, n = p["shape"], math.prod(shapes[0])
     if list(target).count(-1) > 1:
@@ -64,11 +134,17 @@ def register(reg: Registry) -> None:
         "Sums two or more equally shaped inputs: ResNet's skip connection.",
         (), build=lambda s, p: modules.Add(), check=_add_check, min_inputs=2, max_inputs=None))
     reg.register(LayerSpec(
+        "mul", "Multiply", "Merge",
+        "Element-wise product of its inputs; a C×1×1 gate scales each channel of a C×H×W map "
+        "(squeeze-and-excitation).",
+        (), build=lambda s, p: modules.Mul(), check=_mul_check, min_inputs=2, max_inputs=None))
+    reg.register(LayerSpec(
         "concat", "Concatenate", "Merge",
         "Stacks inputs along a dimension (0 = channels): GoogLeNet's inception merge.",
         (p_int("dim", 0, "Dimension to join along, 0 = channels.", minimum=0, maximum=3),),
         build=lambda s, p: modules.Concat(p["dim"]), check=_concat_check, explain=_concat_explain,
         min_inputs=2, max_inputs=None))
+    _register_pieces(reg)
     reg.register(LayerSpec(
         "reshape", "Reshape", "Reshape", "Gives each sample a new shape with the same number of values.",
         (ParamSpec("shape", "shape", (28, 28), "New shape without the batch; one entry may be -1.",
@@ -79,3 +155,28 @@ def register(reg: Registry) -> None:
         (ParamSpec("dims", "shape", (1, 0, 2), "New order of the dims (0-based, batch excluded).",
                    minimum=0),),
         build=lambda s, p: modules.Permute(p["dims"]), check=_permute_check, key_params=("dims",)))
+
+
+def _register_pieces(reg: Registry) -> None:
+    dim = p_int("dim", 0, "Dimension to cut, 0 = channels.", minimum=0, maximum=3)
+    index = p_int("index", 0, "Which piece this node outputs (0 = first).", minimum=0)
+    reg.register(LayerSpec(
+        "chunk", "Chunk", "Reshape",
+        "Cuts the input into equal pieces along a dimension and outputs one of them; use one chunk "
+        "node per piece (ShuffleNet's x1, x2 = x.chunk(2)).",
+        (p_int("chunks", 2, "Number of pieces."), dim, index),
+        build=lambda s, p: modules.Chunk(p["chunks"], p["dim"], p["index"]), check=_chunk_check,
+        key_params=("chunks", "index")))
+    reg.register(LayerSpec(
+        "split", "Split", "Reshape",
+        "Cuts the input along a dimension into pieces of one size, or of the listed sizes, and outputs "
+        "one of them; use one split node per piece.",
+        (ParamSpec("sizes", "ints", (1,), "One size (equal pieces) or the size of every piece, e.g. 16,48.",
+                   minimum=1), dim, index),
+        build=lambda s, p: modules.Split(p["sizes"], p["dim"], p["index"]), check=_split_check,
+        key_params=("sizes", "index")))
+    reg.register(LayerSpec(
+        "channel_shuffle", "Channel shuffle", "Reshape",
+        "Interleaves the channels of several groups so grouped convolutions mix (ShuffleNet).",
+        (p_int("groups", 2, "Number of channel groups."),),
+        build=lambda s, p: modules.ChannelShuffle(p["groups"]), check=_shuffle_check, key_params=("groups",)))

@@ -104,12 +104,22 @@ def register(reg: Registry) -> None:
          p_int("num_layers", 2, "Number of encoder layers.", maximum=48),
          p_float("dropout", 0.1, "Dropout inside each layer.", minimum=0.0, maximum=0.99),
          p_choice("activation", "gelu", ("relu", "gelu"), "Feed-forward non-linearity."),
-         p_bool("norm_first", True, "Pre-norm (more stable) instead of post-norm.")),
+         p_bool("norm_first", True, "Pre-norm (more stable) instead of post-norm."),
+         p_float("layer_norm_eps", 1e-5, "LayerNorm's epsilon (ViT uses 1e-6).", minimum=1e-12, maximum=1.0)),
         build=lambda s, p: modules.TransformerEncoder(
             s[0][-1], p["num_heads"], p["dim_feedforward"], p["num_layers"], p["dropout"],
-            p["activation"], p["norm_first"]),
+            p["activation"], p["norm_first"], p["layer_norm_eps"]),
         check=_heads_check("transformer_encoder"), explain=encoder_explain,
         key_params=("num_layers", "num_heads")))
+    reg.register(LayerSpec(
+        "class_token", "Class token", "Attention",
+        "Prepends one learned token to a sequence; a classifier later reads it (ViT).",
+        (), build=lambda s, p: modules.ClassToken(s[0][-1]),
+        check=lambda s, p: need_rank("class_token", s[0], (2,), rank_fix(2, s[0]))))
+    reg.register(LayerSpec(
+        "position_embedding", "Position embedding", "Attention",
+        "Adds a learned tensor of the input's shape, so tokens know where they are (ViT).",
+        (), build=lambda s, p: modules.PositionEmbedding(s[0])))
     reg.register(LayerSpec(
         "token_pool", "Token pool", "Attention",
         "Sequence → vector: the class token, or the mean of all tokens.",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 Shape = tuple[int, ...]
 
 #: Parameter kinds the GUI knows how to edit.
-PARAM_KINDS = ("int", "float", "bool", "choice", "shape", "int_or_same")
+PARAM_KINDS = ("int", "float", "bool", "choice", "shape", "int_or_same", "pair", "pair_or_same", "ints")
 
 
 class LayerError(Exception):
@@ -52,8 +52,14 @@ class ParamSpec:
             return "one of " + ", ".join(str(c) for c in self.choices)
         if self.kind == "shape":
             return "a list of positive integers such as 1,28,28"
+        if self.kind == "ints":
+            return "one or more integers such as 16,48"
         if self.kind == "int_or_same":
             return '"same" or an integer ≥ 0'
+        if self.kind in ("pair", "pair_or_same"):
+            low = "" if self.minimum is None else f" ≥ {_num(self.minimum)}"
+            same = '"same", ' if self.kind == "pair_or_same" else ""
+            return f"{same}an integer{low} (square) or height,width such as 1,7"
         if self.kind == "bool":
             return "true or false"
         bounds = []
@@ -135,12 +141,46 @@ def _coerce_shape(spec: ParamSpec, value: Any) -> tuple[int, ...]:
     return dims
 
 
+def _coerce_ints(spec: ParamSpec, value: Any) -> tuple[int, ...]:
+    """Any number of integers (up to 1024), e.g. the sizes of a split's pieces."""
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,×\s]+", value.strip()) if v]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    numbers = tuple(_coerce_int(ParamSpec(spec.name, "int", 1, "", minimum=spec.minimum), v) for v in value)
+    if not numbers or len(numbers) > 1024:
+        raise ValueError
+    return numbers
+
+
 def _coerce_int_or_same(spec: ParamSpec, value: Any) -> int | str:
     if value == "same":
         return "same"
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
     return _coerce_int(spec, value)
+
+
+def _coerce_pair(spec: ParamSpec, value: Any) -> int | tuple[int, int]:
+    """An int (square) or (height, width); the canonical form is an int when both are equal,
+    so files written before pairs existed, and square values, read and export unchanged."""
+    if isinstance(value, str):  # "3", "1,7", "1×7", "(1, 7)"
+        value = [v for v in re.split(r"[,×x()\[\]\s]+", value.strip()) if v]
+    if isinstance(value, (list, tuple)):
+        if len(value) not in (1, 2):
+            raise ValueError
+        h, w = (_coerce_int(spec, v) for v in (value[0], value[-1]))
+        return h if h == w else (h, w)
+    return _coerce_int(spec, value)
+
+
+def _coerce_pair_or_same(spec: ParamSpec, value: Any) -> int | tuple[int, int] | str:
+    return "same" if value == "same" else _coerce_pair(spec, value)
+
+
+def pair(value: int | Sequence[int]) -> tuple[int, int]:
+    """(height, width) of a pair parameter's coerced value."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
 _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
@@ -150,6 +190,9 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "choice": _coerce_choice,
     "shape": _coerce_shape,
     "int_or_same": _coerce_int_or_same,
+    "pair": _coerce_pair,
+    "pair_or_same": _coerce_pair_or_same,
+    "ints": _coerce_ints,
 }
 
 Params = dict[str, Any]

@@ -1,43 +1,40 @@
-"""`export`: write a project's network as a standalone PyTorch file. Never imports Qt."""
+"""`export`: a project's network as a standalone PyTorch file, an ONNX model or a TorchScript
+module. Never imports Qt."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ..builder import BuildError
-from ..export import export_python
-from ..project import _atomic_write
-from ..serialize import ProjectError
-from . import UsageError
+from ..export_formats import ExportError, export_to
 from .common import add_source_args, open_source
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export a network as a standalone PyTorch module",
-                       description="Write a Python file defining an nn.Module that recreates the network. "
-                                   "If the project holds trained weights they are written beside it as "
-                                   "OUT.safetensors.")
+    p = sub.add_parser("export", help="export a network as PyTorch code, ONNX or TorchScript",
+                       description="--python writes a Python file defining an nn.Module that recreates the "
+                                   "network (trained weights, if any, go beside it as OUT.safetensors). "
+                                   "--onnx and --torchscript write the network with its trained weights "
+                                   "(random initial ones if it has none). ONNX needs the optional packages: "
+                                   'pip install -e ".[export]".')
     add_source_args(p)
-    p.add_argument("--python", required=True, metavar="OUT.py", help="the Python file to write")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--python", metavar="OUT.py", help="a standalone Python file")
+    target.add_argument("--onnx", metavar="OUT.onnx", help="an ONNX model (dynamic batch size)")
+    target.add_argument("--torchscript", metavar="OUT.pt", help="a traced TorchScript module")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     project, name = open_source(args)
-    out = Path(args.python)
+    fmt = "python" if args.python else "onnx" if args.onnx else "torchscript"
+    out = args.python or args.onnx or args.torchscript
     try:
-        source = export_python(project.graph, title=name)
-    except BuildError as exc:
+        written = export_to(fmt, project.graph, out, project.weights, title=name)
+    except ExportError as exc:
         print(f"error: {exc}")
         return 1
-    try:
-        _atomic_write(out, source.encode())
-        if project.weights:
-            from safetensors.torch import save_file
-
-            save_file({k: v.contiguous() for k, v in project.weights.items()}, str(out.with_suffix(".safetensors")))
-    except (ProjectError, OSError) as exc:
-        raise UsageError(f"cannot write {out}: {exc}") from None
-    extra = f" and {out.with_suffix('.safetensors')}" if project.weights else ""
-    print(f"wrote {out}{extra}")
+    if fmt == "python":
+        print(f"wrote {' and '.join(map(str, written))}")
+    else:
+        kept = "the project's trained weights" if project.weights else "random initial weights (no trained ones yet)"
+        print(f"wrote {out} with {kept}")
     return 0

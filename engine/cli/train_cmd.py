@@ -5,6 +5,7 @@ Never imports Qt.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -27,6 +28,7 @@ from ..training import (
     TrainingError,
     train,
 )
+from ..training.distributed import Local, barrier, distributed_session
 from ..training.gradflow import DEFAULT_EVERY
 from . import UsageError
 from .common import open_source
@@ -51,6 +53,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metrics", help="write the per-epoch history (and per-layer gradient norms) as JSON to this file")
     p.add_argument("--grad-every", type=int, default=DEFAULT_EVERY,
                    help=f"measure per-layer gradient norms every N steps (default {DEFAULT_EVERY}; 0: off)")
+    p.add_argument("--distributed", action="store_true",
+                   help="one process of a torchrun job (DistributedDataParallel: NCCL on GPUs, gloo on CPUs): "
+                        "torchrun --nproc_per_node N main.py train ... --distributed. --batch-size is the "
+                        "global batch, split over the processes; process 0 alone prints and writes files")
     p.set_defaults(handler=run, input=None, classes=None)
 
 
@@ -71,13 +77,17 @@ def _saved_config(project: Project | None) -> TrainConfig:
         raise UsageError(f"the project's saved training settings are damaged: {exc}") from None
 
 
-def _dataset(args: argparse.Namespace, bar: ProgressBar):
+def _dataset(args: argparse.Namespace, bar: ProgressBar, part: Local):
+    if not part.is_main:
+        barrier(part)  # process 0 downloads the data, if needed, before the others read it
     try:
         return load_dataset(args.dataset, data_dir=args.data_dir, progress=bar.loading)
     except DatasetError as exc:
         raise UsageError(str(exc)) from None
     finally:
         bar.end_line()
+        if part.is_main:
+            barrier(part)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,35 +97,49 @@ def run(args: argparse.Namespace) -> int:
     config = _config(args, _saved_config(project))
     if args.grad_every < 0:
         raise UsageError("--grad-every must be 0 (off) or a number of steps")
-    bar = ProgressBar(sys.stderr)
-    dataset = _dataset(args, bar)  # settings are checked first: loading may take a while
+    if not args.distributed:
+        return _run(args, project, name, config, Local())
+    try:
+        with distributed_session(config.device) as part:
+            return _run(args, project, name, config, part)
+    except TrainingError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run(args: argparse.Namespace, project: Project | None, name: str, config: TrainConfig, part: Local) -> int:
+    bar = ProgressBar(sys.stderr if part.is_main else io.StringIO())
+    dataset = _dataset(args, bar, part)  # settings are checked first: loading may take a while
     if project is None:
         try:
             project = Project(session.graph_for_dataset(args.template, dataset))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     out = Path(args.out or args.project or f"{name}-{dataset.name}.nwproj")
-    return _train_and_save(project, dataset, config, out, args.metrics, bar, args.grad_every)
+    return _train_and_save(project, dataset, config, out, args.metrics, bar, args.grad_every, part)
 
 
 def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, metrics: str | None,
-                    bar: ProgressBar, grad_every: int = 0) -> int:
+                    bar: ProgressBar, grad_every: int = 0, part: Local | None = None) -> int:
+    part = part or Local()
+    say = print if part.is_main else _silent  # every rank gets the same records: one speaks
     report = fit_report(project.graph, dataset, config.loss)
     if not report.ok:
-        print(f"error: {report.message}", file=sys.stderr)
+        say(f"error: {report.message}", file=sys.stderr)
         return 1
     try:
         module = build_module(project.graph)
-        records = train(module, dataset, config, gradients=grad_every)
+        records = train(module, dataset, config, gradients=grad_every, strategy=part)
     except (TrainingError, BuildError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         return 1
     gradients = GradientHistory()
     history, finished = _consume(records, bar, gradients)
     if finished is None or finished.status not in ("completed", "early_stopped"):
         message = finished.message if finished else "training ended without a result"
-        print(f"training failed: {message}", file=sys.stderr)
+        say(f"training failed: {message}", file=sys.stderr)
         return 1
+    if not part.is_main:
+        return 0
     _report(finished)
     training = {**session.training_section(config, history, finished), **gradients.to_dict()}
     meta = session.dataset_meta(dataset)
@@ -132,6 +156,10 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
         return 1
     print(f"wrote {out}" + (f" and {metrics}" if metrics else ""))
     return 0
+
+
+def _silent(*args, **kwargs) -> None:
+    return None
 
 
 def _consume(records, bar: ProgressBar, gradients: GradientHistory) -> tuple[list[EpochRecord], FinishedRecord | None]:

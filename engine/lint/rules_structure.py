@@ -10,6 +10,7 @@ import math
 from typing import Iterator
 
 from ..catalog import fmt_shape
+from ..catalog.layers_conv import conv_pads, dims
 from ..formatting import count, percent
 from .context import SATURATING, Context, is_learned_map, is_linear_pass, is_merge, is_norm
 from .model import Fix, LintWarning, Step
@@ -173,7 +174,7 @@ def _reduces(ctx: Context, node: str) -> bool:
     if layer in ("maxpool2d", "avgpool2d", "adaptive_avgpool2d", "patch_embed"):
         return True
     params = ctx.params(node) if layer == "conv2d" else None
-    return bool(params and params["stride"] > 1)
+    return bool(params and max(dims(params["stride"], 2)) > 1)  # an int, or a (height, width) pair
 
 
 def _downsampling_warning(ctx: Context, n: int, first: str, last: str, shape: tuple[int, ...]) -> LintWarning:
@@ -202,12 +203,12 @@ def huge_kernel(ctx: Context) -> Iterator[LintWarning]:
         p = ctx.params(row.node_id)
         if p is None:
             continue
-        k_eff = p["dilation"] * (p["kernel_size"] - 1) + 1
-        if not _huge(k_eff, min(row.input_shapes[0][1:])):
+        rank = len(row.input_shapes[0]) - 1  # kernels, dilations and paddings may be (height, width) pairs
+        k_effs = [d * (k - 1) + 1 for k, d in zip(dims(p["kernel_size"], rank), dims(p["dilation"], rank))]
+        if not any(_huge(k, side) for k, side in zip(k_effs, row.input_shapes[0][1:])):
             continue
-        pad = p["padding"]
-        new_pad = pad if pad == "same" else (1 if pad == _same_like(p) else min(pad, 1))
-        window = "×".join([str(k_eff)] * (len(row.input_shapes[0]) - 1))
+        new_pad = _small_kernel_padding(p, rank)
+        window = "×".join(map(str, k_effs))
         yield LintWarning(
             row.node_id, "huge_kernel",
             f"{_name(ctx, row.node_id)}'s {window} kernel covers most of its {fmt_shape(row.input_shapes[0][1:])} "
@@ -227,8 +228,12 @@ def _huge(k_eff: int, side: int) -> bool:
     return k_eff >= HUGE_KERNEL_MIN and 4 * k_eff > 3 * side
 
 
-def _same_like(p: dict) -> int:
-    return p["dilation"] * (p["kernel_size"] - 1) // 2
+def _small_kernel_padding(p: dict, rank: int) -> int | str:
+    """Padding for a 3×3 replacement: keeps "same", and keeps the size if the old padding did."""
+    if p["padding"] == "same":
+        return "same"
+    pads = dims(p["padding"], rank)
+    return 1 if pads == conv_pads({**p, "padding": "same"}, rank) else min(max(pads), 1)
 
 
 RULES = {

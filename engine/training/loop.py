@@ -17,28 +17,34 @@ from torch import nn
 
 from engine.data import Dataset
 from engine.training import device as dev
-from engine.training.checks import checked_output_shape
+from engine.training.checks import checked_output_shape, val_count
 from engine.training.config import TrainConfig
 from engine.training.control import TrainControl
+from engine.training.distributed import Local
 from engine.training.gradflow import GradientRecorder
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
-from engine.training.resident import make_resident, run_inference
+from engine.training.resident import SplitSums, make_resident, run_inference
 from engine.training.threads import ThreadTuner
 
 
 def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(),
-          control: TrainControl | None = None, gradients: int = 0) -> Iterator[TrainRecord]:
+          control: TrainControl | None = None, gradients: int = 0,
+          strategy: Local | None = None) -> Iterator[TrainRecord]:
     """Check the run now (raising TrainingError), then return the generator that trains.
 
     The module is trained in place and left on the training device. Once iteration starts
     nothing escapes as an exception: failures end in FinishedRecord(status=...).
     `gradients` > 0 also yields GradientRecords measured every that many steps (gradflow).
+    A `strategy` from engine.training.distributed makes this one rank of a DDP job; every
+    rank then yields the same records (losses and metrics are summed over ranks).
     """
     out_shape = checked_output_shape(module, dataset, config)
     objective = Objective(config.loss, out_shape[0], dataset.num_classes)
-    run = _Run(module, dataset, config, control or TrainControl(), objective)
+    strategy = strategy or Local()
+    strategy.local_batch(config.batch_size)  # a global batch that does not split raises now
+    run = _Run(module, dataset, config, control or TrainControl(), objective, strategy)
     run.gradient_every = gradients
     return run.records()
 
@@ -48,16 +54,19 @@ def steps_per_epoch(num_train: int, batch_size: int) -> int:
     return max(num_train // batch_size + (1 if num_train % batch_size > 1 else 0), 1)
 
 
+_OOM_TEXTS = ("out of memory", "can't allocate memory", "status_alloc_failed")  # the last: cuDNN/cuBLAS
+
+
 def _is_oom(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, torch.OutOfMemoryError) or (
-        isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text))
+        isinstance(exc, RuntimeError) and any(t in text for t in _OOM_TEXTS))
 
 
 class _Run:
     def __init__(self, module: nn.Module, dataset: Dataset, config: TrainConfig,
-                 control: TrainControl, objective: Objective) -> None:
-        self.module, self.dataset, self.config = module, dataset, config
+                 control: TrainControl, objective: Objective, strategy: Local) -> None:
+        self.module, self.dataset, self.config, self.strategy = module, dataset, config, strategy
         self.control, self.objective = control, objective
         self.status, self.epochs_run, self.global_step, self.diverged_at = "completed", 0, 0, ""
         self.best_value: float | None = None
@@ -93,16 +102,19 @@ class _Run:
         return self._finished()
 
     def _setup(self) -> None:
-        cfg = self.config
-        self.device = dev.pick_device(cfg.device)
+        cfg, part = self.config, self.strategy
+        self.device = part.device(cfg.device)
         self.module.to(self.device).train()
-        self.data = make_resident(self.dataset, self.device, cfg.val_split, cfg.seed)
-        self.tuner = self._thread_tuner() if self.device.type == "cpu" else None
-        torch.manual_seed(cfg.seed)  # dropout and any other randomness inside the network
-        self.generator = dev.seeded_generator(self.device, cfg.seed)
-        n_train = int(self.data.train_idx.numel())
-        self.steps = steps_per_epoch(n_train, cfg.batch_size)
-        self.sizes = [min(cfg.batch_size, n_train - i * cfg.batch_size) for i in range(self.steps)]
+        self.net = part.wrap(self.module, self.device)  # forward and backward; self.module for the rest
+        self.data = make_resident(self.dataset, self.device, cfg.val_split, cfg.seed, (part.rank, part.world_size))
+        self.has_val = val_count(self.dataset.num_train, cfg.val_split) > 0  # the same on every rank
+        self.tuner = self._cpu_threads() if self.device.type == "cpu" else None
+        torch.manual_seed(cfg.seed + part.rank)  # dropout and any other randomness inside the network
+        self.generator = dev.seeded_generator(self.device, cfg.seed + part.rank)
+        n_train, bs = int(self.data.train_idx.numel()), part.local_batch(cfg.batch_size)
+        self.batch = bs
+        self.steps = steps_per_epoch(n_train, bs)
+        self.sizes = [min(bs, n_train - i * bs) for i in range(self.steps)]
         self.batch_sizes = torch.tensor(self.sizes, dtype=torch.float32, device=self.device)
         self.samples_per_epoch = sum(self.sizes)
         self.optimizer = make_optimizer(self.module.parameters(), cfg)
@@ -111,7 +123,11 @@ class _Run:
         if self.gradient_every > 0:
             self.recorder = GradientRecorder(self.module, self.optimizer, self.gradient_every)
 
-    def _thread_tuner(self) -> ThreadTuner:
+    def _cpu_threads(self) -> ThreadTuner | None:
+        fixed = self.strategy.cpu_threads()
+        if fixed is not None:
+            torch.set_num_threads(fixed)
+            return None
         rows = self.data.train_idx[:self.config.batch_size]
         x = self.data.normalize(torch.index_select(self.data.x_train, 0, rows))
         y = torch.index_select(self.data.y_train, 0, rows)
@@ -121,7 +137,7 @@ class _Run:
         return dev.autocast(self.device, self.config.amp)
 
     def _train_epoch(self, epoch: int) -> Iterator[StepRecord]:
-        bs, log_every = self.config.batch_size, self.config.log_every
+        bs, log_every = self.batch, self.config.log_every
         order = self.data.shuffled(self.generator)
         self.losses = torch.zeros(self.steps, device=self.device)  # per-batch mean loss, read rarely
         self.corrects = torch.zeros(self.steps, dtype=torch.int64, device=self.device)
@@ -151,7 +167,7 @@ class _Run:
         x = self.data.normalize(torch.index_select(self.data.x_train, 0, rows))
         y = torch.index_select(self.data.y_train, 0, rows)
         with self._autocast():
-            out = self.module(x)
+            out = self.net(x)
             loss = self.objective.loss(out, y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -163,11 +179,12 @@ class _Run:
         self.global_step += 1
 
     def _step_record(self, epoch: int, first: int, last: int, since: float) -> StepRecord | None:
-        loss = float(self.losses[first:last + 1].mean())  # the sync point
+        world = self.strategy.world_size
+        loss = float(self.strategy.sum(self.losses[first:last + 1].mean()) / world)  # the sync point
         if not math.isfinite(loss):
             self._diverged(epoch)
             return None
-        samples = sum(self.sizes[first:last + 1])
+        samples = sum(self.sizes[first:last + 1]) * world
         rate = samples / max(time.perf_counter() - since, 1e-9)
         return StepRecord(epoch, self.global_step, self.steps * self.config.epochs, loss,
                           current_lr(self.optimizer), rate)
@@ -176,11 +193,14 @@ class _Run:
         self.status, self.diverged_at = "nan", f"epoch {epoch}, by step {self.global_step}"
 
     def _end_epoch(self, epoch: int) -> EpochRecord | None:
-        train_loss = float((self.losses * self.batch_sizes).sum()) / self.samples_per_epoch
+        sums = torch.stack([(self.losses * self.batch_sizes).sum(), self.corrects.sum().float()])
+        total_loss, total_correct = self.strategy.sum(sums).tolist()
+        samples = self.samples_per_epoch * self.strategy.world_size
+        train_loss = total_loss / samples
         if not math.isfinite(train_loss):
             self._diverged(epoch)
             return None
-        train_acc = int(self.corrects.sum()) / self.samples_per_epoch
+        train_acc = total_correct / samples
         val_loss, val_acc = self._validation()
         if self.scheduler is not None and not self.per_batch_schedule:
             self.scheduler.step()
@@ -191,11 +211,20 @@ class _Run:
                            current_lr(self.optimizer), seconds, is_best)
 
     def _validation(self) -> tuple[float | None, float | None]:
-        if self.data.val_idx.numel() == 0:
+        if not self.has_val:
             return None, None
         sums = run_inference(self.module, self.data.x_train, self.data.y_train, self.data.val_idx,
                              self.data.normalize, self.objective, self._autocast)
-        return sums.means()
+        return self._agreed_means(sums)
+
+    def _agreed_means(self, sums: SplitSums) -> tuple[float, float]:
+        """(mean loss, accuracy) over every rank's share of a split."""
+        if self.strategy.world_size == 1:
+            return sums.means()
+        packed = torch.stack([sums.loss_sum.float(), sums.correct.float(),
+                              torch.tensor(float(sums.count), device=sums.loss_sum.device)])
+        loss_sum, correct, count = self.strategy.sum(packed).tolist()
+        return loss_sum / max(count, 1), correct / max(count, 1)
 
     def _track_best(self, epoch: int, value: float, val_acc: float | None) -> bool:
         if self.best_value is not None and not value < self.best_value:
@@ -222,10 +251,11 @@ class _Run:
                               self.best_val_acc, test_acc, test_loss, self.epochs_run)
 
     def _test(self) -> tuple[float, float]:
-        x = self.dataset.x_test.to(self.device)
-        y = self.dataset.y_test.to(self.device)
-        return run_inference(self.module, x, y, None, self.data.normalize, self.objective,
-                             self._autocast).means()
+        part = self.strategy
+        x = self.dataset.x_test[part.rank::part.world_size].to(self.device)
+        y = self.dataset.y_test[part.rank::part.world_size].to(self.device)
+        return self._agreed_means(run_inference(self.module, x, y, None, self.data.normalize, self.objective,
+                                                self._autocast))
 
     def _message(self, restored: bool, test_acc: float | None) -> str:
         kept = f" Restored the weights of epoch {self.best_epoch}, the best one." if restored else ""

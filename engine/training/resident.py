@@ -52,15 +52,28 @@ class Resident:
         return self.train_idx[perm.to(self.device)]
 
 
-def make_resident(dataset: Dataset, device: torch.device, val_split: float, seed: int) -> Resident:
-    """Move the training split to `device` and draw the seeded validation split."""
+def make_resident(dataset: Dataset, device: torch.device, val_split: float, seed: int,
+                  part: tuple[int, int] = (0, 1)) -> Resident:
+    """Move the training split to `device` and draw the seeded validation split.
+
+    `part` = (rank, world size) of a distributed run: the split is drawn identically on every
+    rank, then each rank keeps only its shard on its device (training shards of equal length,
+    so every rank takes the same number of steps)."""
     order = torch.randperm(dataset.num_train, generator=torch.Generator().manual_seed(seed))
     n_val = val_count(dataset.num_train, val_split)
-    return Resident(
-        x_train=dataset.x_train.to(device), y_train=dataset.y_train.to(device),
-        train_idx=order[n_val:].sort().values.to(device), val_idx=order[:n_val].sort().values.to(device),
-        normalize=Normalizer(dataset, device), device=device,
-    )
+    train_idx, val_idx = order[n_val:].sort().values, order[:n_val].sort().values
+    rank, world = part
+    if world == 1:
+        return Resident(x_train=dataset.x_train.to(device), y_train=dataset.y_train.to(device),
+                        train_idx=train_idx.to(device), val_idx=val_idx.to(device),
+                        normalize=Normalizer(dataset, device), device=device)
+    train_rows = train_idx[rank::world][:train_idx.numel() // world]
+    rows = torch.cat([train_rows, val_idx[rank::world]])
+    n_train = int(train_rows.numel())
+    return Resident(x_train=dataset.x_train[rows].to(device), y_train=dataset.y_train[rows].to(device),
+                    train_idx=torch.arange(n_train, device=device),
+                    val_idx=torch.arange(n_train, int(rows.numel()), device=device),
+                    normalize=Normalizer(dataset, device), device=device)
 
 
 @dataclass(frozen=True, eq=False)

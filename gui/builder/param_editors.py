@@ -100,11 +100,21 @@ class TextEditor(ParamEditor):
         edit = QLineEdit(parent)
         if self.spec.kind == "shape":
             edit.setPlaceholderText("e.g. 1, 28, 28")
-        edit.editingFinished.connect(lambda: self.commit(edit.text().strip()))
+        elif self.spec.kind == "pair":
+            edit.setPlaceholderText("e.g. 3, or 1, 7 for height, width")
+        edit.editingFinished.connect(lambda: self.commit(self._typed(edit.text())))
         return edit
 
+    def _typed(self, text: str) -> Any:
+        """The typed text, with a zero's stand-in words (or nothing) read back as 0."""
+        text = text.strip()
+        special = SPECIAL_ZERO.get(self.spec.name)
+        return 0 if special and text in ("", special) else text
+
     def _show(self, value: Any) -> None:
-        self.widget.setText(_text(value))
+        special = SPECIAL_ZERO.get(self.spec.name)
+        zero = value == 0 or (isinstance(value, (list, tuple)) and all(v == 0 for v in value))
+        self.widget.setText(special if special and zero else _text(value))
 
     def _show_raw(self, raw: Any) -> None:
         self.widget.setText(_text(raw))
@@ -133,7 +143,7 @@ class ChoiceEditor(ParamEditor):
 
 
 class IntOrSameEditor(ParamEditor):
-    """An editable combo box: type a number or pick "same"."""
+    """An editable combo box: type a number (or height, width) or pick "same"."""
 
     def _make_widget(self, parent: QWidget) -> QComboBox:
         box = QComboBox(parent)
@@ -145,14 +155,15 @@ class IntOrSameEditor(ParamEditor):
         return box
 
     def _show(self, value: Any) -> None:
-        self.widget.setEditText(str(value))
+        self.widget.setEditText(_text(value))
 
     def _show_raw(self, raw: Any) -> None:
-        self.widget.setEditText(str(raw))
+        self.widget.setEditText(_text(raw))
 
 
 _EDITORS = {"int": IntEditor, "float": TextEditor, "shape": TextEditor, "bool": BoolEditor,
-            "choice": ChoiceEditor, "int_or_same": IntOrSameEditor}
+            "choice": ChoiceEditor, "int_or_same": IntOrSameEditor, "pair": TextEditor,
+            "pair_or_same": IntOrSameEditor, "ints": TextEditor}
 
 
 def make_editor(spec: ParamSpec, parent: QWidget) -> ParamEditor:

@@ -79,7 +79,8 @@ def test_cycles_are_reported_on_the_nodes():
 def test_bad_parameter_values_become_node_errors():
     g = chain((1, 28, 28), ("conv2d", {"kernel_size": 0}), ("dropout", {"p": "lots"}))
     a = analyze(g)
-    assert a.row("n0").error == "conv2d: kernel_size must be an integer ≥ 1 (got 0)"
+    assert a.row("n0").error == ("conv2d: kernel_size must be an integer ≥ 1 (square) or height,width such as 1,7 "
+                                 "(got 0)")
     assert a.row("n1").blocked
 
 

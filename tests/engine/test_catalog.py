@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from engine.catalog import CATALOG, LayerSpec, Registry, get
+from engine.catalog import CATALOG, LayerError, LayerSpec, Registry, get
 from engine.analysis import analyze
 from engine.graph import Graph
 from tests.engine.layer_cases import CASE_LIST, CASES, graph_for
@@ -130,3 +130,43 @@ def test_conv_arithmetic_on_users_numbers():
     row = analyze(g).row("c")
     assert "(28 − 5 + 2·0) / 1 + 1 = 24" in row.explain[0]
     assert "5·5·1·6 + 6 = 156" in row.explain[1]
+
+
+def test_pair_parameters_keep_square_ints_and_take_height_width():
+    kernel = get("conv2d").param("kernel_size")
+    assert kernel.coerce(5) == 5 and kernel.coerce([3, 3]) == 3 and kernel.coerce("3") == 3
+    assert kernel.coerce("1, 7") == (1, 7) and kernel.coerce([7, 1]) == (7, 1) and kernel.coerce("1×7") == (1, 7)
+    padding = get("conv2d").param("padding")
+    assert padding.coerce("same") == "same" and padding.coerce("0,3") == (0, 3)
+    for bad in (0, "a", [1, 2, 3], True, 2.5):
+        with pytest.raises(LayerError, match="height,width"):
+            kernel.coerce(bad)
+
+
+def test_a_project_written_before_pairs_opens_and_analyzes_the_same(tmp_path):
+    import json
+
+    import engine
+
+    graph = engine.templates.load("lenet5")
+    doc = {"format": "netwright-project", "version": 1, "training": None, "meta": {},
+           "network": engine.serialize.graph_to_dict(graph)}
+    conv = next(n for n in doc["network"]["nodes"] if n["id"] == "conv1")
+    assert conv["params"]["kernel_size"] == 5 and conv["params"]["padding"] == 2  # plain ints on disk
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc))
+    again = engine.load(path).graph
+    assert analyze(again).total_params == analyze(graph).total_params == 61_706
+
+
+def test_lint_reads_height_width_kernels():
+    from engine.lint import lint
+    from engine.templates.base import Net
+
+    net = Net((3, 12, 12))
+    net.add("conv2d", "tall", out_channels=4, kernel_size=[11, 1], stride=[1, 2], padding=[5, 0])
+    net.add("conv2d", "flat", out_channels=4, kernel_size=[1, 3], padding=[0, 1])
+    net.add("flatten")
+    net.add("linear", "head", out_features=2)
+    warnings = [w for w in lint(net.done()) if w.code == "huge_kernel"]
+    assert [w.node for w in warnings] == ["tall"] and "11×1 kernel" in warnings[0].message

@@ -131,3 +131,16 @@ def test_palette_search_filters_and_tooltips_are_help(build_view):
     index = palette.layer_index("conv2d")
     assert index.data(Qt.ToolTipRole) == get("conv2d").help
     assert not index.data(Qt.DecorationRole).isNull()
+
+
+def test_kernel_pairs_are_typed_as_height_width(build_view, document, editor):
+    editor.load_template("lenet5")
+    build_view.select_nodes(["conv1"])
+    editors = build_view.inspector.editors
+    type_into(editors["kernel_size"].widget, "1, 5")
+    assert document.graph.node("conv1").params["kernel_size"] == [1, 5]
+    type_into(editors["padding"].widget, "0,2")
+    assert document.graph.node("conv1").params["padding"] == [0, 2]
+    assert build_view.scene.node_item("conv1").row.output_shape == (6, 28, 28)
+    type_into(editors["kernel_size"].widget, "3")  # an int still means square
+    assert document.graph.node("conv1").params["kernel_size"] == 3

@@ -105,7 +105,16 @@ def test_right_click_menus(build_view, editor):
 def test_max_pool_stride_reads_same_as_kernel(build_view, editor):
     editor.load_template("lenet5")
     build_view.select_nodes(["pool1"])
-    assert build_view.inspector.editors["stride"].widget.text() == "same as kernel"
+    stride = build_view.inspector.editors["stride"]
+    assert stride.widget.text() == "same as kernel"
+    stride.widget.setText("1")
+    stride.widget.editingFinished.emit()
+    assert build_view.document.graph.node("pool1").params["stride"] == 1
+    build_view.select_nodes(["pool1"])
+    stride = build_view.inspector.editors["stride"]
+    stride.widget.setText("same as kernel")
+    stride.widget.editingFinished.emit()
+    assert build_view.document.graph.node("pool1").params["stride"] == 0
 
 
 def test_summary_keeps_reading_order_while_the_graph_is_cut(build_view, editor):

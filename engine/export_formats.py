@@ -1,0 +1,149 @@
+"""Files a network leaves Netwright as: PyTorch code (+ safetensors weights), ONNX, TorchScript.
+
+Both are traced from the engine's own module in eval mode with a batch of the input's real
+dtype (token ids for an embedding). ONNX uses torch.onnx's dynamo exporter (torch >= 2.10;
+needs the optional `onnx` and `onnxscript` packages: `pip install -e ".[export]"`) with a
+dynamic batch dimension. Files are written to a temporary name beside the target and then
+moved into place. Must not import Qt.
+"""
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Mapping
+
+import torch
+
+from .builder import BuildError, GraphModule
+from .export import example_input, export_python
+from .graph import Graph
+from .project import _atomic_write
+from .serialize import ProjectError
+
+ONNX_PACKAGES = ("onnx", "onnxscript")
+INSTALL_HINT = 'pip install -e ".[export]"'
+EXTERNAL_DATA_BYTES = 1_800_000_000  # ONNX protobufs stop at 2 GB: bigger weights go beside the file
+
+
+class ExportError(Exception):
+    """The network cannot be exported; the message says why and what to do."""
+
+
+def missing_onnx_packages() -> list[str]:
+    return [name for name in ONNX_PACKAGES if importlib.util.find_spec(name) is None]
+
+
+def ready_module(graph: Graph, weights: Mapping[str, torch.Tensor] | None) -> GraphModule:
+    """The network in eval mode on the CPU, with `weights` when given."""
+    try:
+        module = GraphModule(graph)
+    except BuildError as exc:
+        raise ExportError(str(exc)) from None
+    if weights:
+        module.load_state_dict(weights)
+    return module.eval()
+
+
+def export_onnx(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+    """Write an ONNX model whose input "input" has a dynamic batch size; returns the path."""
+    missing = missing_onnx_packages()
+    if missing:
+        raise ExportError(f"ONNX export needs the {' and '.join(missing)} package"
+                          f"{'s' if len(missing) > 1 else ''}: {INSTALL_HINT}")
+    module, path = ready_module(graph, weights), Path(path)
+    program = _onnx_program(module, example_input(graph))
+    big = sum(t.numel() * t.element_size() for t in module.state_dict().values()) > EXTERNAL_DATA_BYTES
+    _atomic_save_dir(path, lambda target: program.save(str(target), external_data=big))
+    return path
+
+
+def _onnx_program(module: GraphModule, x: torch.Tensor):
+    batch = torch.export.Dim("batch", min=1)
+    options = dict(dynamo=True, input_names=["input"], output_names=["output"], verbose=False)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        try:
+            return torch.onnx.export(module, (x,), dynamic_shapes=({0: batch},), **options)
+        except Exception:  # a layer pinned the batch size: export for this batch size instead
+            try:
+                return torch.onnx.export(module, (x[:1],), **options)
+            except Exception as exc:
+                raise ExportError(f"ONNX export failed: {type(exc).__name__}: "
+                                  f"{str(exc).strip().splitlines()[0][:300]}") from None
+
+
+def _atomic_save_dir(path: Path, save) -> None:
+    """Save into a fresh folder beside `path` (a model may come with a .data file), then move in."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=folder))
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        save(tmp / path.name)
+        for produced in tmp.iterdir():
+            os.replace(produced, folder / produced.name)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}; the previous file is unchanged") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def export_torchscript(graph: Graph, path: str | os.PathLike,
+                       weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+    """Write a traced TorchScript module (load it with torch.jit.load, no Netwright needed)."""
+    module, path = ready_module(graph, weights), Path(path)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # torch.jit is deprecated upstream but still the format asked for
+        try:
+            traced = torch.jit.trace(module, example_input(graph), check_trace=False)
+        except Exception as exc:
+            raise ExportError(f"TorchScript export failed: {type(exc).__name__}: "
+                              f"{str(exc).strip().splitlines()[0][:300]}") from None
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer)
+    try:
+        _atomic_write(path, buffer.getvalue())
+    except ProjectError as exc:
+        raise ExportError(str(exc)) from None
+    return path
+
+
+def write_python(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
+                 title: str = "network") -> list[Path]:
+    """Write the standalone Python module, and the weights beside it as PATH.safetensors when
+    given; returns the files written."""
+    from safetensors.torch import save
+
+    path = Path(path)
+    try:
+        source = export_python(graph, title=title)
+    except BuildError as exc:
+        raise ExportError(str(exc)) from None
+    written = [path]
+    try:
+        _atomic_write(path, source.encode())
+        if weights:
+            tensors = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
+            written.append(path.with_suffix(".safetensors"))
+            _atomic_write(written[-1], save(tensors))
+    except ProjectError as exc:
+        raise ExportError(str(exc)) from None
+    return written
+
+
+FORMATS = {"python": ("PyTorch code", ".py"), "onnx": ("ONNX", ".onnx"), "torchscript": ("TorchScript", ".pt")}
+
+
+def export_to(fmt: str, graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
+              title: str = "network") -> list[Path]:
+    """Export in format `fmt` (a key of FORMATS); returns the files written. Raises ExportError."""
+    if fmt == "python":
+        return write_python(graph, path, weights, title)
+    writer = export_onnx if fmt == "onnx" else export_torchscript
+    return [writer(graph, path, weights)]
