@@ -3,25 +3,32 @@
 
     python main.py [PROJECT | --template NAME] [--view build] [--size WxH] [--screenshot OUT.png]
 
+The window opens before PyTorch has loaded: it shows first, then `EngineLoader` imports the
+engine in the background (gui.startup). A template opens at once (its analysis follows); a
+project file needs the engine and is opened once it is in; `--screenshot` waits for it too.
 A project or template that cannot be opened prints one line on stderr and exits 2.
+Must not import torch or the engine's torch-heavy modules at import time.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from engine.analysis import warm_up
+from .startup import EngineLoader, StartupProbe
 
 SCREENSHOT_DELAY_MS = 300
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    return make_parser().parse_args(argv)
+
+
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netwright", description="Build, see and train neural networks.",
         epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
@@ -30,7 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--view", default="build", choices=("build", "train", "draw"), help="view to show")
     parser.add_argument("--size", default="1400x900", type=_size, help="window size WxH (default 1400x900)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
-    return parser.parse_args(argv)
+    return parser
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -58,47 +65,59 @@ def make_application() -> QApplication:
 
 
 def load_initial(window, args: argparse.Namespace) -> str | None:
-    """Open the requested project or template; returns an error message or None."""
+    """Open the requested project or template; returns an error message or None.
+    A project waits for the engine (its weights need PyTorch); a template does not."""
+    from engine.graph import GraphError
+    from engine.serialize import ProjectError
     from engine.templates import TemplateError
-    import engine
 
     from .document import read_project
 
     try:
         if args.project:
+            if not window.engine.wait():
+                return window.engine.error
             content = read_project(args.project)
             window.editor.load_content(content, f"Open {Path(args.project).name}")
             window.files.add_recent(args.project)
         elif args.template:
             window.editor.load_template(args.template)
-            window.document.undo_stack.setClean()
-    except (engine.ProjectError, TemplateError, OSError, ValueError) as exc:
+    except (ProjectError, TemplateError, GraphError, OSError, ValueError) as exc:
         return str(exc)
     return None
 
 
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
+    probe = StartupProbe.from_environment()
     app = make_application()
     from .main_window import MainWindow
 
-    window = MainWindow()
+    engine = EngineLoader()
+    window = MainWindow(engine=engine)
     app.styleHints().colorSchemeChanged.connect(lambda *_: _follow_system_theme(app, window))
-    error = load_initial(window, args)
-    if error:
-        print(f"netwright: {error}", file=sys.stderr)
-        window.deleteLater()
-        return 2
-    if not window.show_view(args.view):
-        print(f"netwright: the {args.view} view is not available yet; showing build", file=sys.stderr)
+    if args.template and (error := load_initial(window, args)):  # no engine needed: fail before showing
+        return _fail(window, error)
+    window.show_view(args.view)  # Train and Draw show a loading page until the engine is in
     window.resize(*args.size)
+    if probe is not None:
+        probe.watch(window)
     window.show()
+    engine.start()
+    if args.project and (error := load_initial(window, args)):
+        return _fail(window, error)
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
     app.aboutToQuit.connect(_release_clipboard)
-    # PyTorch's first meta-device batch norm costs seconds; pay it while the user looks around.
-    threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
     return app.exec()
+
+
+def _fail(window, error: str) -> int:
+    print(f"netwright: {error}", file=sys.stderr)
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    return 2
 
 
 def _release_clipboard() -> None:
@@ -120,6 +139,10 @@ def _follow_system_theme(app: QApplication, window) -> None:
 
 def _screenshot(app: QApplication, window, path: str) -> int:
     result = {"ok": False}
+
+    if not window.engine.wait():  # the screenshot shows the complete window, analysis included
+        print(f"netwright: {window.engine.error}", file=sys.stderr)
+    app.processEvents()
 
     def grab() -> None:
         if window.build_view.canvas.auto_fit:

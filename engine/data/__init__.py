@@ -3,7 +3,7 @@
 The public face of engine.data; everything a caller needs is re-exported here.
 Must not import Qt, pyqtgraph or engine.training.
 """
-from engine.data.dataset import Dataset, DatasetError, ProgressFn
+from engine.data.dataset import Dataset, DatasetError, LoadCancelled, ProgressFn
 from engine.data.paths import default_data_dir
 from engine.data.registry import DATASET_NAMES, DatasetInfo, dataset_info, load_dataset
 
@@ -12,6 +12,7 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "DatasetInfo",
+    "LoadCancelled",
     "ProgressFn",
     "dataset_info",
     "default_data_dir",

@@ -1,4 +1,5 @@
-"""The `Dataset` record that every loader returns, and `DatasetError`, the one error of engine.data.
+"""The `Dataset` record that every loader returns, `DatasetError`, the one error of engine.data,
+and `LoadCancelled`, which a progress callback raises to stop a load early.
 
 Owns the in-memory layout of a dataset (tensors, shapes, class names, normalization
 statistics) and small summaries of it for previews. Must not import Qt, pyqtgraph,
@@ -12,7 +13,8 @@ from typing import Callable, Literal
 import torch
 
 ProgressFn = Callable[[float, str], None]
-"""progress(fraction in 0..1, message) - called from the loading thread."""
+"""progress(fraction in 0..1, message) - called from the loading thread. It may raise
+LoadCancelled to stop the load; long loaders call it between chunks so that stop is prompt."""
 
 Split = Literal["train", "test"]
 KINDS = ("image", "points")
@@ -20,6 +22,11 @@ KINDS = ("image", "points")
 
 class DatasetError(Exception):
     """A dataset could not be loaded or built; the message says why and what to do."""
+
+
+class LoadCancelled(Exception):
+    """Raised by a progress callback to abandon a load (e.g. the window is closing); not an
+    error of the data, so loaders let it through untouched."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -188,7 +188,7 @@ def test_toy_options_are_checked() -> None:
 
 
 def test_digits_with_stand_in_generator(monkeypatch: pytest.MonkeyPatch) -> None:
-    def make_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def make_digits(n: int, seed: int = 0, progress=None) -> tuple[np.ndarray, np.ndarray]:
         return np.full((n, 28, 28), seed, dtype=np.uint8), np.arange(n, dtype=np.int64) % 10
     monkeypatch.setitem(sys.modules, "engine.digits.synth", types.SimpleNamespace(make_digits=make_digits))
     ds = load_dataset("digits", n_train=30, n_test=20, seed=7)
