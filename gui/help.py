@@ -8,8 +8,6 @@ nor any view.
 """
 from __future__ import annotations
 
-import importlib.metadata
-import platform
 import re
 from html import escape
 from pathlib import Path
@@ -17,8 +15,19 @@ from pathlib import Path
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 CLI_PROGRAM = "python main.py"
@@ -158,6 +167,8 @@ def show_command_line(window: QMainWindow) -> None:
 # -- about ----------------------------------------------------------------------------------
 def netwright_version() -> str:
     """The installed package's version, else the one pyproject.toml states (a source checkout)."""
+    import importlib.metadata  # here, not at the top: it costs the window's start ~60 ms
+
     try:
         return importlib.metadata.version("netwright")
     except importlib.metadata.PackageNotFoundError:
@@ -170,6 +181,8 @@ def netwright_version() -> str:
 
 
 def _package_version(name: str) -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
@@ -178,6 +191,8 @@ def _package_version(name: str) -> str:
 
 def versions() -> dict[str, str]:
     """Read from package metadata: nothing is imported, so this works while PyTorch loads."""
+    import platform
+
     return {"Netwright": netwright_version(), "PyTorch": _package_version("torch"),
             "torchvision": _package_version("torchvision"), "PySide6": pyside_version, "Qt": qVersion(),
             "pyqtgraph": _package_version("pyqtgraph"), "Python": platform.python_version()}

@@ -61,6 +61,7 @@ class EngineLoader(QObject):
         self.stage = 0  # 0 nothing yet, 1 analysis ready, 2 all loaded
         self.error: str | None = None
         self._thread: threading.Thread | None = None
+        self._first_paint_of: QWidget | None = None
         self._callbacks: list[Callable[[], None]] = []
         self._stage_done.connect(self._on_thread_stage_done, Qt.QueuedConnection)
 
@@ -93,6 +94,19 @@ class EngineLoader(QObject):
         # Daemon: a window closed while PyTorch still loads must not wait for it to exit.
         self._thread = threading.Thread(target=self._load, name="engine-loader", daemon=True)
         self._thread.start()
+
+    def start_after_first_paint(self, window: QWidget) -> None:
+        """Start loading once `window` has drawn its first frame: the loading thread would
+        otherwise compete with that frame for the interpreter."""
+        self._first_paint_of = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._first_paint_of and event.type() == QEvent.Paint:
+            watched.removeEventFilter(self)
+            self._first_paint_of = None
+            QTimer.singleShot(0, self.start)  # after this paint pass has been flushed
+        return False
 
     def when_ready(self, callback: Callable[[], None]) -> None:
         """Call `callback` once everything is loaded: now if it is, else later (in order)."""
@@ -150,11 +164,17 @@ class StartupProbe(QObject):
     `engine_loaded` (the Train and Draw views exist). With PROBE_ENV=exit the app quits
     after the last of them."""
 
+    STALL_TICK_MS = 10
+
     def __init__(self, quit_after: bool) -> None:
         super().__init__()
         self.quit_after = quit_after
         self.marks: dict[str, float] = {}
+        self.longest_stall = 0.0  # seconds the event loop went without a tick while loading
         self._window: QWidget | None = None
+        self._last_tick = 0.0
+        self._ticker = QTimer(self, interval=self.STALL_TICK_MS)
+        self._ticker.timeout.connect(self._on_ticker_timeout)
 
     @classmethod
     def from_environment(cls) -> "StartupProbe | None":
@@ -167,6 +187,13 @@ class StartupProbe(QObject):
         window.installEventFilter(self)
         window.document.analysis_changed.connect(self._on_document_analysis_changed)
         window.engine.when_ready(lambda: self._mark("engine_loaded"))
+        self._last_tick = time.perf_counter()
+        self._ticker.start()
+
+    def _on_ticker_timeout(self) -> None:
+        now = time.perf_counter()
+        self.longest_stall = max(self.longest_stall, now - self._last_tick - self.STALL_TICK_MS / 1000)
+        self._last_tick = now
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Paint and "first_paint" not in self.marks:
@@ -187,6 +214,9 @@ class StartupProbe(QObject):
         self.marks[name] = time.time()
         print(f"netwright-startup {name} {self.marks[name]:.4f}", flush=True)
         done = all(self.marks.get(m) for m in ("first_paint", "usable", "engine_loaded"))
+        if done and self._ticker.isActive():
+            self._ticker.stop()
+            print(f"netwright-startup longest_stall_ms {1000 * self.longest_stall:.0f}", flush=True)
         if self.quit_after and done:
             self._window.document.undo_stack.setClean()
             self._window.close()

@@ -89,3 +89,25 @@ def test_digits_package_imports_no_qt() -> None:
 
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_progress_is_reported_between_chunks() -> None:
+    from engine.digits.synth import PROGRESS_EVERY
+
+    done: list[int] = []
+    make_digits(2 * PROGRESS_EVERY + 5, seed=0, progress=done.append)
+    assert done == [PROGRESS_EVERY, 2 * PROGRESS_EVERY, 2 * PROGRESS_EVERY + 5]
+
+
+def test_an_exception_from_progress_stops_the_drawing() -> None:
+    from engine.digits.synth import PROGRESS_EVERY
+
+    class Stop(Exception):
+        pass
+
+    def stop(done: int) -> None:
+        raise Stop(done)
+
+    with pytest.raises(Stop) as caught:
+        make_digits(100 * PROGRESS_EVERY, seed=0, progress=stop)
+    assert caught.value.args == (PROGRESS_EVERY,)  # stopped after the first chunk, not at the end

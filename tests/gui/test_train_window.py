@@ -51,8 +51,9 @@ def test_closing_mid_training_asks_once_and_stops_cleanly(qtbot, window, answers
 
 
 def test_save_at_the_close_question_saves_the_trained_weights(qtbot, window, answers, tmp_path, monkeypatch):
-    import engine
     from PySide6.QtWidgets import QFileDialog
+
+    import engine
 
     view = start_long_run(qtbot, window)
     path = tmp_path / "run.nwproj"
