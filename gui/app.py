@@ -29,9 +29,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return make_parser().parse_args(argv)
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(prog: str = "netwright") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="netwright", description="Build, see and train neural networks.",
+        prog=prog, description="Build, see and train neural networks.",
         epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
     parser.add_argument("project", nargs="?", help="a .nwproj project to open")
     parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")

@@ -105,7 +105,7 @@ class ShortcutsDialog(QDialog):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.setWindowTitle("Keyboard Shortcuts")
-        self.resize(460, 560)
+        self.resize(440, 540)
         self.tree = QTreeWidget(objectName="shortcuts_tree")
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Action", "Keys"])
@@ -113,7 +113,6 @@ class ShortcutsDialog(QDialog):
         self.tree.setSelectionMode(QTreeWidget.NoSelection)
         self.tree.setFocusPolicy(Qt.NoFocus)
         self.tree.header().setSectionResizeMode(0, QHeaderView.Stretch)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeToContents)
         self.tree.header().setStretchLastSection(False)
         for group, rows in shortcut_groups(window):
             heading = QTreeWidgetItem(self.tree, [group])
@@ -125,6 +124,8 @@ class ShortcutsDialog(QDialog):
             heading.addChildren([QTreeWidgetItem([text, keys]) for text, keys in rows])
         self.tree.expandAll()
         self.tree.setItemsExpandable(False)
+        self.tree.resizeColumnToContents(1)
+        self.tree.setColumnWidth(1, self.tree.columnWidth(1) + 24)  # keys clear of the frame
         _dialog_layout(self, self.tree)
 
     def rows(self) -> list[tuple[str, str, str]]:
@@ -144,14 +145,14 @@ def command_line_html() -> str:
 
     from .app import make_parser
 
-    app_usage = escape(make_parser().format_usage().replace("usage: ", "").strip())
+    usage = " ".join(make_parser(CLI_PROGRAM).format_usage().replace("usage: ", "").split())
     rows = "".join(f"<tr><td><code>{CLI_PROGRAM} {escape(name)}</code></td><td>{escape(text)}</td></tr>"
                    for name, text in subcommand_help().items())
-    return (f"<p>Open the window: <code>{app_usage}</code></p>"
-            "<p>Work without a window (no Qt is imported):</p>"
+    return (f"<p><b>The window</b><br><code>{escape(usage)}</code></p>"
+            "<p><b>Without a window</b> (no Qt is imported):</p>"
             f"<table cellspacing='0' cellpadding='3'>{rows}</table>"
-            f"<p>Each subcommand explains its options: <code>{CLI_PROGRAM} SUBCOMMAND --help</code>; "
-            f"the window's options: <code>{CLI_PROGRAM} --help</code>.</p>")
+            f"<p>Every option of a subcommand: <code style='white-space:nowrap'>{CLI_PROGRAM} SUBCOMMAND --help</code>"
+            f"<br>of the window: <code style='white-space:nowrap'>{CLI_PROGRAM} --help</code></p>")
 
 
 def show_command_line(window: QMainWindow) -> None:
@@ -220,7 +221,7 @@ def show_about(window: QMainWindow) -> None:
 
 def _dialog_layout(dialog: QDialog, body: QWidget) -> None:
     layout = QVBoxLayout(dialog)
-    layout.addWidget(QLabel("Every shortcut of the window, read from its actions:", objectName="dialog_hint"))
+    layout.addWidget(QLabel("The keys of every menu command and view:", objectName="dialog_hint"))
     layout.addWidget(body, 1)
     buttons = QDialogButtonBox(QDialogButtonBox.Close)
     buttons.rejected.connect(dialog.reject)

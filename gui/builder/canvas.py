@@ -153,7 +153,7 @@ class CanvasView(QGraphicsView):
     def _paint_empty_hint(self, painter: QPainter) -> None:
         t = theme.current()
         area = QRectF(self.viewport().rect())
-        box = QRectF(0, 0, min(460.0, area.width() - 40), 182 if self.notice else 150)
+        box = QRectF(0, 0, min(460.0, area.width() - 40), 172 if self.notice else 150)
         box.moveCenter(area.center())
         painter.setPen(QPen(t.color("border"), 1.5, Qt.DashLine))
         painter.setBrush(QColor(t.base))
