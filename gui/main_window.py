@@ -81,7 +81,8 @@ class MainWindow(QMainWindow):
 
     def add_view(self, name: str, widget: QWidget, icon: QIcon | None = None) -> int:
         """Register a top-level view (Build, Train, Draw); it gets a switcher button. A view
-        added under a name already taken replaces that page (and keeps its button)."""
+        added under a name already taken replaces that page (and keeps its button). A view may
+        define `running_job() -> str | None` (asked before closing) and `shutdown()` (called on close)."""
         old = self.views.get(name.lower())
         if old is not None:
             return self._replace_view(name, old, widget)
@@ -204,8 +205,8 @@ class MainWindow(QMainWindow):
         view.addActions([a["zoom_in"], a["zoom_out"]])
         view.addSeparator()
         for number, name in enumerate(("Build", "Train", "Draw"), start=1):
-            view.addAction(self._action(f"show_{name.lower()}", f"{name} View", lambda n=name: self.show_view(n),
-                                        QKeySequence(f"Ctrl+{number}")))
+            view.addAction(self._action(f"show_{name.lower()}", f"{name} View",
+                                        lambda _checked=False, n=name: self.show_view(n), QKeySequence(f"Ctrl+{number}")))
         help_menu.add_help_menu(self)
 
     def _fill_recent_menu(self) -> None:
@@ -338,6 +339,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.confirm_close():
             self.shutdown()
+            self.settings.sync()  # recent files on disk now, not whenever the process is torn down
             event.accept()
         else:
             event.ignore()

@@ -138,9 +138,17 @@ class EngineLoader(QObject):
             try:
                 step()
             except Exception as exc:  # a broken install: say so in the window instead of dying
-                self._stage_done.emit(stage, f"{type(exc).__name__}: {exc}")
+                self._report(stage, f"{type(exc).__name__}: {exc}")
                 return
-            self._stage_done.emit(stage, "")
+            if not self._report(stage, ""):
+                return
+
+    def _report(self, stage: int, error: str) -> bool:
+        try:
+            self._stage_done.emit(stage, error)
+        except RuntimeError:  # the window (and this loader) closed while PyTorch loaded
+            return False
+        return True
 
     def _on_thread_stage_done(self, stage: int, error: str) -> None:
         if error:

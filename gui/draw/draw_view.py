@@ -329,12 +329,6 @@ class DrawView(QWidget):
     def _on_setup_cancel_requested(self) -> None:
         self.trainer.stop()
 
-    def running_job(self) -> str | None:
-        """For the window's close question: what closing would stop, or None."""
-        if self.trainer.running:
-            return "Training for drawing is still running: closing stops it without keeping its weights."
-        return None
-
     def shutdown(self) -> None:
         """Stop background work and wait for its threads (app quit, window close, tests)."""
         self.trainer.shutdown()

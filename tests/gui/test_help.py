@@ -72,3 +72,10 @@ def test_command_line_names_every_subcommand():
     for name in SUBCOMMANDS:
         assert f"python main.py {name}" in text
     assert "--help" in text and "--template" in text
+
+
+def test_view_shortcuts_switch_views(window):
+    window.actions_by_name["show_draw"].trigger()
+    assert window.current_view_name == "draw"
+    window.actions_by_name["show_build"].trigger()
+    assert window.current_view_name == "build"
