@@ -205,8 +205,9 @@ class MainWindow(QMainWindow):
         view.addActions([a["zoom_in"], a["zoom_out"]])
         view.addSeparator()
         for number, name in enumerate(("Build", "Train", "Draw"), start=1):
-            view.addAction(self._action(f"show_{name.lower()}", f"{name} View",
-                                        lambda _checked=False, n=name: self.show_view(n), QKeySequence(f"Ctrl+{number}")))
+            show = self._action(f"show_{name.lower()}", f"{name} View",
+                                lambda _checked=False, n=name: self.show_view(n), QKeySequence(f"Ctrl+{number}"))
+            view.addAction(show)
         help_menu.add_help_menu(self)
 
     def _fill_recent_menu(self) -> None:
