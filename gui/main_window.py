@@ -16,8 +16,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QButtonGroup, QLabel, QMainWindow, QMessageBox, QSizePolicy, QStackedWidget,
-                               QToolBar, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from engine.analysis import Analysis
 from engine.formatting import count, short_count

@@ -1,7 +1,6 @@
 """Main window: title asterisk, save/close/open round trip, unsaved-changes prompts,
 templates, recent files, status bar and pluggable views."""
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 import engine
