@@ -4,7 +4,8 @@ Every node is computed on PyTorch's meta device (no real weights are allocated) 
 `FlopCounterMode` counting multiply-accumulates (MACs = counted FLOPs / 2). Results are
 memoized per (layer, parameters, input shapes), so re-analysis after one edit only redoes
 the nodes whose inputs or parameters changed. Formatting lives elsewhere.
-Must not import Qt.
+Must not import Qt. Reaches torch lazily (first meta run), so the app's window can import
+the row types and analyse an empty graph before PyTorch has loaded.
 """
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import torch
-from torch.utils.flop_counter import FlopCounterMode
-
 from .catalog import CATALOG, LayerError, LayerSpec, Shape, fmt_shape
 from .graph import Graph
+from .lazy import LazyModule
+
+torch = LazyModule("torch")
 
 BYTES_PER_VALUE = 4  # float32 activations
 
@@ -109,9 +110,12 @@ _NODE_MEMO: "weakref.WeakKeyDictionary[Graph, dict[str, tuple]]" = weakref.WeakK
 
 
 def warm_up() -> None:
-    """Pay PyTorch's one-time meta-device start-up cost (seconds, on the first batch norm)
-    now, e.g. in a background thread at app start, instead of on the user's first edit."""
-    with torch.device("meta"), torch.no_grad():
+    """Pay PyTorch's one-time meta-device start-up cost (seconds: the first batch norm and
+    the first FLOP count import torch._dynamo) now, e.g. in a background thread at app
+    start, instead of on the user's first edit."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"), torch.no_grad(), FlopCounterMode(display=False):
         torch.nn.BatchNorm2d(2).eval()(torch.empty(1, 2, 4, 4))
         torch.nn.Conv2d(2, 2, 3)(torch.empty(1, 2, 4, 4))
 
@@ -253,6 +257,8 @@ def _check_dtypes(spec: LayerSpec, dtypes: Sequence[str]) -> None:
 
 
 def _meta_run(spec: LayerSpec, p: dict[str, Any], shapes: tuple[Shape, ...], dtypes: tuple[str, ...]) -> _Result:
+    from torch.utils.flop_counter import FlopCounterMode
+
     with torch.device("meta"):
         module = spec.build(shapes, p).eval()
         xs = [torch.empty((1, *s), dtype=torch.long if d == "tokens" else torch.float32)

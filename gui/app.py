@@ -3,34 +3,42 @@
 
     python main.py [PROJECT | --template NAME] [--view build] [--size WxH] [--screenshot OUT.png]
 
+The window opens before PyTorch has loaded: it shows first, then `EngineLoader` imports the
+engine in the background (gui.startup). A template opens at once (its analysis follows); a
+project file needs the engine and is opened once it is in; `--screenshot` waits for it too.
 A project or template that cannot be opened prints one line on stderr and exits 2.
+Must not import torch or the engine's torch-heavy modules at import time.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from engine.analysis import warm_up
+from .startup import EngineLoader, StartupProbe
 
 SCREENSHOT_DELAY_MS = 300
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    return make_parser().parse_args(argv)
+
+
+def make_parser(prog: str = "netwright") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="netwright", description="Build, see and train neural networks.",
+        prog=prog, description="Build, see and train neural networks.",
         epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
     parser.add_argument("project", nargs="?", help="a .nwproj project to open")
     parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")
     parser.add_argument("--view", default="build", choices=("build", "train", "draw"), help="view to show")
     parser.add_argument("--size", default="1400x900", type=_size, help="window size WxH (default 1400x900)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
-    return parser.parse_args(argv)
+    return parser
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -58,47 +66,69 @@ def make_application() -> QApplication:
 
 
 def load_initial(window, args: argparse.Namespace) -> str | None:
-    """Open the requested project or template; returns an error message or None."""
+    """Open the requested project or template; returns an error message or None.
+    A project waits for the engine (its weights need PyTorch); a template does not."""
+    from engine.graph import GraphError
+    from engine.serialize import ProjectError
     from engine.templates import TemplateError
-    import engine
 
     from .document import read_project
 
     try:
         if args.project:
+            if not window.engine.wait():
+                return window.engine.error
             content = read_project(args.project)
             window.editor.load_content(content, f"Open {Path(args.project).name}")
             window.files.add_recent(args.project)
         elif args.template:
             window.editor.load_template(args.template)
-            window.document.undo_stack.setClean()
-    except (engine.ProjectError, TemplateError, OSError, ValueError) as exc:
+    except (ProjectError, TemplateError, GraphError, OSError, ValueError) as exc:
         return str(exc)
     return None
 
 
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
+    probe = StartupProbe.from_environment()
     app = make_application()
     from .main_window import MainWindow
 
-    window = MainWindow()
+    engine = EngineLoader()
+    window = MainWindow(engine=engine)
     app.styleHints().colorSchemeChanged.connect(lambda *_: _follow_system_theme(app, window))
-    error = load_initial(window, args)
-    if error:
-        print(f"netwright: {error}", file=sys.stderr)
-        window.deleteLater()
-        return 2
-    if not window.show_view(args.view):
-        print(f"netwright: the {args.view} view is not available yet; showing build", file=sys.stderr)
+    if args.template and (error := load_initial(window, args)):  # no engine needed: fail before showing
+        return _fail(window, error)
+    window.show_view(args.view)  # Train and Draw show a loading page until the engine is in
     window.resize(*args.size)
+    if probe is not None:
+        probe.watch(window)
+    engine.start_after_first_paint(window)
     window.show()
+    if args.project and (error := load_initial(window, args)):
+        return _fail(window, error)
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
     app.aboutToQuit.connect(_release_clipboard)
-    # PyTorch's first meta-device batch norm costs seconds; pay it while the user looks around.
-    threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
-    return app.exec()
+    code = app.exec()
+    quick_exit()
+    return code
+
+
+def quick_exit() -> None:
+    """Let the process end promptly once the window has closed. PyTorch, torchvision and
+    torch._dynamo leave millions of objects; the interpreter's exit runs several full
+    garbage collections over them (2-4 s here). Frozen objects are skipped by those (they are
+    still freed); nothing runs after this but teardown, so nothing new is left uncollected."""
+    gc.freeze()
+
+
+def _fail(window, error: str) -> int:
+    print(f"netwright: {error}", file=sys.stderr)
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    return 2
 
 
 def _release_clipboard() -> None:
@@ -121,6 +151,10 @@ def _follow_system_theme(app: QApplication, window) -> None:
 def _screenshot(app: QApplication, window, path: str) -> int:
     result = {"ok": False}
 
+    if not window.engine.wait():  # the screenshot shows the complete window, analysis included
+        print(f"netwright: {window.engine.error}", file=sys.stderr)
+    app.processEvents()
+
     def grab() -> None:
         if window.build_view.canvas.auto_fit:
             window.build_view.canvas.fit_readable()
@@ -133,6 +167,7 @@ def _screenshot(app: QApplication, window, path: str) -> int:
 
     QTimer.singleShot(SCREENSHOT_DELAY_MS, grab)
     app.exec()
+    quick_exit()
     if not result["ok"]:
         print(f"netwright: could not write {path}", file=sys.stderr)
         return 1

@@ -10,7 +10,11 @@ loaded and `compatible_weights()` checks them against the current architecture
 (state_dict names and shapes, built on the meta device); only compatible weights are
 handed to other views or written on save. Undoing back to the trained architecture
 therefore makes them usable again without the undo stack having to carry tensors.
-Must not import widgets.
+
+While PyTorch still loads (the app opens its window first), a document made with
+`engine_ready=False` keeps edits working but does not analyse a non-empty graph: its
+analysis has no rows and `analysis_pending` is True, so views show no numbers rather than
+wrong ones; `engine_loaded()` analyses it for real. Must not import widgets or torch.
 """
 from __future__ import annotations
 
@@ -58,8 +62,10 @@ class Document(QObject):
     modified_changed = Signal(bool)
     path_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, engine_ready: bool = True) -> None:
         super().__init__(parent)
+        self._engine_ready = engine_ready
+        self._pending = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self._content = Content(Graph())
@@ -76,12 +82,18 @@ class Document(QObject):
 
     @property
     def analysis(self) -> Analysis:
+        """The current analysis; empty while `analysis_pending`."""
         return self._analysis
 
     @property
     def block_rows(self) -> dict[str, BlockRow]:
         """Totals of every block ("" = the network) for the current analysis (memoized)."""
         return analyze_blocks(self.graph, self._analysis)
+
+    @property
+    def analysis_pending(self) -> bool:
+        """True while the analysis waits for PyTorch to load (see the module docstring)."""
+        return self._pending
 
     @property
     def path(self) -> str | None:
@@ -208,6 +220,13 @@ class Document(QObject):
             if self._batch_depth == 0 and self._stale:
                 self._reanalyze()
 
+    def engine_loaded(self) -> None:
+        """PyTorch is in: analyse what was edited while it loaded."""
+        self._engine_ready = True
+        self._weights_check = None
+        if self._pending and not self._batch_depth:
+            self._reanalyze()
+
     # -- weights ---------------------------------------------------------------
     def compatible_weights(self) -> dict[str, Any] | None:
         """The loaded weights if they still fit the current architecture, else None."""
@@ -236,7 +255,9 @@ class Document(QObject):
 
     def _reanalyze(self) -> None:
         self._stale = False
-        self._analysis = analyze(self.graph)
+        self._pending = not self._engine_ready and len(self.graph) > 0
+        # An empty graph analyses without torch; anything else waits for engine_loaded().
+        self._analysis = Analysis(()) if self._pending else analyze(self.graph)
         self.analysis_changed.emit(self._analysis)
 
     def _on_undo_stack_clean_changed(self, clean: bool) -> None:

@@ -236,11 +236,14 @@ class Editor(QObject):
 
     # -- whole document ----------------------------------------------------------------
     def load_template(self, name: str, input_shape=None, num_classes=None) -> None:
-        """Replace the content by a template (undoable). Raises TemplateError."""
+        """Replace the content by a template (undoable). Raises TemplateError.
+
+        Like New and Open, a template is a fresh start: it is the clean state, so browsing
+        templates never asks to save; undo brings back (as unsaved) what was there before."""
         template = templates.get(name)
         graph = templates.load(name, input_shape, num_classes)
         apply_layout(graph, self.layout_area)  # fill this canvas, not a default one
-        self._push(LoadGraph(self.document, Content(graph, None, template.title), f"Template {template.title}"))
+        self.load_content(Content(graph, None, template.title), f"Template {template.title}")
 
     def load_content(self, content: Content, text: str) -> None:
         """New or Open: replace the content, then mark it as the saved state."""

@@ -2,7 +2,9 @@
 work: every replacing action first asks Save / Discard / Cancel.
 
 Dialogs are the only UI here; the content change itself is a LoadGraph command pushed
-by the Editor. Recent files live in QSettings.
+by the Editor. Recent files live in QSettings. Reading and writing project files needs
+PyTorch (weights): before the engine has loaded, Open and Save wait for it (the window
+keeps repainting); templates need no wait, their analysis follows when PyTorch is in.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from engine.templates import TemplateError
 
 from .document import Content, Document, read_project
 from .editing import Editor
+from .startup import EngineLoader
 from .template_gallery import TemplateGalleryDialog
 
 FILE_FILTER = "Netwright projects (*.nwproj);;All files (*)"
@@ -32,9 +35,11 @@ class FileController(QObject):
     recent_changed = Signal()
     status_message = Signal(str)
 
-    def __init__(self, window: QWidget, document: Document, editor: Editor, settings: QSettings) -> None:
+    def __init__(self, window: QWidget, document: Document, editor: Editor, settings: QSettings,
+                 engine: EngineLoader | None = None) -> None:
         super().__init__(window)
         self.window, self.document, self.editor, self.settings = window, document, editor, settings
+        self.engine = engine
 
     # -- asking -----------------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -65,6 +70,8 @@ class FileController(QObject):
     def open_path(self, path: str, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
             return False
+        if not self._engine_ready(f"Opening {Path(path).name}"):
+            return False
         try:
             content = read_project(path)
         except _load_errors() as exc:
@@ -89,6 +96,8 @@ class FileController(QObject):
         return self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
+        if not self._engine_ready(f"Saving {Path(path).name}"):
+            return False
         try:
             self.document.save(path)
         except _load_errors() as exc:
@@ -134,6 +143,16 @@ class FileController(QObject):
     def _dialog_dir(self) -> str:
         recent = self.recent_files()
         return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def _engine_ready(self, doing: str) -> bool:
+        """Wait (repainting) for PyTorch if it is still loading; False if it cannot load."""
+        if self.engine is None or self.engine.is_ready:
+            return True
+        self.status_message.emit(f"{doing} once PyTorch has loaded…")
+        if self.engine.wait():
+            return True
+        QMessageBox.critical(self.window, "PyTorch could not be loaded", self.engine.error or "")
+        return False
 
     def _complain(self, title: str, path: str, exc: BaseException) -> None:
         """One message that names the file once (engine messages usually name it already)."""

@@ -1,8 +1,16 @@
 """The main window: a view switcher (Build, Train and Draw, each plugged in via `add_view`),
-menus and toolbar, the status bar (parameters, MACs, validity, training device) and the
-title with its unsaved-changes asterisk.
+menus and toolbar, the status bar (parameters, MACs, validity, training device), the
+title with its unsaved-changes asterisk, and closing (one question, then every view's
+background work stopped).
 
-Owns the Document, the Editor and the FileController; holds no network logic.
+The window opens before PyTorch has loaded: the Build view needs none, and the Train and
+Draw views (which import torch-heavy modules) are made when the `EngineLoader` says the
+engine is in, replacing placeholder pages; until then `train_view`, `draw_view` and
+`draw_pad` are None. `MainWindow()` without a loader loads the engine first (tests, scripts),
+so it is complete on return.
+
+Owns the Document, the Editor and the FileController; holds no network logic. Must not
+import torch or the Train and Draw views at import time.
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSizePolicy,
     QStackedWidget,
     QToolBar,
@@ -21,30 +30,30 @@ from PySide6.QtWidgets import (
 
 from engine.analysis import Analysis
 from engine.formatting import count, short_count
-from engine.training.device import describe_device
 
+from . import help as help_menu
 from .builder.build_view import BuildView
 from .document import Document
-from .draw import DrawView
 from .editing import Editor
 from .file_actions import FileController
 from .import_export import ImportExport
 from .icons import action_icon, app_icon
-from .play import PlayView
-from .train import TrainView
+from .startup import LOADING_TEXT, EngineLoader
 
 APP_NAME = "Netwright"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: QSettings | None = None, parent=None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent=None, engine: EngineLoader | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings()
-        self.document = Document(self)
+        self.engine = engine or EngineLoader.loaded_now(self)
+        self.document = Document(self, engine_ready=self.engine.can_analyse)
         self.editor = Editor(self.document, self)
-        self.files = FileController(self, self.document, self.editor, self.settings)
+        self.files = FileController(self, self.document, self.editor, self.settings, self.engine)
         self.import_export = ImportExport(self, self.document, self.editor, self.files)
         self.views: dict[str, QWidget] = {}
+        self.train_view = self.draw_view = self.draw_pad = None  # made once the engine is in
         self.stack = QStackedWidget(objectName="view_stack")
         self.view_buttons = QButtonGroup(self)
         self.view_buttons.setExclusive(True)
@@ -60,24 +69,38 @@ class MainWindow(QMainWindow):
         self._connect()
         self._update_title()
         self._on_document_analysis_changed(self.document.analysis)
+        self._follow_engine()
 
     # -- views ------------------------------------------------------------------------
     def _make_views(self) -> None:
         self.build_view = BuildView(self.document, self.editor)
         self.actions_by_name.update(self.build_view.actions_by_name)
         self.add_view("Build", self.build_view, action_icon("build"))
+        for name in ("Train", "Draw", "Play"):  # placeholders keep the switcher steady while PyTorch loads
+            self.add_view(name, _loading_page(name), action_icon(name.lower()))
+
+    def _make_engine_views(self) -> None:
+        from .draw import DrawView  # both import torch: only now that it is in
+        from .train import TrainView
+
         self.train_view = TrainView(self.document, self)
-        self.add_view("Train", self.train_view, action_icon("train"))
-        self.train_view.guard_close(self)  # asks before closing mid-training, then stops the run
         self.train_view.build_view_requested.connect(lambda: self.show_view("Build"))
+        self.add_view("Train", self.train_view)
         self.draw_view = DrawView(self.document, self, settings=self.settings)
-        self.add_view("Draw", self.draw_view, action_icon("draw"))
+        self.add_view("Draw", self.draw_view)
         self.draw_pad = self.draw_view.pad
+        from .play import PlayView
+
         self.play_view = PlayView(self.document)  # Play mode: the network training live on 2-D data
-        self.add_view("Play", self.play_view, action_icon("play"))
+        self.add_view("Play", self.play_view)
 
     def add_view(self, name: str, widget: QWidget, icon: QIcon | None = None) -> int:
-        """Register a top-level view (Build, Train, Draw); it gets a switcher button."""
+        """Register a top-level view (Build, Train, Draw); it gets a switcher button. A view
+        added under a name already taken replaces that page (and keeps its button). A view may
+        define `running_job() -> str | None` (asked before closing) and `shutdown()` (called on close)."""
+        old = self.views.get(name.lower())
+        if old is not None:
+            return self._replace_view(name, old, widget)
         index = self.stack.addWidget(widget)
         self.views[name.lower()] = widget
         button = QToolButton(objectName="view_button", text=name, checkable=True)
@@ -88,6 +111,16 @@ class MainWindow(QMainWindow):
         self.view_buttons.addButton(button, index)
         self.toolbar.insertWidget(self._view_anchor, button)
         if len(self.views) == 1:
+            self.show_view(name)
+        return index
+
+    def _replace_view(self, name: str, old: QWidget, widget: QWidget) -> int:
+        index, current = self.stack.indexOf(old), self.stack.currentWidget() is old
+        self.stack.insertWidget(index, widget)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.views[name.lower()] = widget
+        if current:
             self.show_view(name)
         return index
 
@@ -194,6 +227,12 @@ class MainWindow(QMainWindow):
         self.depth_menu.aboutToShow.connect(self._fill_depth_menu)
         view.addSeparator()
         view.addActions([a["zoom_in"], a["zoom_out"]])
+        view.addSeparator()
+        for number, name in enumerate(("Build", "Train", "Draw", "Play"), start=1):
+            show = self._action(f"show_{name.lower()}", f"{name} View",
+                                lambda _checked=False, n=name: self.show_view(n), QKeySequence(f"Ctrl+{number}"))
+            view.addAction(show)
+        help_menu.add_help_menu(self)
 
     def _fill_depth_menu(self) -> None:
         self.depth_menu.clear()
@@ -222,7 +261,7 @@ class MainWindow(QMainWindow):
         self.status_params = QLabel()
         self.status_macs = QLabel()
         self.status_valid = QLabel()
-        self.status_device = QLabel(f"Training on {describe_device()}")
+        self.status_device = QLabel(LOADING_TEXT, objectName="status_loading")
         for label in (self.status_params, self.status_macs, self.status_valid, self.status_device):
             bar.addPermanentWidget(label)
 
@@ -238,6 +277,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 6000)
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
+        if self.document.analysis_pending:  # no numbers until PyTorch has computed them
+            self.status_params.setText("… parameters")
+            self.status_macs.setText("… MACs")
+            self._set_validity("…", "status_pending", "Shapes and errors appear once PyTorch has loaded")
+            return
         self.status_params.setText(f"{count(analysis.total_params)} parameters")
         self.status_macs.setText(f"{short_count(analysis.total_macs)} MACs")
         problems = len(analysis.errors) + len(analysis.graph_errors)
@@ -247,12 +291,46 @@ class MainWindow(QMainWindow):
             text, name = f"{problems} error{'s' if problems > 1 else ''}", "status_invalid"
         else:
             text, name = "✓ Valid", "status_valid"
+        self._set_validity(text, name, "\n".join(list(analysis.graph_errors) + list(analysis.errors.values())))
+
+    def _set_validity(self, text: str, name: str, tip: str) -> None:
         self.status_valid.setText(text)
-        self.status_valid.setToolTip("\n".join(list(analysis.graph_errors) + list(analysis.errors.values())))
+        self.status_valid.setToolTip(tip)
         if self.status_valid.objectName() != name:  # re-polish only when the style changes
             self.status_valid.setObjectName(name)
             self.status_valid.style().unpolish(self.status_valid)
             self.status_valid.style().polish(self.status_valid)
+
+    # -- the engine loading behind the window --------------------------------------------------
+    def _follow_engine(self) -> None:
+        self.canvas_notice(LOADING_TEXT)
+        if self.engine.error is not None:
+            self._on_engine_failed(self.engine.error)
+            return
+        if not self.engine.can_analyse:
+            self.engine.analysis_ready.connect(self.document.engine_loaded)
+        if not self.engine.is_ready:
+            self.engine.loaded.connect(self._on_engine_loaded)
+            self.engine.failed.connect(self._on_engine_failed)
+        else:
+            self._on_engine_loaded()
+
+    def _on_engine_loaded(self) -> None:
+        from engine.training.device import describe_device
+
+        self._make_engine_views()
+        self.status_device.setText(f"Training on {describe_device()}")
+        self.status_device.setObjectName("status_device")
+        self.canvas_notice("")
+
+    def _on_engine_failed(self, message: str) -> None:
+        self.status_device.setText("PyTorch could not be loaded")
+        self.status_device.setToolTip(message)
+        self.canvas_notice(message)
+
+    def canvas_notice(self, text: str) -> None:
+        """A line on the canvas's empty-state card (e.g. "Loading PyTorch…"); "" hides it."""
+        self.build_view.canvas.set_notice(text)
 
     def _update_title(self, *args) -> None:
         # The application name last, once: Qt appends the display name to a title that does
@@ -268,9 +346,43 @@ class MainWindow(QMainWindow):
         self.build_view.canvas.refresh_theme()
         self.build_view.summary.viewport().update()
 
+
+    # -- closing ------------------------------------------------------------------------
+    def running_jobs(self) -> list[str]:
+        """What the views are running that closing would stop, each a sentence for the user."""
+        jobs = (getattr(view, "running_job", lambda: None)() for view in self.views.values())
+        return [job for job in jobs if job]
+
+    def shutdown(self) -> None:
+        """Stop every view's background work and wait for it (runs hand over their weights)."""
+        for view in self.views.values():
+            stop = getattr(view, "shutdown", None)
+            if stop is not None:
+                stop()
+
+    def confirm_close(self) -> bool:
+        """Ask once whether to close; only a confirmed close stops what is running."""
+        jobs = self.running_jobs()
+        if not jobs:
+            return self.files.maybe_save()
+        answer = QMessageBox.question(
+            self, "Training is running", f"{' '.join(jobs)}\n\nSave “{self.document.name}” before closing?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Cancel:
+            return False
+        self.shutdown()  # the stopped runs' weights are now in the document
+        return answer == QMessageBox.Discard or self.files.save()
+
     def closeEvent(self, event) -> None:
-        if self.files.maybe_save():
-            self.draw_view.shutdown()
+        if self.confirm_close():
+            self.shutdown()
+            self.settings.sync()  # recent files on disk now, not whenever the process is torn down
             event.accept()
         else:
             event.ignore()
+
+
+def _loading_page(name: str) -> QWidget:
+    page = QLabel(f"{LOADING_TEXT}\nThe {name} view opens as soon as it has loaded.", objectName="loading_page")
+    page.setAlignment(Qt.AlignCenter)
+    return page

@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def subcommand_help() -> dict[str, str]:
+    """Each subcommand's one-line help, in order (the app's Help ▸ Command line shows them)."""
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {action.dest: action.help or "" for action in sub._choices_actions}
+
+
 def run_cli(argv: list[str]) -> int:
     """Run one subcommand and return its exit status; safe to call in-process, repeatedly.
 

@@ -1,4 +1,5 @@
-"""The `Dataset` record that every loader returns, and `DatasetError`, the one error of engine.data.
+"""The `Dataset` record that every loader returns, `DatasetError`, the one error of engine.data,
+and `LoadCancelled`, which a progress callback raises to stop a load early.
 
 Owns the in-memory layout of a dataset (tensors, shapes, class names, normalization
 statistics) and small summaries of it for previews. Must not import Qt, pyqtgraph,
@@ -11,15 +12,14 @@ from typing import Callable, Literal
 
 import torch
 
+from engine.data.info import DatasetError, LoadCancelled  # noqa: F401  (re-exported)
+
 ProgressFn = Callable[[float, str], None]
-"""progress(fraction in 0..1, message) - called from the loading thread."""
+"""progress(fraction in 0..1, message) - called from the loading thread. It may raise
+LoadCancelled to stop the load; long loaders call it between chunks so that stop is prompt."""
 
 Split = Literal["train", "test"]
 KINDS = ("image", "points")
-
-
-class DatasetError(Exception):
-    """A dataset could not be loaded or built; the message says why and what to do."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,10 +21,15 @@ def load_digits(n_train: int = 20000, n_test: int = 4000, seed: int = 0,
     except ImportError as exc:
         raise DatasetError("the built-in digit generator (engine.digits.synth) is missing from this "
                            "installation; choose another dataset or reinstall Netwright") from exc
-    if progress is not None:
-        progress(0.0, f"Drawing {n_train + n_test} digits")
-    images, labels = make_digits(n_train + n_test, seed=seed)
-    x, y = _as_tensors(images, labels, n_train + n_test)
+    total = n_train + n_test
+
+    def drawn(done: int) -> None:  # may raise LoadCancelled: the drawing stops there
+        if progress is not None:
+            progress(0.95 * done / total, f"Drawing digits: {done} of {total}")
+
+    drawn(0)
+    images, labels = make_digits(total, seed=seed, progress=drawn)
+    x, y = _as_tensors(images, labels, total)
     if progress is not None:
         progress(1.0, "Digits ready")
     mean, std = image_stats(x[:n_train])

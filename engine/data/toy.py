@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from engine.data.dataset import Dataset, DatasetError, point_stats
+from engine.data.info import TOY_SETS_INFO
 
 Generator = Callable[[np.random.Generator, int, int], tuple[np.ndarray, np.ndarray]]
 
@@ -52,13 +53,12 @@ def _blobs(rng: np.random.Generator, n: int, n_classes: int) -> tuple[np.ndarray
 
 
 # name -> (generator, default noise, default classes, class count fixed?, one-line description)
+_GENERATORS: dict[str, Generator] = {"moons": _moons, "circles": _circles, "xor": _xor, "spirals": _spirals,
+                                     "blobs": _blobs}
+# (generator, default noise, default classes, classes fixed, description): the defaults are info's
 TOY_SETS: dict[str, tuple[Generator, float, int, bool, str]] = {
-    "moons": (_moons, 0.1, 2, True, "two interleaving half circles"),
-    "circles": (_circles, 0.05, 2, True, "a ring around a smaller ring"),
-    "xor": (_xor, 0.05, 2, True, "four quadrants, opposite corners share a class"),
-    "spirals": (_spirals, 0.05, 3, False, "arms of a spiral winding around each other"),
-    "blobs": (_blobs, 0.5, 3, False, "round clusters, one per class"),
-}
+    name: (_GENERATORS[name], t.noise, t.classes, t.fixed_classes, t.description)
+    for name, t in TOY_SETS_INFO.items()}
 
 
 def load_toy(name: str, n_samples: int = 1000, noise: float | None = None, seed: int = 0,

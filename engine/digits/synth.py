@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -23,6 +24,7 @@ from engine.digits.strokes import CLASS_SHAPE, DIGIT_STROKES, StrokeModel, strok
 RENDER_SIDE = 64  # px of the digit's larger side when drawn; framing shrinks it to 20
 PATH_SPACING = 0.04  # unit-box distance between pen-path points (2.5 px when drawn)
 CHUNK = 3  # path segments drawn with one pen width
+PROGRESS_EVERY = 100  # digits between progress calls (about 0.1 s): how soon a load can be cancelled
 
 
 @dataclass(frozen=True)
@@ -165,11 +167,13 @@ def make_digit(label: int, rng: np.random.Generator, style: SynthStyle = DEFAULT
     return framed.centred
 
 
-def make_digits(n: int, seed: int = 0, style: SynthStyle = DEFAULT_STYLE) -> tuple[np.ndarray, np.ndarray]:
+def make_digits(n: int, seed: int = 0, style: SynthStyle = DEFAULT_STYLE,
+                progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """n synthetic digits: uint8 images (n, 28, 28), white ink on black, and int64 labels (n,).
 
     Labels are balanced over 0-9 (counts differ by at most one) in a shuffled order; the same
-    seed gives the same digits.
+    seed gives the same digits. `progress(done)` is called every PROGRESS_EVERY digits and at
+    the end; an exception it raises stops the drawing there (how a closing window cancels it).
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}.")
@@ -177,5 +181,9 @@ def make_digits(n: int, seed: int = 0, style: SynthStyle = DEFAULT_STYLE) -> tup
     labels = rng.permutation(np.arange(n, dtype=np.int64) % 10)
     images = np.empty((n, 28, 28), dtype=np.uint8)
     for i, label in enumerate(labels.tolist()):
+        if progress is not None and i and i % PROGRESS_EVERY == 0:
+            progress(i)
         images[i] = np.rint(make_digit(label, rng, style) * 255.0)
+    if progress is not None:
+        progress(n)
     return images, labels

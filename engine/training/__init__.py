@@ -1,9 +1,15 @@
 """Training networks on device-resident data, as a plain generator of records.
 
-The public face of engine.training; everything a caller needs is re-exported here.
+The public face of engine.training; everything a caller needs is re-exported here. The
+settings, records and control are torch-free and imported at once (forms and the lints read
+them before PyTorch has loaded); the trainer and its helpers are imported on first use.
 Knows nothing of threads or Qt. Must not import Qt or pyqtgraph.
 """
-from engine.training.checks import validate
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from engine.training.config import (
     AMP_MODES,
     DEVICES,
@@ -14,11 +20,23 @@ from engine.training.config import (
     TrainingError,
 )
 from engine.training.control import TrainControl
-from engine.training.device import pick_device
-from engine.training.evaluate import DecisionGrid, EvalResult, decision_grid, evaluate
-from engine.training.gradflow import GradientHistory, GradientRecord
-from engine.training.loop import steps_per_epoch, train
 from engine.training.records import STATUSES, EpochRecord, FinishedRecord, StepRecord, TrainRecord
+
+_LAZY = {
+    "validate": "checks", "pick_device": "device",
+    "DecisionGrid": "evaluation", "EvalResult": "evaluation", "decision_grid": "evaluation", "evaluate": "evaluation",
+    "GradientHistory": "gradflow", "GradientRecord": "gradflow",
+    "steps_per_epoch": "loop", "train": "loop",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'engine.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"engine.training.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AMP_MODES", "DEVICES", "LOSSES", "OPTIMIZERS", "SCHEDULES", "STATUSES",

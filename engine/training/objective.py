@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-import torch.nn.functional as F
-
 from engine.catalog import fmt_shape
+from engine.lazy import LazyModule
+
+# The loss titles and `fit_problem` are read by the lints and forms before PyTorch loads.
+torch = LazyModule("torch")
+F = LazyModule("torch.nn.functional")
 
 LOSS_TITLES = {"cross_entropy": "cross-entropy", "bce": "binary cross-entropy",
                "mse": "mean squared error", "nll": "negative log-likelihood"}

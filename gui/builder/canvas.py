@@ -35,6 +35,7 @@ class CanvasView(QGraphicsView):
         super().__init__(scene, parent)
         self.canvas_scene = scene
         self.auto_fit = True  # keep fitting on resize until the user zooms or pans
+        self.notice = ""  # a line for the empty-state card, e.g. "Loading PyTorch…"
         self._pan_from: QPointF | None = None
         self.setObjectName("canvas")
         self.setFrameShape(QFrame.NoFrame)
@@ -188,6 +189,10 @@ class CanvasView(QGraphicsView):
         self.find_bar.open()
         self._place_overlays()
 
+    def set_notice(self, text: str) -> None:
+        self.notice = text
+        self.viewport().update()
+
     # -- painting ----------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         t = theme.current()
@@ -219,7 +224,7 @@ class CanvasView(QGraphicsView):
     def _paint_empty_hint(self, painter: QPainter) -> None:
         t = theme.current()
         area = QRectF(self.viewport().rect())
-        box = QRectF(0, 0, min(460.0, area.width() - 40), 150)
+        box = QRectF(0, 0, min(460.0, area.width() - 40), 172 if self.notice else 150)
         box.moveCenter(area.center())
         painter.setPen(QPen(t.color("border"), 1.5, Qt.DashLine))
         painter.setBrush(QColor(t.base))
@@ -232,6 +237,9 @@ class CanvasView(QGraphicsView):
         hint = ("Drag a layer from the palette and drop it here,\nor double-click one to append it.\n"
                 "File ▸ Templates… opens a classic network.")
         painter.drawText(box.adjusted(20, 62, -20, -12), Qt.AlignHCenter | Qt.AlignTop, hint)
+        if self.notice:
+            painter.setPen(t.color("accent"))
+            painter.drawText(box.adjusted(20, 0, -20, -16), Qt.AlignHCenter | Qt.AlignBottom, self.notice)
 
     # -- zoom and pan gestures -------------------------------------------------------------
     def wheelEvent(self, event) -> None:

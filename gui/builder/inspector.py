@@ -222,6 +222,10 @@ class InspectorView(QScrollArea):
     # -- refreshing -----------------------------------------------------------------------
     def _refresh_facts(self) -> None:
         analysis = self.document.analysis
+        if self.document.analysis_pending:  # PyTorch still loading: no numbers rather than wrong ones
+            self._set_facts(**{name: "…" for name in self._facts})
+            self._show_error("")
+            return
         if self.block is not None:
             self._refresh_block(self.block)
         elif self.node_id is not None:

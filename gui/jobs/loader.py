@@ -3,7 +3,9 @@
 `DatasetRequest` says what to load; `DatasetLoader` runs one request at a time and emits
 `progress_changed(fraction, message)` at most every 50 ms, then `loaded(request, dataset)`
 or `failed(request, message)` with the engine's DatasetError text (which names the
-folder). Must not touch widgets.
+folder). `shutdown()` cancels a running load at its next progress point (the engine's
+LoadCancelled, raised from our progress callback) instead of waiting for it to finish.
+Must not touch widgets.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine.data import DatasetError, load_dataset
+from engine.data import DatasetError, LoadCancelled, load_dataset
 
 from .threads import is_running, start_in_thread
 
@@ -42,6 +44,7 @@ class _LoadWorker(QObject):
     def __init__(self, request: DatasetRequest) -> None:
         super().__init__()
         self.request = request
+        self.cancelled = False  # set from the GUI thread; read here between chunks
         self._last = float("-inf")
 
     @Slot()
@@ -50,6 +53,8 @@ class _LoadWorker(QObject):
         try:
             dataset = load_dataset(r.name, data_dir=r.data_dir, download=r.download,
                                    progress=self._on_progress, **r.options)
+        except LoadCancelled:
+            pass  # nobody waits for this dataset any more
         except DatasetError as exc:
             self.failed.emit(r, str(exc))
         except Exception as exc:  # a loader bug must not take the app down
@@ -59,6 +64,8 @@ class _LoadWorker(QObject):
         self.done.emit()
 
     def _on_progress(self, fraction: float, message: str) -> None:
+        if self.cancelled:
+            raise LoadCancelled(self.request.name)
         now = time.perf_counter()
         if now - self._last >= PROGRESS_INTERVAL_S or fraction >= 1.0:
             self._last = now
@@ -94,8 +101,13 @@ class DatasetLoader(QObject):
         self.thread = start_in_thread(worker, "netwright-dataset", self._on_thread_finished)
 
     def shutdown(self) -> None:
-        """Wait for a running load (it cannot be interrupted; downloads time out)."""
+        """Cancel a running load at its next progress point and wait for its thread."""
         self._queued = None
+        try:
+            if self._worker is not None:
+                self._worker.cancelled = True
+        except RuntimeError:  # its thread already ended and deleted it
+            pass
         if is_running(self.thread):
             self.thread.quit()
             self.thread.wait()

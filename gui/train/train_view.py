@@ -371,6 +371,12 @@ class TrainView(QWidget):
             QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Yes
 
+    def running_job(self) -> str | None:
+        """For the window's close question: what closing would stop, or None."""
+        if self.runner.running:
+            return "Training is still running: closing stops it and keeps the weights trained so far."
+        return None
+
     def shutdown(self) -> None:
         """Stop training and loading and wait for their threads (safe to call twice)."""
         self.runner.shutdown()

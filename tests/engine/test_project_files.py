@@ -138,3 +138,23 @@ def test_failed_save_leaves_the_existing_file_intact(tmp_path, lenet, monkeypatc
 def test_saving_to_a_missing_folder_is_a_clear_error(tmp_path, lenet):
     with pytest.raises(ProjectError, match="cannot save"):
         engine.save(lenet, tmp_path / "no" / "such" / "dir.nwproj")
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX file modes")
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_saved_files_get_the_mode_the_umask_gives(tmp_path, lenet, umask, expected):
+    old = os.umask(umask)
+    try:
+        path = engine.save(lenet, tmp_path / "net.nwproj")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == expected
+    assert [p.name for p in tmp_path.iterdir()] == ["net.nwproj"]  # still atomic: no temp file left
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX file modes")
+def test_overwriting_keeps_the_files_mode(tmp_path, lenet):
+    path = engine.save(lenet, tmp_path / "net.nwproj")
+    path.chmod(0o640)
+    engine.save(lenet, path)
+    assert path.stat().st_mode & 0o777 == 0o640

@@ -1,6 +1,11 @@
 """GUI test fixtures: a themed app, a document with its editor, the builder view and the
 main window (recent files kept in a throwaway settings file). Fails any test that leaves
-a Python-visible thread running."""
+a Python-visible thread running.
+
+`window` is a complete, ready MainWindow: made without an EngineLoader, it loads the engine
+synchronously (`EngineLoader.loaded_now`), so `train_view`, `draw_view`, `draw_pad` and the
+analysis exist on return. To test the window while PyTorch is still loading, pass
+`engine=EngineLoader()` and start it yourself (see test_startup.py)."""
 import threading
 
 import pytest

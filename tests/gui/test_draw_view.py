@@ -80,7 +80,8 @@ def test_one_click_trains_the_users_own_digit_network_in_place(qtbot, window, ti
 
 
 def test_unsaved_work_is_not_replaced_without_asking(qtbot, window, tiny_training, monkeypatch):
-    window.editor.load_template("perceptron")  # an unsaved change
+    window.editor.load_template("perceptron")
+    window.editor.move({next(iter(window.document.graph.nodes)): (400.0, 40.0)})  # an unsaved change
     window.show_view("draw")
     view = window.draw_view
     monkeypatch.setattr(view, "confirm_replace", lambda: False)

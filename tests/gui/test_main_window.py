@@ -25,8 +25,17 @@ def save_dialog_returns(monkeypatch, path):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
 
 
+def open_and_edit(window, name="lenet5"):
+    """A template with an edit: unsaved work (a template alone is a clean start)."""
+    assert window.files.open_template(name)
+    node = next(iter(window.document.graph.nodes))
+    window.editor.move({node: (500.0, 20.0)})
+
+
 def test_title_shows_asterisk_while_modified(window, tmp_path, monkeypatch):
     window.files.open_template("lenet5")
+    assert window.windowTitle() == "LeNet-5 — Netwright"
+    window.editor.set_param("fc1", "out_features", 100)
     assert window.windowTitle() == "LeNet-5* — Netwright"
     save_dialog_returns(monkeypatch, tmp_path / "lenet")
     assert window.actions_by_name["save"].trigger() is None
@@ -60,7 +69,7 @@ def test_save_close_open_round_trip(window, qtbot, tmp_path, monkeypatch, settin
 
 
 def test_cancel_keeps_unsaved_work(window, answer):
-    window.files.open_template("lenet5")
+    open_and_edit(window)
     answer.value = QMessageBox.Cancel
     assert not window.files.new()
     assert not window.files.open_template("mlp")
@@ -69,11 +78,11 @@ def test_cancel_keeps_unsaved_work(window, answer):
 
 
 def test_discard_replaces_and_save_saves_first(window, answer, tmp_path, monkeypatch):
-    window.files.open_template("lenet5")
+    open_and_edit(window)
     answer.value = QMessageBox.Discard
     assert window.files.new()
     assert len(window.document.graph) == 0 and not window.document.is_modified
-    window.files.open_template("mlp")
+    open_and_edit(window, "mlp")
     answer.value = QMessageBox.Save
     save_dialog_returns(monkeypatch, tmp_path / "mlp.nwproj")
     assert window.files.open_template("perceptron")
@@ -82,7 +91,7 @@ def test_discard_replaces_and_save_saves_first(window, answer, tmp_path, monkeyp
 
 
 def test_close_asks_and_cancel_keeps_the_window(window, answer):
-    window.files.open_template("lenet5")
+    open_and_edit(window)
     answer.value = QMessageBox.Cancel
     assert not window.close()
     assert window.isVisible() and answer.asked
@@ -98,12 +107,22 @@ def test_unmodified_document_is_replaced_without_asking(window, answer):
 
 def test_template_load_is_undoable(window):
     window.files.open_template("lenet5")
-    window.document.undo_stack.setClean()
     window.files.open_template("resnet18")
     assert window.document.name == "ResNet-18"
     window.actions_by_name["undo"].trigger()
     assert window.document.name == "LeNet-5" and len(window.document.graph) == 13
-    assert window.windowTitle() == "LeNet-5 — Netwright"
+    # LeNet-5 was never saved: brought back by undo, it is unsaved work again
+    assert window.windowTitle() == "LeNet-5* — Netwright"
+    window.actions_by_name["redo"].trigger()
+    assert window.windowTitle() == "ResNet-18 — Netwright"
+
+
+def test_browsing_templates_never_asks_to_save(window, answer):
+    for name in ("lenet5", "resnet18", "mlp"):
+        assert window.files.open_template(name)
+        assert not window.document.is_modified
+    assert window.close()
+    assert not answer.asked
 
 
 def test_bad_project_shows_message_and_keeps_document(window, tmp_path, monkeypatch):
@@ -144,7 +163,7 @@ def test_views_plug_in_with_their_own_button(window):
 
 def test_menus_hold_the_actions(window):
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "View"]
+    assert titles == ["File", "Edit", "View", "Help"]
     edit = window.menuBar().actions()[1].menu()
     names = [a.text().replace("&", "") for a in edit.actions() if a.text()]
     assert names[:2] == ["Undo", "Redo"] and "Delete" in names and "Select All" in names

@@ -1,6 +1,6 @@
 """The Train view in the main window: its switcher button, and closing the window while
-training asks first, stops the run cleanly, keeps the weights trained so far and then
-asks about saving them."""
+training asks once (stop and save, stop and discard, or cancel), stops the run only when
+confirmed and keeps the weights trained so far."""
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -41,20 +41,36 @@ def test_train_view_has_its_button(window):
     assert [b.text() for b in window.view_buttons.buttons()][:2] == ["Build", "Train"]
 
 
-def test_closing_mid_training_stops_cleanly_and_keeps_the_weights(qtbot, window, answers):
+def test_closing_mid_training_asks_once_and_stops_cleanly(qtbot, window, answers):
     view = start_long_run(qtbot, window)
-    answers.by_title = {"Training is running": QMessageBox.Yes, "Unsaved changes": QMessageBox.Discard}
+    answers.by_title = {"Training is running": QMessageBox.Discard}
     assert window.close()
-    assert answers.asked == ["Training is running", "Unsaved changes"]
+    assert answers.asked == ["Training is running"]  # one question, not two in a row
     assert view.runner.thread.isFinished() and not view.runner.running
-    assert window.document.weights is not None  # adopted before the save question
+    assert window.document.weights is not None  # the weights trained so far were kept
+
+
+def test_save_at_the_close_question_saves_the_trained_weights(qtbot, window, answers, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    import engine
+
+    view = start_long_run(qtbot, window)
+    path = tmp_path / "run.nwproj"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    answers.by_title = {"Training is running": QMessageBox.Save}
+    assert window.close()
+    assert answers.asked == ["Training is running"]
+    assert not view.runner.running
+    assert engine.load(path).weights is not None
 
 
 def test_cancelling_the_close_keeps_training(qtbot, window, answers):
     view = start_long_run(qtbot, window)
     answers.by_title = {"Training is running": QMessageBox.Cancel}
     assert not window.close()
-    assert view.runner.running and window.isVisible()
+    assert view.runner.running and window.isVisible()  # Cancel stopped nothing
+    assert not view.runner.control.stop_requested
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
         view.stop()
     assert view.runner.thread.wait(10_000)

@@ -1,0 +1,160 @@
+"""Benchmark: how soon the window shows and becomes usable, vs the peer `python -c "import torch"`.
+
+One run, alternating: each round starts `python main.py --template lenet5` with
+NETWRIGHT_STARTUP_PROBE=exit (the app prints the wall-clock time of its milestones and closes
+itself after the last), then the peer, timed from process start to exit. Milestones, from
+process start:
+  first paint   the window's first frame (palette, canvas with LeNet-5, menus; PyTorch loading)
+  usable        LeNet-5's analysis (shapes, parameters, MACs) is on screen
+  engine loaded the Train and Draw views exist
+plus the longest stall of the GUI thread's event loop while the engine loaded, and how long
+the process takes to end after the window closes. Medians over --rounds.
+
+Platforms: `offscreen` (no display) and `xvfb` (the real xcb plugin on a private Xvfb server this
+script starts and stops), when Xvfb is installed. Goals (issue 8): first paint <= 1.5 s and at
+most half the peer; usable within the peer + 1 s; exit <= 2 s.
+
+Usage: python bench/startup.py [--rounds 5] [--platforms offscreen,xvfb]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKS = ("first_paint", "usable", "engine_loaded")
+PROBE = "netwright-startup"
+TIMEOUT_S = 180
+
+
+def run_ours(env: dict[str, str]) -> dict[str, float]:
+    start = time.time()
+    proc = subprocess.run([sys.executable, "main.py", "--template", "lenet5"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=TIMEOUT_S, env={**env, "NETWRIGHT_STARTUP_PROBE": "exit"})
+    end = time.time()
+    stamps = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == PROBE:
+            stamps[parts[1]] = float(parts[2])
+    missing = [m for m in MARKS if m not in stamps]
+    if proc.returncode != 0 or missing:
+        raise SystemExit(f"the app failed (exit {proc.returncode}, missing {missing}):\n{proc.stderr[-2000:]}")
+    result = {m: stamps[m] - start for m in MARKS}
+    result["stall"] = stamps.get("longest_stall_ms", float("nan")) / 1000
+    result["exit"] = end - max(stamps[m] for m in MARKS)  # it closes right after the last milestone
+    return result
+
+
+def run_peer(env: dict[str, str]) -> float:
+    start = time.time()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True, timeout=TIMEOUT_S, env=env)
+    return time.time() - start
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str] | None:
+    if shutil.which("Xvfb") is None:
+        return None
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        display = pipe.readline().strip()
+    if not display:
+        server.terminate()
+        return None
+    return server, f":{display}"
+
+
+def environments(names: list[str]) -> tuple[dict[str, dict[str, str]], list[subprocess.Popen]]:
+    base = {**os.environ, "PYTHONPATH": str(ROOT)}
+    envs, servers = {}, []
+    for name in names:
+        if name == "offscreen":
+            envs[name] = {**base, "QT_QPA_PLATFORM": "offscreen"}
+        elif name == "xvfb":
+            started = start_xvfb()
+            if started is None:
+                print("xvfb: Xvfb is not installed or did not start; skipped")
+                continue
+            servers.append(started[0])
+            envs[name] = {**base, "QT_QPA_PLATFORM": "xcb", "DISPLAY": started[1]}
+        else:
+            raise SystemExit(f"unknown platform {name!r}: use offscreen or xvfb")
+    return envs, servers
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("torch", "torchvision", "PySide6"))
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, {versions}")
+
+
+def load() -> str:
+    try:
+        return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def report(ours: dict[str, list[dict[str, float]]], peer: list[float]) -> None:
+    p = statistics.median(peer)
+    print(f"\npeer `python -c \"import torch\"`: {p:.2f} s (median of {len(peer)})")
+    for name, runs in ours.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        paint_ok = med["first_paint"] <= 1.5 and med["first_paint"] <= p / 2
+        print(f"\n{name} (median of {len(runs)}):")
+        print(f"  first paint      {med['first_paint']:6.2f} s   {med['first_paint'] / p:.2f} × peer   "
+              f"goal <= 1.5 s and <= 0.5 × peer: {'met' if paint_ok else 'NOT met'}")
+        print(f"  usable           {med['usable']:6.2f} s   {med['usable'] / p:.2f} × peer, peer "
+              f"{med['usable'] - p:+.2f} s   goal <= peer + 1 s: {'met' if med['usable'] <= p + 1 else 'NOT met'}")
+        print(f"  engine loaded    {med['engine_loaded']:6.2f} s   {med['engine_loaded'] / p:.2f} × peer")
+        print(f"  longest GUI stall while loading {med['stall']:.2f} s")
+        print(f"  exit after close {med['exit']:6.2f} s   goal <= 2 s: {'met' if med['exit'] <= 2 else 'NOT met'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--platforms", default="offscreen,xvfb", help="comma-separated: offscreen, xvfb")
+    args = parser.parse_args(argv)
+    print("Netwright startup: python main.py --template lenet5 vs python -c 'import torch', alternating")
+    print(f"machine: {machine()}")
+    print(f"load average at start: {load()}")
+    envs, servers = environments(args.platforms.split(","))
+    ours: dict[str, list[dict[str, float]]] = {name: [] for name in envs}
+    peer: list[float] = []
+    try:
+        for round_ in range(args.rounds):
+            for name, env in envs.items():
+                ours[name].append(run_ours(env))
+                peer.append(run_peer(env))
+                r = ours[name][-1]
+                print(f"round {round_ + 1} {name}: first paint {r['first_paint']:.2f} s, usable {r['usable']:.2f} s, "
+                      f"engine {r['engine_loaded']:.2f} s, exit {r['exit']:.2f} s; peer {peer[-1]:.2f} s", flush=True)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(10)
+    print(f"load average at end: {load()}")
+    report(ours, peer)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

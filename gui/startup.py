@@ -1,0 +1,231 @@
+"""Loading PyTorch and the engine behind an open window.
+
+The window shell (menus, palette, canvas, inspector, summary) needs no PyTorch; analysing a
+layer, opening a file with weights, training and drawing do. `EngineLoader` imports those
+modules on a plain Python thread, in two stages so the first edits come alive early:
+
+1. `analysis_ready`: torch and the analysis (the canvas can show shapes, parameters, MACs);
+2. `loaded`: everything else (building, files, training, datasets, plotting): the Train
+   and Draw views can be made.
+
+Both signals fire on the GUI thread, once, in that order; `failed` (with a message) ends
+the loading early. Code that needs the engine either registers `when_ready(callback)` or,
+where it needs the answer at once (Save, Open), calls `wait()`: a local event loop that keeps
+repainting and holds back user input until the engine is in (a few seconds at most).
+
+Tests and scripts get everything synchronously with `EngineLoader.loaded_now()`.
+`StartupProbe` prints timestamps of the startup milestones for bench/startup.py.
+Must not import torch, the engine's torch-heavy modules or any view at import time.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+LOADING_TEXT = "Loading PyTorch…"
+PROBE_ENV = "NETWRIGHT_STARTUP_PROBE"  # "1": print milestones; "exit": print them, then quit
+# Stage 1: what an analysis needs. Stage 2: what files, training and the views need.
+ANALYSIS_MODULES = ("torch", "engine.analysis")
+ENGINE_MODULES = ("engine.builder", "engine.project", "engine.training", "engine.data", "engine.session",
+                  "engine.fitting", "engine.inference", "engine.classifier", "pyqtgraph")
+
+
+def import_analysis() -> None:
+    """Stage 1, then PyTorch's one-time meta-device start-up cost, off the GUI thread."""
+    for name in ANALYSIS_MODULES:
+        importlib.import_module(name)
+    from engine.analysis import warm_up
+
+    warm_up()
+
+
+def import_engine() -> None:
+    for name in ENGINE_MODULES:
+        importlib.import_module(name)
+
+
+class EngineLoader(QObject):
+    analysis_ready = Signal()
+    loaded = Signal()
+    failed = Signal(str)
+    _stage_done = Signal(int, str)  # from the loading thread: stage number, error text or ""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.stage = 0  # 0 nothing yet, 1 analysis ready, 2 all loaded
+        self.error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._first_paint_of: QWidget | None = None
+        self._callbacks: list[Callable[[], None]] = []
+        self._stage_done.connect(self._on_thread_stage_done, Qt.QueuedConnection)
+
+    @classmethod
+    def loaded_now(cls, parent: QObject | None = None) -> "EngineLoader":
+        """An already-loaded engine (imports on this thread): for tests and scripts."""
+        loader = cls(parent)
+        import_analysis()
+        import_engine()
+        loader.stage = 2
+        return loader
+
+    @property
+    def can_analyse(self) -> bool:
+        return self.stage >= 1
+
+    @property
+    def is_ready(self) -> bool:
+        return self.stage >= 2
+
+    @property
+    def is_settled(self) -> bool:
+        """Loaded, or given up with an error."""
+        return self.is_ready or self.error is not None
+
+    def start(self) -> None:
+        """Begin loading in the background (once)."""
+        if self._thread is not None or self.is_settled:
+            return
+        # Daemon: a window closed while PyTorch still loads must not wait for it to exit.
+        self._thread = threading.Thread(target=self._load, name="engine-loader", daemon=True)
+        self._thread.start()
+
+    def start_after_first_paint(self, window: QWidget) -> None:
+        """Start loading once `window` has drawn its first frame: the loading thread would
+        otherwise compete with that frame for the interpreter."""
+        self._first_paint_of = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._first_paint_of and event.type() == QEvent.Paint:
+            watched.removeEventFilter(self)
+            self._first_paint_of = None
+            QTimer.singleShot(0, self.start)  # after this paint pass has been flushed
+        return False
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once everything is loaded: now if it is, else later (in order)."""
+        if self.is_ready:
+            callback()
+        elif self.error is None:
+            self._callbacks.append(callback)
+
+    def wait(self) -> bool:
+        """Block the caller, not the window, until loaded; False when loading failed."""
+        self.start()
+        if not self.is_settled:
+            loop = QEventLoop()
+            self.loaded.connect(loop.quit)
+            self.failed.connect(loop.quit)
+            QApplication.setOverrideCursor(Qt.BusyCursor)
+            try:
+                if not self.is_settled:  # it may have settled while connecting
+                    loop.exec(QEventLoop.ExcludeUserInputEvents)
+            finally:
+                QApplication.restoreOverrideCursor()
+                self.loaded.disconnect(loop.quit)
+                self.failed.disconnect(loop.quit)
+        return self.is_ready
+
+    # -- the loading thread -----------------------------------------------------------
+    def _load(self) -> None:
+        for stage, step in ((1, import_analysis), (2, import_engine)):
+            try:
+                step()
+            except Exception as exc:  # a broken install: say so in the window instead of dying
+                self._report(stage, f"{type(exc).__name__}: {exc}")
+                return
+            if not self._report(stage, ""):
+                return
+
+    def _report(self, stage: int, error: str) -> bool:
+        try:
+            self._stage_done.emit(stage, error)
+        except RuntimeError:  # the window (and this loader) closed while PyTorch loaded
+            return False
+        return True
+
+    def _on_thread_stage_done(self, stage: int, error: str) -> None:
+        if error:
+            self.error = f"PyTorch could not be loaded ({error})"
+            self._callbacks.clear()
+            self.failed.emit(self.error)
+            return
+        self.stage = stage
+        if stage == 1:
+            self.analysis_ready.emit()
+            return
+        callbacks, self._callbacks = self._callbacks, []
+        self.loaded.emit()
+        for callback in callbacks:
+            callback()
+
+
+class StartupProbe(QObject):
+    """Prints `netwright-startup MARK UNIX_TIME` on stdout at each milestone: `first_paint`
+    (the window's first frame is drawn), `usable` (a network's real analysis is on screen),
+    `engine_loaded` (the Train and Draw views exist). With PROBE_ENV=exit the app quits
+    after the last of them."""
+
+    STALL_TICK_MS = 10
+
+    def __init__(self, quit_after: bool) -> None:
+        super().__init__()
+        self.quit_after = quit_after
+        self.marks: dict[str, float] = {}
+        self.longest_stall = 0.0  # seconds the event loop went without a tick while loading
+        self._window: QWidget | None = None
+        self._last_tick = 0.0
+        self._ticker = QTimer(self, interval=self.STALL_TICK_MS)
+        self._ticker.timeout.connect(self._on_ticker_timeout)
+
+    @classmethod
+    def from_environment(cls) -> "StartupProbe | None":
+        value = os.environ.get(PROBE_ENV, "")
+        return cls(quit_after=value == "exit") if value else None
+
+    def watch(self, window) -> None:
+        """Follow `window` (a MainWindow, before it is shown)."""
+        self._window = window
+        window.installEventFilter(self)
+        window.document.analysis_changed.connect(self._on_document_analysis_changed)
+        window.engine.when_ready(lambda: self._mark("engine_loaded"))
+        self._last_tick = time.perf_counter()
+        self._ticker.start()
+
+    def _on_ticker_timeout(self) -> None:
+        now = time.perf_counter()
+        self.longest_stall = max(self.longest_stall, now - self._last_tick - self.STALL_TICK_MS / 1000)
+        self._last_tick = now
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Paint and "first_paint" not in self.marks:
+            self.marks["first_paint"] = 0.0  # reserved: the frame is flushed once this paint pass ends
+            QTimer.singleShot(0, lambda: self._mark("first_paint"))
+        return False
+
+    def _on_document_analysis_changed(self, analysis) -> None:
+        if analysis.rows and "usable" not in self.marks:
+            self.marks["usable"] = 0.0
+            QTimer.singleShot(0, self._mark_usable)
+
+    def _mark_usable(self) -> None:
+        self._window.repaint()  # count the frame that shows the analysis, not just its arrival
+        self._mark("usable")
+
+    def _mark(self, name: str) -> None:
+        self.marks[name] = time.time()
+        print(f"netwright-startup {name} {self.marks[name]:.4f}", flush=True)
+        done = all(self.marks.get(m) for m in ("first_paint", "usable", "engine_loaded"))
+        if done and self._ticker.isActive():
+            self._ticker.stop()
+            print(f"netwright-startup longest_stall_ms {1000 * self.longest_stall:.0f}", flush=True)
+        if self.quit_after and done:
+            self._window.document.undo_stack.setClean()
+            self._window.close()
+            QApplication.quit()
