@@ -95,6 +95,10 @@ def run_app(argv: list[str]) -> int:
     window.show()
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
+    if not args.project and not args.template:  # a fresh start: offer work a crash left behind
+        from .recovery import offer_recovery
+
+        QTimer.singleShot(0, lambda: offer_recovery(window))
     app.aboutToQuit.connect(_release_clipboard)
     # PyTorch's first meta-device batch norm costs seconds; pay it while the user looks around.
     threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()

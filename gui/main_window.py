@@ -21,6 +21,7 @@ from .editing import Editor
 from .file_actions import FileController
 from .formatting import count, short_count
 from .icons import action_icon, app_icon
+from .recovery import AutosaveController
 from .train import TrainView
 
 APP_NAME = "Netwright"
@@ -33,6 +34,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self)
         self.editor = Editor(self.document, self)
         self.files = FileController(self, self.document, self.editor, self.settings)
+        self.autosave = AutosaveController(self.document, self)  # before_training() is for the Train view
         self.views: dict[str, QWidget] = {}
         self.stack = QStackedWidget(objectName="view_stack")
         self.view_buttons = QButtonGroup(self)
@@ -237,6 +239,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.files.maybe_save():
             self.draw_view.shutdown()
+            self.autosave.discard()  # a normal close: nothing to recover
             event.accept()
         else:
             event.ignore()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..lazy import LazyModule
+from . import formulas as f
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .spec import LayerSpec, ParamSpec, Params, Registry, Shape
 
@@ -28,7 +29,8 @@ def _linear_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str
 
 def _activation(layer_id: str, name: str, help: str, factory, params=()) -> LayerSpec:
     return LayerSpec(layer_id, name, "Activation", help, tuple(params),
-                     build=lambda shapes, p: factory(p), key_params=tuple(x.name for x in params))
+                     build=lambda shapes, p: factory(p), key_params=tuple(x.name for x in params),
+                     counts=f.same_shape)
 
 
 def _batchnorm_check(layer: str, ranks: tuple[int, ...], fix: str):
@@ -50,7 +52,7 @@ def register(reg: Registry) -> None:
         (p_int("out_features", 10, "Number of output units."),
          p_bool("bias", True, "Learn an additive bias per output.")),
         build=lambda s, p: nn.Linear(s[0][-1], p["out_features"], bias=p["bias"]),
-        check=_linear_check, explain=_linear_explain, key_params=("out_features",)))
+        check=_linear_check, explain=_linear_explain, key_params=("out_features",), counts=f.linear))
     reg.register(_activation("relu", "ReLU", "max(0, x): the default non-linearity of deep nets.",
                              lambda p: nn.ReLU()))
     reg.register(_activation(
@@ -69,10 +71,10 @@ def register(reg: Registry) -> None:
         "dropout", "Dropout", "Regularization",
         "Zeroes a random fraction p of activations while training; fights overfitting.",
         (p_float("p", 0.5, "Probability of dropping each activation.", minimum=0.0, maximum=0.99),),
-        build=lambda s, p: nn.Dropout(p["p"]), key_params=("p",)))
+        build=lambda s, p: nn.Dropout(p["p"]), key_params=("p",), counts=f.same_shape))
     reg.register(LayerSpec(
         "flatten", "Flatten", "Reshape", "Flattens C×H×W into one vector for dense layers.",
-        (), build=lambda s, p: nn.Flatten()))
+        (), build=lambda s, p: nn.Flatten(), counts=f.flatten))
     _register_norms(reg)
 
 
@@ -84,17 +86,18 @@ def _register_norms(reg: Registry) -> None:
         "Normalizes each feature over the batch (for dense layers or C×L sequences).",
         (eps, momentum),
         build=lambda s, p: nn.BatchNorm1d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
-        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images")))
+        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images"), counts=f.channel_norm))
     reg.register(LayerSpec(
         "batchnorm2d", "BatchNorm 2D", "Normalization",
         "Normalizes each channel over batch and space; speeds up training of CNNs.",
         (eps, momentum),
         build=lambda s, p: nn.BatchNorm2d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
-        check=_batchnorm_check("batchnorm2d", (3,), "use batchnorm1d after flatten or linear")))
+        check=_batchnorm_check("batchnorm2d", (3,), "use batchnorm1d after flatten or linear"),
+        counts=f.channel_norm))
     reg.register(LayerSpec(
         "layernorm", "LayerNorm", "Normalization",
         "Normalizes each sample over its last dimension (Transformers, RNNs).",
-        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"])))
+        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"]), counts=f.layer_norm))
     reg.register(LayerSpec(
         "local_response_norm", "Local response norm", "Normalization",
         "AlexNet's normalization across neighbouring channels.",

@@ -11,10 +11,13 @@ import time
 from pathlib import Path
 
 from .. import session
+from ..analysis import analyze
 from ..builder import BuildError, build_module
-from ..data import DATASET_NAMES, DatasetError, load_dataset
+from ..data import DATASET_NAMES, DatasetError, dataset_info, load_dataset
+from ..preflight import run_estimate
 from ..project import Project, _atomic_write, save
-from ..serialize import ProjectError
+from ..recovery import fallback_path
+from ..serialize import ProjectError, json_safe
 from ..training import EpochRecord, FinishedRecord, StepRecord, TrainConfig, TrainingError, train
 from . import UsageError
 from .common import open_source
@@ -28,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project", nargs="?", help="a .nwproj project (its input must fit the dataset)")
     p.add_argument("--template", help="a template, sized to the dataset's input and classes")
     p.add_argument("--dataset", required=True, help=f"one of: {', '.join(DATASET_NAMES)}")
-    p.add_argument("--data-dir", help="where datasets live (default: NETWRIGHT_DATA or the user data folder)")
+    p.add_argument("--data-dir", help="where datasets live (default: NETWRIGHT_DATA or the user data folder); "
+                                      "for --dataset folder: the folder holding one sub-folder of images per class")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
@@ -57,9 +61,22 @@ def _saved_config(project: Project | None) -> TrainConfig:
         raise UsageError(f"the project's saved training settings are damaged: {exc}") from None
 
 
-def _dataset(args: argparse.Namespace, bar: ProgressBar):
+def _dataset(args: argparse.Namespace, bar: ProgressBar, project: Project | None):
+    options = {}
     try:
-        return load_dataset(args.dataset, data_dir=args.data_dir, progress=bar.loading)
+        name = dataset_info(args.dataset).name
+    except DatasetError as exc:
+        raise UsageError(str(exc)) from None
+    if name == "folder":
+        if not args.data_dir:
+            raise UsageError("--dataset folder needs --data-dir FOLDER: a folder with one sub-folder of "
+                             "images per class, e.g. pets/cat and pets/dog")
+        options["path"] = args.data_dir
+        shape = analyze(project.graph).input_shape if project is not None else None
+        if shape is not None and len(shape) == 3:
+            options["input_shape"] = tuple(shape)  # resize the images to what the network takes
+    try:
+        return load_dataset(args.dataset, data_dir=args.data_dir, progress=bar.loading, **options)
     except DatasetError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -72,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     project, name = open_source(args) if args.project else (None, args.template)
     config = _config(args, _saved_config(project))
     bar = ProgressBar(sys.stderr)
-    dataset = _dataset(args, bar)  # settings are checked first: loading may take a while
+    dataset = _dataset(args, bar, project)  # settings are checked first: loading may take a while
     if project is None:
         try:
             project = Project(session.graph_for_dataset(args.template, dataset))
@@ -86,6 +103,9 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
                     bar: ProgressBar) -> int:
     try:
         session.check_input_fits(project.graph, dataset)
+        estimate = run_estimate(project.graph, config, dataset)  # before any weight is allocated
+        if not estimate.fits:
+            raise TrainingError(estimate.message())
         module = build_module(project.graph)
         records = train(module, dataset, config)
     except (TrainingError, BuildError) as exc:
@@ -98,16 +118,36 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
         return 1
     _report(finished)
     training = session.training_section(config, history, finished)
+    saved = _save_result(project, module, training, session.dataset_meta(dataset), out)
+    if saved is None:
+        return 1
     try:
-        save(project.graph, out, weights=session.state_on_cpu(module), training=training,
-             meta=session.dataset_meta(dataset))
         if metrics:
-            _atomic_write(Path(metrics), json.dumps(training, indent=2).encode())
+            _atomic_write(Path(metrics), json.dumps(json_safe(training), indent=2).encode())
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {out}" + (f" and {metrics}" if metrics else ""))
-    return 0
+    print(f"wrote {saved}" + (f" and {metrics}" if metrics else ""))
+    return 0 if saved == out else 1
+
+
+def _save_result(project: Project, module, training: dict, meta: dict, out: Path) -> Path | None:
+    """Save to `out`; if that fails, beside it or in the recovery folder, saying where.
+    Trained weights are never thrown away because one path was unwritable."""
+    weights = session.state_on_cpu(module)
+    try:
+        save(project.graph, out, weights=weights, training=training, meta=meta)
+        return out
+    except ProjectError as exc:
+        reason = str(exc)
+    try:
+        rescue = fallback_path(out)
+        save(project.graph, rescue, weights=weights, training=training, meta=meta)
+    except (ProjectError, OSError) as exc:
+        print(f"error: {reason}; saving to the recovery folder failed too ({exc})", file=sys.stderr)
+        return None
+    print(f"error: {reason}; the trained project was saved to {rescue} instead", file=sys.stderr)
+    return rescue
 
 
 def _consume(records, bar: ProgressBar) -> tuple[list[EpochRecord], FinishedRecord | None]:

@@ -18,7 +18,7 @@ from torch import nn
 from engine.data import Dataset
 from engine.training import device as dev
 from engine.training.checks import checked_output_shape
-from engine.training.config import TrainConfig
+from engine.training.config import TrainConfig, TrainingError
 from engine.training.control import TrainControl
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
@@ -34,9 +34,22 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     The module is trained in place and left on the training device. Once iteration starts
     nothing escapes as an exception: failures end in FinishedRecord(status=...).
     """
+    check_memory(module, dataset, config)
     out_shape = checked_output_shape(module, dataset, config)
     objective = Objective(config.loss, out_shape[0], dataset.num_classes)
     return _Run(module, dataset, config, control or TrainControl(), objective).records()
+
+
+def check_memory(module: nn.Module, dataset: Dataset, config: TrainConfig) -> None:
+    """Pre-flight (engine.preflight): refuse a run whose weights, gradients, optimizer state and
+    batch activations would not fit on the device, before any of them is allocated."""
+    from engine.preflight import run_estimate
+
+    if getattr(module, "analysis", None) is None:  # a hand-made module: nothing to estimate from
+        return
+    estimate = run_estimate(module, config, dataset, resident=True)
+    if not estimate.fits:
+        raise TrainingError(estimate.message())
 
 
 def steps_per_epoch(num_train: int, batch_size: int) -> int:
