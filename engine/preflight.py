@@ -77,15 +77,18 @@ class MemoryEstimate:
             parts.append(f"activations {human_bytes(self.activations)} for a batch of {self.batch_size}")
         if self.data:
             parts.append(f"data {human_bytes(self.data)}")
-        free = f"; {human_bytes(self.available)} free on the {self.device.upper()}" if self.available else ""
-        return f"about {human_bytes(self.total)} ({', '.join(parts)}){free}"
+        free = f" of {human_bytes(self.available)} free on the {self.device.upper()}" if self.available else ""
+        return f"about {human_bytes(self.total)}{free} ({', '.join(parts)})"
 
     def message(self) -> str:
         """Why it does not fit and what to change."""
+        free = human_bytes(self.available * HEADROOM) if self.available is not None else "?"
         layer = (f"; the largest layer is {self.largest_layer} ({human_bytes(self.largest_layer_bytes)} of weights)"
                  if self.largest_layer else "")
         fix = "a smaller batch size or fewer, narrower layers" if self.activations else "fewer, narrower layers"
-        return (f"the network needs {self.summary()}, more than fits{layer} — use {fix}")
+        parts = self.summary().split(" (", 1)[1]
+        return (f"the network needs about {human_bytes(self.total)} ({parts} but only {free} can be used on the "
+                f"{self.device.upper()}{layer} — use {fix}")
 
 
 def human_bytes(n: float | None) -> str:
