@@ -78,6 +78,9 @@ def clamp_pos(pos: tuple[object, object]) -> tuple[float, float]:
 
 def param_value_problem(value: object) -> str | None:
     """Why `value` cannot be a parameter value (a project file could not hold it), or None."""
+    kind = type(value)
+    if kind is float or kind is bool or value is None or (kind is int and value.bit_length() <= 64):
+        return None  # the common case, without the walk below
     budget, stack = MAX_PARAM_ITEMS, [(value, 0)]
     while stack:
         item, depth = stack.pop()

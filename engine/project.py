@@ -175,8 +175,6 @@ def _parse_doc(path: Path, text: bytes) -> Project:
                            f"({str(exc).splitlines()[0][:120]})") from None
     except RecursionError:
         raise ProjectError(f"{path.name} is damaged: its network description is nested too deeply") from None
-    if max_depth(doc) > MAX_JSON_DEPTH:
-        raise ProjectError(f"{path.name} is damaged: its network description is nested too deeply")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ProjectError(f"{path.name} is not a Netwright project (format tag missing)")
     version = doc.get("version")
@@ -188,6 +186,10 @@ def _parse_doc(path: Path, text: bytes) -> Project:
     training, meta = doc.get("training"), doc.get("meta") or {}
     if training is not None and not isinstance(training, dict) or not isinstance(meta, dict):
         raise ProjectError(f"{path.name} has damaged training or meta sections")
+    # The network section is checked entry by entry (parameters by engine.graph); the free-form
+    # sections are kept as they are, so their depth is bounded here (saving them must work).
+    if max(max_depth(training), max_depth(meta)) > MAX_JSON_DEPTH:
+        raise ProjectError(f"{path.name} is damaged: its training or meta section is nested too deeply")
     return Project(graph_from_dict(doc.get("network")), None, training, meta)
 
 

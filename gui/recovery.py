@@ -102,12 +102,16 @@ def offer_recovery(window) -> bool:
     if not leftovers:
         return False
     found = leftovers[0]
-    box = recovery_prompt(window, found)
-    box.exec()
-    if box.buttonRole(box.clickedButton()) != QMessageBox.AcceptRole:
+    if not ask_to_restore(recovery_prompt(window, found)):
         recovery.discard(found.path)
         return False
     return restore(window, found)
+
+
+def ask_to_restore(box: QMessageBox) -> bool:
+    """Show the prompt; True for Restore (tests replace this function)."""
+    box.exec()
+    return box.buttonRole(box.clickedButton()) == QMessageBox.AcceptRole
 
 
 def restore(window, found: recovery.Autosave) -> bool:

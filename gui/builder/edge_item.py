@@ -17,6 +17,7 @@ from .. import theme
 from .node_item import NodeItem
 
 LABEL_LOD = 0.5
+MAX_SAMPLES = 2000  # points tested along one edge for crossing cards
 
 
 class EdgeItem(QGraphicsItem):
@@ -79,7 +80,7 @@ class EdgeItem(QGraphicsItem):
         cards = self._cards_near(path.boundingRect().adjusted(-1, 0, 1, 0))
         if not cards:
             return False
-        steps = max(8, int(path.length() / 10))
+        steps = min(max(8, int(path.length() / 10)), MAX_SAMPLES)  # bounded for far-apart cards
         points = (path.pointAtPercent(i / steps) for i in range(1, steps))
         return any(card.contains(p) for p in points for card in cards)
 
