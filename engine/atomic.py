@@ -13,8 +13,9 @@ import itertools
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 PARTIAL_SUFFIX = ".partial"
 STALE_AFTER_S = 3600.0  # a partial this old is debris even if its process id was reused

@@ -8,9 +8,9 @@ into an ImageError with a message fit for a user. Must not import Qt, pyqtgraph 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from PIL import Image
 

@@ -26,14 +26,18 @@ import torch
 
 from . import weights_file
 from .atomic import Writer, atomic_write
-from .graph import Graph
+from .graph import MAX_NODES, Graph
 from .serialize import ProjectError, graph_from_dict, graph_to_dict, json_safe, max_depth
 
 FORMAT = "netwright-project"
 VERSION = 1
 JSON_NAME = "netwright.json"
 WEIGHTS_NAME = "weights.safetensors"
-MAX_JSON_BYTES = 64 * 2**20
+MAX_JSON_BYTES = 32 * 2**20  # a 50,000-layer network with typical parameters takes 11 MB
+# Entries of the description, counted on the raw text before parsing (brackets and commas
+# inside strings count too): they bound the memory the parsed JSON takes, whatever its shape.
+MAX_CONTAINERS = 8 * MAX_NODES
+MAX_VALUES = 40 * MAX_NODES
 MAX_JSON_DEPTH = 32  # the engine writes at most 6 levels; deeper is damage or an attack
 MAX_MEMBERS = 16  # a project archive holds 2 members; more is not a Netwright file
 CHUNK = 2**20
@@ -78,7 +82,8 @@ def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str,
         text = json.dumps(doc, indent=1, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ProjectError(f"cannot save: the project holds a value JSON cannot store ({exc})") from None
-    if len(text.encode()) > MAX_JSON_BYTES or max_depth(doc) > MAX_JSON_DEPTH:
+    data = text.encode()
+    if len(data) > MAX_JSON_BYTES or too_many_entries(data) or max_depth(doc) > MAX_JSON_DEPTH:
         raise ProjectError("cannot save: the network description is too large or too deeply nested "
                            "to open again — remove the oversized parameter values")
     return text
@@ -167,7 +172,14 @@ def _read_bounded(fh: BinaryIO, limit: int, message: str) -> bytes:
     return b"".join(chunks)
 
 
+def too_many_entries(text: bytes) -> bool:
+    return text.count(b"[") + text.count(b"{") > MAX_CONTAINERS or text.count(b",") > MAX_VALUES
+
+
 def _parse_doc(path: Path, text: bytes) -> Project:
+    if too_many_entries(text):
+        raise ProjectError(f"{path.name} is damaged: its description holds far more entries than a network of "
+                           f"at most {MAX_NODES:,} layers can need")
     try:
         doc = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, or a number of over 4300 digits

@@ -12,9 +12,10 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ENV_VAR = "NETWRIGHT_RECOVERY"
 PREFIX = "autosave-"
@@ -27,7 +28,9 @@ def recovery_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override).expanduser()
-    from .data.paths import user_data_root  # local: the engine.data package loads PyTorch
+    from .data.paths import (
+        user_data_root,  # local: the engine.data package loads PyTorch
+    )
 
     return user_data_root() / "recovery"
 

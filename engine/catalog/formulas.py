@@ -11,8 +11,8 @@ so a formula and a meta run agree. Must not import Qt or torch.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 Shape = tuple[int, ...]
 Params = dict

@@ -190,7 +190,9 @@ def _cases() -> dict:
     c["symlink loop"] = (err, symlink_loop)
     c["FIFO (open would block)"] = (err, fifo)
     c["symlink to a good project"] = (ok, link_to_good)
-    c["plain JSON over 64 MB"] = (err, write(lambda: b"{" + b" " * (64 * 2**20 + 10) + b"}"))
+    c["plain JSON over 32 MB"] = (err, write(lambda: b"{" + b" " * (32 * 2**20 + 10) + b"}"))
+    c["3 million empty lists (a memory bomb under the size cap)"] = (err, write(lambda: text(doc(meta={"x": [[]] * 3_000_000}))))
+    c["4 million numbers"] = (err, write(lambda: text(doc(meta={"x": [1.5] * 4_000_000}))))
     # -- the archive -----------------------------------------------------------------------
     c["archive without netwright.json"] = (err, write(lambda: archive({"other.txt": b"hi"})))
     c["archive with 40 members"] = (err, write(lambda: archive({JSON_NAME: text(doc()), **{f"f{i}": b"" for i in range(40)}})))
@@ -199,7 +201,7 @@ def _cases() -> dict:
     c["encrypted weights member"] = (err, write(lambda: with_flag(project(weights=fc_weights()), WEIGHTS_NAME, 0x1)))
     c["bzip2 JSON member"] = (err, write(lambda: archive({JSON_NAME: text(doc())}, zipfile.ZIP_BZIP2)))
     c["lzma JSON member"] = (err, write(lambda: archive({JSON_NAME: text(doc())}, zipfile.ZIP_LZMA)))
-    c["JSON member honestly 80 MB"] = (err, write(lambda: archive({JSON_NAME: b"{" + b" " * (80 * 2**20) + b"}"})))
+    c["JSON member honestly 40 MB"] = (err, write(lambda: archive({JSON_NAME: b"{" + b" " * (40 * 2**20) + b"}"})))
     c["JSON member declares 100 bytes, holds 10 MB"] = (err, write(lambda: with_declared_size(
         archive({JSON_NAME: b"{" + b" " * (10 * 2**20) + b"}"}), JSON_NAME, 100)))
     c["weights bomb: 200 MB of zeros from a few kB"] = (err, write(lambda: deflate_bomb(WEIGHTS_NAME, 200 * 2**20)))
