@@ -63,7 +63,7 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
             raise ProjectError("a .json project cannot hold trained weights — save as .nwproj")
         _atomic_write(path, text.encode())
         return path
-    blob = weights_file.to_bytes(weights, FORMAT) if weights is not None else None
+    blob = _weights_blob(graph, weights) if weights is not None else None
 
     def write(fh: BinaryIO) -> None:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -72,6 +72,23 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
                 zf.writestr(zipfile.ZipInfo(WEIGHTS_NAME), blob, compress_type=zipfile.ZIP_STORED)
     _atomic_write(path, write)
     return path
+
+
+def _weights_blob(graph: Graph, weights: Mapping[str, torch.Tensor] | torch.nn.Module) -> bytes:
+    """The safetensors member, refused now (not on the next open) if it would not open again."""
+    from .builder import BuildError
+
+    state = weights.state_dict() if isinstance(weights, torch.nn.Module) else weights
+    try:
+        expected = expected_state(graph)
+    except BuildError:
+        raise ProjectError("cannot save trained weights with a network that has errors — fix the marked "
+                           "layers, or save without the weights") from None
+    try:
+        weights_file.check_state(state, expected)
+    except ProjectError as exc:
+        raise ProjectError(f"cannot save: {exc}") from None
+    return weights_file.to_bytes(state, FORMAT)
 
 
 def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str, Any] | None) -> str:

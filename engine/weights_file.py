@@ -30,10 +30,24 @@ HEADER_PER_TENSOR = 512  # name, dtype, shape and offsets of one tensor in the h
 Expected = dict[str, tuple[tuple[int, ...], torch.dtype]]
 
 
-def to_bytes(weights: Mapping[str, torch.Tensor] | torch.nn.Module, fmt: str) -> bytes:
-    state = weights.state_dict() if isinstance(weights, torch.nn.Module) else weights
+def to_bytes(state: Mapping[str, torch.Tensor], fmt: str) -> bytes:
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
     return save_safetensors(tensors, metadata={"format": fmt})
+
+
+def check_state(state: Mapping[str, torch.Tensor], expected: Expected) -> None:
+    """ProjectError unless `state` would open again: the network's names and shapes, floating
+    point where the network has floats, and finite (what `parse` demands of a file)."""
+    check_fit({k: tuple(v.shape) for k, v in state.items()}, {k: s for k, (s, _) in expected.items()})
+    for key, tensor in state.items():
+        wanted = expected[key][1]
+        if wanted.is_floating_point and tensor.dtype not in FLOAT_DTYPES.values():
+            raise ProjectError(f"the trained weights must be floating point, but {key} is {tensor.dtype}")
+        if wanted.is_floating_point and not bool(torch.isfinite(tensor.detach()).all()):
+            raise ProjectError(f"the trained weights contain NaN or infinite values (in {key}): training "
+                               "diverged — retrain with a lower learning rate, or save without the weights")
+        if not wanted.is_floating_point and tensor.dtype.is_floating_point:
+            raise ProjectError(f"the trained weights are damaged: the counter {key} is {tensor.dtype}")
 
 
 def size_limit(expected: Expected) -> int:

@@ -106,3 +106,19 @@ def test_weights_of_a_network_with_errors_are_set_aside_with_a_reason(tmp_path):
     assert "out_features must be" in engine.analyze(project.graph).row("fc").error
     with pytest.raises(TrainingError, match="set aside"):
         session.trained_module(project)
+
+
+@pytest.mark.parametrize("change", ["int8", "nan", "extra", "shape"])
+def test_weights_that_would_not_open_again_are_refused_when_saving(tmp_path, change):
+    state = dict(engine.build_module(small()).state_dict())
+    if change == "int8":
+        state["fc.weight"] = state["fc.weight"].to(torch.int8)
+    elif change == "nan":
+        state["fc.bias"] = torch.full_like(state["fc.bias"], float("nan"))
+    elif change == "extra":
+        state["ghost"] = torch.zeros(1)
+    else:
+        state["fc.weight"] = torch.zeros(3, 4)
+    with pytest.raises(ProjectError, match="cannot save"):
+        engine.save(small(), tmp_path / "net.nwproj", weights=state)
+    assert not (tmp_path / "net.nwproj").exists()
