@@ -118,13 +118,18 @@ def load(path: str | os.PathLike) -> Project:
     """Read a project; any problem raises ProjectError with a message a user can act on."""
     path = Path(path)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a folder, a FIFO (open would block), a device
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO (open would block), a device
             raise ProjectError(f"{path} is not a project file (it is a folder or a special file)")
         with open(path, "rb") as fh:
             if fh.read(2) == b"PK":
                 return _load_zip(path, fh)
+            too_large = (f"{path.name} is far too large for a project ({info.st_size / 2**20:.0f} MB; a network "
+                         f"description takes at most {MAX_JSON_BYTES // 2**20} MB, {MAX_NODES:,} layers)")
+            if info.st_size > MAX_JSON_BYTES:
+                raise ProjectError(too_large)
             fh.seek(0)
-            text = _read_bounded(fh, MAX_JSON_BYTES, f"{path.name} is far too large for a project")
+            text = _read_bounded(fh, MAX_JSON_BYTES, too_large)  # the size may change while reading
     except FileNotFoundError:
         raise ProjectError(f"{path} does not exist") from None
     except OSError as exc:

@@ -18,7 +18,7 @@ from torch import nn
 from engine.data import Dataset
 from engine.training import device as dev
 from engine.training.checks import checked_output_shape
-from engine.training.config import TrainConfig, TrainingError
+from engine.training.config import TrainConfig, TrainingError, check_config
 from engine.training.control import TrainControl
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
@@ -45,6 +45,7 @@ def check_memory(module: nn.Module, dataset: Dataset, config: TrainConfig) -> No
     batch activations would not fit on the device, before any of them is allocated."""
     from engine.preflight import run_estimate
 
+    check_config(config)  # the estimate reads the batch size, optimizer and device
     if getattr(module, "analysis", None) is None:  # a hand-made module: nothing to estimate from
         return
     estimate = run_estimate(module, config, dataset, resident=True)
