@@ -1,12 +1,13 @@
 """Kill-during-save: a process saving a large project again and again, killed at random moments.
 
 Each round starts a process that builds the template's weights once, then saves the project
-(engine.save, weights included) in a loop; it is SIGKILLed at a random moment. After every
+(engine.save, weights included) in a loop; it is SIGKILLed at a random moment within the
+first three saves (one save is timed first), so kills land in every phase of a save. After every
 kill the target must open (engine.load, weights checked) and at most one partial file may
 lie beside it; after the last kill one more save must leave none. Prints kills, how many
 landed mid-write (a partial was left), corrupt files, the most partial files seen at once
 and those left after the final save. POSIX only.
-Usage: python bench/kill_save.py [--kills 50] [--template resnet18] [--seed 0]
+Usage: python bench/kill_save.py [--kills 50] [--template vgg16] [--seed 0]
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def one_kill(path: Path, template: str, delay: float) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--template", default="resnet18")
+    parser.add_argument("--template", default="vgg16")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if os.name != "posix":
@@ -66,8 +67,14 @@ def main() -> int:
     corrupt, mid_write, most_partials, saves_seen = 0, 0, 0, set()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.nwproj"
+        graph = engine.templates.load(args.template)
+        weights = engine.build_module(graph).state_dict()
+        start = time.perf_counter()
+        engine.save(graph, Path(tmp) / "timing.nwproj", weights=weights)
+        one_save = time.perf_counter() - start
+        print(f"one save of {args.template}: {one_save:.2f} s")
         for _ in range(args.kills):
-            mid_write += one_kill(path, args.template, rng.uniform(0.05, 2.0))
+            mid_write += one_kill(path, args.template, rng.uniform(0.0, 3 * one_save))
             most_partials = max(most_partials, len(partial_files(path)))
             if path.exists():
                 try:
@@ -76,8 +83,7 @@ def main() -> int:
                     corrupt += 1
                     print(f"corrupt: {exc}")
         size = path.stat().st_size if path.exists() else 0
-        graph = engine.templates.load(args.template)
-        engine.save(graph, path, weights=engine.build_module(graph).state_dict())
+        engine.save(graph, path, weights=weights)
         left = len(partial_files(path))
     print(f"{args.kills} kills of a process saving {args.template} ({size / 2**20:.0f} MB) in a loop; "
           f"{mid_write} landed mid-write; {len(saves_seen)} distinct saves seen")

@@ -107,7 +107,8 @@ def _coerce_choice(spec: ParamSpec, value: Any) -> Any:
     # The catalog's own object, matched by type too: True is not the choice 1, and code
     # generated from a choice (engine.export) only ever sees the catalog's values.
     for choice in spec.choices:
-        if type(choice) is type(value) and choice == value:
+        same_kind = type(choice) is type(value) or (isinstance(choice, str) and isinstance(value, str))
+        if same_kind and choice == value:
             return choice
     raise ValueError
 
