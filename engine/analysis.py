@@ -1,9 +1,11 @@
 """Shape, parameter and MAC analysis of a graph, as immutable per-node rows.
 
-Every node is computed on PyTorch's meta device (no real weights are allocated) with
-`FlopCounterMode` counting multiply-accumulates (MACs = counted FLOPs / 2). Results are
-memoized per (layer, parameters, input shapes), so re-analysis after one edit only redoes
-the nodes whose inputs or parameters changed. Formatting lives elsewhere.
+Layers with a closed form (`LayerSpec.counts`, engine.catalog.formulas: recurrent layers,
+attention, linear, activations, reshapes) are computed by formula; every other node on
+PyTorch's meta device (no real weights are allocated) with `FlopCounterMode` counting
+multiply-accumulates (MACs = counted FLOPs / 2). Results are memoized per (layer,
+parameters with their types, input shapes), so re-analysis after one edit only redoes the
+nodes whose inputs or parameters changed. Formatting lives elsewhere.
 Must not import Qt. Reaches torch lazily (first meta run), so the app's window can import
 the row types and analyse an empty graph before PyTorch has loaded.
 """
@@ -22,6 +24,7 @@ from .lazy import LazyModule
 torch = LazyModule("torch")
 
 BYTES_PER_VALUE = 4  # float32 activations
+MAX_COUNT = 2**63 - 1  # tensor sizes, parameter and MAC counts must fit PyTorch's int64
 
 
 @dataclass(frozen=True)
@@ -199,9 +202,13 @@ def _wiring_error(spec: LayerSpec, node_id: str, sources: list[str], inputs: lis
 
 
 def _freeze(value: Any) -> Any:
+    """A hashable stand-in that keeps types apart: True, 1 and 1.0 are equal in Python but
+    not to a layer (a bool is not a valid integer), so they must not share a cache entry."""
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return value
+        return (list, tuple(_freeze(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_freeze(k), _freeze(v)) for k, v in value.items()))
+    return (type(value), value)
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}
@@ -220,9 +227,10 @@ def _compute(spec: LayerSpec, params: dict[str, Any], shapes: tuple[Shape, ...],
         hash(key)
     except TypeError:
         return _compute_uncached(spec, params, shapes, dtypes)
-    if key in _CACHE:
+    hit = _CACHE.get(key)
+    if hit is not None:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        return hit
     result = _compute_uncached(spec, params, shapes, dtypes)
     _CACHE[key] = result
     if len(_CACHE) > _CACHE_SIZE:
@@ -239,7 +247,7 @@ def _compute_uncached(spec: LayerSpec, params: dict[str, Any], shapes: tuple[Sha
         _check_dtypes(spec, dtypes)
         if spec.check:
             spec.check(shapes, p)
-        return _meta_run(spec, p, shapes, dtypes)
+        return _formula_run(spec, p, shapes) if spec.counts else _meta_run(spec, p, shapes, dtypes)
     except LayerError as exc:
         msg = str(exc)
         return _Result(None, "float", 0, 0, 0, (), msg if msg.startswith(spec.id) else f"{spec.id}: {msg}")
@@ -256,6 +264,23 @@ def _check_dtypes(spec: LayerSpec, dtypes: Sequence[str]) -> None:
         raise LayerError(f"{spec.id} receives token ids — put an embedding before it")
 
 
+def _formula_run(spec: LayerSpec, p: dict[str, Any], shapes: tuple[Shape, ...]) -> _Result:
+    """The layer's closed form (engine.catalog.formulas): microseconds, no tensors at all."""
+    counts = spec.counts(shapes, p)
+    return _finish(spec, p, shapes, counts.output_shape, counts.params, counts.params, counts.macs)
+
+
+def _finish(spec: LayerSpec, p: dict[str, Any], shapes: tuple[Shape, ...], out_shape: Shape,
+            total: int, trainable: int, macs: int) -> _Result:
+    if any(d <= 0 for d in out_shape):
+        raise LayerError(f"{spec.id}: the output would be empty ({fmt_shape(out_shape)})")
+    if max(total, macs, math.prod(out_shape)) > MAX_COUNT:
+        raise LayerError(f"{spec.id}: this layer would be far too large to build (over 2⁶³ values) — "
+                         "use smaller sizes")
+    explain = spec.explain(shapes, out_shape, p) if spec.explain else ()
+    return _Result(out_shape, "float", total, trainable, macs, explain, None)
+
+
 def _meta_run(spec: LayerSpec, p: dict[str, Any], shapes: tuple[Shape, ...], dtypes: tuple[str, ...]) -> _Result:
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -266,10 +291,6 @@ def _meta_run(spec: LayerSpec, p: dict[str, Any], shapes: tuple[Shape, ...], dty
         counter = FlopCounterMode(display=False)
         with counter, torch.no_grad():
             out = module(*xs)
-    out_shape = tuple(out.shape[1:])
-    if any(d <= 0 for d in out_shape):
-        raise LayerError(f"{spec.id}: the output would be empty ({fmt_shape(out_shape)})")
     total = sum(t.numel() for t in module.parameters())
     trainable = sum(t.numel() for t in module.parameters() if t.requires_grad)
-    explain = spec.explain(shapes, out_shape, p) if spec.explain else ()
-    return _Result(out_shape, "float", total, trainable, counter.get_total_flops() // 2, explain, None)
+    return _finish(spec, p, shapes, tuple(out.shape[1:]), total, trainable, counter.get_total_flops() // 2)

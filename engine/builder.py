@@ -24,6 +24,7 @@ class GraphModule(nn.Module):
         super().__init__()
         analysis = analysis or analyze(graph)
         _require_valid(analysis)
+        self.analysis = analysis  # for the pre-flight memory check when training starts
         self.input_id = graph.input_nodes()[0]
         self.output_id = next(iter(analysis.sinks))
         self.input_shape = analysis.input_shape
@@ -76,5 +77,14 @@ def _require_valid(analysis: Analysis) -> None:
 
 
 def build_module(graph: Graph) -> GraphModule:
-    """A fresh, randomly initialised module for `graph` (raises BuildError if invalid)."""
-    return GraphModule(graph)
+    """A fresh, randomly initialised module for `graph`; raises BuildError if it is invalid or
+    its weights would not fit in memory (engine.preflight), before anything is allocated."""
+    from .preflight import CapacityError, check
+
+    analysis = analyze(graph)
+    _require_valid(analysis)
+    try:
+        check(analysis, graph.input_map())  # weights only
+    except CapacityError as exc:
+        raise BuildError(str(exc)) from None
+    return GraphModule(graph, analysis)

@@ -2,21 +2,30 @@
 
 The generated class has one attribute per layer (named after the node, so the project's
 weights load into it unchanged) and a `forward` written out for the DAG. Helper classes
-the network needs are copied from `engine.catalog.modules`. Must not import Qt.
+the network needs are copied from `engine.catalog.modules`. The generated file is inert:
+user text (the title, from a file name) is reduced to harmless characters before it
+enters the docstring, the class name and node ids must be plain identifiers, and every
+parameter value is written with repr() after the catalog coerced it to its type.
+Must not import Qt.
 """
 from __future__ import annotations
 
 import inspect
+import keyword
+import re
 from typing import Any, Callable, Sequence
 
 import torch
 
 from .analysis import analyze
-from .builder import _require_valid
+from .builder import BuildError, _require_valid
 from .catalog import CATALOG, Shape, fmt_shape, modules
 from .catalog.layers_pool import pool_stride
 from .catalog.spec import pair
-from .graph import Graph
+from .graph import Graph, valid_node_id
+
+TITLE_CHARS = frozenset(" _-.,()+#[]:")  # besides letters and digits; never quotes or backslashes
+MAX_TITLE = 80
 
 Ctor = Callable[[Sequence[Shape], dict[str, Any]], str]
 
@@ -123,10 +132,27 @@ HELPERS = ("Recurrent", "PatchEmbed", "SelfAttention", "TransformerEncoder", "To
            "LayerScale", "ChannelShuffle", "ClassToken", "PositionEmbedding")
 
 
+def safe_title(title: str) -> str:
+    """`title` with only letters, digits, spaces and a few marks: safe inside a docstring."""
+    text = "".join(ch if ch.isalnum() or ch in TITLE_CHARS else "_" for ch in str(title)[:MAX_TITLE])
+    return text.strip() or "network"
+
+
+def safe_identifier(name: str, default: str = "Net") -> str:
+    """`name` as a Python identifier (letters, digits, _; not a keyword), else `default`."""
+    text = re.sub(r"\W", "_", str(name), flags=re.ASCII)[:MAX_TITLE]
+    if not text or text[0].isdigit():
+        text = f"_{text}"
+    return default if keyword.iskeyword(text) or not text.strip("_") else text
+
+
 def export_python(graph: Graph, class_name: str = "Net", title: str = "network") -> str:
     """Source code of a standalone module equivalent to `engine.build_module(graph)`."""
     analysis = analyze(graph)
     _require_valid(analysis)
+    bad = [n for n in graph.nodes if not valid_node_id(n)]
+    if bad:  # the graph never holds such ids; refuse rather than write them into code
+        raise BuildError(f"node names must be plain identifiers: {', '.join(repr(n[:40]) for n in bad[:3])}")
     input_id = graph.input_nodes()[0]
     init, body, used = [], [], set()
     for row in analysis.rows:
@@ -145,7 +171,8 @@ def export_python(graph: Graph, class_name: str = "Net", title: str = "network")
         body.append(f"        {node.id} = self.{node.id}({', '.join(args)}){shape}")
     output = next(iter(analysis.sinks))
     sample = example_source(analysis.input_shape, token_vocab(graph) if _takes_tokens(graph) else None)
-    return _render(class_name, title, analysis.input_shape, init, body, output, used, sample)
+    return _render(safe_identifier(class_name), safe_title(title), analysis.input_shape, init, body, output,
+                   used, sample)
 
 
 def _takes_tokens(graph: Graph) -> bool:

@@ -4,12 +4,17 @@ Owns structure only. It stores parameter values as given; `engine.analysis` vali
 them and reports problems per node, so an edit never raises for a bad value. Cycles,
 extra inputs and wrong input counts are also reported by the analysis, not raised here.
 Raises GraphError only for requests that make no sense (unknown node, self-loop,
-duplicate edge). Must not import Qt or torch.
+duplicate edge) or that a project file could not hold: parameter values must be JSON-like
+(numbers, text, booleans, None, lists and dicts of them, bounded in size and depth), and a
+graph holds at most MAX_NODES nodes and MAX_EDGES edges, so whatever a graph holds can be
+saved and opened again. Positions are kept finite and within ±MAX_COORD.
+Must not import Qt or torch.
 """
 from __future__ import annotations
 
 import heapq
 import keyword
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -19,6 +24,15 @@ _BLOCK_RE = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,15}$")
 _RESERVED = {"forward", "training", "eval", "train", "to", "cuda", "cpu", "type", "float", "double",
              "half", "modules", "children", "parameters", "buffers", "state_dict", "apply", "zero_grad",
              "self", "torch", "nn", "super", "x"}  # also keeps exported code unambiguous
+MAX_NODES = 50_000  # the largest templates have ~500; a 10,000-node chain loads in a fraction of a second
+MAX_EDGES = 4 * MAX_NODES
+MAX_ID_LENGTH = 200
+MAX_COORD = 1e8  # canvas units; beyond ~1e15 adding a grid step no longer changes a float
+# Parameter values: what a hand-edited file or a script may put there, bounded so it saves.
+MAX_PARAM_ITEMS = 10_000  # values inside one node's parameters, all nesting levels together
+MAX_PARAM_DEPTH = 4
+MAX_TEXT = 10_000  # characters of one string
+MAX_INT_BITS = 3_000  # about 900 digits; JSON readers refuse more than 4,300
 
 
 class GraphError(Exception):
@@ -43,7 +57,61 @@ class Node:
 
 
 def valid_node_id(node_id: str) -> bool:
-    return bool(_ID_RE.match(node_id)) and not keyword.iskeyword(node_id) and node_id not in _RESERVED
+    return (isinstance(node_id, str) and len(node_id) <= MAX_ID_LENGTH and bool(_ID_RE.match(node_id))
+            and not keyword.iskeyword(node_id) and node_id not in _RESERVED)
+
+
+def clamp_coord(value: object) -> float:
+    """A canvas coordinate: finite and within ±MAX_COORD (NaN becomes 0)."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an integer too large for a float
+        v = MAX_COORD if value > 0 else -MAX_COORD  # type: ignore[operator]
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(v) else min(max(v, -MAX_COORD), MAX_COORD)
+
+
+def clamp_pos(pos: tuple[object, object]) -> tuple[float, float]:
+    return clamp_coord(pos[0]), clamp_coord(pos[1])
+
+
+def param_value_problem(value: object) -> str | None:
+    """Why `value` cannot be a parameter value (a project file could not hold it), or None."""
+    kind = type(value)
+    if kind is float or kind is bool or value is None or (kind is int and value.bit_length() <= 64):
+        return None  # the common case, without the walk below
+    budget, stack = MAX_PARAM_ITEMS, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return f"it holds more than {MAX_PARAM_ITEMS:,} values"
+        if isinstance(item, (list, tuple, dict)):
+            if depth >= MAX_PARAM_DEPTH:
+                return f"it is nested more than {MAX_PARAM_DEPTH} levels deep"
+            if isinstance(item, dict) and not all(isinstance(k, str) for k in item):
+                return "its keys must be text"
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+        elif isinstance(item, str):
+            if len(item) > MAX_TEXT:
+                return f"its text is longer than {MAX_TEXT:,} characters"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if item.bit_length() > MAX_INT_BITS:
+                return "it is a number with too many digits"
+        elif not isinstance(item, (float, bool, type(None))):
+            return f"a {type(item).__name__} cannot be saved in a project file"
+    return None
+
+
+def check_params(node_id: str, params: dict[str, Any]) -> None:
+    """Raise GraphError unless every parameter name is text and every value could be saved."""
+    for name, value in params.items():
+        if not isinstance(name, str) or len(name) > MAX_ID_LENGTH:
+            raise GraphError(f"{node_id}: parameter names must be short text, not {str(name)[:40]!r}")
+        problem = param_value_problem(value)
+        if problem:
+            raise GraphError(f"{node_id}: the value of {name} cannot be used: {problem}")
 
 
 def valid_block_path(path: str) -> bool:
@@ -131,7 +199,7 @@ class Graph:
 
         if layer not in CATALOG:
             raise GraphError(f"unknown layer type {layer!r}")
-        node = Node(node_id or self.new_id(layer), layer, dict(params or {}), (float(pos[0]), float(pos[1])))
+        node = Node(node_id or self.new_id(layer), layer, dict(params or {}), clamp_pos(pos))
         return self.insert_node(node)
 
     def insert_node(self, node: Node) -> Node:
@@ -140,9 +208,16 @@ class Graph:
             raise GraphError(f"{node.id!r} is not a valid node name: use lowercase letters, digits and _")
         if node.id in self._nodes:
             raise GraphError(f"a node named {node.id!r} already exists")
-        if not valid_block_path(node.block):
-            raise GraphError(f"{node.block!r} is not a valid block name: use letters, digits and _, "
+        if len(self._nodes) >= MAX_NODES:
+            raise GraphError(f"a network can hold at most {MAX_NODES:,} layers")
+        if not isinstance(node.block, str) or not valid_block_path(node.block):
+            raise GraphError(f"{str(node.block)[:80]!r} is not a valid block name: use letters, digits and _, "
                              "with dots between nested blocks")
+        if not isinstance(node.params, dict):
+            raise GraphError(f"{node.id}: parameters must be a mapping of names to values")
+        check_params(node.id, node.params)
+        if clamp_pos(node.pos) != node.pos:
+            node = replace(node, pos=clamp_pos(node.pos))
         self._nodes[node.id] = node
         self._in[node.id] = []
         self._out[node.id] = []
@@ -168,6 +243,8 @@ class Graph:
             raise GraphError("a layer cannot feed itself")
         if (src, dst) in self._edge_set:
             raise GraphError(f"{src} is already connected to {dst}")
+        if len(self._edge_set) >= MAX_EDGES:
+            raise GraphError(f"a network can hold at most {MAX_EDGES:,} connections")
         sources = self._in[dst]
         sources.insert(len(sources) if index is None else index, src)
         self._out[src].append(dst)
@@ -190,6 +267,7 @@ class Graph:
     def set_params(self, node_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """Replace a node's parameters; returns the old ones."""
         node = self.node(node_id)
+        check_params(node_id, params)
         self._nodes[node_id] = replace(node, params=dict(params))
         self._touch(structure=False)
         return dict(node.params)
@@ -208,7 +286,7 @@ class Graph:
         return node.block
 
     def set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
-        self._nodes[node_id] = replace(self.node(node_id), pos=(float(pos[0]), float(pos[1])))
+        self._nodes[node_id] = replace(self.node(node_id), pos=clamp_pos(pos))
 
     def _touch(self, structure: bool = True) -> None:
         self.revision += 1

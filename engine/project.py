@@ -5,36 +5,43 @@ Layout of a `.nwproj` file (a zip archive):
                             "training": {...} | null, "meta": {...}}
     weights.safetensors    optional; keys are the module's state_dict keys
 A plain `.json` file with the same content (and no weights) also loads.
-Nothing in a file can run code: JSON and safetensors only, never pickle. Saving writes a
-temp file beside the target and then replaces it. Must not import Qt.
+Nothing in a file can run code: JSON and safetensors only, never pickle. Reading is
+bounded: the archive's directory, each member's inflated size (streamed, declared sizes
+are not trusted), the JSON's depth and numbers, and the weights (no larger than the
+network needs, engine.weights_file) are checked before they are used. Saving goes through
+engine.atomic. Must not import Qt.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
-import tempfile
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Mapping
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 
-from .graph import Graph
+from . import weights_file
+from .atomic import Writer, atomic_write
+from .graph import MAX_NODES, Graph
 from .sections import read_sections, section_entries
-from .serialize import ProjectError, graph_from_dict, graph_to_dict
+from .serialize import ProjectError, graph_from_dict, graph_to_dict, json_safe, max_depth
 
 FORMAT = "netwright-project"
 VERSION = 1
 JSON_NAME = "netwright.json"
 WEIGHTS_NAME = "weights.safetensors"
-MAX_JSON_BYTES = 64 * 2**20
-MAX_WEIGHTS_BYTES = 8 * 2**30
+MAX_JSON_BYTES = 32 * 2**20  # a 50,000-layer network with typical parameters takes 11 MB
+# Entries of the description, counted on the raw text before parsing (brackets and commas
+# inside strings count too): they bound the memory the parsed JSON takes, whatever its shape.
+MAX_CONTAINERS = 8 * MAX_NODES
+MAX_VALUES = 40 * MAX_NODES
+MAX_JSON_DEPTH = 32  # the engine writes at most 6 levels; deeper is damage or an attack
+MAX_MEMBERS = 16  # a project archive holds 2 members; more is not a Netwright file
+CHUNK = 2**20
 
 
 @dataclass
@@ -44,6 +51,8 @@ class Project:
     training: dict[str, Any] | None = None  # training settings and history
     meta: dict[str, Any] = field(default_factory=dict)  # dataset, normalization, class names, ...
     sections: dict[str, Any] = field(default_factory=dict)  # optional top-level sections (engine.sections)
+    # What was set aside while opening, for the user (e.g. weights of a network with errors).
+    warnings: list[str] = field(default_factory=list)
 
 
 def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | torch.nn.Module | None = None,
@@ -51,121 +60,154 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
          sections: dict[str, Any] | None = None) -> Path:
     """Write a project atomically; raises ProjectError if it cannot be written."""
     path = Path(path)
-    doc = {"format": FORMAT, "version": VERSION, "network": graph_to_dict(graph),
-           "training": training, "meta": meta or {}, **section_entries(sections)}
-    try:
-        text = json.dumps(doc, indent=1, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ProjectError(f"cannot save: the project holds a value JSON cannot store ({exc})") from None
+    text = document_text(graph, training, meta, sections)
     if path.suffix.lower() == ".json":
         if weights is not None:
             raise ProjectError("a .json project cannot hold trained weights — save as .nwproj")
         _atomic_write(path, text.encode())
         return path
-    blob = _weights_bytes(weights) if weights is not None else None
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(JSON_NAME, text)
-        if blob is not None:
-            zf.writestr(zipfile.ZipInfo(WEIGHTS_NAME), blob, compress_type=zipfile.ZIP_STORED)
-    _atomic_write(path, buffer.getvalue())
+    blob = _weights_blob(graph, weights) if weights is not None else None
+
+    def write(fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(JSON_NAME, text)
+            if blob is not None:
+                zf.writestr(zipfile.ZipInfo(WEIGHTS_NAME), blob, compress_type=zipfile.ZIP_STORED)
+    _atomic_write(path, write)
     return path
 
 
-def _weights_bytes(weights: Mapping[str, torch.Tensor] | torch.nn.Module) -> bytes:
+def _weights_blob(graph: Graph, weights: Mapping[str, torch.Tensor] | torch.nn.Module) -> bytes:
+    """The safetensors member, refused now (not on the next open) if it would not open again."""
+    from .builder import BuildError
+
     state = weights.state_dict() if isinstance(weights, torch.nn.Module) else weights
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
-    return save_safetensors(tensors, metadata={"format": FORMAT})
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        if hasattr(os, "fchmod"):  # mkstemp makes it 0600; the saved file gets the usual mode
-            os.fchmod(fd, _saved_mode(path))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
+        expected = expected_state(graph)
+    except BuildError:
+        raise ProjectError("cannot save trained weights with a network that has errors — fix the marked "
+                           "layers, or save without the weights") from None
+    try:
+        weights_file.check_state(state, expected)
+    except ProjectError as exc:
+        raise ProjectError(f"cannot save: {exc}") from None
+    return weights_file.to_bytes(state, FORMAT)
+
+
+def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str, Any] | None,
+                  sections: dict[str, Any] | None = None) -> str:
+    """The JSON member; ProjectError when it could not be opened again."""
+    try:
+        doc = {"format": FORMAT, "version": VERSION, "network": graph_to_dict(graph),
+               "training": json_safe(training), "meta": json_safe(meta or {}),
+               **json_safe(section_entries(sections))}
+        text = json.dumps(doc, indent=1, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ProjectError(f"cannot save: the project holds a value JSON cannot store ({exc})") from None
+    data = text.encode()
+    if len(data) > MAX_JSON_BYTES or too_many_entries(data) or max_depth(doc) > MAX_JSON_DEPTH:
+        raise ProjectError("cannot save: the network description is too large or too deeply nested "
+                           "to open again — remove the oversized parameter values")
+    return text
+
+
+def _atomic_write(path: Path, data: bytes | Writer) -> Path:
+    try:
+        return atomic_write(path, data)
     except OSError as exc:
         raise ProjectError(f"cannot save {path}: {exc.strerror or exc} — choose another folder or free "
                            "some disk space; the previous file is unchanged") from None
-    finally:
-        if tmp_name and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
-def _saved_mode(path: Path) -> int:
-    """The permissions a save gives: an overwritten file keeps its own, a new one gets what
-    the user's umask allows for a plain file (0o666 & ~umask, e.g. 0644)."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    try:  # Linux shows it without changing it (os.umask would, for every thread, for a moment)
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def load(path: str | os.PathLike) -> Project:
     """Read a project; any problem raises ProjectError with a message a user can act on."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO (open would block), a device
+            raise ProjectError(f"{path} is not a project file (it is a folder or a special file)")
+        with open(path, "rb") as fh:
+            if fh.read(2) == b"PK":
+                return _load_zip(path, fh)
+            too_large = (f"{path.name} is far too large for a project ({info.st_size / 2**20:.0f} MB; a network "
+                         f"description takes at most {MAX_JSON_BYTES // 2**20} MB, {MAX_NODES:,} layers)")
+            if info.st_size > MAX_JSON_BYTES:
+                raise ProjectError(too_large)
+            fh.seek(0)
+            text = _read_bounded(fh, MAX_JSON_BYTES, too_large)  # the size may change while reading
     except FileNotFoundError:
         raise ProjectError(f"{path} does not exist") from None
     except OSError as exc:
         raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if raw[:2] == b"PK":
-        text, blob = _read_zip(path, raw)
-    elif raw.lstrip()[:1] == b"{":
-        text, blob = raw, None
-    else:
+    if text.lstrip()[:1] != b"{":
         raise ProjectError(f"{path.name} is not a Netwright project (neither a .nwproj archive nor JSON)")
-    project = _parse_doc(path, text)
-    if blob is not None:
-        project.weights = _read_weights(blob, project.graph)
-    return project
+    return _parse_doc(path, text)
 
 
-def _read_zip(path: Path, raw: bytes) -> tuple[bytes, bytes | None]:
+def _load_zip(path: Path, fh: BinaryIO) -> Project:
+    _check_directory(path, fh)
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        with zipfile.ZipFile(fh) as zf:
             infos = {i.filename: i for i in zf.infolist()}
             if JSON_NAME not in infos:
                 raise ProjectError(f"{path.name} is a zip archive but not a Netwright project")
-            _check_size(infos[JSON_NAME], MAX_JSON_BYTES)
-            text = zf.read(JSON_NAME)
-            blob = None
+            project = _parse_doc(path, _read_member(zf, infos[JSON_NAME], MAX_JSON_BYTES))
             if WEIGHTS_NAME in infos:
-                _check_size(infos[WEIGHTS_NAME], MAX_WEIGHTS_BYTES)
-                blob = zf.read(WEIGHTS_NAME)
-            return text, blob
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+                _attach_weights(project, zf, infos[WEIGHTS_NAME])
+            return project
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
+            RuntimeError, struct.error, OverflowError):
         raise ProjectError(f"{path.name} is damaged or truncated (it cannot be unpacked) — use a backup copy") \
             from None
 
 
-def _check_size(info: zipfile.ZipInfo, limit: int) -> None:
+def _check_directory(path: Path, fh: BinaryIO) -> None:
+    """Refuse archives whose directory is huge before zipfile builds it in memory."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    fh.seek(max(size - 65_557, 0))  # the end record lies in the last 64 KiB + 22 bytes
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise ProjectError(f"{path.name} is damaged or truncated (no zip directory) — use a backup copy")
+    entries, directory_size = struct.unpack("<HI", tail[at + 10:at + 16])
+    if entries > MAX_MEMBERS or directory_size > MAX_MEMBERS * 1024:
+        raise ProjectError(f"{path.name} is not a Netwright project: its archive holds {entries} entries")
+    fh.seek(0)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.flag_bits & 0x1:
+        raise ProjectError(f"{info.filename} in the project is encrypted; Netwright never writes "
+                           "encrypted projects — the file is not one of ours or is damaged")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ProjectError(f"{info.filename} in the project uses a compression Netwright never writes")
+    too_large = f"{info.filename} in the project is larger than its network can need; the file is damaged"
     if info.file_size > limit:
-        raise ProjectError(f"{info.filename} in the project is implausibly large; the file is damaged")
+        raise ProjectError(too_large)
+    with zf.open(info) as member:
+        return _read_bounded(member, limit, too_large)
+
+
+def _read_bounded(fh: BinaryIO, limit: int, message: str) -> bytes:
+    """At most `limit` bytes, streamed: a declared size is never trusted."""
+    chunks, total = [], 0
+    while chunk := fh.read(min(CHUNK, limit + 1 - total)):
+        total += len(chunk)
+        if total > limit:
+            raise ProjectError(message)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_many_entries(text: bytes) -> bool:
+    return text.count(b"[") + text.count(b"{") > MAX_CONTAINERS or text.count(b",") > MAX_VALUES
 
 
 def _parse_doc(path: Path, text: bytes) -> Project:
+    if too_many_entries(text):
+        raise ProjectError(f"{path.name} is damaged: its description holds far more entries than a network of "
+                           f"at most {MAX_NODES:,} layers can need")
     try:
         doc = json.loads(text.decode("utf-8"))
     except UnicodeDecodeError:
@@ -173,10 +215,15 @@ def _parse_doc(path: Path, text: bytes) -> Project:
     except json.JSONDecodeError as exc:
         raise ProjectError(f"{path.name} is damaged: its network description cannot be read "
                            f"(the text goes wrong at line {exc.lineno})") from None
+    except ValueError:  # a number of over 4300 digits
+        raise ProjectError(f"{path.name} is damaged: its network description holds a number far too long "
+                           "to be a setting") from None
+    except RecursionError:
+        raise ProjectError(f"{path.name} is damaged: its network description is nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ProjectError(f"{path.name} is not a Netwright project: it does not say it was saved by Netwright")
     version = doc.get("version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProjectError(f"{path.name} has a damaged format version")
     if version > VERSION:
         raise ProjectError(f"{path.name} was made by a newer Netwright (format {version}; this version reads "
@@ -184,36 +231,44 @@ def _parse_doc(path: Path, text: bytes) -> Project:
     training, meta = doc.get("training"), doc.get("meta") or {}
     if training is not None and not isinstance(training, dict) or not isinstance(meta, dict):
         raise ProjectError(f"{path.name} has damaged training or meta sections")
+    # The network section is checked entry by entry (parameters by engine.graph); the free-form
+    # sections are kept as they are, so their depth is bounded here (saving them must work).
+    if max(max_depth(training), max_depth(meta)) > MAX_JSON_DEPTH:
+        raise ProjectError(f"{path.name} is damaged: its training or meta section is nested too deeply")
     return Project(graph_from_dict(doc.get("network")), None, training, meta, read_sections(doc, path.name))
 
 
-def _read_weights(blob: bytes, graph: Graph) -> dict[str, torch.Tensor]:
+def _attach_weights(project: Project, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Read the weights bounded by what the network needs; a network with errors opens without them."""
+    from .builder import BuildError
+
     try:
-        weights = load_safetensors(blob)
-    except (SafetensorError, ValueError, RuntimeError, OSError) as exc:
-        raise ProjectError(f"the trained weights are damaged or not in safetensors format ({exc}); "
-                           "the network itself is fine — open the .json part or retrain") from None
-    check_weights(graph, weights)
-    return weights
+        expected = expected_state(project.graph)
+    except BuildError:
+        project.warnings.append("the trained weights were set aside: the network has errors, so they "
+                                "cannot be checked — fix the marked layers and retrain")
+        return
+    blob = _read_member(zf, info, weights_file.size_limit(expected))
+    project.weights = weights_file.parse(blob, expected)
+
+
+def expected_state(graph: Graph) -> weights_file.Expected:
+    """State-dict names, shapes and dtypes of the module `graph` builds (on the meta device);
+    raises BuildError when the network has errors."""
+    from .builder import GraphModule
+
+    with torch.device("meta"):
+        state = GraphModule(graph).state_dict()
+    return {k: (tuple(v.shape), v.dtype) for k, v in state.items()}
 
 
 def check_weights(graph: Graph, weights: Mapping[str, torch.Tensor]) -> None:
     """Raise ProjectError unless `weights` fit the module built from `graph` exactly."""
-    from .builder import BuildError, GraphModule
+    from .builder import BuildError
 
     try:
-        with torch.device("meta"):
-            expected = {k: tuple(v.shape) for k, v in GraphModule(graph).state_dict().items()}
+        expected = expected_state(graph)
     except BuildError as exc:
         raise ProjectError(f"the file has trained weights but its network is not valid: {exc}") from None
-    missing = sorted(set(expected) - set(weights))
-    extra = sorted(set(weights) - set(expected))
-    if missing or extra:
-        sample = (missing or extra)[:3]
-        raise ProjectError(f"the trained weights do not fit the network ({len(missing)} missing, "
-                           f"{len(extra)} unexpected, e.g. {', '.join(sample)})")
-    for key, shape in expected.items():
-        if tuple(weights[key].shape) != shape:
-            raise ProjectError(f"the trained weights do not fit the network: {key} is "
-                               f"{'×'.join(map(str, weights[key].shape))} in the file but "
-                               f"{'×'.join(map(str, shape))} in the network")
+    weights_file.check_fit({k: tuple(v.shape) for k, v in weights.items()},
+                           {k: shape for k, (shape, _) in expected.items()})

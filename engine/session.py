@@ -45,17 +45,11 @@ def config_from_project(project: Project) -> TrainConfig:
 def trained_module(project: Project) -> GraphModule:
     """The project's network with its trained weights, in eval mode on the CPU."""
     if not project.weights:
-        raise TrainingError("this project has no trained weights yet — train it first")
+        set_aside = getattr(project, "warnings", None)  # e.g. weights of a network with errors
+        raise TrainingError(set_aside[0] if set_aside else "this project has no trained weights yet — train it first")
     module = build_module(project.graph)
     module.load_state_dict(project.weights)
     return module.eval()
-
-
-def normalization(meta: dict[str, Any], channels: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(mean, std) recorded at training time; MNIST's when the project predates it."""
-    mean = tuple(meta.get("mean") or (0.1307,) * channels)
-    std = tuple(meta.get("std") or (0.3081,) * channels)
-    return mean, std
 
 
 def state_on_cpu(module: torch.nn.Module) -> dict[str, torch.Tensor]:

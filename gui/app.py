@@ -109,6 +109,10 @@ def run_app(argv: list[str]) -> int:
         return _fail(window, error)
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
+    if not args.project and not args.template:  # a fresh start: offer work a crash left behind
+        from .recovery import offer_recovery
+
+        QTimer.singleShot(0, lambda: offer_recovery(window))
     app.aboutToQuit.connect(_release_clipboard)
     code = app.exec()
     quick_exit()

@@ -45,6 +45,7 @@ class Content:
     training: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)  # optional file sections (engine.sections)
+    warnings: list[str] = field(default_factory=list)  # what opening set aside (engine Project.warnings)
 
 
 class Document(QObject):
@@ -272,7 +273,7 @@ def read_project(path: str) -> Content:
     if len(graph) > 1 and len(positions) == 1:  # a file without a layout: lay it out
         apply_layout(graph)
     return Content(graph, str(path), Path(path).stem, project.weights, project.training,
-                   dict(project.meta or {}), dict(project.sections))
+                   dict(project.meta or {}), dict(project.sections), list(project.warnings))
 
 
 def _weights_fit(graph: Graph, analysis: Analysis, weights: dict[str, Any]) -> bool:

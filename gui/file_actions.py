@@ -79,6 +79,8 @@ class FileController(QObject):
             return False
         self.editor.load_content(content, f"Open {Path(path).name}")
         self.add_recent(path)
+        for warning in content.warnings:  # e.g. weights set aside because the network has errors
+            self.status_message.emit(warning)
         return True
 
     def save(self) -> bool:

@@ -39,6 +39,7 @@ from .file_actions import FileController
 from .import_export import ImportExport
 from .icons import action_icon, app_icon
 from .startup import LOADING_TEXT, EngineLoader
+from .recovery import AutosaveController
 
 APP_NAME = "Netwright"
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.editor = Editor(self.document, self)
         self.files = FileController(self, self.document, self.editor, self.settings, self.engine)
         self.import_export = ImportExport(self, self.document, self.editor, self.files)
+        self.autosave = AutosaveController(self.document, self)  # before_training() is for the Train view
         self.views: dict[str, QWidget] = {}
         self.train_view = self.draw_view = self.draw_pad = None  # made once the engine is in
         self.stack = QStackedWidget(objectName="view_stack")
@@ -376,6 +378,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.confirm_close():
             self.shutdown()
+            self.autosave.discard()  # a normal close: nothing to recover
             self.settings.sync()  # recent files on disk now, not whenever the process is torn down
             event.accept()
         else:

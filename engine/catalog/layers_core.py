@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..lazy import LazyModule
+from . import formulas as f
 from .explain_seq import batchnorm_explain, layernorm_explain
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape
@@ -31,7 +32,8 @@ def _linear_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[str
 
 def _activation(layer_id: str, name: str, help: str, factory, params=()) -> LayerSpec:
     return LayerSpec(layer_id, name, "Activation", help, tuple(params),
-                     build=lambda shapes, p: factory(p), key_params=tuple(x.name for x in params))
+                     build=lambda shapes, p: factory(p), key_params=tuple(x.name for x in params),
+                     counts=f.same_shape)
 
 
 def _batchnorm_check(layer: str, ranks: tuple[int, ...], fix: str):
@@ -61,7 +63,7 @@ def register(reg: Registry) -> None:
          p_bool("per_position", False, "Also accept images: apply to the last dim at every position "
                 "(channels-last blocks, as in ConvNeXt).")),
         build=lambda s, p: nn.Linear(s[0][-1], p["out_features"], bias=p["bias"]),
-        check=_linear_check, explain=_linear_explain, key_params=("out_features",)))
+        check=_linear_check, explain=_linear_explain, key_params=("out_features",), counts=f.linear))
     reg.register(_activation("relu", "ReLU", "max(0, x): the default non-linearity of deep nets.",
                              lambda p: nn.ReLU()))
     reg.register(_activation(
@@ -81,11 +83,11 @@ def register(reg: Registry) -> None:
         "dropout", "Dropout", "Regularization",
         "Zeroes a random fraction p of activations while training; fights overfitting.",
         (p_float("p", 0.5, "Probability of dropping each activation.", minimum=0.0, maximum=0.99),),
-        build=lambda s, p: nn.Dropout(p["p"]), key_params=("p",)))
+        build=lambda s, p: nn.Dropout(p["p"]), key_params=("p",), counts=f.same_shape))
     _register_regularization(reg)
     reg.register(LayerSpec(
         "flatten", "Flatten", "Reshape", "Flattens C×H×W into one vector for dense layers.",
-        (), build=lambda s, p: nn.Flatten()))
+        (), build=lambda s, p: nn.Flatten(), counts=f.flatten))
     reg.register(LayerSpec(
         "identity", "Identity", "Reshape", "Passes its input through unchanged (a placeholder or a named tap).",
         (), build=lambda s, p: nn.Identity()))
@@ -139,18 +141,20 @@ def _register_norms(reg: Registry) -> None:
         "Normalizes each feature over the batch (for dense layers or C×L sequences).",
         (eps, momentum),
         build=lambda s, p: nn.BatchNorm1d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
-        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images"), explain=batchnorm_explain))
+        check=_batchnorm_check("batchnorm1d", (1, 2), "use batchnorm2d for images"), explain=batchnorm_explain,
+        counts=f.channel_norm))
     reg.register(LayerSpec(
         "batchnorm2d", "BatchNorm 2D", "Normalization",
         "Normalizes each channel over batch and space; speeds up training of CNNs.",
         (eps, momentum),
         build=lambda s, p: nn.BatchNorm2d(s[0][0], eps=p["eps"], momentum=p["momentum"]),
         check=_batchnorm_check("batchnorm2d", (3,), "use batchnorm1d after flatten or linear"),
-        explain=batchnorm_explain))
+        explain=batchnorm_explain, counts=f.channel_norm))
     reg.register(LayerSpec(
         "layernorm", "LayerNorm", "Normalization",
         "Normalizes each sample over its last dimension (Transformers, RNNs).",
-        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"]), explain=layernorm_explain))
+        (eps,), build=lambda s, p: nn.LayerNorm(s[0][-1], eps=p["eps"]), explain=layernorm_explain,
+        counts=f.layer_norm))
     reg.register(LayerSpec(
         "layer_scale", "Layer scale", "Normalization",
         "Multiplies one dimension by learned factors that start tiny (ConvNeXt, CaiT): deep residual "

@@ -12,6 +12,7 @@ import math
 from typing import Sequence
 
 from ..lazy import LazyModule
+from . import formulas as f
 from .helpers import p_int
 from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape
 
@@ -132,7 +133,8 @@ def register(reg: Registry) -> None:
     reg.register(LayerSpec(
         "add", "Add (residual)", "Merge",
         "Sums two or more equally shaped inputs: ResNet's skip connection.",
-        (), build=lambda s, p: modules.Add(), check=_add_check, min_inputs=2, max_inputs=None))
+        (), build=lambda s, p: modules.Add(), check=_add_check, min_inputs=2, max_inputs=None,
+        counts=f.same_shape))
     reg.register(LayerSpec(
         "mul", "Multiply", "Merge",
         "Element-wise product of its inputs; a C×1×1 gate scales each channel of a C×H×W map "
@@ -143,18 +145,20 @@ def register(reg: Registry) -> None:
         "Stacks inputs along a dimension (0 = channels): GoogLeNet's inception merge.",
         (p_int("dim", 0, "Dimension to join along, 0 = channels.", minimum=0, maximum=3),),
         build=lambda s, p: modules.Concat(p["dim"]), check=_concat_check, explain=_concat_explain,
-        min_inputs=2, max_inputs=None))
+        min_inputs=2, max_inputs=None, counts=f.concat))
     _register_pieces(reg)
     reg.register(LayerSpec(
         "reshape", "Reshape", "Reshape", "Gives each sample a new shape with the same number of values.",
         (ParamSpec("shape", "shape", (28, 28), "New shape without the batch; one entry may be -1.",
                    minimum=-1),),
-        build=lambda s, p: modules.Reshape(p["shape"]), check=_reshape_check, key_params=("shape",)))
+        build=lambda s, p: modules.Reshape(p["shape"]), check=_reshape_check, key_params=("shape",),
+        counts=f.reshape))
     reg.register(LayerSpec(
         "permute", "Permute", "Reshape", "Reorders dimensions, e.g. 1,0,2 swaps channels and rows.",
         (ParamSpec("dims", "shape", (1, 0, 2), "New order of the dims (0-based, batch excluded).",
                    minimum=0),),
-        build=lambda s, p: modules.Permute(p["dims"]), check=_permute_check, key_params=("dims",)))
+        build=lambda s, p: modules.Permute(p["dims"]), check=_permute_check, key_params=("dims",),
+        counts=f.permute))
 
 
 def _register_pieces(reg: Registry) -> None:

@@ -8,6 +8,7 @@ from typing import Sequence
 
 from ..lazy import LazyModule
 from .explain_seq import attention_explain, embedding_explain, encoder_explain, recurrent_explain
+from . import formulas as f
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .spec import LayerError, LayerSpec, Params, Registry, Shape
 
@@ -32,7 +33,8 @@ def _recurrent(cell: str, name: str, help: str) -> LayerSpec:
          p_float("dropout", 0.0, "Dropout between stacked layers.", minimum=0.0, maximum=0.99)),
         build=lambda s, p: modules.Recurrent(cell, s[0][-1], p["hidden_size"], p["num_layers"],
                                              p["bidirectional"], p["output"], p["dropout"]),
-        check=_recurrent_check(cell), explain=recurrent_explain(cell), key_params=("hidden_size", "output"))
+        check=_recurrent_check(cell), explain=recurrent_explain(cell), key_params=("hidden_size", "output"),
+        counts=f.recurrent(cell))
 
 
 def _embedding_check(shapes: Sequence[Shape], p: Params) -> None:
@@ -80,7 +82,8 @@ def register(reg: Registry) -> None:
         (p_int("num_embeddings", 1000, "Vocabulary size (token ids 0 … n−1)."),
          p_int("embedding_dim", 64, "Length of each token vector.")),
         build=lambda s, p: nn.Embedding(p["num_embeddings"], p["embedding_dim"]),
-        check=_embedding_check, explain=embedding_explain, takes_tokens=True, key_params=("embedding_dim",)))
+        check=_embedding_check, explain=embedding_explain, takes_tokens=True, key_params=("embedding_dim",),
+        counts=f.embedding))
     reg.register(LayerSpec(
         "patch_embed", "Patch embedding", "Attention",
         "Cuts an image into patches and embeds each as a token, plus learned positions (ViT).",
@@ -95,7 +98,8 @@ def register(reg: Registry) -> None:
         (p_int("num_heads", 4, "Number of attention heads (must divide the width)."),
          p_float("dropout", 0.0, "Dropout on attention weights.", minimum=0.0, maximum=0.99)),
         build=lambda s, p: modules.SelfAttention(s[0][-1], p["num_heads"], p["dropout"]),
-        check=_heads_check("multihead_attention"), explain=attention_explain, key_params=("num_heads",)))
+        check=_heads_check("multihead_attention"), explain=attention_explain, key_params=("num_heads",),
+        counts=f.attention))
     reg.register(LayerSpec(
         "transformer_encoder", "Transformer encoder", "Attention",
         "Stacked self-attention + feed-forward blocks with residuals and LayerNorm.",
@@ -110,7 +114,7 @@ def register(reg: Registry) -> None:
             s[0][-1], p["num_heads"], p["dim_feedforward"], p["num_layers"], p["dropout"],
             p["activation"], p["norm_first"], p["layer_norm_eps"]),
         check=_heads_check("transformer_encoder"), explain=encoder_explain,
-        key_params=("num_layers", "num_heads")))
+        key_params=("num_layers", "num_heads"), counts=f.transformer_encoder))
     reg.register(LayerSpec(
         "class_token", "Class token", "Attention",
         "Prepends one learned token to a sequence; a classifier later reads it (ViT).",
@@ -126,6 +130,6 @@ def register(reg: Registry) -> None:
         (p_choice("mode", "first", ("first", "mean"), "first: the class token; mean: average all."),),
         build=lambda s, p: modules.TokenPool(p["mode"]),
         check=lambda s, p: need_rank("token_pool", s[0], (2,), rank_fix(2, s[0])),
-        key_params=("mode",)))
+        key_params=("mode",), counts=f.token_pool))
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 if TYPE_CHECKING:
     from torch import nn
 
+    from .formulas import Counts
+
 Shape = tuple[int, ...]
 
 #: Parameter kinds the GUI knows how to edit.
@@ -108,9 +110,13 @@ def _coerce_bool(spec: ParamSpec, value: Any) -> bool:
 
 
 def _coerce_choice(spec: ParamSpec, value: Any) -> Any:
-    if value not in spec.choices:
-        raise ValueError
-    return value
+    # The catalog's own object, matched by type too: True is not the choice 1, and code
+    # generated from a choice (engine.export) only ever sees the catalog's values.
+    for choice in spec.choices:
+        same_kind = type(choice) is type(value) or (isinstance(choice, str) and isinstance(value, str))
+        if same_kind and choice == value:
+            return choice
+    raise ValueError
 
 
 _SHAPE_SEPARATORS = re.compile(r"[,×]|(?<=\d)\s*[xX]\s*(?=-?\d)")
@@ -199,13 +205,16 @@ Params = dict[str, Any]
 BuildFn = Callable[[Sequence[Shape], Params], "nn.Module"]
 CheckFn = Callable[[Sequence[Shape], Params], None]
 ExplainFn = Callable[[Sequence[Shape], Shape, Params], tuple[str, ...]]
+CountsFn = Callable[[Sequence[Shape], Params], "Counts"]
 
 
 @dataclass(frozen=True)
 class LayerSpec:
     """One layer type. `build` gets the incoming shapes, so sizes like in_features
     are never typed by the user. `check` raises LayerError with a friendly message
-    before any tensor is made; `explain` gives the arithmetic behind the output."""
+    before any tensor is made; `explain` gives the arithmetic behind the output;
+    `counts`, when given, is the closed form of the output shape, parameters and MACs
+    (engine.catalog.formulas) that the analysis uses instead of a meta-device run."""
 
     id: str
     name: str
@@ -220,6 +229,7 @@ class LayerSpec:
     key_params: tuple[str, ...] = ()
     ndims: tuple[int, ...] = ()  # accepted input ranks (without batch); empty = any
     takes_tokens: bool = False   # consumes integer token ids (embedding)
+    counts: CountsFn | None = None
     note: str = field(default="", compare=False)
 
     def param(self, name: str) -> ParamSpec:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from .. import session
+from ..builder import BuildError
 from ..digits import ImageError, load_image_file
-from ..inference import predict, unlike_words
+from ..inference import InferenceError, normalization, predict, unlike_words
 from ..project import load
 from ..serialize import ProjectError
 from ..training import TrainingError
@@ -16,7 +18,8 @@ from . import UsageError
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="classify image files with a trained project",
                        description="Print the predicted class and every class probability for each image "
-                                   "(PNG, JPEG, ...). Digits may be dark ink on light paper or light on dark.")
+                                   "(PNG, JPEG, ...). Digits may be dark ink on light paper or light on dark. "
+                                   "Exit 0 success, 2 bad usage, an unreadable project or image.")
     p.add_argument("project", help="a trained .nwproj project")
     p.add_argument("images", nargs="+", help="image files")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -39,16 +42,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         project = load(args.project)
         module = session.trained_module(project)
-    except (ProjectError, TrainingError) as exc:
+        normalization(project.meta, int(module.input_shape[0]))  # damaged statistics: say so once
+    except (ProjectError, TrainingError, BuildError, InferenceError) as exc:
         raise UsageError(str(exc)) from None
     results, failed = [], 0
     for path in args.images:
         try:
             pred = predict(module, load_image_file(path), project.meta)
         except ImageError as exc:
-            print(f"{path}: error: {exc}")
+            print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
+        except InferenceError as exc:
+            raise UsageError(str(exc)) from None
         results.append({"image": path, "label": pred.label, "class": pred.name,
                         "probabilities": dict(zip(pred.class_names, pred.probabilities)),
                         "unsure": pred.unsure, "empty": pred.preprocessed.empty})
@@ -56,4 +62,4 @@ def run(args: argparse.Namespace) -> int:
             print(_plain(path, pred, project.meta))
     if args.json:
         print(json.dumps(results, indent=2))
-    return 1 if failed else 0
+    return 2 if failed else 0

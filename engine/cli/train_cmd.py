@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 from .. import session
+from ..analysis import analyze
 from ..builder import BuildError, build_module
 from ..calibration import calibration_entry
-from ..data import DATASET_NAMES, DatasetError, load_dataset
+from ..data import DATASET_NAMES, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
-from ..serialize import ProjectError
+from ..recovery import fallback_path
+from ..serialize import ProjectError, json_safe
 from ..training import (
     EpochRecord,
     FinishedRecord,
@@ -30,6 +32,7 @@ from ..training import (
 )
 from ..training.distributed import Local, barrier, distributed_session
 from ..training.gradflow import DEFAULT_EVERY
+from ..training.memory import run_estimate
 from . import UsageError
 from .common import open_source
 from .progress import ProgressBar
@@ -77,17 +80,36 @@ def _saved_config(project: Project | None) -> TrainConfig:
         raise UsageError(f"the project's saved training settings are damaged: {exc}") from None
 
 
-def _dataset(args: argparse.Namespace, bar: ProgressBar, part: Local):
+def _dataset(args: argparse.Namespace, bar: ProgressBar, part: Local, project: Project | None):
+    options = _dataset_options(args, project)
     if not part.is_main:
         barrier(part)  # process 0 downloads the data, if needed, before the others read it
     try:
-        return load_dataset(args.dataset, data_dir=args.data_dir, progress=bar.loading)
+        return load_dataset(args.dataset, data_dir=args.data_dir, progress=bar.loading, **options)
     except DatasetError as exc:
         raise UsageError(str(exc)) from None
     finally:
         bar.end_line()
         if part.is_main:
             barrier(part)
+
+
+def _dataset_options(args: argparse.Namespace, project: Project | None) -> dict:
+    """`--dataset folder` reads the class folders in --data-dir, resized to the project's input."""
+    try:
+        name = dataset_info(args.dataset).name
+    except DatasetError as exc:
+        raise UsageError(str(exc)) from None
+    if name != "folder":
+        return {}
+    if not args.data_dir:
+        raise UsageError("--dataset folder needs --data-dir FOLDER: a folder with one sub-folder of "
+                         "images per class, e.g. pets/cat and pets/dog")
+    options = {"path": args.data_dir}
+    shape = analyze(project.graph).input_shape if project is not None else None
+    if shape is not None and len(shape) == 3:
+        options["input_shape"] = tuple(shape)  # resize the images to what the network takes
+    return options
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, project: Project | None, name: str, config: TrainConfig, part: Local) -> int:
     bar = ProgressBar(sys.stderr if part.is_main else io.StringIO())
-    dataset = _dataset(args, bar, part)  # settings are checked first: loading may take a while
+    dataset = _dataset(args, bar, part, project)  # settings are checked first: loading may take a while
     if project is None:
         try:
             project = Project(session.graph_for_dataset(args.template, dataset))
@@ -127,6 +149,9 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
         say(f"error: {report.message}", file=sys.stderr)
         return 1
     try:
+        estimate = run_estimate(project.graph, config, dataset)  # before any weight is allocated
+        if not estimate.fits:
+            raise TrainingError(estimate.message())
         module = build_module(project.graph)
         records = train(module, dataset, config, gradients=grad_every, strategy=part)
     except (TrainingError, BuildError) as exc:
@@ -146,16 +171,36 @@ def _train_and_save(project: Project, dataset, config: TrainConfig, out: Path, m
     calibration = calibration_entry(module, dataset, config.val_split, config.seed)
     if calibration is not None:
         meta["calibration"] = calibration
+    saved = _save_result(project, module, training, meta, out)
+    if saved is None:
+        return 1
     try:
-        save(project.graph, out, weights=session.state_on_cpu(module), training=training, meta=meta,
-             sections=project.sections)
         if metrics:
-            _atomic_write(Path(metrics), json.dumps(training, indent=2).encode())
+            _atomic_write(Path(metrics), json.dumps(json_safe(training), indent=2).encode())
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {out}" + (f" and {metrics}" if metrics else ""))
-    return 0
+    print(f"wrote {saved}" + (f" and {metrics}" if metrics else ""))
+    return 0 if saved == out else 1
+
+
+def _save_result(project: Project, module, training: dict, meta: dict, out: Path) -> Path | None:
+    """Save to `out`; if that fails, beside it or in the recovery folder, saying where.
+    Trained weights are never thrown away because one path was unwritable."""
+    weights = session.state_on_cpu(module)
+    try:
+        save(project.graph, out, weights=weights, training=training, meta=meta, sections=project.sections)
+        return out
+    except ProjectError as exc:
+        reason = str(exc)
+    try:
+        rescue = fallback_path(out)
+        save(project.graph, rescue, weights=weights, training=training, meta=meta, sections=project.sections)
+    except (ProjectError, OSError) as exc:
+        print(f"error: {reason}; saving to the recovery folder failed too ({exc})", file=sys.stderr)
+        return None
+    print(f"error: {reason}; the trained project was saved to {rescue} instead", file=sys.stderr)
+    return rescue
 
 
 def _silent(*args, **kwargs) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from engine.data.dataset import Dataset, DatasetError, ProgressFn, image_stats
+from engine.image_files import ImageError, open_image
 
 DEFAULT_IMAGE_SIZE = 32
 DEFAULT_CHANNELS = 3
@@ -72,6 +73,9 @@ def _scan(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
     if not classes:
         raise DatasetError(f"{root} has no class sub-folders: put each class's images in its own "
                            f"sub-folder, e.g. {root / 'cat'} and {root / 'dog'}")
+    if len(classes) == 1:  # one class trains to a meaningless 100 %
+        raise DatasetError(f"{root} has only one class sub-folder ({classes[0]}); a classifier needs at "
+                           f"least 2 classes — add a sub-folder of images for each other class")
     files: list[tuple[Path, int]] = []
     empty: list[str] = []
     for label, name in enumerate(classes):
@@ -104,12 +108,14 @@ def _read_images(files: list[tuple[Path, int]], shape: tuple[int, int, int],
 
 
 def _read_one(file: Path, channels: int, height: int, width: int) -> np.ndarray:
+    mode = "L" if channels == 1 else "RGB"
     try:
-        with Image.open(file) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
+        with open_image(file, mode) as image:
+            image = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
+    except ImageError as exc:
+        raise DatasetError(f"could not use the image {file}: {exc} — fix or remove it") from exc
+    except Exception as exc:  # a mode PIL cannot convert, or other damage
         raise DatasetError(f"could not read the image {file} ({exc}); fix or remove it") from exc
     return pixels.reshape(height, width, channels)  # (H, W) -> (H, W, 1) for grayscale
 

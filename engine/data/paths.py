@@ -20,15 +20,20 @@ def default_data_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override).expanduser()
+    return user_data_root() / "data"
+
+
+def user_data_root() -> Path:
+    """Netwright's folder in the platform's user data folder (datasets, recovery files)."""
     if sys.platform == "win32":
         local = os.environ.get("LOCALAPPDATA")
         base = Path(local) if local else Path.home() / "AppData" / "Local"
-        return base / "Netwright" / "data"
+        return base / "Netwright"
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Netwright" / "data"
+        return Path.home() / "Library" / "Application Support" / "Netwright"
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "netwright" / "data"
+    return base / "netwright"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike[str] | None) -> Path:

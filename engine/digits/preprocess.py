@@ -15,10 +15,11 @@ from typing import Literal, Sequence
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from engine.digits.framing import Framed, box_for_frame, frame_digit
 from engine.digits.ink import clean_ink, ink_is_dark
+from engine.image_files import ImageError, open_image
 
 InkMode = Literal["auto", "light", "dark"]
 
@@ -27,10 +28,6 @@ MNIST_STD = (0.3081,)
 MAX_WORKING_SIDE = 1024  # photos are shrunk to this first; the digit ends up 20 px anyway
 CROP_THRESHOLD = 0.2  # fainter ink (JPEG ringing, a canvas' anti-aliasing) does not widen the crop
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as PIL's "L"
-
-
-class ImageError(ValueError):
-    """An image file or array that cannot be used; the message is fit to show a user."""
 
 
 @dataclass(frozen=True)
@@ -58,23 +55,21 @@ def load_image_file(path: str | Path) -> np.ndarray:
     """Read a PNG/JPEG/... file as a uint8 array (H, W), (H, W, 3) or (H, W, 4).
 
     Phone photos are turned upright by their EXIF orientation; 16-bit and float images are
-    scaled to 0-255 by their own maximum.
+    scaled to 0-255 by their own maximum (NaN and infinities count as 0). Pictures over
+    engine.image_files.MAX_PIXELS and damaged files raise ImageError.
     """
-    try:
-        with Image.open(path) as img:
-            img.load()
+    with open_image(path) as img:
+        try:
             return _as_uint8(ImageOps.exif_transpose(img))
-    except FileNotFoundError as exc:
-        raise ImageError(f"Image file not found: {path}") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"Cannot read {path} as an image ({exc}).") from exc
+        except Exception as exc:  # a hostile EXIF block or mode: still one ImageError
+            raise ImageError(f"Cannot read {path} as an image ({type(exc).__name__}: {exc}).") from exc
 
 
 def _as_uint8(img: Image.Image) -> np.ndarray:
     if img.mode in ("L", "RGB", "RGBA"):
         return np.asarray(img, dtype=np.uint8)
     if img.mode in ("I", "F") or img.mode.startswith("I;"):
-        values = np.asarray(img, dtype=np.float64)
+        values = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
         return np.rint(np.clip(values, 0, None) * (255.0 / max(float(values.max()), 1e-12))).astype(np.uint8)
     transparent = "A" in img.getbands() or "transparency" in img.info
     return np.asarray(img.convert("RGBA" if transparent else "RGB"), dtype=np.uint8)

@@ -18,7 +18,7 @@ from torch import nn
 from engine.data import Dataset
 from engine.training import device as dev
 from engine.training.checks import checked_output_shape, val_count
-from engine.training.config import TrainConfig
+from engine.training.config import TrainConfig, TrainingError, check_config
 from engine.training.control import TrainControl
 from engine.training.distributed import Local
 from engine.training.gradflow import GradientRecorder
@@ -40,6 +40,7 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     A `strategy` from engine.training.distributed makes this one rank of a DDP job; every
     rank then yields the same records (losses and metrics are summed over ranks).
     """
+    check_memory(module, dataset, config)
     out_shape = checked_output_shape(module, dataset, config)
     objective = Objective(config.loss, out_shape[0], dataset.num_classes)
     strategy = strategy or Local()
@@ -47,6 +48,19 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     run = _Run(module, dataset, config, control or TrainControl(), objective, strategy)
     run.gradient_every = gradients
     return run.records()
+
+
+def check_memory(module: nn.Module, dataset: Dataset, config: TrainConfig) -> None:
+    """Pre-flight (engine.preflight): refuse a run whose weights, gradients, optimizer state and
+    batch activations would not fit on the device, before any of them is allocated."""
+    from engine.training.memory import run_estimate
+
+    check_config(config)  # the estimate reads the batch size, optimizer and device
+    if getattr(module, "analysis", None) is None:  # a hand-made module: nothing to estimate from
+        return
+    estimate = run_estimate(module, config, dataset, resident=True)
+    if not estimate.fits:
+        raise TrainingError(estimate.message())
 
 
 def steps_per_epoch(num_train: int, batch_size: int) -> int:

@@ -7,6 +7,8 @@ Holds no network logic: drops become Editor calls. Must not mutate the document.
 """
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsView
@@ -24,6 +26,8 @@ MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
 FIT_MARGIN = 16.0
 OVERLAY_MARGIN = 12
 GRID = 24.0
+MAX_GRID_DOTS = 200_000  # more than any screen shows at the zoom where dots are drawn
+MAX_GRID_COORD = 1e12
 _NUDGES = {Qt.Key_Left: (-1, 0), Qt.Key_Right: (1, 0), Qt.Key_Up: (0, -1), Qt.Key_Down: (0, 1)}
 
 
@@ -201,17 +205,18 @@ class CanvasView(QGraphicsView):
             return
         painter.setRenderHint(QPainter.Antialiasing, False)  # square dots draw far faster
         painter.setPen(QPen(t.color("grid"), 1.25 / self.zoom, Qt.SolidLine, Qt.SquareCap))
-        left = int(rect.left() // GRID) * GRID
-        top = int(rect.top() // GRID) * GRID
-        points = []
-        y = top
-        while y < rect.bottom():
-            x = left
-            while x < rect.right():
-                points.append(QPointF(x, y))
-                x += GRID
-            y += GRID
-        painter.drawPoints(points)
+        # Count the dots first: far from the origin (or with a non-finite rect) adding GRID to a
+        # float no longer moves it, and an accumulating loop never ends.
+        bounds = (rect.left(), rect.top(), rect.right(), rect.bottom())
+        if not all(math.isfinite(v) and abs(v) < MAX_GRID_COORD for v in bounds):
+            return
+        left = math.floor(rect.left() / GRID) * GRID
+        top = math.floor(rect.top() / GRID) * GRID
+        cols = int((rect.right() - left) // GRID) + 1
+        rows = int((rect.bottom() - top) // GRID) + 1
+        if cols * rows > MAX_GRID_DOTS:
+            return
+        painter.drawPoints([QPointF(left + i * GRID, top + j * GRID) for j in range(rows) for i in range(cols)])
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         if self.canvas_scene.unit_items():

@@ -21,6 +21,7 @@ from .node_item import UnitItem
 
 LABEL_LOD = 0.5
 HIT_WIDTH = 20.0  # the clickable band around the line, in scene px
+MAX_SAMPLES = 2000  # points tested along one edge for crossing cards
 
 
 class EdgeItem(QGraphicsItem):
@@ -94,7 +95,7 @@ class EdgeItem(QGraphicsItem):
         cards = self._cards_near(path.boundingRect().adjusted(-1, 0, 1, 0))
         if not cards:
             return False
-        steps = max(8, int(path.length() / 10))
+        steps = min(max(8, int(path.length() / 10)), MAX_SAMPLES)  # bounded for far-apart cards
         points = (path.pointAtPercent(i / steps) for i in range(1, steps))
         return any(card.contains(p) for p in points for card in cards)
 

@@ -158,6 +158,10 @@ def test_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="no class sub-folders"):
         load_dataset("folder", path=tmp_path)
     (tmp_path / "empty_class").mkdir()
+    with pytest.raises(DatasetError, match="only one class sub-folder"):  # 1 class would report 100 %
+        load_dataset("folder", path=tmp_path)
+    (tmp_path / "other").mkdir()
+    Image.new("L", (4, 4)).save(tmp_path / "other" / "a.png")
     with pytest.raises(DatasetError, match="empty_class"):
         load_dataset("folder", path=tmp_path)
     (tmp_path / "empty_class" / "bad.png").write_text("not a png")

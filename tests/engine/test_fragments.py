@@ -30,7 +30,6 @@ def test_blocks_travel_with_the_fragment():
 @pytest.mark.parametrize("data", [
     b"", b"not json", b"[]", b"{}", b'{"nodes": []}', b'{"nodes": "x"}',
     json.dumps({"nodes": [{"id": "a", "layer": "no_such_layer"}]}).encode(),
-    json.dumps({"nodes": [{"id": "a", "layer": "relu", "params": {"x": {"y": 1}}}]}).encode(),
     json.dumps({"nodes": [{"id": "a", "layer": "relu"}, {"id": "a", "layer": "relu"}]}).encode(),
     b"[" * 100_000 + b"]" * 100_000,
     b" " * (fragments.MAX_FRAGMENT_BYTES + 1),
@@ -67,3 +66,14 @@ def test_a_block_copied_whole_is_renamed_on_paste_and_a_partial_copy_joins_its_b
     nodes, _ = fragments.instantiate(graph, *fragments.parse(part), (0.0, 0.0), fragments.blocks_of(part))
     assert {n.block for n in nodes} == {"layer1.0"}
     assert fragments.blocks_of({"blocks": ["ok", "bad path!", 3]}) == ("ok",)
+
+
+def test_a_bad_value_pastes_like_it_opens_from_a_file_with_the_error_on_the_node():
+    from engine import analyze
+
+    nodes, edges = fragments.parse({"nodes": [{"id": "a", "layer": "relu", "params": {"x": {"y": 1}}}]})
+    graph = Graph()
+    graph.add_node("input", {"shape": [4]}, node_id="input")
+    graph.extend(*fragments.instantiate(graph, nodes, edges, (0.0, 0.0)))
+    graph.connect("input", "a")
+    assert "no parameter x" in analyze(graph).row("a").error
