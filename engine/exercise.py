@@ -212,14 +212,19 @@ class GoalStatus:
 
 
 def goal_status(goals: Goals, analysis: "Analysis", training: Mapping[str, Any] | None,
-                meta: Mapping[str, Any] | None, weights_fit: bool = True) -> list[GoalStatus]:
+                meta: Mapping[str, Any] | None, weights_fit: bool = True,
+                hide_numbers: bool = False) -> list[GoalStatus]:
     """Each goal, met or not. `weights_fit`: the trained weights still fit the network as it is now
-    (after an edit, the recorded accuracy belongs to another network)."""
+    (after an edit, the recorded accuracy belongs to another network). `hide_numbers`: layers are
+    still hidden, so the network's parameter total (which would give them away) is not told."""
     result = []
     if goals.max_params is not None:
         n = analysis.total_params
-        result.append(GoalStatus(f"at most {count(goals.max_params)} parameters (now {count(n)})",
-                                 analysis.valid and n <= goals.max_params))
+        want = f"at most {count(goals.max_params)} parameters"
+        if hide_numbers:
+            result.append(GoalStatus(f"{want} (checked once every layer is revealed)", None))
+        else:
+            result.append(GoalStatus(f"{want} (now {count(n)})", analysis.valid and n <= goals.max_params))
     if goals.min_accuracy is not None:
         want = f"at least {percent(goals.min_accuracy)} test accuracy on {goals.dataset}"
         acc = _test_accuracy(training) if weights_fit else None

@@ -274,6 +274,8 @@ class MainWindow(QMainWindow):
         self.editor.status_message.connect(self._on_status_message)
         self.files.status_message.connect(self._on_status_message)
         self.import_export.status_message.connect(self._on_status_message)
+        self.build_view.exercise_state.mask_changed.connect(
+            lambda *_: self._on_document_analysis_changed(self.document.analysis))
 
     def _on_status_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
@@ -284,8 +286,9 @@ class MainWindow(QMainWindow):
             self.status_macs.setText("… MACs")
             self._set_validity("…", "status_pending", "Shapes and errors appear once PyTorch has loaded")
             return
-        self.status_params.setText(f"{count(analysis.total_params)} parameters")
-        self.status_macs.setText(f"{short_count(analysis.total_macs)} MACs")
+        hidden = bool(self.build_view.exercise_state.masked)  # totals would give hidden layers away
+        self.status_params.setText(f"{'?' if hidden else count(analysis.total_params)} parameters")
+        self.status_macs.setText(f"{'?' if hidden else short_count(analysis.total_macs)} MACs")
         problems = len(analysis.errors) + len(analysis.graph_errors)
         if not analysis.rows:
             text, name = "Empty network", "status_empty"

@@ -3,6 +3,7 @@ module. Never imports Qt."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..export_formats import ExportError, export_to
 from .common import add_source_args, open_source
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         written = export_to(fmt, project.graph, out, project.weights, title=name)
     except ExportError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     if fmt == "python":
         print(f"wrote {' and '.join(map(str, written))}")

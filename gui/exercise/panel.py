@@ -224,7 +224,8 @@ class ExercisePanel(QScrollArea):
         self.hint.setText("Select a hidden layer on the canvas to answer just that one." if len(asked) > 1 else "")
         self.reveal_all.setEnabled(bool(open_))
         fits = self.document.compatible_weights() is not None
-        goals = goal_status(exercise.goals, self.document.analysis, self.document.training, self.document.meta, fits)
+        goals = goal_status(exercise.goals, self.document.analysis, self.document.training, self.document.meta, fits,
+                            hide_numbers=bool(open_))
         marks = {True: "✓", False: "✗", None: "…"}
         self.goals_label.setText("\n".join(f"{marks[g.met]} Goal: {g.text}" for g in goals))
         self.goals_label.setVisible(bool(goals))

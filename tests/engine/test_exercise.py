@@ -50,6 +50,8 @@ def test_goals_are_checked_against_the_network_and_its_training():
     assert [s.met for s in goal_status(goals, analysis, trained, {"dataset": "mnist"})] == [True, True]
     assert goal_status(goals, analysis, trained, {"dataset": "mnist"}, weights_fit=False)[1].met is None
     assert goal_status(Goals(max_params=1000), analysis, None, {})[0].met is False
+    hidden = goal_status(goals, analysis, None, {}, hide_numbers=True)[0]  # layers still hidden
+    assert hidden.met is None and "61,706" not in hidden.text
 
 
 def test_exercise_section_round_trips_through_a_project_file(tmp_path):

@@ -59,7 +59,8 @@ def test_exercise_file_round_trip_keeps_the_students_answers(lenet, document, ed
     panel.max_params.setValue(70_000)
     panel.start_button.click()
     assert view.exercise_state.masked == {"conv2", "fc1"}
-    assert "at most 70,000 parameters (now 61,706)" in panel.goals_label.text()
+    # the total would give the hidden layers away: it is told once they are revealed
+    assert "at most 70,000 parameters (checked once every layer is revealed)" in panel.goals_label.text()
     sheet = tmp_path / "sheet.nwproj"
     assert panel.save_exercise(str(sheet))
     handed_out = engine.load(sheet)
@@ -75,3 +76,14 @@ def test_exercise_file_round_trip_keeps_the_students_answers(lenet, document, ed
     assert back["answers"] == {"fc1": {"params": "48,120"}} and back["revealed"] == ["fc1"]
     editor.load_content(read_project(str(mine)), "Open")
     assert view.exercise_state.masked == {"conv2"} and "Score: 1 of 1 right" in panel.score_label.text()
+    panel.reveal_all.click()
+    assert "✓ Goal: at most 70,000 parameters (now 61,706)" in panel.goals_label.text()
+
+
+def test_the_status_bar_hides_the_totals_while_layers_are_hidden(window):
+    window.editor.load_template("lenet5")
+    assert window.status_params.text() == "61,706 parameters"
+    window.build_view.exercise.start_button.click()
+    assert window.status_params.text() == "? parameters" and window.status_macs.text() == "? MACs"
+    window.build_view.exercise.reveal_all.click()
+    assert window.status_params.text() == "61,706 parameters"
