@@ -35,7 +35,7 @@ def make_parser(prog: str = "netwright") -> argparse.ArgumentParser:
         epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
     parser.add_argument("project", nargs="?", help="a .nwproj project to open")
     parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")
-    parser.add_argument("--view", default="build", choices=("build", "train", "draw"), help="view to show")
+    parser.add_argument("--view", default="build", choices=("build", "train", "draw", "play"), help="view to show")
     parser.add_argument("--size", default="1400x900", type=_size, help="window size WxH (default 1400x900)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
     return parser
