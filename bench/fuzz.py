@@ -1,7 +1,8 @@
 """Fuzzer: random graphs, random edits, hostile values; every analysis, save and reopen checked.
 
 Builds N random graphs (seeded: the same seed gives the same graphs; a fifth start from a
-small template so that valid networks with weights are common) from every catalog layer with random and hostile parameter values (NaN, infinities, bools, huge integers, text,
+small template so that valid networks with weights are common) from every catalog layer with
+random and hostile parameter values (NaN, infinities, bools, huge integers, text,
 lists, dicts, None), wires them at random, then applies random edits (parameters, connects
 that may close cycles, disconnects, removals, far-away moves, blocks). After each step the
 graph is analysed (timed); at the end it is saved (with weights when valid and small) and

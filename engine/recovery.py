@@ -1,8 +1,9 @@
 """The recovery folder: autosaves of unsaved work, and results that could not be saved where asked.
 
 Owns where recovery files live ($NETWRIGHT_RECOVERY, else a `recovery` folder in the
-platform's user data folder, e.g. ~/.local/share/netwright/recovery), how they are named, and which autosaves are left over from a session that
-ended without closing (its process no longer runs). An autosave is an ordinary project file
+platform's user data folder, e.g. ~/.local/share/netwright/recovery), how they are named, and
+which autosaves are left over from a session that ended without closing (its process no
+longer runs). An autosave is an ordinary project file
 (engine.project) plus a small JSON note saying where the work came from. Writes go through
 engine.project's atomic save. Must not import Qt.
 """

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..lazy import LazyModule
-from .explain_seq import attention_explain, embedding_explain, encoder_explain, recurrent_explain
 from . import formulas as f
+from .explain_seq import attention_explain, embedding_explain, encoder_explain, recurrent_explain
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .spec import LayerError, LayerSpec, Params, Registry, Shape
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import preflight
 from engine.analysis import analyze
 from engine.graph import Graph
-from engine import preflight
 from engine.preflight import MemoryEstimate
 from engine.training.device import pick_device
 

@@ -133,7 +133,8 @@ class LayerSection(QWidget):
             self.body.set_maps(values, scale)
             more = activation.total_channels - values.shape[0]
             shape = f"{activation.total_channels} maps of {values.shape[1]}×{values.shape[2]}"
-            self.title.setText(f"<b>{self.node_id}</b> · {shape}" + (f" (first {values.shape[0]} shown)" if more else ""))
+            shown = f" (first {values.shape[0]} shown)" if more else ""
+            self.title.setText(f"<b>{self.node_id}</b> · {shape}{shown}")
         else:
             self.body.set_values(values, scale)
             note = " — the scores softmax turns into probabilities" if activation.is_output else ""

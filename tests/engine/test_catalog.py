@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from engine.catalog import CATALOG, LayerError, LayerSpec, Registry, get
 from engine.analysis import analyze
+from engine.catalog import CATALOG, LayerError, LayerSpec, Registry, get
 from engine.graph import Graph
 from tests.engine.layer_cases import CASE_LIST, CASES, graph_for
 

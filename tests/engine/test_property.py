@@ -48,8 +48,8 @@ def check(graph: Graph) -> None:
         assert math.prod(analysis.output_shape) > 0
         try:
             build_module(graph)
-        except BuildError:
-            raise AssertionError("a valid analysis must build")
+        except BuildError as exc:
+            raise AssertionError("a valid analysis must build") from exc
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

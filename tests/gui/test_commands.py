@@ -3,8 +3,7 @@ import pytest
 
 from engine import templates
 from engine.graph import Edge, Node
-from gui.commands import (AddNode, Connect, Disconnect, InsertOnEdge, LoadGraph, MoveNodes, Paste,
-                          RemoveNodes, SetParams)
+from gui.commands import AddNode, Connect, Disconnect, InsertOnEdge, LoadGraph, MoveNodes, Paste, RemoveNodes, SetParams
 from gui.document import Content
 
 
