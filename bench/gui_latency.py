@@ -1,13 +1,14 @@
 """GUI responsiveness while the app trains: how late a 10 ms timer on the GUI thread fires.
 
-    python bench/gui_latency.py [DATA_DIR] [--seconds 20] [--threads N]
+    python bench/gui_latency.py [DATA_DIR] [--seconds 20] [--threads N] [--mode process|thread]
 
 With DATA_DIR (MNIST in torchvision's layout, e.g. /work/shared/data/mnist-10k) LeNet-5
 trains on MNIST; without it on the offline "digits" set (8,000 + 2,000 drawn here). The
 real main window runs (offscreen unless a display is set) with the Train view shown, live
 curves and all: training is started through the view, on its worker thread. A precise
 QTimer every 10 ms records its lag (actual interval minus 10 ms); p50/p95/p99/max are
-printed, idle and while training (target: p99 < 50 ms while training).
+printed, idle and while training (target: p99 <= 16 ms while training). `--mode` says where
+the app trains: in its warm training process (the app's default) or on a thread.
 
 Peer, measured in the same run and alternating with the app: the same engine generator
 iterated headless on a plain Python thread, with no GUI, no Qt and no signals (the CLI's
@@ -120,8 +121,10 @@ def percentiles(lags: list[float]) -> str:
             f"p99 {np.percentile(a, 99):6.2f}  max {a.max():7.2f} ms  ({len(a)} ticks)")
 
 
-def make_window(data_dir: str | None):
+def make_window(data_dir: str | None, mode: str):
+    os.environ["NETWRIGHT_TRAINING"] = mode
     from gui.app import make_application
+    from gui.jobs.coordinator import RunCoordinator
     from gui.main_window import MainWindow
 
     app = make_application()
@@ -132,6 +135,11 @@ def make_window(data_dir: str | None):
     window.resize(1400, 900)
     window.show()
     window.show_view("train")
+    coordinator = RunCoordinator.of(window.document)
+    coordinator.warm_up()  # as the app does at start-up: the process imports torch while the user looks around
+    remote = getattr(coordinator.runner, "remote", None)
+    while remote is not None and not remote.ready:
+        run_for(app, 0.2)
     return app, window
 
 
@@ -158,8 +166,10 @@ def main() -> None:
     parser.add_argument("data_dir", nargs="?", help="MNIST folder; default: the offline digits set")
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of training measured in the app")
     parser.add_argument("--threads", type=int, default=0, help="TrainConfig.cpu_threads (0: the engine decides)")
+    parser.add_argument("--mode", choices=("process", "thread"), default="process",
+                        help="where the app trains: its training process (default, as the app) or a thread")
     args = parser.parse_args()
-    app, window = make_window(args.data_dir)
+    app, window = make_window(args.data_dir, args.mode)
     dataset = load_into_view(app, window, args.data_dir)
     view = window.train_view
     view.form.editors["epochs"].setValue(EPOCHS)
@@ -169,7 +179,7 @@ def main() -> None:
         view.form.base = config = dataclasses.replace(config, cpu_threads=args.threads)
     print(f"Netwright GUI latency: LeNet-5 on {dataset.name} ({dataset.num_train:,} train), batch "
           f"{config.batch_size}, {platform.machine()} {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"Qt platform {app.platformName()}")
+          f"Qt platform {app.platformName()}, app trains in a {args.mode}")
     idle = LagProbe()
     idle.start()
     run_for(app, 3.0)
@@ -183,8 +193,8 @@ def main() -> None:
         rates = []
         peer_phase(app, dataset, config, args.seconds / 2, bare, rates)
         peer += rates
-    print(f"training in app    lag {percentiles(busy.lags)}   target p99 < 50 ms: "
-          f"{'met' if np.percentile(busy.lags, 99) < 50 else 'MISSED'}")
+    print(f"training in app    lag {percentiles(busy.lags)}   target p99 <= 16 ms: "
+          f"{'met' if np.percentile(busy.lags, 99) <= 16 else 'MISSED'}")
     print(f"bare thread (peer) lag {percentiles(bare.lags)}   (training thread, no live updates)")
     ours_rate, peer_rate = statistics.median(ours), statistics.median(peer)
     print(f"samples/s: app {ours_rate:,.0f}  headless engine (peer) {peer_rate:,.0f}  "

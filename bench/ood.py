@@ -1,7 +1,7 @@
 """Benchmark: is the digit pad honest? Rates of digits still answered and of scribbles flagged.
 
 Trains LeNet-5 on the MNIST training split in DATA_DIR with the engine trainer and fits its
-calibration (engine.calibration: temperature scaling and the "unlike anything learned" flag) on
+calibration (engine.training.calibration: temperature scaling and the "unlike anything learned" flag) on
 the validation split, exactly as `python main.py train` does (or loads a trained --project that
 has one). Then, through the pad's classification path (engine.classifier.Classifier.classify,
 which the Draw view's pad calls):
@@ -31,10 +31,10 @@ import torch  # noqa: E402
 
 from bench.draw_accuracy import redraw, trained_lenet  # noqa: E402
 from engine import analyze  # noqa: E402
-from engine.calibration import fit_calibration  # noqa: E402
 from engine.classifier import Classifier  # noqa: E402
 from engine.data import load_dataset  # noqa: E402
 from engine.digits.scribbles import KINDS, make_scribbles  # noqa: E402
+from engine.training.calibration import fit_calibration  # noqa: E402
 
 PEER_CONFIDENCE = 0.5  # the peer calls an answer unsure below this top probability
 

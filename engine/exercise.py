@@ -211,12 +211,12 @@ class GoalStatus:
     met: bool | None  # None: cannot tell yet (not trained on the goal's dataset)
 
 
-def goal_status(goals: Goals, analysis: "Analysis", training: Mapping[str, Any] | None,
-                meta: Mapping[str, Any] | None, weights_fit: bool = True,
-                hide_numbers: bool = False) -> list[GoalStatus]:
-    """Each goal, met or not. `weights_fit`: the trained weights still fit the network as it is now
-    (after an edit, the recorded accuracy belongs to another network). `hide_numbers`: layers are
-    still hidden, so the network's parameter total (which would give them away) is not told."""
+def goal_status(goals: Goals, analysis: "Analysis", test_acc: float | None, dataset: str | None,
+                weights_fit: bool = True, hide_numbers: bool = False) -> list[GoalStatus]:
+    """Each goal, met or not. `test_acc` and `dataset`: the adopted run's test accuracy and the data
+    it trained on; `weights_fit`: its weights still fit the network as it is now (after an edit, the
+    recorded accuracy belongs to another network). `hide_numbers`: layers are still hidden, so the
+    network's parameter total (which would give them away) is not told."""
     result = []
     if goals.max_params is not None:
         n = analysis.total_params
@@ -227,15 +227,9 @@ def goal_status(goals: Goals, analysis: "Analysis", training: Mapping[str, Any] 
             result.append(GoalStatus(f"{want} (now {count(n)})", analysis.valid and n <= goals.max_params))
     if goals.min_accuracy is not None:
         want = f"at least {percent(goals.min_accuracy)} test accuracy on {goals.dataset}"
-        acc = _test_accuracy(training) if weights_fit else None
-        if acc is None or (meta or {}).get("dataset") != goals.dataset:
+        acc = test_acc if weights_fit and test_acc is not None and math.isfinite(test_acc) else None
+        if acc is None or dataset != goals.dataset:
             result.append(GoalStatus(f"{want} (train on {goals.dataset} to check)", None))
         else:
             result.append(GoalStatus(f"{want} (now {percent(acc)})", acc >= goals.min_accuracy))
     return result
-
-
-def _test_accuracy(training: Mapping[str, Any] | None) -> float | None:
-    result = (training or {}).get("result") if isinstance(training, Mapping) else None
-    acc = result.get("test_acc") if isinstance(result, Mapping) else None
-    return float(acc) if isinstance(acc, (int, float)) and math.isfinite(acc) else None

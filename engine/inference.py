@@ -16,9 +16,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .calibration import Calibration, probabilities  # noqa: F401  (probabilities: re-exported)
 from .digits import Preprocessed, preprocess_image
 from .photo import preprocess_photo
+from .training.calibration import Calibration, probabilities  # noqa: F401  (probabilities: re-exported)
 
 DIGIT_DATASETS = ("mnist", "digits", None)
 MNIST_NORMALIZATION = ((0.1307,), (0.3081,))  # for projects saved before meta recorded it

@@ -2,9 +2,13 @@
 
 Layout of a `.nwproj` file (a zip archive):
     netwright.json         {"format": "netwright-project", "version": 1, "network": {...},
-                            "training": {...} | null, "meta": {...}}
+                            "training": {...} | null, "meta": {...},
+                            "runs": [...], "adopted_run": ID | null, "optimizer": {...} | null}
     weights.safetensors    optional; keys are the module's state_dict keys
-A plain `.json` file with the same content (and no weights) also loads.
+    optimizer.safetensors  optional; the adopted run's optimizer state (engine.runs.optimizer_codec)
+A plain `.json` file with the same content (and no weights) also loads. The runs section is
+read by engine.runs (a damaged run is left out with a warning; a format-1 "training"
+section becomes one run).
 Nothing in a file can run code: JSON and safetensors only, never pickle. Reading is
 bounded: the archive's directory, each member's inflated size (streamed, declared sizes
 are not trusted), the JSON's depth and numbers, and the weights (no larger than the
@@ -27,8 +31,10 @@ import torch
 from . import weights_file
 from .atomic import Writer, atomic_write
 from .graph import MAX_NODES, Graph
+from .runs import Run, optimizer_codec, read_runs, runs_section
 from .sections import read_sections, section_entries
 from .serialize import ProjectError, graph_from_dict, graph_to_dict, json_safe, max_depth
+from .training.resume import OptimizerState
 
 FORMAT = "netwright-project"
 VERSION = 1
@@ -40,27 +46,37 @@ MAX_JSON_BYTES = 32 * 2**20  # a 50,000-layer network with typical parameters ta
 MAX_CONTAINERS = 8 * MAX_NODES
 MAX_VALUES = 40 * MAX_NODES
 MAX_JSON_DEPTH = 32  # the engine writes at most 6 levels; deeper is damage or an attack
-MAX_MEMBERS = 16  # a project archive holds 2 members; more is not a Netwright file
+MAX_MEMBERS = 16  # a project archive holds at most 3 members; more is not a Netwright file
 CHUNK = 2**20
+OPTIMIZER_SLOTS = 3  # Adam keeps two tensors per parameter; room for one more
 
 
 @dataclass
 class Project:
     graph: Graph
     weights: dict[str, torch.Tensor] | None = None
-    training: dict[str, Any] | None = None  # training settings and history
+    training: dict[str, Any] | None = None  # a format-1 file's training section (now its one run)
     meta: dict[str, Any] = field(default_factory=dict)  # dataset, normalization, class names, ...
     sections: dict[str, Any] = field(default_factory=dict)  # optional top-level sections (engine.sections)
+    runs: list[Run] = field(default_factory=list)  # the project's training runs, oldest first
+    adopted_run: str | None = None  # the run whose weights `weights` are
+    optimizer_state: OptimizerState | None = None  # the adopted run's, for continuing it
     # What was set aside while opening, for the user (e.g. weights of a network with errors).
     warnings: list[str] = field(default_factory=list)
 
 
 def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | torch.nn.Module | None = None,
          training: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
-         sections: dict[str, Any] | None = None) -> Path:
+         sections: dict[str, Any] | None = None, runs: list[Run] | None = None,
+         adopted_run: str | None = None, optimizer_state: OptimizerState | None = None) -> Path:
     """Write a project atomically; raises ProjectError if it cannot be written."""
     path = Path(path)
-    text = document_text(graph, training, meta, sections)
+    extra = {**section_entries(sections), **(runs_section(runs, adopted_run) if runs is not None else {})}
+    optimizer_blob = None
+    if optimizer_state is not None and weights is not None and extra.get("adopted_run"):
+        extra["optimizer"], tensors = optimizer_codec.encode(optimizer_state, extra["adopted_run"])
+        optimizer_blob = optimizer_codec.member_bytes(tensors)
+    text = document_text(graph, training, meta, extra)
     if path.suffix.lower() == ".json":
         if weights is not None:
             raise ProjectError("a .json project cannot hold trained weights — save as .nwproj")
@@ -73,6 +89,9 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
             zf.writestr(JSON_NAME, text)
             if blob is not None:
                 zf.writestr(zipfile.ZipInfo(WEIGHTS_NAME), blob, compress_type=zipfile.ZIP_STORED)
+            if optimizer_blob is not None:
+                zf.writestr(zipfile.ZipInfo(optimizer_codec.MEMBER), optimizer_blob,
+                            compress_type=zipfile.ZIP_STORED)
     _atomic_write(path, write)
     return path
 
@@ -95,12 +114,12 @@ def _weights_blob(graph: Graph, weights: Mapping[str, torch.Tensor] | torch.nn.M
 
 
 def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str, Any] | None,
-                  sections: dict[str, Any] | None = None) -> str:
-    """The JSON member; ProjectError when it could not be opened again."""
+                  extra: dict[str, Any] | None = None) -> str:
+    """The JSON member (with `extra` top-level keys: sections, runs); ProjectError when it could
+    not be opened again."""
     try:
         doc = {"format": FORMAT, "version": VERSION, "network": graph_to_dict(graph),
-               "training": json_safe(training), "meta": json_safe(meta or {}),
-               **json_safe(section_entries(sections))}
+               "training": json_safe(training), "meta": json_safe(meta or {}), **json_safe(extra or {})}
         text = json.dumps(doc, indent=1, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ProjectError(f"cannot save: the project holds a value JSON cannot store ({exc})") from None
@@ -141,7 +160,7 @@ def load(path: str | os.PathLike) -> Project:
         raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
     if text.lstrip()[:1] != b"{":
         raise ProjectError(f"{path.name} is not a Netwright project (neither a .nwproj archive nor JSON)")
-    return _parse_doc(path, text)
+    return _parse_doc(path, text)[0]
 
 
 def _load_zip(path: Path, fh: BinaryIO) -> Project:
@@ -151,9 +170,12 @@ def _load_zip(path: Path, fh: BinaryIO) -> Project:
             infos = {i.filename: i for i in zf.infolist()}
             if JSON_NAME not in infos:
                 raise ProjectError(f"{path.name} is a zip archive but not a Netwright project")
-            project = _parse_doc(path, _read_member(zf, infos[JSON_NAME], MAX_JSON_BYTES))
-            if WEIGHTS_NAME in infos:
+            has_weights = WEIGHTS_NAME in infos
+            project, doc = _parse_doc(path, _read_member(zf, infos[JSON_NAME], MAX_JSON_BYTES), has_weights)
+            if has_weights:
                 _attach_weights(project, zf, infos[WEIGHTS_NAME])
+            if project.weights is not None and doc.get("optimizer") is not None:
+                _attach_optimizer(project, zf, infos.get(optimizer_codec.MEMBER), doc["optimizer"])
             return project
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
             RuntimeError, struct.error, OverflowError):
@@ -204,7 +226,7 @@ def too_many_entries(text: bytes) -> bool:
     return text.count(b"[") + text.count(b"{") > MAX_CONTAINERS or text.count(b",") > MAX_VALUES
 
 
-def _parse_doc(path: Path, text: bytes) -> Project:
+def _parse_doc(path: Path, text: bytes, has_weights: bool = False) -> tuple[Project, dict[str, Any]]:
     if too_many_entries(text):
         raise ProjectError(f"{path.name} is damaged: its description holds far more entries than a network of "
                            f"at most {MAX_NODES:,} layers can need")
@@ -235,7 +257,9 @@ def _parse_doc(path: Path, text: bytes) -> Project:
     # sections are kept as they are, so their depth is bounded here (saving them must work).
     if max(max_depth(training), max_depth(meta)) > MAX_JSON_DEPTH:
         raise ProjectError(f"{path.name} is damaged: its training or meta section is nested too deeply")
-    return Project(graph_from_dict(doc.get("network")), None, training, meta, read_sections(doc, path.name))
+    project = Project(graph_from_dict(doc.get("network")), None, training, meta, read_sections(doc, path.name))
+    project.runs, project.adopted_run, project.warnings = read_runs(doc, has_weights)
+    return project, doc
 
 
 def _attach_weights(project: Project, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -250,6 +274,23 @@ def _attach_weights(project: Project, zf: zipfile.ZipFile, info: zipfile.ZipInfo
         return
     blob = _read_member(zf, info, weights_file.size_limit(expected))
     project.weights = weights_file.parse(blob, expected)
+
+
+def _attach_optimizer(project: Project, zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, section: Any) -> None:
+    """The adopted run's optimizer state, bounded like the weights (an optimizer keeps at most a
+    few tensors per parameter); when it is damaged or missing, continuing starts afresh."""
+    limit = OPTIMIZER_SLOTS * sum(t.numel() for t in project.weights.values()) * 8 + 2**20
+    try:
+        blob = _read_member(zf, info, limit) if info is not None else None
+    except ProjectError as exc:
+        blob, problem = None, str(exc)
+    else:
+        problem = "" if blob is not None else "its tensors are missing"
+    state, problem = optimizer_codec.read(blob, section, project.adopted_run) if blob is not None else (None, problem)
+    if problem:
+        project.warnings.append(f"the saved optimizer state was left out ({problem}); continuing training "
+                                "starts a fresh optimizer")
+    project.optimizer_state = state
 
 
 def expected_state(graph: Graph) -> weights_file.Expected:

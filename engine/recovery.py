@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,14 +58,14 @@ def autosave_path(session_id: str) -> Path:
     return recovery_dir() / f"{PREFIX}{session_id}.nwproj"
 
 
-def write_autosave(session_id: str, graph: Any, weights: Mapping[str, Any] | None, training: dict | None,
-                   meta: dict | None, source: str | None, name: str) -> Autosave:
-    """Save the open work to the recovery folder (raises ProjectError when it cannot)."""
+def write_autosave(session_id: str, graph: Any, source: str | None, name: str, **parts: Any) -> Autosave:
+    """Save the open work to the recovery folder (raises ProjectError when it cannot); `parts` are
+    engine.project.save's (weights, meta, runs, adopted_run, optimizer_state, sections)."""
     from .project import _atomic_write, save
 
     path = autosave_path(session_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save(graph, path, weights=weights, training=training, meta=meta)
+    save(graph, path, **parts)
     info = Autosave(path, source, name, time.time(), os.getpid())
     note = {"source": source, "name": name, "saved_at": info.saved_at, "pid": info.pid}
     _atomic_write(info.note, json.dumps(note).encode())

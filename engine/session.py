@@ -1,22 +1,24 @@
 """Glue between projects, datasets and the trainer, shared by the CLI and the GUI.
 
 Owns what a trained project remembers: the dataset's name, shape, classes and
-normalization (`meta`), and the training settings and history (`training`). Also turns
-a project with weights back into a ready module. Must not import Qt.
+normalization (`meta`), the run a training leaves in the project (`record_run`, with its
+`--metrics` form in `run_metrics`), the settings to train with next, and how a run
+continues the adopted one (`resume_from`). Also turns a project with weights back into a
+ready module. Must not import Qt.
 """
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import replace
 from typing import Any
-
-import torch
 
 from .builder import GraphModule, build_module
 from .data import Dataset
 from .graph import Graph
 from .project import Project
+from .runs import Run, new_run, new_run_id, run_to_dict, snapshot
 from .templates import load as load_template
-from .training import EpochRecord, FinishedRecord, TrainConfig, TrainingError
+from .training import EpochRecord, EvalResult, FinishedRecord, Resume, StepRecord, TrainConfig, TrainingError
+from .training.job import state_on_cpu  # noqa: F401  (re-exported: the CLI and GUI use it)
 
 
 def dataset_meta(dataset: Dataset) -> dict[str, Any]:
@@ -26,20 +28,52 @@ def dataset_meta(dataset: Dataset) -> dict[str, Any]:
             "mean": list(dataset.mean), "std": list(dataset.std)}
 
 
-def training_section(config: TrainConfig, history: list[EpochRecord], finished: FinishedRecord | None) -> dict[str, Any]:
-    return {"config": config.to_dict(), "history": [dataclasses.asdict(r) for r in history],
-            "result": dataclasses.asdict(finished) if finished else None}
-
-
 def graph_for_dataset(template: str, dataset: Dataset) -> Graph:
     """A template sized to the dataset's input shape and class count."""
     return load_template(template, dataset.input_shape, dataset.num_classes)
 
 
-def config_from_project(project: Project) -> TrainConfig:
-    """The settings the project was last trained with (defaults if none; TrainingError if damaged)."""
-    stored = (project.training or {}).get("config")
-    return TrainConfig.from_dict(stored) if isinstance(stored, dict) else TrainConfig()
+def config_from_project(project: Project | None) -> TrainConfig:
+    """The settings of the adopted run, else of the latest run, else the defaults."""
+    if project is None:
+        return TrainConfig()
+    run = adopted_run(project) or (project.runs[-1] if project.runs else None)
+    return run.config if run is not None else TrainConfig()
+
+
+def adopted_run(project: Project) -> Run | None:
+    """The run whose weights the project holds (None when it has none)."""
+    if not project.weights:
+        return None
+    return next((r for r in project.runs if r.id == project.adopted_run), None)
+
+
+def resume_from(project: Project, parent: Run) -> Resume:
+    """How a run continues `parent` (the adopted run): epoch and step numbering, optimizer state."""
+    return Resume(parent.epochs_run, parent.steps.steps, project.optimizer_state)
+
+
+def record_run(project: Project, graph: Graph, dataset: Dataset, config: TrainConfig, steps: list[StepRecord],
+               history: list[EpochRecord], finished: FinishedRecord | None, evaluation: EvalResult | None = None,
+               options: dict[str, Any] | None = None, parent: Run | None = None, name: str = "") -> Run:
+    """The run just trained on `graph`, as it goes into `project.runs`."""
+    run_id = new_run_id(r.id for r in project.runs)
+    name = name or (f"{parent.name}, continued" if parent is not None else f"Run {len(project.runs) + 1}")
+    return new_run(run_id=run_id, name=name, config=config, dataset=dataset.name, dataset_meta=dataset_meta(dataset),
+                   dataset_options=options or {}, network=snapshot(graph), steps=steps, epochs=history,
+                   result=finished, evaluation=evaluation, parent=parent)
+
+
+def with_extras(run: Run, extras: dict[str, Any]) -> Run:
+    """`run` with more per-run series (e.g. the gradient flow: grad_steps, grad_norms, update_ratios)."""
+    return replace(run, extras={**run.extras, **extras}) if extras else run
+
+
+def run_metrics(run: Run) -> dict[str, Any]:
+    """The `--metrics` JSON of a run: settings, per-epoch history, result and the curve doctor's findings."""
+    data = run_to_dict(run)
+    return {"config": data["config"], "history": data["history"], "result": data["result"],
+            "diagnosis": [d.to_dict() for d in run.diagnosis]}
 
 
 def trained_module(project: Project) -> GraphModule:
@@ -50,7 +84,3 @@ def trained_module(project: Project) -> GraphModule:
     module = build_module(project.graph)
     module.load_state_dict(project.weights)
     return module.eval()
-
-
-def state_on_cpu(module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().to("cpu").clone() for k, v in module.state_dict().items()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def load_initial(window, args: argparse.Namespace) -> str | None:
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
     probe = StartupProbe.from_environment()
+    # Train in a child process: the window keeps its own interpreter lock, and a crash in
+    # training cannot take unsaved work with it (gui.jobs.coordinator).
+    os.environ.setdefault("NETWRIGHT_TRAINING", "process")
     app = make_application()
     from .main_window import MainWindow
 
@@ -114,6 +118,8 @@ def run_app(argv: list[str]) -> int:
 
         QTimer.singleShot(0, lambda: offer_recovery(window))
     app.aboutToQuit.connect(_release_clipboard)
+    # The training process imports torch while the user looks around (gui.jobs.coordinator).
+    engine.when_ready(lambda: QTimer.singleShot(1000, lambda: _warm_training_process(window)))
     code = app.exec()
     quick_exit()
     return code
@@ -133,6 +139,11 @@ def _fail(window, error: str) -> int:
     window.close()
     window.deleteLater()
     return 2
+
+
+def _warm_training_process(window) -> None:
+    if window.train_view is not None:
+        window.train_view.coordinator.warm_up()
 
 
 def _release_clipboard() -> None:

@@ -1,4 +1,5 @@
-"""The open document: the engine graph plus its file, weights and undo stack.
+"""The open document: the engine graph plus its file, its training runs, the adopted run's
+weights and the undo stack.
 
 `Document` is the only code that mutates the graph. Each mutating method is called by
 exactly one kind of undo command (gui.commands), emits past-tense signals and then
@@ -11,6 +12,10 @@ loaded and `compatible_weights()` checks them against the current architecture
 handed to other views or written on save. Undoing back to the trained architecture
 therefore makes them usable again without the undo stack having to carry tensors.
 
+Training runs belong to the document (engine.runs.Run records): the runs, which one is
+adopted, its weights, dataset meta and optimizer state form one `RunsState` that the run
+commands (gui.run_commands) swap in and out as a whole, so every view derives what it
+shows from the document and New, Open or a template bring their own runs.
 While PyTorch still loads (the app opens its window first), a document made with
 `engine_ready=False` keeps edits working but does not analyse a non-empty graph: its
 analysis has no rows and `analysis_pending` is True, so views show no numbers rather than
@@ -19,9 +24,9 @@ wrong ones; `engine_loaded()` analyses it for real. Must not import widgets or t
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -31,8 +36,22 @@ from engine.analysis import Analysis, analyze
 from engine.block_analysis import BlockRow, analyze_blocks
 from engine.graph import Edge, Graph, Node
 from engine.layout import apply_layout
+from engine.runs import Run, fingerprint
+
+if TYPE_CHECKING:
+    from engine.training.resume import OptimizerState
 
 UNTITLED = "Untitled"
+
+
+@dataclass(frozen=True)
+class RunsState:
+    """The project's runs and what the adopted one left: swapped as a whole by run commands."""
+    weights: dict[str, Any] | None = None  # the adopted run's (or a format-1 file's) trained weights
+    runs: tuple[Run, ...] = ()  # oldest first
+    meta: dict[str, Any] = field(default_factory=dict)  # dataset meta the weights expect (inference)
+    adopted_run: str | None = None  # id of the run the weights come from
+    optimizer_state: OptimizerState | None = None  # the adopted run's, for continuing it
 
 
 @dataclass
@@ -42,10 +61,21 @@ class Content:
     path: str | None = None
     name: str = UNTITLED
     weights: dict[str, Any] | None = None
-    training: dict[str, Any] | None = None
+    runs: tuple[Run, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    adopted_run: str | None = None
+    optimizer_state: OptimizerState | None = None
+    warnings: tuple[str, ...] = ()  # parts of the file left out as damaged, for the user
     sections: dict[str, Any] = field(default_factory=dict)  # optional file sections (engine.sections)
-    warnings: list[str] = field(default_factory=list)  # what opening set aside (engine Project.warnings)
+
+    def __post_init__(self) -> None:
+        self.runs = tuple(self.runs or ())
+
+    def runs_state(self) -> RunsState:
+        return RunsState(*(getattr(self, f.name) for f in fields(RunsState)))
+
+    def with_runs_state(self, state: RunsState) -> Content:
+        return replace(self, **{f.name: getattr(state, f.name) for f in fields(RunsState)})
 
 
 class Document(QObject):
@@ -58,7 +88,8 @@ class Document(QObject):
     blocks_changed = Signal(object)     # {node id: (old block path, new block path)}
     analysis_changed = Signal(object)   # the fresh engine Analysis
     graph_replaced = Signal()
-    weights_changed = Signal()   # trained weights, training record or dataset meta swapped
+    weights_changed = Signal()   # trained weights or dataset meta swapped
+    runs_changed = Signal()   # runs added, renamed or removed, another run adopted, or another project
     sections_changed = Signal(str)  # an optional file section (lint dismissals, exercise) replaced
     modified_changed = Signal(bool)
     path_changed = Signal()
@@ -71,9 +102,12 @@ class Document(QObject):
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self._content = Content(Graph())
         self._analysis = analyze(self._content.graph)
+        self._analysed = (id(self._content.graph), self._content.graph.revision)
         self._batch_depth = 0
         self._stale = False
         self._weights_check: tuple[int, bool] | None = None
+        self.content_generation = 0  # counts New, Open and template loads (and their undos)
+        self._fingerprint: tuple[tuple[int, int], str] | None = None
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -90,6 +124,12 @@ class Document(QObject):
     def block_rows(self) -> dict[str, BlockRow]:
         """Totals of every block ("" = the network) for the current analysis (memoized)."""
         return analyze_blocks(self.graph, self._analysis)
+
+    @property
+    def analysis_current(self) -> bool:
+        """True when `analysis` belongs to the graph as it is now (between a change and its
+        re-analysis, e.g. while a new project's signals go out, it still describes the old one)."""
+        return self._analysed == (id(self.graph), self.graph.revision) and not self._pending
 
     @property
     def analysis_pending(self) -> bool:
@@ -109,16 +149,38 @@ class Document(QObject):
         return self._content.weights
 
     @property
-    def training(self) -> dict[str, Any] | None:
-        return self._content.training
-
-    @property
     def meta(self) -> dict[str, Any]:
         return self._content.meta
 
     @property
     def sections(self) -> dict[str, Any]:
         return self._content.sections
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        return self._content.runs
+
+    @property
+    def runs_state(self) -> RunsState:
+        return self._content.runs_state()
+
+    @property
+    def optimizer_state(self) -> OptimizerState | None:
+        return self._content.optimizer_state
+
+    @property
+    def adopted_run(self) -> Run | None:
+        """The run whose weights the document holds (None without weights or run)."""
+        return self.run(self._content.adopted_run) if self.weights is not None else None
+
+    def graph_fingerprint(self) -> str:
+        """The current network's engine.runs fingerprint (layout ignored), cached per revision."""
+        if self._fingerprint is None or self._fingerprint[0] != (id(self.graph), self.graph.revision):
+            self._fingerprint = ((id(self.graph), self.graph.revision), fingerprint(self.graph))
+        return self._fingerprint[1]
+
+    def run(self, run_id: str | None) -> Run | None:
+        return next((r for r in self._content.runs if r.id == run_id), None)
 
     @property
     def is_modified(self) -> bool:
@@ -184,20 +246,31 @@ class Document(QObject):
         """Swap graph, file, weights and metadata at once (New, Open, template); returns the old."""
         old, self._content = self._content, content
         self._weights_check = None
+        self.content_generation += 1
         self.graph_replaced.emit()
         self.path_changed.emit()
+        self.runs_changed.emit()
         self._changed()
         return old
 
-    def set_training_result(self, weights: dict[str, Any] | None, training: dict[str, Any] | None,
-                            meta: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None,
-                                                           dict[str, Any]]:
-        """Swap in trained weights with their training record and dataset meta; returns the old
-        three (the TrainingResult command's undo passes them back). The graph is untouched."""
-        old = (self._content.weights, self._content.training, self._content.meta)
-        self._content = replace(self._content, weights=weights, training=training, meta=dict(meta))
+    def set_runs_state(self, state: RunsState) -> RunsState:
+        """Swap in runs, adopted run, weights, meta and optimizer state; returns the old ones (the
+        run commands' undo passes them back). The graph is untouched."""
+        old = self._content.runs_state()
+        self._content = self._content.with_runs_state(state)
+        if state.weights is not old.weights or state.meta != old.meta:
+            self._weights_check = None
+            self.weights_changed.emit()
+        self.runs_changed.emit()
+        return old
+
+    def set_graph(self, graph: Graph) -> Graph:
+        """Swap the network only (keeping a trained version, and its undo); returns the old graph."""
+        old = self._content.graph
+        self._content = replace(self._content, graph=graph)
         self._weights_check = None
-        self.weights_changed.emit()
+        self.graph_replaced.emit()
+        self._changed()
         return old
 
     def set_section(self, key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -239,10 +312,17 @@ class Document(QObject):
         return self.weights if self._weights_check[1] else None
 
     # -- files -----------------------------------------------------------------
+    def project_parts(self) -> dict[str, Any]:
+        """What engine.save writes besides the network: fitting weights with their run, meta,
+        runs and sections (for saving, and for the autosave of unsaved work)."""
+        weights = self.compatible_weights()
+        adopted = self._content.adopted_run if weights is not None else None
+        return {"weights": weights, "meta": self.meta, "sections": self.sections, "runs": list(self.runs),
+                "adopted_run": adopted, "optimizer_state": self.optimizer_state if adopted else None}
+
     def save(self, path: str) -> None:
         """Write the project atomically (engine.save); raises OSError or engine.ProjectError."""
-        engine.save(self.graph, path, weights=self.compatible_weights(), training=self.training,
-                    meta=self.meta, sections=self.sections)
+        engine.save(self.graph, path, **self.project_parts())
         self._content = replace(self._content, path=str(path), name=Path(path).stem)
         self.undo_stack.setClean()
         self.path_changed.emit()
@@ -259,6 +339,7 @@ class Document(QObject):
         self._pending = not self._engine_ready and len(self.graph) > 0
         # An empty graph analyses without torch; anything else waits for engine_loaded().
         self._analysis = Analysis(()) if self._pending else analyze(self.graph)
+        self._analysed = (id(self.graph), self.graph.revision)
         self.analysis_changed.emit(self._analysis)
 
     def _on_undo_stack_clean_changed(self, clean: bool) -> None:
@@ -272,8 +353,9 @@ def read_project(path: str) -> Content:
     positions = {n.pos for n in graph.nodes.values()}
     if len(graph) > 1 and len(positions) == 1:  # a file without a layout: lay it out
         apply_layout(graph)
-    return Content(graph, str(path), Path(path).stem, project.weights, project.training,
-                   dict(project.meta or {}), dict(project.sections), list(project.warnings))
+    return Content(graph, str(path), Path(path).stem, project.weights, tuple(project.runs),
+                   dict(project.meta or {}), project.adopted_run, project.optimizer_state,
+                   tuple(project.warnings), dict(project.sections))
 
 
 def _weights_fit(graph: Graph, analysis: Analysis, weights: dict[str, Any]) -> bool:

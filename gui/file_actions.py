@@ -79,8 +79,9 @@ class FileController(QObject):
             return False
         self.editor.load_content(content, f"Open {Path(path).name}")
         self.add_recent(path)
-        for warning in content.warnings:  # e.g. weights set aside because the network has errors
-            self.status_message.emit(warning)
+        if content.warnings:  # the network opened; only damaged parts of its history were left out
+            QMessageBox.warning(self.window, "Parts of the project were left out",
+                                f"{Path(path).name} opened, but:\n\n" + "\n\n".join(content.warnings))
         return True
 
     def save(self) -> bool:

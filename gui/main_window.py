@@ -36,10 +36,10 @@ from .builder.build_view import BuildView
 from .document import Document
 from .editing import Editor
 from .file_actions import FileController
-from .import_export import ImportExport
 from .icons import action_icon, app_icon
-from .startup import LOADING_TEXT, EngineLoader
+from .import_export import ImportExport
 from .recovery import AutosaveController
+from .startup import LOADING_TEXT, EngineLoader
 
 APP_NAME = "Netwright"
 
@@ -321,12 +321,27 @@ class MainWindow(QMainWindow):
             self._on_engine_loaded()
 
     def _on_engine_loaded(self) -> None:
-        from engine.training.device import describe_device
+        from .jobs.coordinator import RunCoordinator  # imports torch: only now that it is in
 
         self._make_engine_views()
-        self.status_device.setText(f"Training on {describe_device()}")
+        coordinator = RunCoordinator.of(self.document)
+        coordinator.started.connect(self._on_coordinator_started)
+        coordinator.finished.connect(self._on_coordinator_finished)
+        self._on_coordinator_finished()
         self.status_device.setObjectName("status_device")
         self.canvas_notice("")
+
+    def _on_coordinator_started(self, live) -> None:
+        from engine.training.device import describe_device
+
+        self.status_device.setText(f"Training on {describe_device(live.request.config.device)}")
+        self.status_device.setToolTip("Where the run trains now")
+
+    def _on_coordinator_finished(self, *args) -> None:
+        from engine.training.device import describe_device
+
+        self.status_device.setText(f"Training device: {describe_device()}")
+        self.status_device.setToolTip("Where training would run with the device setting on auto")
 
     def _on_engine_failed(self, message: str) -> None:
         self.status_device.setText("PyTorch could not be loaded")
@@ -350,6 +365,8 @@ class MainWindow(QMainWindow):
                 action.setIcon(action_icon(action.property("icon_name")))
         self.build_view.canvas.refresh_theme()
         self.build_view.summary.viewport().update()
+        if self.train_view is not None:
+            self.train_view.refresh_theme()
 
 
     # -- closing ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ it calls `AutosaveController.before_training()` itself.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 import engine
 from engine import recovery
 
-from .document import Content, Document, read_project
+from .document import Document, read_project
 
 AUTOSAVE_INTERVAL_MS = 60_000
 
@@ -51,12 +52,11 @@ class AutosaveController(QObject):
         if not doc.is_modified:
             self.discard()
             return None
-        state = (id(doc.graph), doc.undo_stack.index(), id(doc.weights), id(doc.training))
+        state = (id(doc.graph), doc.undo_stack.index(), id(doc.weights), doc.runs)
         if state == self._written and self.path.exists():
             return self.path
         try:
-            info = recovery.write_autosave(self.session_id, doc.graph, doc.compatible_weights(), doc.training,
-                                           doc.meta, doc.path, doc.name)
+            info = recovery.write_autosave(self.session_id, doc.graph, doc.path, doc.name, **doc.project_parts())
         except (engine.ProjectError, OSError) as exc:
             self.autosave_failed.emit(f"Autosave failed: {exc}")
             return None
@@ -121,7 +121,7 @@ def restore(window, found: recovery.Autosave) -> bool:
     except (engine.ProjectError, OSError, ValueError) as exc:
         QMessageBox.warning(window, "Could not restore", f"{exc}\n\nThe autosave stays in {found.path}.")
         return False
-    restored = Content(content.graph, found.source, found.name, content.weights, content.training, content.meta)
+    restored = replace(content, path=found.source, name=found.name)
     window.editor.load_content(restored, f"Restore {found.name}")
     window.document.undo_stack.resetClean()  # unsaved until the user saves it
     recovery.discard(found.path)

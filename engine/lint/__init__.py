@@ -11,10 +11,11 @@ Must not import Qt; torch only through engine.analysis.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ..analysis import Analysis, analyze
 from ..graph import Graph
+from ..runs import Run, training_run
 from . import dismissals, rules_output, rules_structure
 from .context import Context
 from .fixes import apply_fix
@@ -62,28 +63,25 @@ def lint(graph: Graph, analysis: Analysis | None = None, loss: str | None = None
     return tuple(sorted(kept, key=lambda w: (order.get(w.node, len(order)), w.code)))
 
 
-def project_loss(training: Mapping | None) -> str | None:
-    """The loss saved with a project's training settings, if it is a known one."""
-    from ..training.config import LOSSES
-
-    config = (training or {}).get("config") if isinstance(training, Mapping) else None
-    loss = config.get("loss") if isinstance(config, Mapping) else None
-    return loss if loss in LOSSES else None
+def project_loss(runs: Sequence[Run], adopted: str | None) -> str | None:
+    """The loss the project was trained with (its adopted run's, else its latest run's), if any."""
+    run = training_run(runs, adopted)
+    return run.config.loss if run is not None else None
 
 
-def lint_context(training: Mapping | None, meta: Mapping | None, sections: Mapping | None) -> dict:
-    """lint()'s keyword arguments for a project's training record, dataset meta and optional sections."""
+def lint_context(runs: Sequence[Run], adopted: str | None, meta: Mapping | None, sections: Mapping | None) -> dict:
+    """lint()'s keyword arguments for a project's runs, dataset meta and optional sections."""
     meta = meta or {}
     classes = meta.get("num_classes")
-    return {"loss": project_loss(training),
+    return {"loss": project_loss(runs, adopted),
             "num_classes": classes if isinstance(classes, int) and classes > 0 else None,
             "data_name": str(meta.get("dataset") or "the data"),
             "dismissed": dismissals.dismissed((sections or {}).get(dismissals.SECTION))}
 
 
 def lint_project(project: "Project", analysis: Analysis | None = None) -> tuple[LintWarning, ...]:
-    return lint(project.graph, analysis, **lint_context(project.training, project.meta,
-                                                        getattr(project, "sections", None)))
+    return lint(project.graph, analysis, **lint_context(project.runs, project.adopted_run, project.meta,
+                                                        project.sections))
 
 
 __all__ = ["CODES", "Context", "Fix", "LintWarning", "RULES", "Step", "apply_fix", "default_loss",

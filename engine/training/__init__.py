@@ -1,9 +1,11 @@
 """Training networks on device-resident data, as a plain generator of records.
 
-The public face of engine.training; everything a caller needs is re-exported here. The
-settings, records and control are torch-free and imported at once (forms and the lints read
-them before PyTorch has loaded); the trainer and its helpers are imported on first use.
-Knows nothing of threads or Qt. Must not import Qt or pyqtgraph.
+The public face of engine.training; everything a caller needs is re-exported here. Beside
+the trainer: the curve doctor (doctor), continuing a run (resume), one run from records to
+outcome for any host (job) and a training process (remote, imported on its own). The
+settings, records, control and the doctor are torch-free and imported at once (forms, the
+lints and the runs list read them before PyTorch has loaded); the trainer and its helpers are
+imported on first use. Must not import Qt or pyqtgraph.
 """
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ from engine.training.config import (
     TrainingError,
 )
 from engine.training.control import TrainControl
+from engine.training.doctor import Diagnosis, diagnose
 from engine.training.records import STATUSES, EpochRecord, FinishedRecord, StepRecord, TrainRecord
 
 _LAZY = {
     "validate": "checks", "pick_device": "device",
     "DecisionGrid": "evaluation", "EvalResult": "evaluation", "decision_grid": "evaluation", "evaluate": "evaluation",
     "GradientHistory": "gradflow", "GradientRecord": "gradflow",
+    "OptimizerState": "resume", "Resume": "resume",
     "steps_per_epoch": "loop", "train": "loop",
 }
 
@@ -40,8 +44,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AMP_MODES", "DEVICES", "LOSSES", "OPTIMIZERS", "SCHEDULES", "STATUSES",
-    "DecisionGrid", "EpochRecord", "EvalResult", "FinishedRecord", "GradientHistory", "GradientRecord",
-    "StepRecord", "TrainConfig",
-    "TrainControl", "TrainRecord", "TrainingError",
-    "decision_grid", "evaluate", "pick_device", "steps_per_epoch", "train", "validate",
+    "DecisionGrid", "Diagnosis", "EpochRecord", "EvalResult", "FinishedRecord", "GradientHistory",
+    "GradientRecord", "OptimizerState", "Resume", "StepRecord", "TrainConfig", "TrainControl", "TrainRecord",
+    "TrainingError", "decision_grid", "diagnose", "evaluate", "pick_device", "steps_per_epoch", "train", "validate",
 ]

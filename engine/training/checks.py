@@ -7,15 +7,18 @@ against the loss. Must not import Qt or pyqtgraph.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from engine.data import Dataset
+from engine.catalog import fmt_shape
 from engine.training.config import TrainConfig, TrainingError, check_config
 from engine.training.device import module_device, pick_device
-from engine.catalog import fmt_shape
 from engine.training.objective import fit_problem
+
+if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvision
+    from engine.data import Dataset
 
 
 def val_count(num_train: int, val_split: float) -> int:

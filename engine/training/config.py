@@ -16,6 +16,13 @@ SCHEDULES = ("none", "step", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AMP_MODES = ("auto", "off")
 MAX_SEED = 2**63 - 1
+FIELD_TITLES = {  # each setting in words, for tables that compare runs and for messages
+    "optimizer": "optimizer", "lr": "learning rate", "momentum": "momentum", "nesterov": "Nesterov momentum",
+    "weight_decay": "weight decay", "loss": "loss", "batch_size": "batch size", "epochs": "epochs",
+    "schedule": "lr schedule", "val_split": "validation split", "early_stopping": "early stopping",
+    "patience": "patience", "seed": "seed", "device": "device", "amp": "mixed precision",
+    "log_every": "log every (steps)", "cpu_threads": "CPU threads",
+}
 
 
 class TrainingError(Exception):

@@ -1,11 +1,13 @@
-"""`TrainControl`: stop, pause and resume requests from any thread to a running trainer.
+"""`TrainControl`: stop, pause and resume requests from any thread to a running trainer, and
+the one thing the trainer hands back that is not a record: the optimizer's final state.
 
-Owns only threading.Event flags; knows nothing of Qt. Must not import Qt or pyqtgraph.
+Owns threading.Event flags; knows nothing of Qt. Must not import Qt or pyqtgraph.
 """
 from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 
 class TrainControl:
@@ -15,6 +17,9 @@ class TrainControl:
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
+        # Set by the trainer when a run ends with weights worth keeping (engine.training.resume):
+        # the records stay plain values, so the optimizer state travels here instead.
+        self.optimizer_state: Any = None
 
     def request_stop(self) -> None:
         """Stop before the next batch (also ends a pause)."""

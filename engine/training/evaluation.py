@@ -8,17 +8,20 @@ or pyqtgraph.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
-from engine.data import Dataset
 from engine.training import device as dev
 from engine.training.checks import probe_output_shape
 from engine.training.config import LOSSES, TrainingError
 from engine.training.objective import Objective, guess_loss
 from engine.training.resident import EVAL_BATCH, Normalizer, run_inference
+
+if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvision
+    from engine.data import Dataset
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +33,7 @@ class EvalResult:
     predictions: np.ndarray  # int64 (N,) predicted class per sample of the split
     targets: np.ndarray  # int64 (N,)
     misclassified: np.ndarray  # int64 (M,) indices into the split, for a gallery
+    confidences: np.ndarray | None = None  # float32 (N,): the probability the network gave its answer
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,8 +78,9 @@ def evaluate(module: nn.Module, dataset: Dataset, split: str = "test",
     k = dataset.num_classes
     confusion = torch.bincount(targets * k + predictions.clamp(0, k - 1), minlength=k * k).reshape(k, k)
     wrong = torch.nonzero(predictions != targets).flatten()
+    confidences = sums.confidences.float().cpu().numpy() if sums.confidences is not None else None
     return EvalResult(split, mean_loss, accuracy, confusion.numpy(), predictions.numpy(),
-                      targets.numpy(), wrong.numpy())
+                      targets.numpy(), wrong.numpy(), confidences)
 
 
 def decision_grid(module: nn.Module, dataset: Dataset, resolution: int = 100,

@@ -3,19 +3,21 @@
 Owns the run: data resident on the device, batches by index slicing with fused
 normalization, the loss turned into a float only every `log_every` steps (the one sync
 point), validation, early stopping that restores the best weights, the final test, and
-turning NaN, out-of-memory and any other failure into a FinishedRecord. Knows nothing of
-threads or Qt; it only reads a TrainControl between batches. Must not import Qt or pyqtgraph.
+turning NaN, out-of-memory and any other failure into a FinishedRecord. A run may continue
+an earlier one (`Resume`): its records number on from the earlier epochs and steps, and its
+optimizer starts from the saved state when that fits. Knows nothing of threads or Qt; it
+only reads a TrainControl between batches and leaves the final optimizer state on it.
+Must not import Qt or pyqtgraph.
 """
 from __future__ import annotations
 
 import math
 import time
-from typing import Generator, Iterator
+from typing import TYPE_CHECKING, Generator, Iterator
 
 import torch
 from torch import nn
 
-from engine.data import Dataset
 from engine.training import device as dev
 from engine.training.checks import checked_output_shape, val_count
 from engine.training.config import TrainConfig, TrainingError, check_config
@@ -26,26 +28,31 @@ from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
 from engine.training.resident import SplitSums, make_resident, run_inference
+from engine.training.resume import Resume, capture, restore
 from engine.training.threads import ThreadTuner
+
+if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvision
+    from engine.data import Dataset
 
 
 def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(),
           control: TrainControl | None = None, gradients: int = 0,
-          strategy: Local | None = None) -> Iterator[TrainRecord]:
+          strategy: Local | None = None, resume: Resume | None = None) -> Iterator[TrainRecord]:
     """Check the run now (raising TrainingError), then return the generator that trains.
 
     The module is trained in place and left on the training device. Once iteration starts
     nothing escapes as an exception: failures end in FinishedRecord(status=...).
     `gradients` > 0 also yields GradientRecords measured every that many steps (gradflow).
     A `strategy` from engine.training.distributed makes this one rank of a DDP job; every
-    rank then yields the same records (losses and metrics are summed over ranks).
+    rank then yields the same records (losses and metrics are summed over ranks). With
+    `resume`, the module's current weights are trained further for `config.epochs` more epochs.
     """
     check_memory(module, dataset, config)
     out_shape = checked_output_shape(module, dataset, config)
     objective = Objective(config.loss, out_shape[0], dataset.num_classes)
     strategy = strategy or Local()
     strategy.local_batch(config.batch_size)  # a global batch that does not split raises now
-    run = _Run(module, dataset, config, control or TrainControl(), objective, strategy)
+    run = _Run(module, dataset, config, control or TrainControl(), objective, strategy, resume or Resume())
     run.gradient_every = gradients
     return run.records()
 
@@ -79,10 +86,12 @@ def _is_oom(exc: BaseException) -> bool:
 
 class _Run:
     def __init__(self, module: nn.Module, dataset: Dataset, config: TrainConfig,
-                 control: TrainControl, objective: Objective, strategy: Local) -> None:
+                 control: TrainControl, objective: Objective, strategy: Local, resume: Resume) -> None:
         self.module, self.dataset, self.config, self.strategy = module, dataset, config, strategy
-        self.control, self.objective = control, objective
-        self.status, self.epochs_run, self.global_step, self.diverged_at = "completed", 0, 0, ""
+        self.control, self.objective, self.resume = control, objective, resume
+        self.first_epoch = resume.epochs_done + 1
+        self.status, self.epochs_run, self.diverged_at = "completed", resume.epochs_done, ""
+        self.global_step, self.fresh_optimizer_note = resume.steps_done, ""
         self.best_value: float | None = None
         self.best_epoch: int | None = None
         self.best_val_acc: float | None = None
@@ -103,7 +112,7 @@ class _Run:
 
     def _run(self) -> Generator[TrainRecord, None, FinishedRecord]:
         self._setup()
-        for epoch in range(1, self.config.epochs + 1):
+        for epoch in range(self.first_epoch, self.first_epoch + self.config.epochs):
             yield from self._train_epoch(epoch)
             yield from self.recorder.drain(epoch) if self.recorder else ()
             record = self._end_epoch(epoch) if self.status == "completed" else None
@@ -132,6 +141,10 @@ class _Run:
         self.batch_sizes = torch.tensor(self.sizes, dtype=torch.float32, device=self.device)
         self.samples_per_epoch = sum(self.sizes)
         self.optimizer = make_optimizer(self.module.parameters(), cfg)
+        saved = self.resume.optimizer_state
+        if saved is not None:  # before the scheduler, which writes its own keys into the groups
+            self.fresh_optimizer_note = restore(self.optimizer, cfg.optimizer, saved)
+        self.total_steps = self.resume.steps_done + self.steps * cfg.epochs
         self.scheduler = make_scheduler(self.optimizer, cfg, self.steps)
         self.per_batch_schedule = cfg.schedule in PER_BATCH
         if self.gradient_every > 0:
@@ -200,8 +213,8 @@ class _Run:
             return None
         samples = sum(self.sizes[first:last + 1]) * world
         rate = samples / max(time.perf_counter() - since, 1e-9)
-        return StepRecord(epoch, self.global_step, self.steps * self.config.epochs, loss,
-                          current_lr(self.optimizer), rate)
+        return StepRecord(epoch, self.global_step, self.total_steps, loss, current_lr(self.optimizer), rate,
+                          self.steps)
 
     def _diverged(self, epoch: int) -> None:
         self.status, self.diverged_at = "nan", f"epoch {epoch}, by step {self.global_step}"
@@ -258,6 +271,8 @@ class _Run:
 
     def _finished(self) -> FinishedRecord:
         restored = self._restore_best()
+        if self.status in ("completed", "early_stopped", "stopped"):
+            self.control.optimizer_state = capture(self.optimizer, self.config.optimizer)
         test_loss = test_acc = None
         if self.status in ("completed", "early_stopped") and self.dataset.num_test > 0:
             test_loss, test_acc = self._test()
@@ -274,6 +289,8 @@ class _Run:
     def _message(self, restored: bool, test_acc: float | None) -> str:
         kept = f" Restored the weights of epoch {self.best_epoch}, the best one." if restored else ""
         tested = f" Test accuracy: {test_acc:.1%}." if test_acc is not None else ""
+        if self.fresh_optimizer_note:
+            tested += f" The optimizer started afresh: {self.fresh_optimizer_note}."
         if self.status == "early_stopped":
             return (f"Stopped early after epoch {self.epochs_run}: the validation loss had not improved "
                     f"for {self.config.patience} epochs.{kept}{tested}")
@@ -283,7 +300,9 @@ class _Run:
             lr = self.config.lr
             return (f"The loss became NaN or infinite ({self.diverged_at}): training diverged. Lower the "
                     f"learning rate (now {lr:g}), e.g. to {min(lr / 10, 1e-3):g}.{kept}")
-        return f"Trained {self.epochs_run} epoch{'s' if self.epochs_run != 1 else ''}.{kept}{tested}"
+        done = self.epochs_run - self.resume.epochs_done
+        more = f", now {self.epochs_run} in all" if self.resume.epochs_done else ""
+        return f"Trained {done} epoch{'s' if done != 1 else ''}{more}.{kept}{tested}"
 
     def _failed(self, exc: Exception) -> FinishedRecord:
         if _is_oom(exc):

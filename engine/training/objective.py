@@ -41,6 +41,19 @@ class Objective:
             return F.mse_loss(flat, y.float())
         return F.mse_loss(out.float(), F.one_hot(y, self.num_outputs).float())
 
+    def confidence(self, out: torch.Tensor) -> torch.Tensor:
+        """The network's probability for the class it predicts, float32 (B,) in 0..1."""
+        out = out.float()
+        if self.num_outputs > 1:
+            if self.name == "nll":
+                return out.exp().max(dim=1).values.clamp(0.0, 1.0)
+            if self.name == "mse":
+                return out.max(dim=1).values.clamp(0.0, 1.0)
+            return torch.softmax(out, dim=1).max(dim=1).values
+        flat = out.reshape(-1)  # (B, 1) -> (B,)
+        p = torch.sigmoid(flat) if self.name == "bce" else flat.clamp(0.0, 1.0)
+        return torch.where(self.predict(out) == 1, p, 1.0 - p)
+
     def predict(self, out: torch.Tensor) -> torch.Tensor:
         """Predicted class per sample, int64 (B,)."""
         if self.num_outputs > 1:

@@ -13,12 +13,13 @@ STATUSES = ("completed", "stopped", "early_stopped", "nan", "oom", "error")
 
 @dataclass(frozen=True)
 class StepRecord:
-    epoch: int  # 1-based
-    step: int  # 1-based count of optimizer steps over the whole run
-    total_steps: int  # steps the run would take with no stop
+    epoch: int  # 1-based; a continued run numbers on from the epochs before it
+    step: int  # 1-based count of optimizer steps over the whole run (continued runs included)
+    total_steps: int  # the step count at the end of this run, if nothing stops it
     loss: float  # mean training loss over the steps since the last StepRecord
     lr: float  # learning rate after this step
     samples_per_s: float  # training throughput since the last StepRecord
+    steps_per_epoch: int = 0  # optimizer steps in one epoch (the x axis of a per-step curve is step / this)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class FinishedRecord:
     best_val_acc: float | None  # validation accuracy of that epoch
     test_acc: float | None  # on the test split; None unless completed or early_stopped
     test_loss: float | None
-    epochs_run: int  # epochs finished
+    epochs_run: int  # epochs finished, counting those of the run this one continued
 
 
 TrainRecord = Union[StepRecord, EpochRecord, FinishedRecord]

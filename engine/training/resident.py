@@ -7,14 +7,16 @@ inference for evaluation. No DataLoader, no per-sample Python. Must not import Q
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, ContextManager
+from typing import TYPE_CHECKING, Callable, ContextManager
 
 import torch
 from torch import nn
 
-from engine.data import Dataset
 from engine.training.checks import val_count
 from engine.training.objective import Objective
+
+if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvision
+    from engine.data import Dataset
 
 EVAL_BATCH = 1024  # samples per forward pass when nothing needs gradients
 
@@ -84,6 +86,7 @@ class SplitSums:
     correct: torch.Tensor  # 0-d int64
     count: int
     predictions: torch.Tensor | None  # int64 (N,) when asked for
+    confidences: torch.Tensor | None = None  # float32 (N,): probability of the predicted class, when asked for
 
     def means(self) -> tuple[float, float]:
         """(mean loss, accuracy) as Python floats: a sync point."""
@@ -97,7 +100,7 @@ def run_inference(module: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: torc
                   keep_predictions: bool = False) -> SplitSums:
     """Loss and correct count over x[idx] (all of x when idx is None), in eval mode."""
     count = int(idx.numel()) if idx is not None else int(x.shape[0])
-    preds = []
+    preds, confs = [], []
     was_training = module.training
     module.eval()
     try:
@@ -111,8 +114,13 @@ def run_inference(module: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: torc
                 loss_sum += objective.loss(out, labels) * labels.shape[0]
                 predicted = objective.predict(out)
                 correct += (predicted == labels).sum()
-                preds += [predicted] if keep_predictions else []
+                if keep_predictions:
+                    preds.append(predicted)
+                    confs.append(objective.confidence(out))
     finally:
         module.train(was_training)
-    stacked = torch.cat(preds) if preds else (torch.empty(0, dtype=torch.int64) if keep_predictions else None)
-    return SplitSums(loss_sum, correct, count, stacked)
+    if not keep_predictions:
+        return SplitSums(loss_sum, correct, count, None)
+    stacked = torch.cat(preds) if preds else torch.empty(0, dtype=torch.int64)
+    confidences = torch.cat(confs) if confs else torch.empty(0)
+    return SplitSums(loss_sum, correct, count, stacked, confidences)

@@ -10,20 +10,28 @@ one-click training) and the throttling of feature maps. The network is asked thr
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QFileDialog, QGridLayout, QLabel, QMessageBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from engine.builder import build_module
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
 from engine.inference import unlike_words
 
 from ..document import Document
+from ..jobs.adoption import ADOPTED, CHANGED, dataset_title
 from ..jobs.loader import DatasetLoader, DatasetRequest
 from .feature_maps import FeatureMapsPanel
 from .pad_panel import PadPanel
 from .probabilities import AnswerPanel
-from .quick_train import FOLDER_PATH_KEY, QuickTrainer, apply_result, data_folders
+from .quick_train import FOLDER_PATH_KEY, QuickTrainer, data_folders
 from .samples import SamplesPanel, pick_samples, to_picture
 from .setup_panel import SetupPanel
 from .tiles import StepStrip, TileColumn
@@ -43,13 +51,11 @@ class DrawView(QWidget):
         super().__init__(parent, objectName="draw_view")
         self.document, self.settings = document, settings
         self.classifier: Classifier | None = None
-        self.trainer = QuickTrainer(self)
+        self.trainer = QuickTrainer(document, self)
         self.samples_loader = DatasetLoader(self)
         self._samples_for: DatasetRequest | None = None
         self._stale = True
         self._pending_tensor = None
-        self._training_graph = None
-        self._note = ""  # said once above the empty answer, e.g. how training went
         self._maps_clock = QElapsedTimer()
         self._make_widgets()
         self._lay_out()
@@ -123,8 +129,8 @@ class DrawView(QWidget):
         doc = self.document
         for signal in (doc.analysis_changed, doc.graph_replaced):
             signal.connect(self._on_document_changed)
-        if hasattr(doc, "weights_changed"):  # added with the Train view
-            doc.weights_changed.connect(self._on_document_changed)
+        doc.weights_changed.connect(self._on_document_changed)
+        doc.runs_changed.connect(self._on_document_changed)
 
     # -- following the document -------------------------------------------------------------
     def _on_document_changed(self, *args) -> None:
@@ -175,7 +181,6 @@ class DrawView(QWidget):
         self.answer.show_nothing(f"The network could not classify this picture: {message}")
 
     def show_prediction(self, prediction, truth: int | None = None) -> None:
-        self._note = ""
         self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}))
         self.steps.set_steps(prediction.preprocessed.steps)
         shape = "×".join(str(s) for s in prediction.preprocessed.tensor.shape[1:])
@@ -198,7 +203,7 @@ class DrawView(QWidget):
         names = self.classifier.class_names if self.classifier else None
         drawing = self.classifier is None or self.classifier.draws_digits
         hint = "Draw a digit to see what it thinks." if drawing else "Pick a picture to see what it thinks."
-        self.answer.show_nothing(self._note + hint, names)
+        self.answer.show_nothing(trained_note(self.document) + hint, names)
         self.steps.clear_steps()
         self.steps_note.setText("Each step the picture goes through on its way into the network appears here.")
         self.feature_maps.clear_maps()
@@ -282,14 +287,17 @@ class DrawView(QWidget):
 
     # -- one-click training -----------------------------------------------------------------
     def train_for_drawing(self) -> bool:
-        """Train the document's digit network (or LeNet-5, loaded first) in the background."""
+        """Train the document's digit network (or LeNet-5, loaded first) in the background: an
+        ordinary run of the project, shown live in the Train view too."""
         if self.trainer.running:
+            return False
+        if self.trainer.coordinator.running:
+            self.setup.show_message("Another run is training (see the Train view): wait for it or stop it first.")
             return False
         if not fits_digits(self.document.analysis) and not self._load_lenet():
             return False
-        self._training_graph = (self.document.graph, self.document.graph.revision)
         self.setup.set_busy(True)
-        self.trainer.start(build_module(self.document.graph), data_folders(self.settings))
+        self.trainer.start(data_folders(self.settings))
         return True
 
     def _load_lenet(self) -> bool:
@@ -307,18 +315,14 @@ class DrawView(QWidget):
             "Edit ▸ Undo brings your network back.", QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Yes
 
-    def _on_trainer_finished(self, result) -> None:
+    def _on_trainer_finished(self, finish) -> None:
         self.setup.set_busy(False)
-        graph, revision = self._training_graph
-        if self.document.graph is not graph or graph.revision != revision:
-            self.setup.show_message("The network changed while it was training, so the new weights were "
-                                    "not applied. Press the button to train it again.")
+        if finish.kind != ADOPTED:
+            extra = (" The Train view offers to keep the trained version." if finish.kind == CHANGED else "")
+            self.setup.show_message(finish.text + extra)
             self.training_finished.emit(False)
             return
-        apply_result(self.document, result)
-        acc = f", {result.test_acc:.1%} right on its test digits" if result.test_acc is not None else ""
-        self._note = f"Trained on {result.dataset_title}{acc}. "
-        self.setup.show_message(self._note)
+        self.setup.show_message(trained_note(self.document))
         self.refresh()
         self.training_finished.emit(True)
 
@@ -334,6 +338,16 @@ class DrawView(QWidget):
         """Stop background work and wait for its threads (app quit, window close, tests)."""
         self.trainer.shutdown()
         self.samples_loader.shutdown()
+
+
+def trained_note(document: Document) -> str:
+    """What the network learned from, derived from the document's adopted run ("" when none)."""
+    run = document.adopted_run
+    if run is None or document.compatible_weights() is None:
+        return ""
+    what = "digits" if run.dataset in ("mnist", "digits") else "pictures"
+    acc = f", {run.test_acc:.1%} right on its test {what}" if run.test_acc is not None else ""
+    return f"Trained on {dataset_title(run)}{acc}. "
 
 
 def _readiness(document: Document):

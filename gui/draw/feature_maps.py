@@ -13,8 +13,9 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from .. import theme
 from engine.formatting import count
+
+from .. import theme
 from .imaging import diverging_colors, diverging_image
 from .tiles import ImageTile
 

@@ -119,7 +119,7 @@ class AnswerPanel(QWidget):
                         unlike: str = "doesn't look like anything it learned") -> None:
         names = list(prediction.class_names)
         p = prediction.probabilities[prediction.label]
-        if getattr(prediction, "unsure", False):  # honest: unlike the training data (engine.calibration)
+        if getattr(prediction, "unsure", False):  # honest: unlike the training data (engine.training.calibration)
             self._show_unsure(prediction, names, p, truth, unlike)
             return
         self.top_label.setText(names[prediction.label])

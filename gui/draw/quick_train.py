@@ -1,47 +1,33 @@
 """One-click training for the Draw view: teach the document's digit network to read digits.
 
 Owns the choice of data (MNIST from the Train view's data folder or the default one, never
-downloading; else the offline synthetic digits) and of epochs, `QuickTrainer` (load the
-data with the Train view's `DatasetLoader`, then train with its `TrainRunner`, both on
-worker threads) and applying the result to the document as one undoable step
-(`TrainingResult`). Which network is trained is the view's choice: the document's own
-network if it already maps 1×28×28 to 10 classes, else the LeNet-5 template loaded first
-(undoably). Must not import widgets.
+downloading; else the offline synthetic digits) and of epochs, and `QuickTrainer`, which
+loads the data with a `DatasetLoader` and then hands an ordinary `RunRequest` to the
+document's `RunCoordinator`: the run appears in the Train view like any other (live
+curves included) and is adopted through the one adoption path. Which network is trained
+is the view's choice: the document's own network if it already maps 1×28×28 to 10
+classes, else the LeNet-5 template loaded first (undoably). Must not import widgets.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import torch
 from PySide6.QtCore import QObject, Signal
 
-from engine import session
 from engine.data import dataset_info, default_data_dir
 from engine.training import StepRecord, TrainConfig, TrainingError
 
 from ..document import Document
-from ..jobs.adoption import TrainingResult
+from ..jobs.adoption import Finish, RunRequest
+from ..jobs.coordinator import RunCoordinator
 from ..jobs.loader import DatasetLoader, DatasetRequest
-from ..jobs.runner import TrainRunner
 
 DATA_DIR_KEY = "train/data_dir"  # the folder the Train view remembers
 FOLDER_PATH_KEY = "train/folder_path"  # the image folder the Train view remembers
 SAMPLE_PASSES = 120_000  # ≈ training samples seen in all; LeNet-5 reads MNIST at ~98 % after this
 EPOCH_RANGE = (2, 8)
 OFFLINE_DIGITS = {"n_train": 10_000, "n_test": 1_000}  # ~10 s to draw on a laptop
-
-
-@dataclass(frozen=True)
-class TrainedResult:
-    """What one-click training hands back on the GUI thread (tensors on the CPU)."""
-
-    weights: dict[str, torch.Tensor]
-    training: dict[str, Any]
-    meta: dict[str, Any]
-    dataset_title: str  # for the user: "MNIST", "Digits (offline)"
-    test_acc: float | None
+UNDO_TEXT = "Train for drawing"
 
 
 def data_folders(settings) -> list[Path]:
@@ -62,29 +48,30 @@ def epochs_for(num_train: int) -> int:
 
 
 class QuickTrainer(QObject):
-    """Loads digit data, then trains a module in place; `finished` or `failed` follows once."""
+    """Loads digit data, then trains the document's network as a run; `finished` (a Finish) or
+    `failed` (a message) follows once."""
 
     progressed = Signal(float, str)
-    finished = Signal(object)  # TrainedResult
+    finished = Signal(object)  # Finish
     failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.coordinator = RunCoordinator.of(document)
         self.loaders: list[DatasetLoader] = []
-        self.runner = TrainRunner(self)
-        self.runner.steps_logged.connect(self._on_runner_steps_logged)
-        self.runner.run_finished.connect(self._on_runner_run_finished)
-        self._module: torch.nn.Module | None = None
+        self.coordinator.steps_logged.connect(self._on_coordinator_steps_logged)
+        self.coordinator.finished.connect(self._on_coordinator_finished)
         self._requests: list[DatasetRequest] = []
-        self._run: tuple[TrainConfig, Any] | None = None
+        self._live_id: str | None = None
+        self._epochs, self._title = 0, ""
         self._loading = self._closing = self._stopping = False
 
     @property
     def running(self) -> bool:
-        return self._loading or self.runner.running
+        return self._loading or self._live_id is not None
 
-    def start(self, module: torch.nn.Module, folders: list[Path]) -> None:
-        self._module, self._stopping = module, False
+    def start(self, folders: list[Path]) -> None:
+        self._stopping = False
         self._requests = digit_requests(folders)
         self._loading = True
         self.progressed.emit(0.0, "Looking for MNIST…")
@@ -93,14 +80,16 @@ class QuickTrainer(QObject):
     def stop(self) -> None:
         """Stop after the current batch; finished epochs are kept."""
         self._stopping = True
-        self.runner.stop()
+        if self._live_id is not None:
+            self.coordinator.stop()
 
     def shutdown(self) -> None:
-        """Closing: stop at once, wait for the threads, apply nothing."""
+        """Closing: stop at once and wait for the threads."""
         self._closing = True
         for loader in self.loaders:
             loader.shutdown()
-        self.runner.shutdown()
+        if self._live_id is not None:
+            self.coordinator.shutdown()
 
     def _load(self, request: DatasetRequest) -> None:
         # A fresh loader per attempt: the next attempt starts from the last one's `failed` slot,
@@ -137,33 +126,23 @@ class QuickTrainer(QObject):
             return
         config = TrainConfig(epochs=epochs_for(dataset.num_train))
         try:
-            self.runner.start(self._module, dataset, config)
+            live = self.coordinator.start(RunRequest(dataset, config, dict(request.options), undo_text=UNDO_TEXT))
         except TrainingError as exc:
             self.failed.emit(str(exc))
             return
-        self._run = (config, dataset)
+        self._live_id, self._epochs, self._title = live.id, config.epochs, dataset_info(dataset.name).title
 
-    def _on_runner_steps_logged(self, steps: tuple[StepRecord, ...]) -> None:
+    def _on_coordinator_steps_logged(self, steps: tuple[StepRecord, ...]) -> None:
+        if self._live_id is None or self.coordinator.live is None or self.coordinator.live.id != self._live_id:
+            return
         last = steps[-1]
-        config, dataset = self._run
         self.progressed.emit(last.step / max(last.total_steps, 1),
-                             f"Training on {dataset_info(dataset.name).title}: epoch {last.epoch} of {config.epochs}, "
-                             f"loss {last.loss:.3f}")
+                             f"Training on {self._title}: epoch {last.epoch} of {self._epochs}, loss {last.loss:.3f}")
 
-    def _on_runner_run_finished(self, outcome) -> None:
-        (config, dataset), self._run = self._run, None
+    def _on_coordinator_finished(self, finish: Finish) -> None:
+        if self._live_id is None or finish.live_id != self._live_id:
+            return  # a run started in the Train view
+        self._live_id = None
         if self._closing:
             return
-        if outcome.weights is None:
-            self.failed.emit(" ".join(part for part in (outcome.finished.message, outcome.note) if part))
-            return
-        training = session.training_section(config, list(outcome.history), outcome.finished)
-        test_acc = outcome.evaluation.accuracy if outcome.evaluation is not None else outcome.finished.test_acc
-        self.finished.emit(TrainedResult(outcome.weights, training, session.dataset_meta(dataset),
-                                         dataset_info(dataset.name).title, test_acc))
-
-
-def apply_result(document: Document, result: TrainedResult) -> None:
-    """Weights, training record and dataset meta into the document as one undo step."""
-    document.undo_stack.push(TrainingResult(document, result.weights, result.training, result.meta,
-                                            "Train for drawing"))
+        self.finished.emit(finish)

@@ -110,6 +110,7 @@ class ExercisePanel(QScrollArea):
         state.exercise_changed.connect(self._on_state_exercise_changed)
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.weights_changed.connect(self._on_document_analysis_changed)
+        document.runs_changed.connect(self._on_document_analysis_changed)
         self._on_state_exercise_changed(state.exercise)
 
     # -- construction ---------------------------------------------------------------------------
@@ -224,8 +225,10 @@ class ExercisePanel(QScrollArea):
         self.hint.setText("Select a hidden layer on the canvas to answer just that one." if len(asked) > 1 else "")
         self.reveal_all.setEnabled(bool(open_))
         fits = self.document.compatible_weights() is not None
-        goals = goal_status(exercise.goals, self.document.analysis, self.document.training, self.document.meta, fits,
-                            hide_numbers=bool(open_))
+        run = self.document.adopted_run
+        acc = run.result.test_acc if run is not None and run.result is not None else None
+        goals = goal_status(exercise.goals, self.document.analysis, acc, run.dataset if run is not None else None,
+                            fits, hide_numbers=bool(open_))
         marks = {True: "✓", False: "✗", None: "…"}
         self.goals_label.setText("\n".join(f"{marks[g.met]} Goal: {g.text}" for g in goals))
         self.goals_label.setVisible(bool(goals))

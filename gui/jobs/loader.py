@@ -115,6 +115,11 @@ class DatasetLoader(QObject):
     def _on_thread_finished(self) -> None:
         if is_running(self.thread):  # an older thread's late signal: a newer load owns _worker
             return
+        if self.thread is not None:
+            # `finished` arrives here while the thread may still be deleting the worker (its
+            # deleteLater runs after finished is emitted); dropping the Python side before that
+            # is done deleted the worker twice (a segfault seen under load). wait() returns after.
+            self.thread.wait()
         self._worker = None
         if self._queued is not None:
             request, self._queued = self._queued, None

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from torch import nn
 
 from engine.data import Dataset
-from engine.training import TrainConfig, TrainControl, train
+from engine.training import Resume, TrainConfig, TrainControl, train
 from engine.training.gradflow import DEFAULT_EVERY as GRADIENT_EVERY
 
 from .threads import is_running, start_in_thread
@@ -24,7 +24,7 @@ class TrainRunner(QObject):
     steps_logged = Signal(object)  # tuple[StepRecord, ...]
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
-    gradients_recorded = Signal(object)  # GradientRecord
+    gradients_recorded = Signal(object)  # GradientRecord (per-layer gradient norms, engine.training.gradflow)
     run_finished = Signal(object)  # RunOutcome, exactly once per started run
     pause_changed = Signal(bool)
 
@@ -43,15 +43,18 @@ class TrainRunner(QObject):
     def paused(self) -> bool:
         return self.running and self.control is not None and self.control.paused
 
-    def start(self, module: nn.Module, dataset: Dataset, config: TrainConfig) -> None:
-        """Start a run; raises TrainingError (nothing started) when the settings are refused."""
+    def start(self, module: nn.Module, dataset: Dataset, config: TrainConfig, resume: Resume | None = None,
+              network: dict | None = None) -> None:
+        """Start a run; raises TrainingError (nothing started) when the settings are refused. (`network`,
+        the graph dict a training process needs, is not used here: this thread trains `module` itself.)"""
         if self.running:
             raise RuntimeError("a training run is already going")
         control = TrainControl()
-        records = train(module, dataset, config, control, gradients=GRADIENT_EVERY)  # checks before iterating
+        records = train(module, dataset, config, control, gradients=GRADIENT_EVERY, resume=resume)  # checks first
         self._release_thread()
         self.control, self._delivered = control, False
-        self._worker = TrainWorker(records, module, dataset, config)
+        last_epoch = (resume.epochs_done if resume is not None else 0) + config.epochs
+        self._worker = TrainWorker(records, module, dataset, config, control=control, last_epoch=last_epoch)
         self._worker.steps_logged.connect(self.steps_logged)
         self._worker.epoch_ended.connect(self.epoch_ended)
         self._worker.grid_computed.connect(self.grid_computed)

@@ -24,6 +24,7 @@ class LintState(QObject):
         document.analysis_changed.connect(self._on_document_changed)
         document.sections_changed.connect(self._on_document_changed)
         document.weights_changed.connect(self._on_document_changed)
+        document.runs_changed.connect(self._on_document_changed)
         self.refresh()
 
     def for_node(self, node_id: str) -> list[LintWarning]:
@@ -31,7 +32,10 @@ class LintState(QObject):
 
     def refresh(self) -> None:
         doc = self.document
-        found = lint(doc.graph, doc.analysis, **lint_context(doc.training, doc.meta, doc.sections))
+        if not doc.analysis_current:  # the analysis_changed that follows brings the fresh one
+            return
+        found = lint(doc.graph, doc.analysis, **lint_context(doc.runs, doc.runs_state.adopted_run, doc.meta,
+                                                             doc.sections))
         if found == self.warnings:
             return
         self.warnings = found

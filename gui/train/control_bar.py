@@ -1,5 +1,5 @@
 """The run controls: Start, Pause/Resume and Stop, and the progress line (epoch, batch,
-samples per second and time left).
+samples per second and time left; it wraps onto a second line rather than clip).
 
 Only shows state; the view decides what a click means. Must not import the engine
 beyond its record types.
@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 
 from engine.training import StepRecord
 
-from ..icons import action_icon
 from .. import theme
+from ..icons import action_icon
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
@@ -38,8 +38,11 @@ class ControlBar(QWidget):
         self.pause_button = QPushButton(action_icon("pause"), "Pause", objectName="pause_button")
         self.stop_button = QPushButton(action_icon("stop"), "Stop", objectName="stop_button")
         self.progress = QProgressBar(objectName="run_progress", textVisible=False)
-        self.status = QLabel("Ready.", objectName="run_status")
-        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # new text must not re-lay out the view
+        self.status = QLabel("Ready.", objectName="run_status", wordWrap=True)
+        # Room for two lines, fixed: narrow windows wrap instead of clipping, and new text never
+        # re-lays out the view (that would cost the GUI thread a layout pass per update).
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 2)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.state = IDLE
         self._layout()
@@ -85,22 +88,25 @@ class ControlBar(QWidget):
         (self.resume_requested if self.state == PAUSED else self.pause_requested).emit()
 
     # -- progress -----------------------------------------------------------------------
-    def begin(self, total_steps: int, epochs: int) -> None:
-        self._started, self._paused_total, self._epochs = time.perf_counter(), 0.0, epochs
+    def begin(self, total_steps: int, epochs: int, first_step: int = 0, first_epoch: int = 1) -> None:
+        """A run of `epochs` epochs from `first_epoch` (a continued run numbers on), `total_steps` steps."""
+        self._started, self._paused_total = time.perf_counter(), 0.0
+        self._first_step, self._first_epoch, self._last_epoch = first_step, first_epoch, first_epoch + epochs - 1
         self.progress.setRange(0, max(total_steps, 1))
         self.progress.setValue(0)
-        self.status.setText(f"Starting: epoch 1 of {epochs}…")
+        self.status.setText(f"Starting: epoch {first_epoch} of {self._last_epoch}…")
 
     def resumed(self) -> None:
         self._paused_total += time.perf_counter() - self._paused_at
 
     def show_step(self, record: StepRecord) -> None:
-        per_epoch = max(record.total_steps // max(self._epochs, 1), 1)
-        batch = record.step - (record.epoch - 1) * per_epoch
+        per_epoch = max(record.steps_per_epoch, 1)
+        done = record.step - self._first_step
+        batch = done - (record.epoch - self._first_epoch) * per_epoch
         active = time.perf_counter() - self._started - self._paused_total
-        left = active / max(record.step, 1) * (record.total_steps - record.step)
-        self.progress.setValue(record.step)
-        text = (f"Epoch {record.epoch} of {self._epochs} · batch {batch:,} of {per_epoch:,} · "
+        left = active / max(done, 1) * (record.total_steps - record.step)
+        self.progress.setValue(done)
+        text = (f"Epoch {record.epoch} of {self._last_epoch} · batch {batch:,} of {per_epoch:,} · "
                 f"{record.samples_per_s:,.0f} samples/s · about {clock(left)} left")
         self.status.setText(text + (" · paused" if self.state == PAUSED else ""))
 

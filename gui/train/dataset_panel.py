@@ -13,8 +13,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.data import DATASET_NAMES, Dataset, dataset_info, default_data_dir
 from engine.data.toy import TOY_SETS
@@ -100,8 +112,8 @@ class DatasetPanel(QWidget):
         layout.setSpacing(6)
         layout.addLayout(self.form)
         layout.addWidget(self.load_button, 0, Qt.AlignLeft)
-        for widget in (self.progress, self.progress_label, self.error, self.hint, self.preview):
-            layout.addWidget(widget)
+        for widget in (self.progress, self.progress_label, self.error, self.hint):
+            layout.addWidget(widget)  # the view places `preview` (below the settings, so they stay in view)
         for widget in (self.progress, self.progress_label, self.error, self.hint):
             widget.hide()
 

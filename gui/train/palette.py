@@ -16,6 +16,12 @@ CLASS_COLORS = ("#3b82f6", "#f97316", "#10b981", "#ef4444", "#8b5cf6",
                 "#ca8a04", "#ec4899", "#64748b", "#84cc16", "#06b6d4")
 TRAIN_COLOR = "#f59e0b"  # per-epoch training metrics; validation uses the theme accent
 LR_COLOR = "#8b5cf6"
+RUN_COLORS = ("#2f6fed", "#f97316", "#10b981", "#e11d48", "#8b5cf6", "#ca8a04", "#0891b2", "#db2777")  # compared runs
+
+
+def run_color(position: int) -> str:
+    """The overlay colour of the `position`-th compared run."""
+    return RUN_COLORS[position % len(RUN_COLORS)]
 
 
 def class_color(index: int, alpha: int = 255) -> QColor:

@@ -1,161 +1,197 @@
-"""The live training curves: loss per step (raw, faint, and smoothed), loss and accuracy per
-epoch (training and validation), and the learning rate, all against epochs.
+"""The training curves: loss per step (raw and smoothed), loss and accuracy per epoch
+(training and validation) and the learning rate, all against epochs.
 
-Each curve is created once over a growing numpy buffer and redrawn at most 10 times a
-second (a coalescing timer), with clip-to-view and peak downsampling for long runs. The
-best epoch is marked; earlier runs of the session stay behind, faded, for comparison.
-Must not import the engine beyond its record types.
+Two layers, both derived from what the view hands in: the detail curves of one run (the
+live one, or a stored run) with its best epoch marked, and overlays, one colour per
+compared run, named in a legend. Live curves grow in numpy buffers and are redrawn at
+most 10 times a second (a coalescing timer), with clip-to-view and peak downsampling for
+long runs. A continued run starts with its parent's curves, so its epochs carry on.
+Must not import the engine beyond its record types and runs.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from engine.runs import Run
 from engine.training import EpochRecord, StepRecord
 
 from .. import theme
-from .palette import LR_COLOR, TRAIN_COLOR, faded, pen, styled_plot
+from .palette import LR_COLOR, TRAIN_COLOR, faded, pen, style_plot, styled_plot
+from .series import RunCurves, Series, Smoother, keeps, y_bounds
 
-REDRAW_MS = 100  # 10 redraws a second look live; each costs the GUI thread a repaint of the plots
-EMA_SMOOTHING = 0.85
-KEPT_RUNS = 4  # earlier runs kept faded
+# One plot is redrawn per tick, taking turns: a repaint of one plot is a short event for the GUI
+# thread, where all four at once held it up to ~4x longer (bench/gui_latency.py's p99). The busy
+# step plots (loss and learning rate) each get ~8 redraws a second, which still looks live.
+REDRAW_MS = 60
+DETAIL = ("raw_loss", "smooth_loss", "train_loss", "val_loss", "train_acc", "val_acc", "lr")
 
 
-class Series:
-    """x/y values in numpy arrays that double their capacity as they fill."""
+@dataclass(frozen=True, eq=False)
+class Overlay:
+    """One compared run: its name in the legend and its colour."""
 
-    def __init__(self) -> None:
-        self._x = np.empty(256)
-        self._y = np.empty(256)
-        self.size = 0
-
-    def extend(self, xs, ys) -> None:
-        n = len(xs)
-        if self.size + n > len(self._x):
-            capacity = max(2 * len(self._x), self.size + n)
-            self._x = np.resize(self._x, capacity)
-            self._y = np.resize(self._y, capacity)
-        self._x[self.size:self.size + n] = xs
-        self._y[self.size:self.size + n] = ys
-        self.size += n
-
-    @property
-    def x(self) -> np.ndarray:
-        return self._x[:self.size]
-
-    @property
-    def y(self) -> np.ndarray:
-        return self._y[:self.size]
+    run: Run
+    name: str
+    color: str
 
 
 class LivePlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        t = theme.current()
         self.loss_plot = styled_plot("Training loss (per step)", "loss")
         self.epoch_plot = styled_plot("Loss per epoch", "loss")
         self.acc_plot = styled_plot("Accuracy per epoch", "%")
         self.lr_plot = styled_plot("Learning rate", "lr")
         self._layout()
-        specs = {  # name: (plot, pen, symbol); per-step curves grow long, so they skip antialiasing
-            "raw_loss": (self.loss_plot, pen(t.accent, 1.0, 70), None),
-            "smooth_loss": (self.loss_plot, pen(t.accent, 2.2), None),
-            "train_loss": (self.epoch_plot, pen(TRAIN_COLOR, 2.0), "o"),
-            "val_loss": (self.epoch_plot, pen(t.accent, 2.2), "o"),
-            "train_acc": (self.acc_plot, pen(TRAIN_COLOR, 2.0), "o"),
-            "val_acc": (self.acc_plot, pen(t.accent, 2.2), "o"),
-            "lr": (self.lr_plot, pen(LR_COLOR, 2.0), None),
-        }
-        self.series = {name: Series() for name in specs}
-        self.curves = {name: self._curve(*spec) for name, spec in specs.items()}
-        self._legends()
-        self._best_marks = [self._best_line(p) for p in (self.epoch_plot, self.acc_plot)]
-        self._best_dot = pg.ScatterPlotItem(size=14, symbol="star", brush=pg.mkBrush(t.ok), pen=pg.mkPen(t.base))
+        self.series = {name: Series() for name in DETAIL}
+        self.curves = {name: self._curve(plot, symbol) for name, (plot, symbol) in self._homes().items()}
+        self._best_dot = pg.ScatterPlotItem(size=14, symbol="star")
         self.epoch_plot.addItem(self._best_dot)
-        self._old_runs: list[list[tuple[pg.PlotWidget, pg.PlotDataItem]]] = []
+        self._best_marks = [self._best_line(p) for p in (self.epoch_plot, self.acc_plot)]
+        self.legends = self._legends()
+        self._overlay_items: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
+        self.overlays: list[Overlay] = []
         self._dirty: set[str] = set()
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
-        self._ema = 0.0
-        self._ema_count = 0
-        self._steps_per_epoch = 1.0
+        self._smoother = Smoother()
+        self._y_bounds: dict[pg.PlotWidget, tuple[float, float]] = {}
+        self._turn = -1  # index of the plot redrawn last
         self.best_epoch: int | None = None
+        self.refresh_theme()
 
     def _layout(self) -> None:
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
-        for i, plot in enumerate((self.loss_plot, self.epoch_plot, self.acc_plot, self.lr_plot)):
+        for i, plot in enumerate(self.plots):
             grid.addWidget(plot, i // 2, i % 2)
             if i:
                 plot.setXLink(self.loss_plot)
 
-    def _curve(self, plot: pg.PlotWidget, curve_pen, symbol: str | None) -> pg.PlotDataItem:
-        t = theme.current()
-        kwargs = dict(symbol=symbol, symbolSize=6, symbolBrush=curve_pen.color(), symbolPen=pg.mkPen(t.base)) \
-            if symbol else {}
-        curve = plot.plot(pen=curve_pen, antialias=symbol is not None, **kwargs)
+    @property
+    def plots(self) -> tuple[pg.PlotWidget, ...]:
+        return self.loss_plot, self.epoch_plot, self.acc_plot, self.lr_plot
+
+    def _homes(self) -> dict[str, tuple[pg.PlotWidget, str | None]]:
+        return {"raw_loss": (self.loss_plot, None), "smooth_loss": (self.loss_plot, None),
+                "train_loss": (self.epoch_plot, "o"), "val_loss": (self.epoch_plot, "o"),
+                "train_acc": (self.acc_plot, "o"), "val_acc": (self.acc_plot, "o"), "lr": (self.lr_plot, None)}
+
+    def _curve(self, plot: pg.PlotWidget, symbol: str | None) -> pg.PlotDataItem:
+        # per-step curves grow long, so they skip antialiasing
+        curve = plot.plot(antialias=symbol is not None, symbol=symbol, symbolSize=6)
         curve.setClipToView(True)
         curve.setDownsampling(auto=True, method="peak")
         return curve
 
-    def _legends(self) -> None:
+    def _legends(self) -> dict[pg.PlotWidget, pg.LegendItem]:
         """Legends where the curves are not: loss falls (top right is free), accuracy rises."""
-        t = theme.current()
         entries = ((self.loss_plot, (-8, 8), (("raw_loss", "raw"), ("smooth_loss", "smoothed"))),
                    (self.epoch_plot, (-8, 8), (("train_loss", "training"), ("val_loss", "validation"))),
                    (self.acc_plot, (-8, -8), (("train_acc", "training"), ("val_acc", "validation"))))
+        legends = {}
         for plot, offset, names in entries:
-            legend = plot.getPlotItem().addLegend(offset=offset, labelTextColor=t.text,
-                                                  brush=pg.mkBrush(faded(t.base, 210)))
+            legend = plot.getPlotItem().addLegend(offset=offset)
             for name, label in names:
                 legend.addItem(self.curves[name], label)
+            legends[plot] = legend
+        legends[self.epoch_plot].addItem(self._best_dot, "best epoch")
+        return legends
 
     def _best_line(self, plot: pg.PlotWidget) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=False,
-                               pen=pg.mkPen(theme.current().ok, width=1.2, style=Qt.DashLine))
+        line = pg.InfiniteLine(angle=90, movable=False)
         line.setToolTip("best epoch: lowest validation loss")
         line.hide()
         plot.addItem(line)
         return line
 
-    # -- a run --------------------------------------------------------------------------
-    def begin_run(self, epochs: int) -> None:
-        """Fade the current curves into the background and start empty ones, spanning `epochs`."""
-        if any(s.size for s in self.series.values()):
-            self._archive_run()
-        for name in self.series:
+    def refresh_theme(self) -> None:
+        """Colours from the current theme (after a light/dark switch too)."""
+        t = theme.current()
+        for plot in self.plots:
+            style_plot(plot, plot.getPlotItem().titleLabel.text, plot.getPlotItem().getAxis("left").labelText)
+        colors = {"raw_loss": (t.accent, 1.2, 120), "smooth_loss": (t.accent, 2.4, 255),
+                  "train_loss": (TRAIN_COLOR, 2.0, 255), "val_loss": (t.accent, 2.2, 255),
+                  "train_acc": (TRAIN_COLOR, 2.0, 255), "val_acc": (t.accent, 2.2, 255), "lr": (LR_COLOR, 2.0, 255)}
+        for name, (color, width, alpha) in colors.items():
+            curve = self.curves[name]
+            curve.setPen(pen(color, width, alpha))
+            if name in ("train_loss", "val_loss", "train_acc", "val_acc"):
+                curve.setSymbolBrush(pg.mkBrush(color))
+                curve.setSymbolPen(pg.mkPen(t.base))
+        self._best_dot.setBrush(pg.mkBrush(t.ok))
+        self._best_dot.setPen(pg.mkPen(t.base))
+        for line in self._best_marks:
+            line.setPen(pg.mkPen(t.ok, width=1.2, style=Qt.DashLine))
+        for legend in self.legends.values():
+            legend.setLabelTextColor(t.text)
+            legend.setBrush(pg.mkBrush(faded(t.base, 210)))
+
+    # -- the detail run ------------------------------------------------------------------
+    def clear(self) -> None:
+        """No detail curves (a project without runs)."""
+        for name in DETAIL:
             self.series[name] = Series()
             self.curves[name].setData([], [])
-        self._ema, self._ema_count, self.best_epoch = 0.0, 0, None
+        self._smoother, self.best_epoch = Smoother(), None
         for line in self._best_marks:
             line.hide()
         self._best_dot.setData([], [])
-        end = max(epochs, 1)
-        self.loss_plot.setXRange(0, end + max(0.15, 0.03 * end), padding=0)  # the last point clear of the edge
-        self.loss_plot.enableAutoRange(axis="x", enable=False)
+        self._dirty.clear()
 
-    def add_steps(self, records: tuple[StepRecord, ...], epochs: int) -> None:
+    def show_run(self, run: Run | None, span: int = 0) -> None:
+        """Draw a stored run in detail (None: nothing); the x axis spans at least `span` epochs."""
+        self.clear()
+        if run is not None:
+            self._fill(run)
+            self.flush()
+        self._span(max(span, run.epochs_run if run is not None else 0, 1))
+
+    def _span(self, end: float) -> None:
+        """All four plots share the x axis: 0 to the last epoch, the last point clear of the edge."""
+        self.loss_plot.setXRange(0, end + max(0.15, 0.03 * end), padding=0)
+        self.loss_plot.enableAutoRange(axis="x", enable=False)
+        self._fit_y(*self.plots)
+
+    def begin_live(self, last_epoch: int, parent: Run | None = None) -> None:
+        """Empty detail curves for a new run spanning to `last_epoch`; a continued run starts with its
+        parent's curves."""
+        self.clear()
+        if parent is not None:
+            self._fill(parent)
+            self.flush()
+        self._span(max(last_epoch, 1))
+
+    def _fill(self, run: Run) -> None:
+        c = RunCurves.of(run)
+        self.series["raw_loss"].extend(c.step_x, c.loss)
+        self.series["smooth_loss"].extend(c.step_x, self._smoother(c.loss))
+        self.series["lr"].extend(c.step_x, c.lr)
+        for name, xs, ys in (("train_loss", c.epoch, c.train_loss), ("train_acc", c.epoch, c.train_acc),
+                             ("val_loss", c.val_epoch, c.val_loss), ("val_acc", c.val_epoch, c.val_acc)):
+            self.series[name].extend(xs, ys)
+        best = run.best_epoch
+        record = next((r for r in run.epochs if r.epoch == best), None)
+        if record is not None:
+            self._mark_best(record)
+        self._dirty.update(DETAIL)
+
+    def add_steps(self, records: tuple[StepRecord, ...]) -> None:
         if not records:
             return
-        self._steps_per_epoch = records[-1].total_steps / max(epochs, 1)
-        xs = np.array([r.step for r in records], dtype=float) / self._steps_per_epoch
+        per_epoch = max(records[-1].steps_per_epoch, 1)
+        xs = np.array([r.step for r in records], dtype=float) / per_epoch
         losses = np.array([r.loss for r in records], dtype=float)
         self.series["raw_loss"].extend(xs, losses)
-        self.series["smooth_loss"].extend(xs, self._smoothed(losses))
+        self.series["smooth_loss"].extend(xs, self._smoother(losses))
         self.series["lr"].extend(xs, [r.lr for r in records])
         self._mark_dirty("raw_loss", "smooth_loss", "lr")
-
-    def _smoothed(self, losses: np.ndarray) -> np.ndarray:
-        """Exponential moving average with TensorBoard's bias correction (no pull towards 0)."""
-        out = np.empty_like(losses)
-        for i, value in enumerate(losses):
-            self._ema = EMA_SMOOTHING * self._ema + (1 - EMA_SMOOTHING) * value
-            self._ema_count += 1
-            out[i] = self._ema / (1 - EMA_SMOOTHING ** self._ema_count)
-        return out
 
     def add_epoch(self, record: EpochRecord) -> None:
         x = [float(record.epoch)]
@@ -166,9 +202,15 @@ class LivePlots(QWidget):
             self.series["val_loss"].extend(x, [record.val_loss])
             self.series["val_acc"].extend(x, [100.0 * (record.val_acc or 0.0)])
             names += ["val_loss", "val_acc"]
-        if record.is_best:
+        if record.is_best and (self.best_epoch is None or self._better(record)):
             self._mark_best(record)
         self._mark_dirty(*names)
+
+    def _better(self, record: EpochRecord) -> bool:
+        """A continued run's best epoch competes with its parent's."""
+        values = self.series["val_loss"] if record.val_loss is not None else self.series["train_loss"]
+        current = record.val_loss if record.val_loss is not None else record.train_loss
+        return current <= float(values.y.min()) if values.size else True
 
     def _mark_best(self, record: EpochRecord) -> None:
         self.best_epoch = record.epoch
@@ -177,41 +219,107 @@ class LivePlots(QWidget):
             line.show()
         y = record.val_loss if record.val_loss is not None else record.train_loss
         self._best_dot.setData([float(record.epoch)], [y])
+        label = self.legends[self.epoch_plot].getLabel(self._best_dot)
+        if label is not None:
+            label.setText(f"best epoch ({record.epoch})")
 
-    # -- drawing ------------------------------------------------------------------------
+    # -- overlays ------------------------------------------------------------------------
+    def set_overlays(self, overlays: list[Overlay]) -> None:
+        """Compared runs, one colour each, named in the loss plot's legend."""
+        for plot, item in self._overlay_items:
+            plot.removeItem(item)
+            if plot is self.loss_plot:
+                self.legends[plot].removeItem(item)
+        self._overlay_items, self.overlays = [], list(overlays)
+        for overlay in overlays:
+            self._add_overlay(overlay)
+        self._fit_y(*self.plots)
+
+    def _add_overlay(self, overlay: Overlay) -> None:
+        c = RunCurves.of(overlay.run)
+        line = pen(overlay.color, 2.0)
+        for plot, (xs, ys), symbol in ((self.loss_plot, (c.step_x, c.smooth), None),
+                                       (self.epoch_plot, c.headline_loss, "o"), (self.acc_plot, c.headline_acc, "o"),
+                                       (self.lr_plot, (c.step_x, c.lr), None)):
+            kwargs = dict(symbol=symbol, symbolSize=5, symbolBrush=pg.mkBrush(overlay.color), symbolPen=None) \
+                if symbol else {}
+            item = plot.plot(xs, ys, pen=line, antialias=True, **kwargs)
+            item.setZValue(-5)
+            self._overlay_items.append((plot, item))
+            if plot is self.loss_plot:
+                self.legends[plot].addItem(item, overlay.name)
+
+    # -- drawing -------------------------------------------------------------------------
     def _mark_dirty(self, *names: str) -> None:
         self._dirty.update(names)
         if not self._timer.isActive():
             self._timer.start()
 
     def _on_timer_timeout(self) -> None:
-        self.flush()
+        """Redraw the dirty plot whose turn it is; come back for the others."""
+        homes = self._homes()
+        dirty_plots = [p for p in self.plots if any(homes[n][0] is p for n in self._dirty)]
+        if not dirty_plots:
+            return
+        later = [p for p in dirty_plots if self.plots.index(p) > self._turn]
+        plot = (later or dirty_plots)[0]
+        self._turn = self.plots.index(plot)
+        self._flush_names([n for n in self._dirty if homes[n][0] is plot])
+        if self._dirty:
+            self._timer.start()
 
     def flush(self) -> None:
-        """Redraw the curves whose data changed (the timer calls this; tests may too)."""
-        for name in self._dirty:
+        """Redraw every curve whose data changed (the end of a run; tests)."""
+        self._flush_names(list(self._dirty))
+
+    def _flush_names(self, names: list[str]) -> None:
+        homes = self._homes()
+        for name in names:
             series = self.series[name]
             self.curves[name].setData(series.x, series.y)
-        self._dirty.clear()
+            self._dirty.discard(name)
+        self._fit_y(*{homes[name][0] for name in names})
 
-    def _archive_run(self) -> None:
-        ghost_pen = pen(theme.current().muted, 1.4, 120)
-        kept = []
-        for name, plot in (("smooth_loss", self.loss_plot), ("val_loss", self.epoch_plot),
-                           ("val_acc", self.acc_plot), ("lr", self.lr_plot)):
-            series = self.series[name]
-            ghost = plot.plot(series.x.copy(), series.y.copy(), pen=ghost_pen, antialias=True)
-            ghost.setZValue(-10)
-            kept.append((plot, ghost))
-        self._old_runs.append(kept)
-        if len(self._old_runs) > KEPT_RUNS:
-            for plot, ghost in self._old_runs.pop(0):
-                plot.removeItem(ghost)
+    def _fit_y(self, *plots: pg.PlotWidget) -> None:
+        """Round y ranges around the data, changed only when the data leaves them or shrinks well inside."""
+        for plot in plots:
+            ys = [self.series[name].y for name, (home, _) in self._homes().items()
+                  if home is plot and self.curves[name].isVisible() and self.series[name].size]
+            ys += [item.yData for home, item in self._overlay_items
+                   if home is plot and item.yData is not None and len(item.yData)]
+            finite = [y[np.isfinite(y)] for y in ys]
+            finite = [y for y in finite if y.size]
+            low, high = (min(float(y.min()) for y in finite), max(float(y.max()) for y in finite)) if finite \
+                else (0.0, 1.0)
+            if not keeps(self._y_bounds.get(plot), low, high):
+                self._y_bounds[plot] = y_bounds(low, high, plot is self.acc_plot)
+                plot.setYRange(*self._y_bounds[plot], padding=0)
+
+    def set_detail_visible(self, visible: bool) -> None:
+        """Hide the detail curves (and their legend entries) while only overlays are compared."""
+        for name in DETAIL:
+            self.curves[name].setVisible(visible)
+        self._fit_y(*self.plots)
+        self._best_dot.setVisible(visible)
+        for line in self._best_marks:
+            line.setVisible(visible and self.best_epoch is not None)
+        for plot, entries in self._detail_entries().items():
+            legend = self.legends[plot]
+            shown = {id(sample.item) for sample, _ in legend.items}
+            for item, label in entries:
+                if visible and id(item) not in shown:
+                    legend.addItem(item, label)
+                elif not visible and id(item) in shown:
+                    legend.removeItem(item)
+
+    def _detail_entries(self) -> dict[pg.PlotWidget, list[tuple[object, str]]]:
+        c = self.curves
+        best = f"best epoch ({self.best_epoch})" if self.best_epoch is not None else "best epoch"
+        return {self.loss_plot: [(c["raw_loss"], "raw"), (c["smooth_loss"], "smoothed")],
+                self.epoch_plot: [(c["train_loss"], "training"), (c["val_loss"], "validation"),
+                                  (self._best_dot, best)],
+                self.acc_plot: [(c["train_acc"], "training"), (c["val_acc"], "validation")]}
 
     def curve_lengths(self) -> dict[str, int]:
-        """Points each curve currently draws (after a flush)."""
+        """Points each detail curve currently draws (after a flush)."""
         return {name: len(curve.xData) if curve.xData is not None else 0 for name, curve in self.curves.items()}
-
-    @property
-    def earlier_runs(self) -> int:
-        return len(self._old_runs)

@@ -17,7 +17,7 @@ from engine.data import Dataset
 
 from .. import theme
 from .images import sample_grid
-from .palette import CLASS_COLORS, class_color, styled_plot
+from .palette import CLASS_COLORS, class_color, style_plot, styled_plot
 
 MAX_POINTS = 1500
 
@@ -67,6 +67,7 @@ class DatasetPreview(QWidget):
         self.counts_plot.setFixedHeight(110)
         self.counts_plot.getPlotItem().setMouseEnabled(False, False)
         self.bars: pg.BarGraphItem | None = None
+        self._dataset: Dataset | None = None
         self.caption = QLabel(objectName="muted", wordWrap=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -77,7 +78,15 @@ class DatasetPreview(QWidget):
         layout.addWidget(self.counts_plot)
         self.show_dataset(None)
 
+    def refresh_theme(self) -> None:
+        """Plot colours after a light/dark switch (the sample grid's background follows on the next show)."""
+        for plot in (self.scatter_plot, self.counts_plot):
+            style_plot(plot, "", x_label="")
+        if self._dataset is not None:
+            self.show_dataset(self._dataset)
+
     def show_dataset(self, dataset: Dataset | None) -> None:
+        self._dataset = dataset
         visible = dataset is not None
         for widget in (self.grid, self.scatter_plot, self.counts_plot, self.caption):
             widget.setVisible(visible)

@@ -1,9 +1,10 @@
-"""What a finished run shows: the confusion matrix as a heat-mapped table, a gallery of
-misclassified test images, and, for 2-D point sets, the decision boundary (live while
-training, from grids the worker computes).
+"""What a finished run shows: the confusion matrix as a heat-mapped table (click a cell to
+see those mistakes), a gallery of misclassified test images with the network's confidence,
+and, for 2-D point sets, the decision boundary at a 1:1 aspect (live while training, from
+grids the worker computes).
 
-Reads engine results (EvalResult, DecisionGrid) and the dataset; never trains.
-Must not import the rest of the view.
+Reads a run's stored results (engine.runs.Mistakes, its confusion matrix), decision grids
+and the dataset; never trains. Must not import the rest of the view.
 """
 from __future__ import annotations
 
@@ -11,11 +12,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListView, QListWidget, QListWidgetItem,
-                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.data import Dataset
-from engine.training import DecisionGrid, EvalResult
+from engine.runs import Mistakes
+from engine.training import DecisionGrid
 
 from .. import theme
 from .images import sample_pixels, to_qimage
@@ -54,7 +66,7 @@ class ConfusionTableModel(QAbstractTableModel):
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.names: list[str] = []
 
-    def set_matrix(self, matrix: np.ndarray, names: list[str]) -> None:
+    def set_matrix(self, matrix, names: list[str]) -> None:
         self.beginResetModel()
         self.matrix, self.names = np.asarray(matrix), list(names)
         self._row_totals = np.maximum(self.matrix.sum(axis=1), 1) if self.matrix.size else np.zeros(0)
@@ -111,12 +123,15 @@ def confusion_view(model: ConfusionTableModel) -> QTableView:
     view.setFocusPolicy(Qt.NoFocus)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
     view.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
-    view.setToolTip("Rows: the true class. Columns: the class the network predicted.")
+    view.setToolTip("Rows: the true class. Columns: the class the network predicted. Click a cell to see "
+                    "those mistakes.")
+    view.setCursor(Qt.PointingHandCursor)
     return view
 
 
 class MistakesView(QListWidget):
-    """Thumbnails of misclassified test images, labelled "true → predicted"."""
+    """Thumbnails of misclassified test images, labelled "true → predicted" with the network's
+    confidence, optionally only those of one (true, predicted) pair."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -128,20 +143,26 @@ class MistakesView(QListWidget):
         self.setSpacing(6)
         self.setSelectionMode(QAbstractItemView.NoSelection)
 
-    def show_mistakes(self, dataset: Dataset, evaluation: EvalResult) -> None:
+    def show_mistakes(self, dataset: Dataset, mistakes: Mistakes, pair: tuple[int, int] | None = None) -> int:
+        """Fill the gallery; returns how many of the stored mistakes match `pair` (all when None)."""
         self.clear()
         if dataset.kind != "image":
-            return
+            return 0
         h, w = (int(v) for v in dataset.input_shape[1:])
         self.setIconSize(QSize(w * THUMB_SCALE, h * THUMB_SCALE))
         names = dataset.class_names
-        for index in evaluation.misclassified[:MAX_MISTAKES]:
-            index = int(index)
-            true, predicted = int(evaluation.targets[index]), int(evaluation.predictions[index])
+        rows = [row for row in zip(mistakes.index, mistakes.true, mistakes.predicted, mistakes.confidence)
+                if pair is None or (row[1], row[2]) == pair]
+        for index, true, predicted, confidence in rows[:MAX_MISTAKES]:
+            if not (0 <= index < dataset.num_test and true < len(names) and predicted < len(names)):
+                continue  # a run of another version of this dataset
             image = to_qimage(sample_pixels(dataset.x_test, index)).scaled(w * THUMB_SCALE, h * THUMB_SCALE)
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(image)), f"{names[true]} → {names[predicted]}")
-            item.setToolTip(f"Test sample {index}: it is a {names[true]}, the network said {names[predicted]}")
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(image)),
+                                   f"{names[true]} → {names[predicted]}\n{confidence:.0%} sure")
+            item.setToolTip(f"Test sample {index}: it is a {names[true]}; the network said {names[predicted]} "
+                            f"with {confidence:.1%} confidence")
             self.addItem(item)
+        return len(rows)
 
 
 class BoundaryPlot(pg.PlotWidget):
@@ -150,6 +171,7 @@ class BoundaryPlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         style_plot(self, "Decision boundary", "x₂", "x₁")
+        self.getPlotItem().setAspectLocked(True)  # a round spiral stays round
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.regions.setZValue(-5)
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(theme.current().base, width=0.8))
@@ -180,7 +202,18 @@ class BoundaryPlot(pg.PlotWidget):
             self.setRange(rect, padding=0)
         self.grids_shown += 1
 
-    def show_mistakes(self, dataset: Dataset, evaluation: EvalResult) -> None:
-        wrong = evaluation.misclassified
-        x = dataset.x_test.numpy()[wrong] if len(wrong) else np.zeros((0, 2))
+    def show_mistakes(self, dataset: Dataset, mistakes: Mistakes | None) -> None:
+        wrong = [i for i in (mistakes.index if mistakes is not None else ()) if i < dataset.num_test]
+        x = dataset.x_test.numpy()[wrong] if wrong else np.zeros((0, 2))
         self.wrong.setData(x[:, 0], x[:, 1])
+
+    def clear_grid(self) -> None:
+        self.regions.clear()
+        self.wrong.setData([], [])
+        self.grids_shown = 0
+
+    def refresh_theme(self) -> None:
+        t = theme.current()
+        style_plot(self, "Decision boundary", "x₂", "x₁")
+        self.points.setPen(pg.mkPen(t.base, width=0.8))
+        self.wrong.setPen(pg.mkPen(t.error, width=2))

@@ -26,9 +26,19 @@ QProgressBar::chunk { background: @accent; border-radius: 3px; }
 QLabel#run_status { color: @text; }
 QLabel#fit_ok { color: @ok; }
 QLabel#result_caption { color: @muted; padding: 0px 8px; }
-QLabel#result_box {
+QLabel#result_box, QFrame#result_box {
     background: @base; border: 1px solid @border; border-left: 4px solid @ok; border-radius: 6px; padding: 8px;
 }
+QFrame#info_box { background: @base; border: 1px solid @border; border-left: 4px solid @accent; border-radius: 6px; }
+QFrame#warn_box { background: @base; border: 1px solid @border; border-left: 4px solid #d97706; border-radius: 6px; }
+QFrame#failed_box {
+    background: @error_fill; border: 1px solid @error; border-left: 4px solid @error; border-radius: 6px;
+}
+QFrame#failed_box QLabel { color: @error; }
+QFrame#result_box QLabel, QFrame#info_box QLabel, QFrame#warn_box QLabel { background: transparent; border: none; }
+QPushButton#rerun_button, QPushButton#keep_button { border-color: @accent; color: @accent; font-weight: bold; }
+QTreeWidget#runs_list { background: @base; border: 1px solid @border; border-radius: 6px; }
+QTableView#compare_table { background: @base; gridline-color: @border; border: none; }
 QCheckBox { spacing: 6px; }
 QTabWidget#results_tabs::pane { border: 1px solid @border; border-radius: 6px; background: @base; }
 QTabBar::tab {

@@ -1,42 +1,47 @@
-"""The Train view: dataset and settings on the left; run controls, live curves and the
-results (decision boundary, confusion matrix, mistakes) on the right.
+"""The Train view: dataset, network fit and settings on the left; run controls, the banner
+(outcome, curve doctor, keep-or-discard), the curves, the runs list and the results tabs
+(compare, decision boundary, confusion matrix, mistakes) on the right.
 
-Gestures become requests to the `TrainRunner` (which trains on a worker thread) or undo
-commands on the document (fitting the network, adopting trained weights with
-`TrainingResult`). The view never mutates the graph itself and holds no network logic.
+A thin composition: every panel lives in its own module, and what they show is derived
+from the document (its runs and adopted run) and the document's RunCoordinator (the live
+run, started here or in the Draw view). Gestures become RunRequests for the coordinator
+or undo commands (fit the network, rename or delete runs). The view never mutates the
+graph and keeps no results of its own.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMessageBox, QPushButton, QScrollArea, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
-from engine.builder import BuildError, build_module
+from engine.builder import BuildError
 from engine.data import Dataset, dataset_info
 from engine.fitting import FitReport, fit_report
-from engine.training import DecisionGrid, EpochRecord, TrainConfig, TrainingError, steps_per_epoch
-from engine.training.checks import val_count
+from engine.runs import Run
+from engine.training import TrainingError
 
 from ..document import Document
-from ..jobs.adoption import FAILED, RunInfo, adopt, result_text, status_title
-from ..jobs.runner import TrainRunner
-from ..jobs.worker import RunOutcome
-from .control_bar import PAUSED, RUNNING, STOPPING, ControlBar
+from ..jobs.adoption import Finish, LiveRun, run_title, status_title
+from ..jobs.coordinator import RunCoordinator
+from ..run_commands import delete_runs, rename_run
+from . import run_setup
+from .control_bar import STOPPING, ControlBar
 from .dataset_panel import DatasetPanel
 from .fit import FitNetwork
-from .gradflow import GradientFlowView
-from .plots import LivePlots
-from .results import BoundaryPlot, ConfusionTableModel, MistakesView, Placeholder, confusion_view
+from .live_view import LiveRunView
+from .palette import run_color
+from .plots import LivePlots, Overlay
+from .results_tabs import ResultTabs
+from .run_banner import ERROR, INFO, RunBanner, level_of
+from .runs_panel import RunsPanel
 from .settings_form import SettingsForm
 from .style import train_stylesheet
-
-def _section(title: str) -> QLabel:
-    return QLabel(title.upper(), objectName="section_title")
+from .train_layout import lay_out
+from .view_state import boundary_grid, focus_run, initial_settings
 
 
 class TrainView(QWidget):
     build_view_requested = Signal()
-    training_finished = Signal(object)  # RunOutcome, after the document took its weights
+    training_finished = Signal(object)  # RunOutcome, after the document took the run
 
     def __init__(self, document: Document, parent: QWidget | None = None,
                  settings: QSettings | None = None) -> None:
@@ -45,40 +50,30 @@ class TrainView(QWidget):
         self.document = document
         settings = settings or getattr(parent, "settings", None)  # the main window's, when it has one
         self.settings = settings if isinstance(settings, QSettings) else QSettings()
-        self.runner = TrainRunner(self)
+        self.coordinator = RunCoordinator.of(document)
+        self.runner = self.coordinator.runner
         self.datasets = DatasetPanel(self.settings)
         self.form = SettingsForm()
         self.control = ControlBar()
+        self.banner = RunBanner()
+        self.message = self.banner.message
         self.plots = LivePlots()
+        self.runs_panel = RunsPanel()
+        self.results = ResultTabs()
         self.fit: FitReport | None = None
-        self._run: RunInfo | None = None
-        self._make_results()
+        self._focus: str | None = None
+        self._rerun_base: Run | None = None
+        self._notes: dict[str, str] = {}  # run id -> what happened when it finished, said once
+        self._stale = True
         self._make_fit_box()
-        self._make_message()
-        self._layout()
+        lay_out(self)
         self.setStyleSheet(train_stylesheet())
         self._connect()
+        self.live_view = LiveRunView(self)
         self._choose_initial_dataset()
-        self._refresh()
+        self.refresh()
 
     # -- construction -------------------------------------------------------------------
-    def _make_results(self) -> None:
-        self.boundary = BoundaryPlot()
-        self.confusion_model = ConfusionTableModel(self)
-        self.confusion = confusion_view(self.confusion_model)
-        self.mistakes = MistakesView()
-        self.results = QTabWidget(objectName="results_tabs")
-        self.results.setDocumentMode(True)
-        self.confusion_page = Placeholder(self.confusion, "After training, the confusion matrix of the test "
-                                                          "set appears here: true classes down, predictions across.")
-        self.mistakes_page = Placeholder(self.mistakes, "After training, the test images the network got wrong "
-                                                        "appear here.")
-        self.results.addTab(self.boundary, "Decision boundary")
-        self.results.addTab(self.confusion_page, "Confusion matrix")
-        self.results.addTab(self.mistakes_page, "Mistakes")
-        self.gradflow = GradientFlowView()  # per-layer gradient norms over the run (gradflow)
-        self.results.addTab(self.gradflow, "Gradient flow")
-
     def _make_fit_box(self) -> None:
         self.fit_label = QLabel(objectName="fit_ok", wordWrap=True)
         self.fit_button = QPushButton("Fit network to dataset", objectName="fit_button")
@@ -86,78 +81,31 @@ class TrainView(QWidget):
                                    "(one undoable step)")
         self.fit_button.hide()
 
-    def _make_message(self) -> None:
-        self.message = QLabel(objectName="result_box", wordWrap=True)
-        self.message.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.LinksAccessibleByMouse)
-        self.message.hide()
-
-    def _left_panel(self) -> QWidget:
-        page = QWidget(objectName="train_settings_page")
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(14, 4, 14, 14)
-        layout.setSpacing(6)
-        layout.addWidget(_section("Dataset"))
-        layout.addWidget(self.datasets)
-        layout.addWidget(_section("Network"))
-        layout.addWidget(self.fit_label)
-        layout.addWidget(self.fit_button, 0, Qt.AlignLeft)
-        layout.addWidget(_section("Settings"))
-        layout.addWidget(self.form)
-        layout.addStretch(1)
-        scroll = QScrollArea(objectName="train_settings")
-        scroll.setWidget(page)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        return scroll
-
-    def _right_panel(self) -> QWidget:
-        panel = QWidget(objectName="train_run_panel")
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(14, 12, 14, 10)
-        layout.setSpacing(10)
-        layout.addWidget(self.control)
-        layout.addWidget(self.message)
-        self.run_splitter = QSplitter(Qt.Vertical, objectName="train_run_splitter")
-        self.run_splitter.addWidget(self.plots)
-        self.run_splitter.addWidget(self.results)
-        self.run_splitter.setStretchFactor(0, 3)
-        self.run_splitter.setStretchFactor(1, 2)
-        self.run_splitter.setSizes([480, 300])
-        self.run_splitter.setChildrenCollapsible(False)
-        layout.addWidget(self.run_splitter, 1)
-        return panel
-
-    def _layout(self) -> None:
-        self.splitter = QSplitter(Qt.Horizontal, objectName="train_splitter")
-        self.splitter.addWidget(self._left_panel())
-        self.splitter.addWidget(self._right_panel())
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([360, 1040])
-        self.splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
-
     def _connect(self) -> None:
         self.datasets.dataset_changed.connect(self._on_datasets_dataset_changed)
-        self.form.changed.connect(self._refresh)
+        self.form.changed.connect(self._refresh_start)
         self.fit_button.clicked.connect(self._on_fit_button_clicked)
-        self.message.linkActivated.connect(self._on_message_link_activated)
+        self.banner.link_activated.connect(self._on_banner_link_activated)
+        self.banner.rerun_requested.connect(self.rerun_with_change)
+        self.banner.keep_requested.connect(self._on_banner_keep_requested)
+        self.banner.discard_requested.connect(self.coordinator.discard_pending)
         self.control.start_requested.connect(self.start)
-        self.control.pause_requested.connect(self.runner.pause)
-        self.control.resume_requested.connect(self.runner.resume)
+        self.control.pause_requested.connect(self.coordinator.pause)
+        self.control.resume_requested.connect(self.coordinator.resume)
         self.control.stop_requested.connect(self.stop)
-        self.runner.pause_changed.connect(self._on_runner_pause_changed)
-        self.runner.steps_logged.connect(self._on_runner_steps_logged)
-        self.runner.epoch_ended.connect(self._on_runner_epoch_ended)
-        self.runner.grid_computed.connect(self._on_runner_grid_computed)
-        self.runner.gradients_recorded.connect(self.gradflow.add_record)
-        self.document.weights_changed.connect(self._on_document_weights_changed)
-        self.runner.run_finished.connect(self._on_runner_run_finished)
-        self.document.analysis_changed.connect(self._on_document_analysis_changed)
-        self.document.graph_replaced.connect(self._on_document_graph_replaced)
+        self.runs_panel.checked_changed.connect(self.show_runs)
+        self.runs_panel.focus_changed.connect(self._on_runs_focus_changed)
+        self.runs_panel.rename_requested.connect(self._on_runs_rename_requested)
+        self.runs_panel.delete_requested.connect(self._on_runs_delete_requested)
+        self.runs_panel.rerun_requested.connect(self.prepare_rerun)
+        self.runs_panel.continue_requested.connect(self.continue_training)
+        self.coordinator.finished.connect(self._on_coordinator_finished)
+        self.coordinator.pending_changed.connect(self.show_runs)
+        doc = self.document
+        doc.analysis_changed.connect(self._on_document_changed)
+        doc.weights_changed.connect(self._on_document_changed)
+        doc.runs_changed.connect(self._on_document_runs_changed)
+        doc.graph_replaced.connect(self._on_document_graph_replaced)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -166,14 +114,125 @@ class TrainView(QWidget):
         saved = self.settings.value("train/dataset")
         if saved:
             self.datasets.select(str(saved))
-        self._show_result_tabs(None)
+        self.results.set_kind(dataset_info(self.datasets.name).kind == "points")
 
-    # -- fit and readiness ----------------------------------------------------------------
+    # -- following the document -------------------------------------------------------------
     @property
     def dataset(self) -> Dataset | None:
         return self.datasets.dataset
 
-    def _refresh(self) -> None:
+    @property
+    def live(self) -> LiveRun | None:
+        """The run training now, when it belongs to the open project."""
+        live = self.coordinator.live
+        return live if live is not None and live.generation == self.document.content_generation else None
+
+    def _on_document_changed(self, *args) -> None:
+        """Edits re-check the fit only when the view is seen (a hidden view refreshes when shown)."""
+        self._stale = True
+        if self.isVisible() or self.window() is self:  # a page of the main window waits until shown
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-check the fit and Start, and redraw the runs from the document."""
+        self._stale = False
+        self._refresh_start()
+        self.show_runs()
+
+    def _on_document_runs_changed(self) -> None:
+        self.show_runs()
+
+    def _on_document_graph_replaced(self) -> None:
+        """Another project: its runs, and the settings and dataset of its adopted (or latest) run."""
+        self._focus, self._rerun_base = None, None
+        if not self.coordinator.running:
+            config, dataset = initial_settings(self.document)
+            if config is not None:
+                self.form.set_config(config)
+            if dataset:
+                self.datasets.select(dataset)
+        self._on_document_changed()
+
+    def show_runs(self) -> None:
+        doc, live = self.document, self.live
+        runs = list(doc.runs)
+        checked = self.runs_panel.checked_ids()
+        focus = focus_run(doc, self._focus)
+        colors = {run_id: run_color(i) for i, run_id in enumerate(checked)}
+        adopted = doc.adopted_run
+        self.runs_panel.set_runs(runs, adopted.id if adopted else None, checked, colors,
+                                 focus.id if focus else None, live.name if live else None)
+        compared = [doc.run(i) for i in checked]
+        self.plots.set_overlays([Overlay(r, r.name, colors[r.id]) for r in compared if live or len(compared) >= 2])
+        self.results.compare.show_runs(compared, [r.name for r in compared], [colors[r.id] for r in compared])
+        if live is None:
+            overlaid = len(compared) >= 2
+            self.plots.set_detail_visible(not overlaid)
+            self.plots.show_run(None if overlaid else focus, max((r.epochs_run for r in compared), default=0))
+            self._show_results(focus)
+            if overlaid:
+                self._show_comparison(compared)
+            else:
+                self._show_banner(focus)
+        problem = run_setup.continue_problem(doc, self.coordinator.running, self.dataset, self.datasets.loaded_request)
+        self.runs_panel.set_continuable(problem is None, problem or "")
+
+    def _show_results(self, run: Run | None) -> None:
+        loaded = self.dataset if run is not None and run_setup.same_data(run, self.dataset,
+                                                                          self.datasets.loaded_request) else None
+        self.results.show_run(run, loaded)
+        if run is not None and loaded is not None and loaded.kind == "points":
+            self.results.show_grid(boundary_grid(self.document, run, loaded))
+
+    def _show_banner(self, run: Run | None) -> None:
+        pending = self.coordinator.pending
+        if run is None:
+            self.banner.clear()
+            self.banner.show_text("No runs yet in this project: load a dataset and press Start training. Each run "
+                                  "stays with the project, so you can compare them later.", INFO)
+            return
+        diagnoses = run.diagnosis
+        said = " ".join(p for p in (run.result.message if run.result else "", self._notes.get(run.id, "")) if p)
+        self.banner.show_text(f"<b>{run.name}</b> — {run_title(run)}. {said}",
+                              level_of(run.status, diagnoses))
+        self.banner.show_diagnoses(diagnoses, can_rerun=not self.coordinator.running)
+        self.banner.show_pending(pending is not None and pending.run.id == run.id)
+
+    def _show_comparison(self, runs: list[Run]) -> None:
+        self.banner.clear()
+        best = max(runs, key=lambda r: r.test_acc if r.test_acc is not None else -1.0)
+        self.banner.show_text(f"Comparing {len(runs)} runs, one colour each: <b>Compare runs</b> below lists what "
+                              f"differs. Best test accuracy: <b>{best.name}</b>. Untick runs to see one in detail.",
+                              INFO)
+
+    def displayed_run_ids(self) -> list[str]:
+        """Ids of the runs the curves show now (the live one first while training)."""
+        live = self.live
+        compared = [i for i in self.runs_panel.checked_ids() if self.document.run(i) is not None]
+        if live is not None:
+            return [live.id] + compared
+        if len(compared) >= 2:
+            return compared
+        focus = focus_run(self.document, self._focus)
+        return [focus.id] if focus is not None else []
+
+    def _on_runs_focus_changed(self, run_id: str) -> None:
+        self._focus = run_id
+        self.show_runs()
+
+    def _on_runs_rename_requested(self, run_id: str, name: str) -> None:
+        self.document.undo_stack.push(rename_run(self.document, run_id, name))
+
+    def _on_runs_delete_requested(self, run_ids: list) -> None:
+        self.document.undo_stack.push(delete_runs(self.document, list(run_ids)))
+
+    # -- fit and readiness ----------------------------------------------------------------
+    def _refresh_start(self) -> None:
         """Recheck the fit and whether Start can be pressed."""
         self.datasets.set_network_input(self.document.analysis.input_shape)
         config = self.form.config()
@@ -184,6 +243,10 @@ class TrainView(QWidget):
         self._show_fit()
         problem = self._start_problem()
         self.control.set_startable(problem is None, problem or "")
+
+    def _start_problem(self) -> str | None:
+        return run_setup.start_problem(self.coordinator.running, self.dataset, self.form.config(),
+                                       self.form.problems(), self.fit)
 
     def _show_fit(self) -> None:
         if self.fit is None:
@@ -199,190 +262,135 @@ class TrainView(QWidget):
         if offer:
             self.fit_button.setText(f"Fit network to {dataset_info(self.dataset.name).title}")
 
-    def _start_problem(self) -> str | None:
-        if self.runner.running:
-            return "Training is running"
-        if self.dataset is None:
-            return "Load a dataset first"
-        if self.form.config() is None:
-            return "Fix the settings first: " + (self.form.problems() or ["?"])[0]
-        if self.fit is not None and not self.fit.ok:
-            return self.fit.message
-        return None
-
     def _on_fit_button_clicked(self) -> None:
         if self.fit is not None and self.fit.changes and self.dataset is not None:
             title = dataset_info(self.dataset.name).title
             self.document.undo_stack.push(FitNetwork(self.document, self.fit, title))
 
     def _on_datasets_dataset_changed(self, dataset: Dataset | None) -> None:
-        self.boundary.show_dataset(dataset)
-        self._show_result_tabs(dataset)
-        self._refresh()
-
-    def _show_result_tabs(self, dataset: Dataset | None) -> None:
         points = (dataset.kind if dataset is not None else dataset_info(self.datasets.name).kind) == "points"
-        self.results.setTabVisible(0, points)
-        self.results.setTabVisible(2, not points)
-        self.results.setCurrentIndex(0 if points else 1)
-
-    def _on_document_analysis_changed(self, analysis) -> None:
-        self._refresh()
-
-    def _on_document_weights_changed(self) -> None:
-        if self._run is None:  # a run draws its own, live
-            self.gradflow.set_history(self.document.training)
-
-    def _on_document_graph_replaced(self) -> None:
-        """Another network: take its saved settings and dataset (not while a run uses the current ones)."""
-        if self._run is not None:
-            self._run.replaced = True
-            return
-        self.gradflow.set_history(self.document.training)
-        training = self.document.training or {}
-        if isinstance(training.get("config"), dict):
-            try:
-                self.form.set_config(TrainConfig.from_dict(training["config"]))
-            except TrainingError:
-                pass  # damaged settings in a file: keep the form as it is
-        wanted = (self.document.meta or {}).get("dataset")
-        if wanted:
-            self.datasets.select(str(wanted))
+        self.results.set_kind(points)
+        self.refresh()
 
     # -- running --------------------------------------------------------------------------
     def start(self) -> bool:
         """Start training with the form's settings; False (with the reason shown) if refused."""
+        return self._start(run_setup.rerun_name(self._rerun_base, self.form.config()) if self.form.config() else "")
+
+    def _start(self, name: str = "", parent: Run | None = None) -> bool:
         problem = self._start_problem()
         if problem is not None:
-            self._show_message(problem, error=True)
+            self._show_error(problem)
             return False
-        config, dataset = self.form.config(), self.dataset
+        request = run_setup.request(self.dataset, self.form.config(), self.datasets.loaded_request, name, parent)
         try:
-            module = build_module(self.document.graph)
-            self.runner.start(module, dataset, config)
+            self.coordinator.start(request)
         except BuildError as exc:
-            self._show_message(f"The network cannot be built: {exc}. Fix it in the "
-                               f"<a href='build'>Build view</a>.", error=True)
+            self._show_error(f"The network cannot be built: {exc}. Fix it in the <a href='build'>Build view</a>.")
             return False
         except TrainingError as exc:
-            self._show_message(f"Training cannot start: {exc}.", error=True)
+            self._show_error(f"Training cannot start: {exc}.")
             return False
-        self._begin_run(dataset, config)
+        self._rerun_base = None
         return True
 
-    def _begin_run(self, dataset: Dataset, config: TrainConfig) -> None:
-        graph = self.document.graph
-        self._run = RunInfo(dataset, config, graph, graph.revision)
-        n_train = dataset.num_train - val_count(dataset.num_train, config.val_split)
-        self.plots.begin_run(config.epochs)
-        self.gradflow.clear()
-        self.control.begin(steps_per_epoch(n_train, config.batch_size) * config.epochs, config.epochs)
-        self.control.set_state(RUNNING)
-        self.message.hide()
-        self.confusion_page.set_ready(False)
-        self.mistakes_page.set_ready(False)
-        self.mistakes.clear()
-        self.boundary.show_dataset(dataset)
-        self._set_editable(False)
+    def continue_training(self) -> bool:
+        """Train the adopted run's weights further for the form's epochs; its curves carry on."""
+        problem = run_setup.continue_problem(self.document, self.coordinator.running, self.dataset,
+                                             self.datasets.loaded_request)
+        if problem is not None:
+            self._show_error(problem)
+            return False
+        return self._start(parent=self.document.adopted_run)
+
+    def prepare_rerun(self, run_id: str) -> None:
+        """Put a run's settings (and dataset) in the form; the next Start is named after the change."""
+        run = self.document.run(run_id)
+        if run is None:
+            return
+        self._rerun_base = run
+        self.form.set_config(run.config)
+        if run.dataset and run.dataset != self.datasets.name:
+            self.datasets.select(run.dataset)
+        self.banner.show_text(f"The settings of <b>{run.name}</b> are in the form: change one (the learning rate, "
+                              "the optimizer, the batch size…) and press Start training to compare.", INFO)
+
+    def rerun_with_change(self, change: dict) -> bool:
+        """The doctor's one click: the shown run's settings with `change`, started at once."""
+        base = focus_run(self.document, self._focus)
+        if base is None:
+            return False
+        self._rerun_base = base
+        self.form.set_config(run_setup.changed_config(base, change))
+        if not run_setup.same_data(base, self.dataset, self.datasets.loaded_request):
+            self.datasets.select(base.dataset)
+            self._show_error(f"Load {base.dataset} and press Start training to re-run {base.name} with the change.")
+            return False
+        return self.start()
 
     def stop(self) -> None:
-        if self.runner.running:
-            self.runner.stop()
+        if self.coordinator.running:
+            self.coordinator.stop()
             self.control.set_state(STOPPING)
 
-    def _set_editable(self, editable: bool) -> None:
+    def set_editable(self, editable: bool) -> None:
         self.datasets.set_editable(editable)
         self.form.set_editable(editable)
         self.fit_button.setEnabled(editable)
-        self._refresh()
+        self._refresh_start()
 
-    def _on_runner_pause_changed(self, paused: bool) -> None:
-        if not paused:
-            self.control.resumed()
-        self.control.set_state(PAUSED if paused else RUNNING)
-
-    def _on_runner_steps_logged(self, records: tuple) -> None:
-        if self._run is None:
-            return
-        self.plots.add_steps(records, self._run.config.epochs)
-        self.control.show_step(records[-1])
-
-    def _on_runner_epoch_ended(self, record: EpochRecord) -> None:
-        self.plots.add_epoch(record)
-
-    def _on_runner_grid_computed(self, grid: DecisionGrid) -> None:
-        self.boundary.show_grid(grid)
-
-    def _on_runner_run_finished(self, outcome: RunOutcome) -> None:
-        run, self._run = self._run, None
+    def _on_coordinator_finished(self, finish: Finish) -> None:
         self.plots.flush()
-        finished = outcome.finished
-        adopted = adopt(self.document, outcome, run)
-        if outcome.evaluation is not None:
-            self._show_evaluation(run.dataset, outcome)
-        self.control.finish(status_title(finished.status), finished.status in ("completed", "early_stopped"))
-        self._show_message(result_text(self.document, outcome, run, adopted), error=finished.status in FAILED)
-        self._set_editable(True)
-        self.training_finished.emit(outcome)
+        status = finish.outcome.finished.status
+        title = run_title(finish.run) if finish.run is not None else status_title(status)
+        self.control.finish(title, status in ("completed", "early_stopped"))
+        if finish.run is not None:  # said once, after the run's own message
+            self._notes[finish.run.id] = finish.text.removeprefix(finish.outcome.finished.message).strip()
+            self._focus = finish.run.id
+        self.set_editable(True)
+        self.show_runs()
+        if finish.run is None:
+            self._show_error(finish.text)
+        self.training_finished.emit(finish.outcome)
 
-    def _show_evaluation(self, dataset: Dataset, outcome: RunOutcome) -> None:
-        evaluation = outcome.evaluation
-        self.confusion_model.set_matrix(evaluation.confusion, dataset.class_names)
-        right, total = int(evaluation.confusion.trace()), int(evaluation.confusion.sum())
-        self.confusion_page.set_ready(True, f"Test set: {right:,} of {total:,} right ({evaluation.accuracy:.1%}). "
-                                            "Rows are the true class, columns the network's answer.")
-        if dataset.kind == "points":
-            self.boundary.show_mistakes(dataset, evaluation)
-            return
-        self.mistakes.show_mistakes(dataset, evaluation)
-        wrong = len(evaluation.misclassified)
-        shown = f" (the first {self.mistakes.count()})" if self.mistakes.count() < wrong else ""
-        self.mistakes_page.set_ready(True, f"{wrong:,} test images the network got wrong{shown}, "
-                                           "labelled true → predicted.")
+    def _on_banner_keep_requested(self) -> None:
+        pending = self.coordinator.pending
+        if pending is not None and self.coordinator.keep_pending():
+            self._notes[pending.run.id] = ("The network it trained is back, with its weights; Undo brings your "
+                                           "edits back.")
+            self._focus = pending.run.id
+            self.show_runs()
 
-    def _show_message(self, text: str, error: bool) -> None:
-        self.message.setText(text)
-        self.message.setObjectName("error_box" if error else "result_box")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.show()
+    def _show_error(self, text: str) -> None:
+        self.banner.show_diagnoses([])
+        self.banner.show_pending(False)
+        self.banner.show_text(text, ERROR)
 
-    def _on_message_link_activated(self, link: str) -> None:
+    def _on_banner_link_activated(self, link: str) -> None:
         if link == "build":
             self.build_view_requested.emit()
 
+    # -- look -----------------------------------------------------------------------------
+    def refresh_theme(self) -> None:
+        """After a light/dark switch: the view's stylesheet and every plot."""
+        self.setStyleSheet(train_stylesheet())
+        self.plots.refresh_theme()
+        self.results.boundary.refresh_theme()
+        self.datasets.preview.refresh_theme()
+        self.show_runs()
+
     # -- closing --------------------------------------------------------------------------
-    def guard_close(self, window: QWidget) -> None:
-        """Ask before `window` closes mid-training, then stop the run cleanly (weights kept)."""
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Close and watched.isWidgetType() and watched.isWindow():
-            if self.runner.running and not self._confirm_stop_for_close():
-                event.ignore()
-                return True
-            self.shutdown()
-        return False
-
-    def _confirm_stop_for_close(self) -> bool:
-        answer = QMessageBox.question(
-            self, "Training is running",
-            "Training is still running. Stop it and close? The weights trained so far are kept.",
-            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
-        return answer == QMessageBox.Yes
-
     def running_job(self) -> str | None:
         """For the window's close question: what closing would stop, or None."""
-        if self.runner.running:
+        if self.coordinator.running:
             return "Training is still running: closing stops it and keeps the weights trained so far."
         return None
 
     def shutdown(self) -> None:
         """Stop training and loading and wait for their threads (safe to call twice)."""
-        self.runner.shutdown()
+        self.coordinator.shutdown()
         self.datasets.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
-

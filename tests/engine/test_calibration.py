@@ -8,12 +8,12 @@ import pytest
 import torch
 
 import engine
-from engine.calibration import Calibration, calibration_entry, energy, fit_calibration, fit_temperature
 from engine.cli import run_cli
 from engine.data import Dataset, load_dataset
 from engine.digits.scribbles import make_scribble
 from engine.inference import predict
 from engine.training import TrainConfig, train
+from engine.training.calibration import Calibration, calibration_entry, energy, fit_calibration, fit_temperature
 from tests.engine.test_gradflow import made_digits
 
 

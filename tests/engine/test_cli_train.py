@@ -28,7 +28,8 @@ def test_train_a_template_on_test_made_mnist_files_end_to_end(tmp_path):
     assert project.weights and project.meta["dataset"] == "mnist" and project.meta["num_classes"] == 10
     history = json.loads((tmp_path / "m.json").read_text())["history"]
     assert [h["epoch"] for h in history] == [1, 2]
-    assert project.training["config"]["batch_size"] == 8
+    [trained] = project.runs
+    assert project.adopted_run == trained.id and trained.config.batch_size == 8 and len(trained.epochs) == 2
 
 
 def test_train_a_saved_project_on_toy_points_writes_it_back(cli, tmp_path):
@@ -37,7 +38,7 @@ def test_train_a_saved_project_on_toy_points_writes_it_back(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "epoch 3" in result.stderr and f"wrote {path}" in result.stdout
     project = engine.load(path)
-    assert project.weights is not None and project.training["result"]["status"] == "completed"
+    assert project.weights is not None and project.runs[-1].status == "completed"
 
 
 def test_a_template_trained_in_process_writes_its_default_name(cli, tmp_path):

@@ -12,8 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from engine.data import (DATASET_NAMES, Dataset, DatasetError, dataset_info, default_data_dir,
-                         load_dataset)
+from engine.data import DATASET_NAMES, Dataset, DatasetError, dataset_info, default_data_dir, load_dataset
 
 IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")

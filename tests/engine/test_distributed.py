@@ -28,10 +28,11 @@ def test_two_gloo_processes_train_and_rank_zero_writes_one_project(tmp_path):
     assert done.stdout.count("wrote ddp.nwproj") == 1 and done.stderr.count("epoch 3:") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp.json", "ddp.nwproj"]
     project = engine.load(tmp_path / "ddp.nwproj")
-    assert project.weights and project.training["config"]["batch_size"] == 32  # the global batch
+    assert project.weights and len(project.runs) == 1 and project.adopted_run == project.runs[0].id
+    assert project.runs[0].config.batch_size == 32  # the global batch
     ddp_acc = json.loads((tmp_path / "ddp.json").read_text())["result"]["test_acc"]
     assert run_cli(["train", "--template", "mlp", *SETTINGS, "--out", str(tmp_path / "one.nwproj")]) == 0
-    single_acc = engine.load(tmp_path / "one.nwproj").training["result"]["test_acc"]
+    single_acc = engine.load(tmp_path / "one.nwproj").runs[0].result.test_acc
     assert ddp_acc > 0.8 and abs(ddp_acc - single_acc) < 0.08  # equivalent within noise
 
 

@@ -44,13 +44,13 @@ def test_score_counts_revealed_answers_only():
 def test_goals_are_checked_against_the_network_and_its_training():
     _, analysis = lenet()
     goals = Goals(max_params=100_000, min_accuracy=0.98, dataset="mnist")
-    status = goal_status(goals, analysis, None, {})
+    status = goal_status(goals, analysis, None, None)
     assert [s.met for s in status] == [True, None] and "train on mnist" in status[1].text
-    trained = {"result": {"test_acc": 0.985}}
-    assert [s.met for s in goal_status(goals, analysis, trained, {"dataset": "mnist"})] == [True, True]
-    assert goal_status(goals, analysis, trained, {"dataset": "mnist"}, weights_fit=False)[1].met is None
-    assert goal_status(Goals(max_params=1000), analysis, None, {})[0].met is False
-    hidden = goal_status(goals, analysis, None, {}, hide_numbers=True)[0]  # layers still hidden
+    assert [s.met for s in goal_status(goals, analysis, 0.985, "mnist")] == [True, True]
+    assert goal_status(goals, analysis, 0.985, "digits")[1].met is None  # trained on other data
+    assert goal_status(goals, analysis, 0.985, "mnist", weights_fit=False)[1].met is None
+    assert goal_status(Goals(max_params=1000), analysis, None, None)[0].met is False
+    hidden = goal_status(goals, analysis, None, None, hide_numbers=True)[0]  # layers still hidden
     assert hidden.met is None and "61,706" not in hidden.text
 
 

@@ -116,5 +116,5 @@ def test_missing_onnx_packages_are_named_with_the_install_command(tmp_path, monk
     monkeypatch.setattr(formats, "missing_onnx_packages", lambda: ["onnxscript"])
     project = engine.save(engine.templates.load("mlp", (2,), 2), tmp_path / "mlp.nwproj")
     assert run_cli(["export", str(project), "--onnx", str(tmp_path / "m.onnx")]) == 1
-    assert 'needs the onnxscript package: pip install -e ".[export]"' in capsys.readouterr().out
+    assert 'needs the onnxscript package: pip install -e ".[export]"' in capsys.readouterr().err
     assert not (tmp_path / "m.onnx").exists()

@@ -80,4 +80,5 @@ def test_train_cli_metrics_carry_grad_norms_per_node(tmp_path, capsys):
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert set(metrics["grad_norms"]) == {"conv1", "conv2", "fc1", "fc2", "fc3"}
     assert all(len(v) == len(metrics["grad_steps"]) > 0 for v in metrics["grad_norms"].values())
-    assert engine.load(tmp_path / "n.nwproj").training["grad_norms"].keys() == metrics["grad_norms"].keys()
+    run = engine.load(tmp_path / "n.nwproj").runs[-1]  # the project keeps them with the run
+    assert run.extras["grad_norms"].keys() == metrics["grad_norms"].keys()

@@ -9,8 +9,7 @@ import torch
 from torch import nn
 
 from engine.data import Dataset, load_dataset
-from engine.training import (EpochRecord, FinishedRecord, StepRecord, TrainConfig, TrainControl,
-                             steps_per_epoch, train)
+from engine.training import EpochRecord, FinishedRecord, StepRecord, TrainConfig, TrainControl, steps_per_epoch, train
 
 
 def moons(n: int = 400) -> Dataset:

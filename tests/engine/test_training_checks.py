@@ -9,10 +9,9 @@ import torch
 from torch import nn
 
 from engine.data import Dataset, load_dataset
-from engine.training import (TrainConfig, TrainingError, decision_grid, evaluate, pick_device, train,
-                             validate)
-from engine.training.threads import ThreadTuner
+from engine.training import TrainConfig, TrainingError, decision_grid, evaluate, pick_device, train, validate
 from engine.training.objective import Objective
+from engine.training.threads import ThreadTuner
 
 
 def images(channels: int = 1, size: int = 28, classes: int = 10, n: int = 40) -> Dataset:

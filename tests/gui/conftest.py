@@ -13,6 +13,30 @@ from PySide6.QtCore import QSettings
 
 
 @pytest.fixture(autouse=True)
+def _no_unexpected_dialogs(monkeypatch):
+    """A modal message box or file dialog nobody answers would hang the suite: fail the test instead. Tests
+    that expect one replace the method themselves (monkeypatch.setattr after this fixture)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unexpected(kind):
+        def show(parent, title, text="", *args, **kwargs):
+            pytest.fail(f"unexpected {kind} dialog: {title}: {text}")
+        return show
+
+    for kind in ("warning", "critical", "information", "question", "about"):
+        monkeypatch.setattr(QMessageBox, kind, unexpected(kind))
+    from PySide6.QtWidgets import QFileDialog
+
+    def unexpected_file_dialog(kind):
+        def show(parent=None, caption="", *args, **kwargs):
+            pytest.fail(f"unexpected file dialog ({kind}): {caption}")
+        return show
+
+    for kind in ("getOpenFileName", "getSaveFileName", "getExistingDirectory", "getOpenFileNames"):
+        monkeypatch.setattr(QFileDialog, kind, unexpected_file_dialog(kind))
+
+
+@pytest.fixture(autouse=True)
 def _no_leftover_threads():
     before = set(threading.enumerate())
     yield

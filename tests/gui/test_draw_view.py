@@ -98,10 +98,13 @@ def test_closing_the_window_mid_training_stops_the_threads(qtbot, window, monkey
     view = open_in_draw_view(window, lenet_content(weights=False))
     window.document.undo_stack.setClean()
     qtbot.mouseClick(view.setup.train_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: view.trainer.runner.running, timeout=30_000)
+    qtbot.waitUntil(lambda: view.trainer.coordinator.running, timeout=30_000)
+    asked = []
+    answers = {"Training is running": QMessageBox.Discard}  # one question: stop the run, don't save
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, *a, **k: asked.append(title) or answers[title])
     window.close()
-    assert not view.trainer.running
-    assert window.document.compatible_weights() is None  # nothing applied while closing
+    assert not view.trainer.running and not view.trainer.coordinator.running
+    assert asked[0] == "Training is running"  # the run is the project's, wherever it was started
 
 
 def _fake_fashion(monkeypatch):

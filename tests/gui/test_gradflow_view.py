@@ -44,11 +44,12 @@ def test_stored_series_are_read_back_and_damaged_ones_ignored(flow):
 def test_a_training_run_fills_the_view_and_stores_the_series_with_the_run(qtbot, view, document):  # noqa: F811
     load(qtbot, view, "moons", samples=400)
     train(qtbot, view, epochs=2, batch_size=16)
-    view.gradflow.redraw()
-    layers = view.gradflow.history.layers
-    assert layers == ("fc1", "fc2", "out") and len(view.gradflow.history.steps) >= 2
-    stored = document.training
-    assert set(stored["grad_norms"]) == set(layers) and len(stored["grad_steps"]) == len(view.gradflow.history.steps)
+    flow = view.results.gradflow
+    flow.redraw()
+    layers = flow.history.layers
+    assert layers == ("fc1", "fc2", "out") and len(flow.history.steps) >= 2
+    stored = document.adopted_run.extras  # the series is stored with the run
+    assert set(stored["grad_norms"]) == set(layers) and len(stored["grad_steps"]) == len(flow.history.steps)
     assert "calibration" in document.meta and document.meta["calibration"]["method"] == "energy"
     document.undo_stack.undo()
-    assert view.gradflow.history.steps == []
+    assert flow.history.steps == []  # no run left to show

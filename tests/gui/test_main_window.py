@@ -142,7 +142,7 @@ def test_status_bar_shows_totals_validity_and_device(window):
     texts = [w.text() for w in window.statusBar().findChildren(QLabel)]
     assert "61,706 parameters" in texts
     assert any("Valid" in t for t in texts)
-    assert any(t.startswith("Training on ") for t in texts)
+    assert window.status_device.text().startswith("Training device: ")  # "Training on" only while training
     window.editor.set_param("conv2", "kernel_size", 30)
     assert window.status_valid.text() == "1 error"
 

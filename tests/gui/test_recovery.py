@@ -54,7 +54,7 @@ def test_work_left_by_a_crash_is_offered_and_restored_as_unsaved(window, tmp_pat
     source = str(tmp_path / "mine.nwproj")
     graph = engine.templates.load("mlp")
     graph.update_params("fc1", out_features=77)
-    left = recovery.write_autosave(dead_session(), graph, None, None, {"dataset": "mnist"}, source, "mine")
+    left = recovery.write_autosave(dead_session(), graph, source, "mine", meta={"dataset": "mnist"})
     asked = []
     monkeypatch.setattr(gui_recovery, "ask_to_restore", lambda box: asked.append(box.text()) or True)
     assert gui_recovery.offer_recovery(window)
@@ -67,7 +67,7 @@ def test_work_left_by_a_crash_is_offered_and_restored_as_unsaved(window, tmp_pat
 
 
 def test_discarding_the_offer_removes_the_leftover(window, monkeypatch):
-    left = recovery.write_autosave(dead_session(), engine.templates.load("mlp"), None, None, {}, None, "Untitled")
+    left = recovery.write_autosave(dead_session(), engine.templates.load("mlp"), None, "Untitled")
     monkeypatch.setattr(gui_recovery, "ask_to_restore", lambda box: False)
     assert not gui_recovery.offer_recovery(window)
     assert not left.path.exists() and not left.note.exists() and len(window.document.graph) == 0

@@ -81,7 +81,7 @@ def test_edits_before_the_engine_are_analysed_once_it_is_in(qtbot, loading_windo
     assert not win.document.analysis_pending
     assert win.document.analysis.row(flatten).output_shape == (784,)
     assert win.status_valid.text() == "✓ Valid"
-    assert win.status_device.text().startswith("Training on ")
+    assert win.status_device.text().startswith("Training device: ")
     # the real views took the loading pages' places and buttons; the current one stays shown
     assert [b.text() for b in win.view_buttons.buttons()] == buttons
     assert win.stack.currentWidget() is win.train_view and win.current_view_name == "train"

@@ -54,31 +54,35 @@ def test_training_updates_curves_and_boundary_and_lands_in_the_document(qtbot, v
     lengths = view.plots.curve_lengths()
     assert lengths["val_loss"] == lengths["val_acc"] == lengths["train_loss"] == 3
     assert lengths["raw_loss"] == lengths["smooth_loss"] == lengths["lr"] == 2  # 27 steps, logged every 10
-    assert view.boundary.grids_shown >= 1 and view.boundary.regions.image.shape == (120, 120, 4)
+    assert view.results.boundary.grids_shown >= 1 and view.results.boundary.regions.image.shape == (120, 120, 4)
     assert document.compatible_weights() is not None and document.is_modified
-    assert document.training["result"]["status"] == "completed" and document.meta["dataset"] == "moons"
-    assert "Test accuracy" in view.message.text() and view.confusion_page.currentIndex() == 1
-    assert view.confusion_model.matrix.sum() == view.dataset.num_test
+    [run] = document.runs
+    assert run.status == "completed" and document.meta["dataset"] == "moons" and document.adopted_run is run
+    assert view.displayed_run_ids() == [run.id] and view.runs_panel.tree.topLevelItemCount() == 1
+    assert "Test accuracy" in view.message.text() and view.results.confusion_page.currentIndex() == 1
+    assert view.results.confusion_model.matrix.sum() == view.dataset.num_test
     trained = document.weights
     document.undo_stack.undo()
-    assert document.weights is None and document.meta == {}
+    assert document.weights is None and document.meta == {} and document.runs == ()
+    assert view.displayed_run_ids() == [] and "No runs yet" in view.message.text()
     document.undo_stack.redo()
-    assert document.weights is trained
+    assert document.weights is trained and view.displayed_run_ids() == [run.id]
 
 
-def test_second_run_keeps_the_first_faded_and_undo_steps_back_one_run(qtbot, view, document):
+def test_second_run_joins_the_list_and_undo_steps_back_one_run(qtbot, view, document):
     load(qtbot, view, "moons", samples=200)
     train(qtbot, view, epochs=1)
     first = document.weights
     train(qtbot, view, epochs=1, seed=1)
-    assert view.plots.earlier_runs == 1 and document.weights is not first
+    assert len(document.runs) == 2 and document.weights is not first
+    assert view.displayed_run_ids() == [document.runs[1].id]  # the newest run, in detail
     document.undo_stack.undo()
-    assert document.weights is first
+    assert document.weights is first and len(document.runs) == 1
 
 
 def test_stop_keeps_the_finished_epochs(qtbot, view, document):
     load(qtbot, view, "moons", samples=200)
-    view.form.editors["epochs"].setValue(500)
+    view.form.editors["epochs"].setValue(5000)
     view.runner.epoch_ended.connect(lambda record: view.control.stop_button.click())
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS) as blocker:
         view.start()
@@ -89,7 +93,7 @@ def test_stop_keeps_the_finished_epochs(qtbot, view, document):
 
 def test_pause_button_pauses_and_resumes(qtbot, view):
     load(qtbot, view, "moons", samples=200)
-    view.form.editors["epochs"].setValue(500)
+    view.form.editors["epochs"].setValue(5000)
     with qtbot.waitSignal(view.runner.epoch_ended, timeout=TIMEOUT_MS):
         view.start()
     view.control.pause_button.click()
@@ -119,9 +123,9 @@ def test_refused_run_shows_the_engine_message_and_starts_nothing(qtbot, view, do
     load(qtbot, view, "moons", samples=200)
     assert view.fit.ok  # shapes fit; only the trainer can tell there is nothing to learn
     assert not view.start()
-    assert not view.message.isHidden() and "nothing to learn" in view.message.text()
-    assert view.message.objectName() == "error_box"
-    assert view.runner.thread is None and document.weights is None
+    assert not view.banner.isHidden() and "nothing to learn" in view.message.text()
+    assert view.banner.level == "error"
+    assert view.runner.thread is None and document.weights is None and document.runs == ()
 
 
 def test_fit_offers_one_undoable_resize(qtbot, view, document, editor):
@@ -177,9 +181,10 @@ def test_images_fill_confusion_matrix_and_gallery_of_mistakes(qtbot, view, edito
     assert dataset.num_test == 10 and view.datasets.preview.grid._image is not None
     outcome = train(qtbot, view, epochs=2, batch_size=8)
     wrong = len(outcome.evaluation.misclassified)
-    assert view.confusion_model.rowCount() == 10 and view.confusion_model.matrix.sum() == 10
-    assert view.mistakes.count() == wrong > 0 and "→" in view.mistakes.item(0).text()
-    assert view.mistakes_page.currentIndex() == 1
+    results = view.results
+    assert results.confusion_model.rowCount() == 10 and results.confusion_model.matrix.sum() == 10
+    assert results.mistakes.count() == wrong > 0 and "→" in results.mistakes.item(0).text()
+    assert "sure" in results.mistakes.item(0).text() and results.mistakes_page.currentIndex() == 1
 
 
 def test_diverged_run_shows_why_and_keeps_the_previous_weights(qtbot, view, document):
@@ -191,9 +196,11 @@ def test_diverged_run_shows_why_and_keeps_the_previous_weights(qtbot, view, docu
     view.form.editors["schedule"].setCurrentIndex(view.form.editors["schedule"].findData("none"))
     outcome = train(qtbot, view, epochs=2)
     assert outcome.finished.status == "nan" and outcome.weights is None
-    assert view.message.objectName() == "error_box" and "Lower the learning rate" in view.message.text()
+    assert view.banner.level == "error" and "Lower the learning rate" in view.message.text()
     assert "previous weights are kept" in view.message.text()
     assert document.weights is kept and view.control.status.text().startswith("Diverged")
+    assert [d.code for d in document.runs[-1].diagnosis] == ["diverged"]  # the failed run is in the list
+    assert view.banner.rerun_buttons and "learning rate" in view.banner.rerun_buttons[0].text()
 
 
 def test_form_round_trips_every_shown_setting(view):
@@ -218,10 +225,11 @@ def test_data_folder_and_choice_are_remembered(view, settings, tmp_path):
 
 def test_weights_are_not_attached_to_a_network_opened_during_training(qtbot, view, document, editor):
     load(qtbot, view, "moons", samples=200)
-    view.form.editors["epochs"].setValue(500)
+    view.form.editors["epochs"].setValue(5000)
     with qtbot.waitSignal(view.runner.epoch_ended, timeout=TIMEOUT_MS):
         view.start()
     editor.load_template("perceptron", (2,), 2)
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
         view.stop()
-    assert document.weights is None and "Another network was opened" in view.message.text()
+    assert document.weights is None and "Another project was opened" in view.message.text()
+    assert document.runs == () and view.displayed_run_ids() == []

@@ -56,7 +56,7 @@ def test_stop_mid_run_ends_cleanly(qtbot, moons):
     runner = TrainRunner()
     runner.epoch_ended.connect(lambda record: runner.stop())
     with qtbot.waitSignal(runner.run_finished, timeout=TIMEOUT_MS) as blocker:
-        runner.start(mlp(moons), moons, TrainConfig(epochs=500, batch_size=16))
+        runner.start(mlp(moons), moons, TrainConfig(epochs=5000, batch_size=16))
     finished = blocker.args[0].finished
     assert finished.status == "stopped" and finished.epochs_run < 500
     assert blocker.args[0].weights is not None  # a finished epoch is worth keeping
@@ -68,7 +68,7 @@ def test_pause_holds_training_and_resume_continues(qtbot, moons):
     epochs = []
     runner.epoch_ended.connect(epochs.append)
     with qtbot.waitSignal(runner.epoch_ended, timeout=TIMEOUT_MS):
-        runner.start(mlp(moons), moons, TrainConfig(epochs=500, batch_size=16))
+        runner.start(mlp(moons), moons, TrainConfig(epochs=5000, batch_size=16))
     runner.pause()
     assert runner.paused
     qtbot.wait(300)  # let a batch in flight finish and its records arrive
@@ -88,7 +88,7 @@ def test_shutdown_stops_waits_and_delivers_the_outcome_at_once(qtbot, moons):
     outcomes = []
     runner.run_finished.connect(outcomes.append)
     with qtbot.waitSignal(runner.epoch_ended, timeout=TIMEOUT_MS):
-        runner.start(mlp(moons), moons, TrainConfig(epochs=500, batch_size=16))
+        runner.start(mlp(moons), moons, TrainConfig(epochs=5000, batch_size=16))
     runner.shutdown()
     assert len(outcomes) == 1 and outcomes[0].finished.status == "stopped"
     assert outcomes[0].evaluation is None  # closing skips the test pass

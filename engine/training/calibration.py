@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .digits.framing import frame_digit
-from .digits.scribbles import make_scribbles
+from ..digits.framing import frame_digit
+from ..digits.scribbles import make_scribbles
 
 KEEP = 0.99  # share of validation samples below the threshold: 1 % false alarms on familiar data
 DIGIT_DATASETS = ("mnist", "digits")
@@ -285,7 +285,7 @@ def fit_calibration(module: nn.Module, dataset: Any, val_split: float = 0.1, see
 
 
 def _fit(module: nn.Module, dataset: Any, val_split: float, seed: int) -> Calibration:
-    from .training.resident import make_resident  # the trainer's own split: one home for it
+    from .resident import make_resident  # the trainer's own split: one home for it
 
     data = make_resident(dataset, torch.device("cpu"), val_split, seed)
     held_out = data.val_idx if data.val_idx.numel() else data.train_idx[-max(1, data.train_idx.numel() // 10):]

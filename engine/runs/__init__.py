@@ -1,0 +1,17 @@
+"""Training runs as part of a project: the record of each run, its file form and comparisons.
+
+The public face of engine.runs:
+    Run, StepSeries, Mistakes, new_run, new_run_id     the record (engine.runs.record)
+    fingerprint, snapshot                               the trained network (engine.runs.network)
+    run_to_dict, run_from_dict, read_runs, runs_section the "runs" section of a file (engine.runs.codec)
+    DiffRow, differences, change_summary                runs side by side (engine.runs.compare)
+Must not import Qt.
+"""
+from engine.runs.codec import read_runs, run_from_dict, run_to_dict, runs_section
+from engine.runs.compare import DiffRow, change_summary, differences, parameter_count
+from engine.runs.network import fingerprint, snapshot
+from engine.runs.record import MAX_STEP_POINTS, Mistakes, Run, StepSeries, new_run, new_run_id, training_run
+
+__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "change_summary", "differences",
+           "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "read_runs", "run_from_dict",
+           "run_to_dict", "runs_section", "snapshot"]

@@ -1,0 +1,88 @@
+"""Undo commands for training runs: add a finished run (adopting its weights or not), rename
+one, delete one, and keep a trained version whose network was edited meanwhile.
+
+Each redo and undo swaps the document's whole `RunsState` (runs, adopted run, weights,
+meta, optimizer state) with `Document.set_runs_state`, or the network with
+`Document.set_graph`; the new state is computed when the command is made, which the undo
+stack's order makes safe. Commands never touch a view. Must not import widgets.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.graph import Graph
+from engine.runs import Run
+from engine.training.resume import OptimizerState
+
+from .commands import _Macro
+from .document import Document, RunsState
+
+
+class SetRunsState(QUndoCommand):
+    """Swap in a new RunsState; undo swaps the old one back."""
+
+    def __init__(self, document: Document, state: RunsState, text: str) -> None:
+        super().__init__(text)
+        self.document, self.other = document, state
+
+    def redo(self) -> None:
+        self.other = self.document.set_runs_state(self.other)
+
+    def undo(self) -> None:
+        self.other = self.document.set_runs_state(self.other)
+
+
+class SetNetwork(QUndoCommand):
+    def __init__(self, document: Document, graph: Graph, text: str = "Restore network") -> None:
+        super().__init__(text)
+        self.document, self.other = document, graph
+
+    def redo(self) -> None:
+        self.other = self.document.set_graph(self.other)
+
+    def undo(self) -> None:
+        self.other = self.document.set_graph(self.other)
+
+
+def adopted_state(state: RunsState, run: Run, weights: dict[str, Any], meta: dict[str, Any],
+                  optimizer_state: OptimizerState | None) -> RunsState:
+    return replace(state, weights=weights, meta=dict(meta), adopted_run=run.id, optimizer_state=optimizer_state)
+
+
+def add_run(document: Document, run: Run, weights: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
+            optimizer_state: OptimizerState | None = None, text: str = "Train network") -> SetRunsState:
+    """The command that adds `run`; with `weights` it also becomes the adopted run."""
+    state = replace(document.runs_state, runs=document.runs + (run,))
+    if weights is not None:
+        state = adopted_state(state, run, weights, meta or {}, optimizer_state)
+    return SetRunsState(document, state, text)
+
+
+def rename_run(document: Document, run_id: str, name: str) -> SetRunsState:
+    runs = tuple(replace(r, name=name) if r.id == run_id else r for r in document.runs)
+    return SetRunsState(document, replace(document.runs_state, runs=runs), f"Rename run to “{name}”")
+
+
+def delete_runs(document: Document, run_ids: list[str]) -> SetRunsState:
+    """Remove runs; deleting the adopted one keeps its weights (the network stays trained)."""
+    state = document.runs_state
+    gone = set(run_ids)
+    adopted = None if state.adopted_run in gone else state.adopted_run
+    text = "Delete run" if len(gone) == 1 else f"Delete {len(gone)} runs"
+    return SetRunsState(document, replace(state, runs=tuple(r for r in state.runs if r.id not in gone),
+                                          adopted_run=adopted), text)
+
+
+class KeepTrainedNetwork(_Macro):
+    """Restore the network a run trained and adopt its weights: one undo step, which brings the
+    edits made meanwhile back."""
+
+    def __init__(self, document: Document, run: Run, graph: Graph, weights: dict[str, Any], meta: dict[str, Any],
+                 optimizer_state: OptimizerState | None) -> None:
+        super().__init__(document, f"Keep the trained version ({run.name})")
+        self.add(SetNetwork(document, graph))
+        self.add(SetRunsState(document, adopted_state(document.runs_state, run, weights, meta, optimizer_state),
+                              "Adopt run"))

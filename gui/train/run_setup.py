@@ -1,0 +1,84 @@
+"""What a Start, Continue or Re-run press means: the checks that can refuse it and the
+`RunRequest` it becomes.
+
+Reads the form, the loaded dataset and the document; never starts anything itself (the
+view hands the request to the document's RunCoordinator). Must not import widgets.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from engine.data import Dataset, dataset_info
+from engine.fitting import FitReport
+from engine.runs import Run, change_summary
+from engine.training import TrainConfig
+
+from ..document import Document
+from ..jobs.adoption import RunRequest
+from ..jobs.loader import DatasetRequest
+
+
+def start_problem(running: bool, dataset: Dataset | None, config: TrainConfig | None, problems: list[str],
+                  fit: FitReport | None) -> str | None:
+    """Why Start cannot be pressed now, or None."""
+    if running:
+        return "Training is running"
+    if dataset is None:
+        return "Load a dataset first"
+    if config is None:
+        return "Fix the settings first: " + (problems or ["?"])[0]
+    if fit is not None and not fit.ok:
+        return fit.message
+    return None
+
+
+def same_data(run: Run, dataset: Dataset | None, loaded: DatasetRequest | None) -> bool:
+    """True when `dataset` (loaded with `loaded`) is the data `run` trained on."""
+    if dataset is None or loaded is None or dataset.name != run.dataset:
+        return False
+    return _canonical(loaded.options) == _canonical(run.dataset_options)
+
+
+def _canonical(options: dict[str, Any]) -> str:
+    return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}, sort_keys=True,
+                      default=str)
+
+
+def continue_problem(document: Document, running: bool, dataset: Dataset | None,
+                     loaded: DatasetRequest | None) -> str | None:
+    """Why the adopted run cannot continue now, or None."""
+    run = document.adopted_run
+    if running:
+        return "Training is running"
+    if run is None or document.compatible_weights() is None:
+        return "Continue needs a run whose weights the network holds: train it first"
+    if not same_data(run, dataset, loaded):
+        return f"Load {_title(run.dataset)} as {run.name} had it, then continue"
+    return None
+
+
+def _title(name: str) -> str:
+    try:
+        return dataset_info(name).title
+    except Exception:  # a dataset this version does not know
+        return name
+
+
+def rerun_name(base: Run | None, config: TrainConfig) -> str:
+    """A re-run is named after its base run and what it changed ("Run 2: learning rate 0.01")."""
+    if base is None:
+        return ""
+    change = change_summary(base.config, config)
+    return f"{base.name}: {change}" if change else f"{base.name} again"
+
+
+def request(dataset: Dataset, config: TrainConfig, loaded: DatasetRequest | None, name: str = "",
+            parent: Run | None = None) -> RunRequest:
+    options = dict(loaded.options) if loaded is not None else {}
+    return RunRequest(dataset, config, options, name, parent)
+
+
+def changed_config(base: Run, change: dict[str, Any]) -> TrainConfig:
+    return replace(base.config, **change)

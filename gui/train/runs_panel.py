@@ -1,0 +1,239 @@
+"""The runs list: every run of the project (and the one training now), with its data,
+settings, epochs, test accuracy and the curve doctor's verdict; tick runs to overlay
+them, click one to see its results, double-click its name to rename it.
+
+Buttons ask for what the view does: continue training the adopted run, re-run the
+selected run with one change, rename, delete. Only shows what it is given; it never
+changes the document itself. Must not import the rest of the view.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.formatting import percent
+from engine.runs import Run
+
+from ..icons import action_icon
+
+COLUMNS = ("Run", "Settings", "Epochs", "Test acc.", "Doctor")
+LIVE_ID = "__live__"
+
+
+def swatch(color: str | None) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color) if color else QColor(0, 0, 0, 0))
+    return QIcon(pixmap)
+
+
+def verdict(run: Run) -> str:
+    if run.failed:
+        codes = [d.code for d in run.diagnosis if d.severity == "error"]
+        return "✖ " + (", ".join(codes) or run.status).replace("_", " ")
+    codes = [d.code for d in run.diagnosis]
+    return ("⚠ " + ", ".join(codes).replace("_", " ")) if codes else "✓ healthy"
+
+
+class RunsPanel(QWidget):
+    checked_changed = Signal()
+    focus_changed = Signal(str)  # run id
+    rename_requested = Signal(str, str)  # run id, new name
+    delete_requested = Signal(list)  # run ids
+    rerun_requested = Signal(str)  # run id
+    continue_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tree = QTreeWidget(objectName="runs_list")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.tree.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)  # long names elide; the numbers stay in view
+        header.setStretchLastSection(False)
+        self.tree.setTextElideMode(Qt.ElideMiddle)
+        self.continue_button = QPushButton(action_icon("play"), "Continue training", objectName="continue_button")
+        self.continue_button.setToolTip("Train the adopted run's weights further, for the epochs set in Settings")
+        self.rerun_button = QPushButton("Re-run with one change…", objectName="rerun_with_change_button")
+        self.rerun_button.setToolTip("Put the selected run's settings in the form: change one and press Start")
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete")
+        self._lay_out()
+        self._connect()
+        self.runs: list[Run] = []
+        self._filling = False
+
+    def _lay_out(self) -> None:
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        for button in (self.continue_button, self.rerun_button, self.rename_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+
+    def _connect(self) -> None:
+        self.tree.itemChanged.connect(self._on_tree_item_changed)
+        self.tree.currentItemChanged.connect(self._on_tree_current_item_changed)
+        self.continue_button.clicked.connect(self.continue_requested)
+        self.rerun_button.clicked.connect(self._on_rerun_button_clicked)
+        self.rename_button.clicked.connect(self._on_rename_button_clicked)
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+
+    # -- contents -------------------------------------------------------------------------
+    def set_runs(self, runs: list[Run], adopted: str | None, checked: list[str], colors: dict[str, str],
+                 current: str | None, live_name: str | None = None) -> None:
+        """Show `runs` (newest first), the live run on top while one trains. The same runs are updated
+        in place (this is called from the tree's own signals, which must not lose their item)."""
+        self._filling = True
+        ids = ([LIVE_ID] if live_name is not None else []) + [r.id for r in reversed(runs)]
+        if ids == [item.data(0, Qt.UserRole) for item in self._items()]:
+            self._update(runs, adopted, checked, colors, current, live_name)
+            return
+        self.runs = list(runs)
+        self.tree.clear()
+        if live_name is not None:
+            item = QTreeWidgetItem([f"● {live_name}", "", "training…", "", ""])
+            item.setData(0, Qt.UserRole, LIVE_ID)
+            item.setFlags(Qt.ItemIsEnabled)
+            font = item.font(0)
+            font.setItalic(True)
+            item.setFont(0, font)
+            self.tree.addTopLevelItem(item)
+        for run in reversed(self.runs):
+            self.tree.addTopLevelItem(self._item(run, run.id == adopted, run.id in checked, colors.get(run.id)))
+        for item in self._items():
+            if item.data(0, Qt.UserRole) == current:
+                self.tree.setCurrentItem(item)
+        self._filling = False
+        self._update_buttons()
+
+    def _update(self, runs: list[Run], adopted: str | None, checked: list[str], colors: dict[str, str],
+                current: str | None, live_name: str | None) -> None:
+        self.runs = list(runs)
+        by_id = {r.id: r for r in runs}
+        for item in self._items():
+            run = by_id.get(item.data(0, Qt.UserRole))
+            if run is not None:
+                self._fill(item, run, run.id == adopted, run.id in checked, colors.get(run.id))
+            elif live_name is not None:
+                item.setText(0, f"● {live_name}")
+            if item.data(0, Qt.UserRole) == current and self.tree.currentItem() is not item:
+                self.tree.setCurrentItem(item)
+        self._filling = False
+        self._update_buttons()
+
+    def _item(self, run: Run, adopted: bool, checked: bool, color: str | None) -> QTreeWidgetItem:
+        item = QTreeWidgetItem()
+        item.setData(0, Qt.UserRole, run.id)
+        item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable | Qt.ItemIsEditable)
+        self._fill(item, run, adopted, checked, color)
+        return item
+
+    def _fill(self, item: QTreeWidgetItem, run: Run, adopted: bool, checked: bool, color: str | None) -> None:
+        c = run.config
+        acc = percent(run.test_acc) if run.test_acc is not None else "—"
+        texts = [run.name, f"{c.optimizer} {c.lr:g} · b{c.batch_size}",
+                 f"{run.epochs_run} ★" if adopted else str(run.epochs_run), acc, verdict(run)]
+        for column, text in enumerate(texts):
+            if item.text(column) != text:
+                item.setText(column, text)
+        state = Qt.Checked if checked else Qt.Unchecked
+        if item.data(0, Qt.CheckStateRole) is None or item.checkState(0) != state:
+            item.setCheckState(0, state)  # a fresh item needs the role set, or it shows no box
+        item.setIcon(0, swatch(color))
+        item.setToolTip(0, f"{run.name} — {run.dataset}, {run.created.replace('T', ' ') or 'date unknown'}"
+                           + (" — its weights are the network's (★)" if adopted else ""))
+        item.setToolTip(1, f"optimizer {c.optimizer}, learning rate {c.lr:g}, batch size {c.batch_size}, "
+                           f"{c.schedule} schedule, dataset {run.dataset}")
+        font = QFont(item.font(0))
+        font.setBold(adopted)
+        item.setFont(0, font)
+        item.setToolTip(4, "\n\n".join(d.message for d in run.diagnosis) or "No problem in the curves.")
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+
+    def checked_ids(self) -> list[str]:
+        """Ticked runs, oldest first."""
+        ticked = {item.data(0, Qt.UserRole) for item in self._items() if item.checkState(0) == Qt.Checked}
+        return [r.id for r in self.runs if r.id in ticked]
+
+    def current_id(self) -> str | None:
+        item = self.tree.currentItem()
+        value = item.data(0, Qt.UserRole) if item is not None else None
+        return value if value != LIVE_ID else None
+
+    def _find(self, run_id: str) -> QTreeWidgetItem | None:
+        return next((item for item in self._items() if item.data(0, Qt.UserRole) == run_id), None)
+
+    def set_checked(self, run_id: str, checked: bool) -> None:
+        item = self._find(run_id)
+        if item is not None:
+            item.setCheckState(0, Qt.Checked if checked else Qt.Unchecked)
+
+    def select(self, run_id: str) -> None:
+        item = self._find(run_id)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def set_continuable(self, possible: bool, why: str = "") -> None:
+        self.continue_button.setEnabled(possible)
+        self.continue_button.setToolTip(why or "Train the adopted run's weights further, for the epochs set in "
+                                               "Settings; the curves carry on from its last epoch")
+
+    def _update_buttons(self) -> None:
+        chosen = self.current_id() is not None
+        for button in (self.rerun_button, self.rename_button, self.delete_button):
+            button.setEnabled(chosen)
+
+    # -- gestures -------------------------------------------------------------------------
+    def _on_tree_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if self._filling or column != 0:
+            return
+        run_id = item.data(0, Qt.UserRole)
+        run = next((r for r in self.runs if r.id == run_id), None)
+        if run is not None and item.text(0).strip() and item.text(0).strip() != run.name:
+            self.rename_requested.emit(run_id, item.text(0).strip())
+            return
+        self.checked_changed.emit()
+
+    def _on_tree_current_item_changed(self, current, previous) -> None:
+        self._update_buttons()
+        if not self._filling and self.current_id() is not None:
+            self.focus_changed.emit(self.current_id())
+
+    def _on_rerun_button_clicked(self) -> None:
+        if self.current_id() is not None:
+            self.rerun_requested.emit(self.current_id())
+
+    def _on_rename_button_clicked(self) -> None:
+        run_id = self.current_id()
+        run = next((r for r in self.runs if r.id == run_id), None)
+        if run is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename run", "Name:", text=run.name)
+        if ok and name.strip() and name.strip() != run.name:
+            self.rename_requested.emit(run.id, name.strip())
+
+    def _on_delete_button_clicked(self) -> None:
+        run_id = self.current_id()
+        if run_id is not None:
+            self.delete_requested.emit([run_id])

@@ -1,0 +1,124 @@
+"""Growing numpy buffers for live curves, the smoothed loss, and a run's curves as arrays.
+
+`Series` keeps x/y values in arrays that double as they fill; `Smoother` is TensorBoard's
+debiased exponential moving average (no pull towards 0 at the start, so the smoothed
+line sits on the raw one instead of lagging far above it); `RunCurves` turns a stored
+engine Run into the arrays a plot draws. Must not import widgets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.runs import Run
+
+SMOOTHING = 0.6  # TensorBoard's default weight of the running average per logged point
+_NICE = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    scale = 10.0 ** np.floor(np.log10(value))
+    return float(next(m * scale for m in _NICE if m * scale >= value * (1 - 1e-9)))
+
+
+def y_bounds(low: float, high: float, percent: bool) -> tuple[float, float]:
+    """Round axis bounds around the data: multiples of a 1-2-2.5-5 step, about four steps high
+    (never below 0 for data that is not, and within 0..100 for percentages)."""
+    span = max(high - low, abs(high) * 0.05, 1e-12)
+    step = nice_ceil(span / 4)
+    margin = 0.02 * span  # no point sits on the frame
+    lo, hi = float(np.floor((low - margin) / step) * step), float(np.ceil((high + margin) / step) * step)
+    if hi <= lo:
+        hi = lo + step
+    if low >= 0:
+        lo = max(lo, 0.0)
+    return (max(lo, 0.0), min(hi, 100.0)) if percent else (lo, hi)
+
+
+def keeps(bounds: tuple[float, float] | None, low: float, high: float) -> bool:
+    """True while the data fits `bounds` and fills a good part of them: then the axis stays as it
+    is (an axis whose range changes must redraw its tick labels, the dearest part of a live plot)."""
+    return bounds is not None and bounds[0] <= low and high <= bounds[1] and \
+        high - low >= 0.3 * (bounds[1] - bounds[0])
+
+
+class Series:
+    """x/y values in numpy arrays that double their capacity as they fill."""
+
+    def __init__(self) -> None:
+        self._x = np.empty(256)
+        self._y = np.empty(256)
+        self.size = 0
+
+    def extend(self, xs, ys) -> None:
+        n = len(xs)
+        if self.size + n > len(self._x):
+            capacity = max(2 * len(self._x), self.size + n)
+            self._x = np.resize(self._x, capacity)
+            self._y = np.resize(self._y, capacity)
+        self._x[self.size:self.size + n] = xs
+        self._y[self.size:self.size + n] = ys
+        self.size += n
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[:self.size]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[:self.size]
+
+
+class Smoother:
+    """Debiased exponential moving average, fed in chunks."""
+
+    def __init__(self, weight: float = SMOOTHING) -> None:
+        self.weight, self.value, self.count = weight, 0.0, 0
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values))
+        for i, value in enumerate(values):
+            self.value = self.weight * self.value + (1 - self.weight) * value
+            self.count += 1
+            out[i] = self.value / (1 - self.weight ** self.count)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class RunCurves:
+    """Everything a plot draws of one stored run (accuracies in percent)."""
+
+    step_x: np.ndarray
+    loss: np.ndarray
+    smooth: np.ndarray
+    lr: np.ndarray
+    epoch: np.ndarray
+    train_loss: np.ndarray
+    train_acc: np.ndarray
+    val_epoch: np.ndarray
+    val_loss: np.ndarray
+    val_acc: np.ndarray
+
+    @classmethod
+    def of(cls, run: Run) -> RunCurves:
+        loss = np.asarray(run.steps.loss, dtype=float)
+        vals = [r for r in run.epochs if r.val_loss is not None]
+        return cls(np.asarray(run.steps.x, dtype=float), loss, Smoother()(loss), np.asarray(run.steps.lr, dtype=float),
+                   np.array([r.epoch for r in run.epochs], dtype=float),
+                   np.array([r.train_loss for r in run.epochs], dtype=float),
+                   np.array([100.0 * r.train_acc for r in run.epochs], dtype=float),
+                   np.array([r.epoch for r in vals], dtype=float), np.array([r.val_loss for r in vals], dtype=float),
+                   np.array([100.0 * (r.val_acc or 0.0) for r in vals], dtype=float))
+
+    @property
+    def headline_loss(self) -> tuple[np.ndarray, np.ndarray]:
+        """Validation loss per epoch, or training loss when the run held no validation out."""
+        return (self.val_epoch, self.val_loss) if len(self.val_epoch) else (self.epoch, self.train_loss)
+
+    @property
+    def headline_acc(self) -> tuple[np.ndarray, np.ndarray]:
+        return (self.val_epoch, self.val_acc) if len(self.val_epoch) else (self.epoch, self.train_acc)

@@ -1,0 +1,112 @@
+"""The curve doctor: each diagnosis code on constructed histories, and on real short runs
+(a learning rate that explodes without NaN on the perceptron, an overfitting MLP on a few
+noisy spiral points)."""
+import math
+
+import pytest
+
+from engine import templates
+from engine.builder import build_module
+from engine.data import load_dataset
+from engine.training import EpochRecord, FinishedRecord, StepRecord, TrainConfig, diagnose, train
+from engine.training.doctor import CODES, chance_loss
+
+
+def epochs(train_losses, val_losses=None, train_acc=0.5):
+    val_losses = val_losses or [None] * len(train_losses)
+    return [EpochRecord(i + 1, t, train_acc, v, None if v is None else 0.5, 0.01, 1.0, False)
+            for i, (t, v) in enumerate(zip(train_losses, val_losses))]
+
+
+def codes(found):
+    return [d.code for d in found]
+
+
+CONFIG = TrainConfig(lr=0.01, schedule="none")
+
+
+def test_healthy_curves_have_no_diagnosis():
+    history = epochs([0.6, 0.3, 0.15, 0.1, 0.08], [0.62, 0.33, 0.2, 0.16, 0.15], train_acc=0.97)
+    assert diagnose(history, [0.69, 0.5, 0.3, 0.1], CONFIG, "completed", 2) == []
+
+
+def test_nan_is_diverged_with_a_lower_learning_rate_to_rerun():
+    [found] = diagnose(epochs([0.6]), [0.7], TrainConfig(lr=10.0), "nan", 2)
+    assert found.code == "diverged" and found.severity == "error" and found.epoch == 2
+    assert found.change == {"lr": 0.001} and "NaN" in found.message
+
+
+def test_a_finite_loss_far_above_its_start_is_exploding_not_healthy():
+    [found] = diagnose(epochs([3e9, 2e9]), [0.69, 5e8, 3e9, 2e9], TrainConfig(lr=1e10), "completed", 2)
+    assert found.code == "exploding" and found.severity == "error" and found.epoch == 1
+    assert found.change == {"lr": 0.001} and "3e+09" in found.message
+
+
+def test_a_loss_that_goes_up_and_down_is_oscillating():
+    [found] = diagnose(epochs([0.6, 0.8, 0.5, 0.9, 0.55, 0.85]), [0.69, 0.6], CONFIG, "completed", 2)
+    assert found.code == "oscillating" and found.epoch == 2 and found.change == {"lr": pytest.approx(0.0033)}
+
+
+def test_a_loss_that_hardly_moves_means_the_learning_rate_is_too_low():
+    found = diagnose(epochs([0.69, 0.689, 0.688]), [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2)
+    assert codes(found) == ["lr_too_low"] and found[0].change == {"lr": 1e-5}
+
+
+def test_a_loss_stuck_high_at_a_constant_rate_is_a_plateau():
+    found = diagnose(epochs([2.0, 1.2, 1.1, 1.1, 1.1, 1.1]), [2.3, 2.0], TrainConfig(schedule="none"),
+                     "completed", 10)
+    assert codes(found) == ["plateau"] and found[0].change == {"schedule": "onecycle"} and found[0].epoch == 3
+
+
+def test_validation_loss_rising_while_training_loss_falls_is_overfitting():
+    found = diagnose(epochs([0.6, 0.4, 0.3, 0.2, 0.1], [0.6, 0.45, 0.5, 0.6, 0.7], train_acc=0.95), [0.69],
+                     CONFIG, "completed", 2)
+    assert codes(found) == ["overfitting"] and found[0].epoch == 3 and found[0].change == {"early_stopping": True}
+    assert "dropout" in found[0].message and "more training data" in found[0].message
+
+
+def test_both_losses_high_is_underfitting_with_more_epochs_or_a_bigger_network():
+    falling = diagnose(epochs([1.5, 1.2, 1.0], [1.5, 1.25, 1.05]), [2.3], CONFIG, "completed", 10)
+    assert codes(falling) == ["underfitting"] and falling[0].change == {"epochs": 6}
+    flat = diagnose(epochs([1.5, 1.2, 1.19], [1.5, 1.25, 1.2]), [2.3], CONFIG, "completed", 10)
+    assert codes(flat) == ["underfitting"] and flat[0].change == {} and "more units" in flat[0].message
+
+
+def test_during_a_run_only_what_a_partial_curve_can_show():
+    assert diagnose(epochs([1.5, 1.2]), [2.3], CONFIG, None, 10, final=False) == []
+    assert codes(diagnose([], [0.7, 5e8, 3e9], TrainConfig(lr=1e10), None, 2, final=False)) == ["exploding"]
+
+
+def test_codes_are_stable_and_serializable():
+    assert CODES == ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting")
+    [found] = diagnose(epochs([0.6]), [0.7], CONFIG, "nan", 2)
+    assert set(found.to_dict()) >= {"code", "epoch", "message"}
+    assert chance_loss("cross_entropy", 10) == pytest.approx(math.log(10)) and chance_loss("mse", 10) is None
+
+
+def _run(template, dataset, config):
+    module = build_module(templates.load(template, dataset.input_shape, dataset.num_classes))
+    steps, history, finished = [], [], None
+    for record in train(module, dataset, config):
+        if isinstance(record, StepRecord):
+            steps.append(record.loss)
+        elif isinstance(record, EpochRecord):
+            history.append(record)
+        elif isinstance(record, FinishedRecord):
+            finished = record
+    return diagnose(history, steps, config, finished.status, dataset.num_classes), finished
+
+
+@pytest.mark.parametrize("lr", [10.0, 1e10])
+def test_real_run_a_huge_learning_rate_explodes_without_nan(lr):
+    moons = load_dataset("moons", n_samples=400)
+    found, finished = _run("perceptron", moons, TrainConfig(lr=lr, epochs=5, schedule="none", log_every=2))
+    assert finished.status == "completed"  # no NaN: the trainer alone would call this a success
+    assert codes(found) == ["exploding"] and found[0].severity == "error"
+
+
+def test_real_run_a_big_network_on_a_few_noisy_points_overfits():
+    spirals = load_dataset("spirals", n_samples=120, noise=0.3)
+    config = TrainConfig(lr=1e-2, epochs=60, schedule="none", val_split=0.4, batch_size=16, log_every=2)
+    found, finished = _run("mlp", spirals, config)
+    assert finished.status == "completed" and "overfitting" in codes(found)
