@@ -336,6 +336,7 @@ class MainWindow(QMainWindow):
 
         self.status_device.setText(f"Training on {describe_device(live.request.config.device)}")
         self.status_device.setToolTip("Where the run trains now")
+        self.autosave.before_training()  # a run may take the app down (out of memory, a driver crash)
 
     def _on_coordinator_finished(self, *args) -> None:
         from engine.training.device import describe_device

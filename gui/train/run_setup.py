@@ -12,8 +12,10 @@ from typing import Any
 
 from engine.data import Dataset, dataset_info
 from engine.fitting import FitReport
+from engine.preflight import MemoryEstimate
 from engine.runs import Run, change_summary
 from engine.training import TrainConfig
+from engine.training.memory import run_estimate
 
 from ..document import Document
 from ..jobs.adoption import RunRequest
@@ -21,7 +23,7 @@ from ..jobs.loader import DatasetRequest
 
 
 def start_problem(running: bool, dataset: Dataset | None, config: TrainConfig | None, problems: list[str],
-                  fit: FitReport | None) -> str | None:
+                  fit: FitReport | None, estimate: MemoryEstimate | None = None) -> str | None:
     """Why Start cannot be pressed now, or None."""
     if running:
         return "Training is running"
@@ -31,7 +33,19 @@ def start_problem(running: bool, dataset: Dataset | None, config: TrainConfig | 
         return "Fix the settings first: " + (problems or ["?"])[0]
     if fit is not None and not fit.ok:
         return fit.message
+    if estimate is not None and not estimate.fits:
+        return "Not enough memory: " + estimate.message()
     return None
+
+
+def memory_estimate(document: Document, config: TrainConfig | None, dataset: Dataset | None,
+                    fit: FitReport | None) -> MemoryEstimate | None:
+    """What a run with these settings would need, from the analysis (no weight is allocated);
+    None while the network has errors, the settings are incomplete or the data does not fit."""
+    if config is None or dataset is None or (fit is not None and not fit.ok) or not document.analysis_current \
+            or not document.analysis.valid:
+        return None
+    return run_estimate(document.graph, config, dataset)
 
 
 def same_data(run: Run, dataset: Dataset | None, loaded: DatasetRequest | None) -> bool:

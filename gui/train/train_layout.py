@@ -29,6 +29,7 @@ def left_panel(view: TrainView) -> QWidget:
     layout.addWidget(view.fit_button, 0, Qt.AlignLeft)
     layout.addWidget(section("Settings"))
     layout.addWidget(view.form)
+    layout.addWidget(view.memory_label)
     layout.addWidget(section("Data preview"))
     layout.addWidget(view.datasets.preview)
     layout.addStretch(1)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from engine.builder import BuildError
 from engine.data import Dataset, dataset_info
 from engine.fitting import FitReport, fit_report
+from engine.preflight import MemoryEstimate
 from engine.runs import Run
 from engine.training import TrainingError
 
@@ -61,6 +62,7 @@ class TrainView(QWidget):
         self.runs_panel = RunsPanel()
         self.results = ResultTabs()
         self.fit: FitReport | None = None
+        self.estimate: MemoryEstimate | None = None
         self._focus: str | None = None
         self._rerun_base: Run | None = None
         self._notes: dict[str, str] = {}  # run id -> what happened when it finished, said once
@@ -80,6 +82,10 @@ class TrainView(QWidget):
         self.fit_button.setToolTip("Set the input shape and the last linear layer's outputs to match the data "
                                    "(one undoable step)")
         self.fit_button.hide()
+        self.memory_label = QLabel(objectName="memory_estimate", wordWrap=True)
+        self.memory_label.setToolTip("Memory a run with these settings needs, worked out from the network "
+                                     "before anything is allocated (weights, gradients, optimizer state, the "
+                                     "activations kept for the backward pass, the data)")
 
     def _connect(self) -> None:
         self.datasets.dataset_changed.connect(self._on_datasets_dataset_changed)
@@ -241,12 +247,28 @@ class TrainView(QWidget):
             self.fit = fit_report(self.document.graph, self.dataset, config.loss if config else "cross_entropy",
                                   dataset_info(self.dataset.name).title)
         self._show_fit()
+        self.estimate = run_setup.memory_estimate(self.document, config, self.dataset, self.fit)
+        self._show_estimate()
         problem = self._start_problem()
         self.control.set_startable(problem is None, problem or "")
 
     def _start_problem(self) -> str | None:
         return run_setup.start_problem(self.coordinator.running, self.dataset, self.form.config(),
-                                       self.form.problems(), self.fit)
+                                       self.form.problems(), self.fit, self.estimate)
+
+    def _show_estimate(self) -> None:
+        estimate = self.estimate
+        self.memory_label.setVisible(estimate is not None)
+        if estimate is None:
+            return
+        if estimate.fits:
+            self.memory_label.setText(f"Memory: {estimate.summary()}")
+            self.memory_label.setObjectName("muted")
+        else:
+            self.memory_label.setText(f"Too big to train: {estimate.message()}")
+            self.memory_label.setObjectName("error_box")
+        self.memory_label.style().unpolish(self.memory_label)
+        self.memory_label.style().polish(self.memory_label)
 
     def _show_fit(self) -> None:
         if self.fit is None:

@@ -233,3 +233,25 @@ def test_weights_are_not_attached_to_a_network_opened_during_training(qtbot, vie
         view.stop()
     assert document.weights is None and "Another project was opened" in view.message.text()
     assert document.runs == () and view.displayed_run_ids() == []
+
+
+def test_memory_estimate_is_shown_before_start_and_follows_the_batch_size(qtbot, view):
+    load(qtbot, view, "moons", samples=200)
+    view.form.editors["batch_size"].setValue(32)
+    assert view.memory_label.isVisibleTo(view) and view.memory_label.text().startswith("Memory: about ")
+    assert "for a batch of 32" in view.memory_label.text()
+    view.form.editors["batch_size"].setValue(8)
+    assert "for a batch of 8" in view.memory_label.text() and view.estimate.batch_size == 8
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_start(qtbot, view, monkeypatch):
+    import engine.preflight as preflight
+
+    load(qtbot, view, "moons", samples=200)
+    monkeypatch.setattr(preflight, "available_bytes", lambda device: 1024)  # 1 KiB free
+    view.form.editors["batch_size"].setValue(16)
+    assert not view.estimate.fits and view.memory_label.text().startswith("Too big to train: ")
+    assert not view.control.start_button.isEnabled()
+    assert view.control.start_button.toolTip().startswith("Not enough memory: ") and "batch size" in \
+        view.control.start_button.toolTip()
+    assert not view.start() and not view.runner.running

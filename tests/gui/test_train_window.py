@@ -22,8 +22,10 @@ def answers(monkeypatch):
     return Answers
 
 
-def start_long_run(qtbot, window):
+def start_long_run(qtbot, window, edit=False):
     window.editor.load_template("mlp", (2,), 2)
+    if edit:  # a template is a clean start: an edit makes it work worth keeping
+        window.editor.nudge(["fc1"], 10, 0)
     view = window.train_view
     view.datasets.select("moons")
     view.datasets.samples.setValue(200)
@@ -74,3 +76,12 @@ def test_cancelling_the_close_keeps_training(qtbot, window, answers):
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
         view.stop()
     assert view.runner.thread.wait(10_000)
+
+
+def test_starting_a_run_autosaves_the_unsaved_work_first(qtbot, window, answers):
+    view = start_long_run(qtbot, window, edit=True)
+    # training may take the app down: the work is safe already
+    assert window.document.is_modified and window.autosave.path.exists()
+    answers.by_title = {"Training is running": QMessageBox.Discard}
+    window.close()
+    assert not view.runner.running
