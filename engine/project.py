@@ -1,14 +1,16 @@
 """Project files: the network (JSON) and its trained weights (safetensors) in one zip.
 
 Layout of a `.nwproj` file (a zip archive):
-    netwright.json         {"format": "netwright-project", "version": 1, "network": {...},
+    netwright.json         {"format": "netwright-project", "version": 2, "network": {...},
                             "training": {...} | null, "meta": {...},
                             "runs": [...], "adopted_run": ID | null, "optimizer": {...} | null}
     weights.safetensors    optional; keys are the module's state_dict keys
     optimizer.safetensors  optional; the adopted run's optimizer state (engine.runs.optimizer_codec)
 A plain `.json` file with the same content (and no weights) also loads. The runs section is
 read by engine.runs (a damaged run is left out with a warning; a format-1 "training"
-section becomes one run).
+section becomes one run). Versions: 1 held one "training" section; 2 adds the runs, the
+adopted run, its optimizer state and the optional sections (blocks, exercises). Every
+version up to VERSION opens; a newer file is refused with "update Netwright".
 Nothing in a file can run code: JSON and safetensors only, never pickle. Reading is
 bounded: the archive's directory, each member's inflated size (streamed, declared sizes
 are not trusted), the JSON's depth and numbers, and the weights (no larger than the
@@ -37,7 +39,7 @@ from .serialize import ProjectError, graph_from_dict, graph_to_dict, json_safe, 
 from .training.resume import OptimizerState
 
 FORMAT = "netwright-project"
-VERSION = 1
+VERSION = 2  # see the module docstring for what each version added
 JSON_NAME = "netwright.json"
 WEIGHTS_NAME = "weights.safetensors"
 MAX_JSON_BYTES = 32 * 2**20  # a 50,000-layer network with typical parameters takes 11 MB

@@ -158,3 +158,12 @@ def test_overwriting_keeps_the_files_mode(tmp_path, lenet):
     path.chmod(0o640)
     engine.save(lenet, path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_files_are_written_as_format_2_and_format_1_files_still_open(tmp_path):
+    saved = engine.save(engine.templates.load("mlp", (4,), 2), tmp_path / "new.json")
+    assert json.loads(saved.read_text())["version"] == 2 == engine.project.VERSION
+    old = tmp_path / "old.json"
+    old.write_text(_doc(training={"epochs": [], "config": {"epochs": 1}}))  # what format 1 wrote
+    project = engine.load(old)
+    assert set(project.graph.nodes) == {"input", "fc"} and project.warnings == []
