@@ -105,7 +105,7 @@ class Document(QObject):
         self._analysed = (id(self._content.graph), self._content.graph.revision)
         self._batch_depth = 0
         self._stale = False
-        self._weights_check: tuple[int, bool] | None = None
+        self._weights_check: tuple[tuple[int, int], Analysis, bool] | None = None  # see compatible_weights
         self.content_generation = 0  # counts New, Open and template loads (and their undos)
         self._fingerprint: tuple[tuple[int, int], str] | None = None
 
@@ -306,10 +306,13 @@ class Document(QObject):
         """The loaded weights if they still fit the current architecture, else None."""
         if self.weights is None:
             return None
-        revision = self.graph.revision
-        if self._weights_check is None or self._weights_check[0] != revision:
-            self._weights_check = (revision, _weights_fit(self.graph, self._analysis, self.weights))
-        return self.weights if self._weights_check[1] else None
+        # keyed by the analysis too: asked between a load and its re-analysis, the answer
+        # (about the old analysis) must not stick to the new graph
+        key = (id(self.graph), self.graph.revision)
+        check = self._weights_check
+        if check is None or check[0] != key or check[1] is not self._analysis:
+            check = self._weights_check = (key, self._analysis, _weights_fit(self.graph, self._analysis, self.weights))
+        return self.weights if check[2] else None
 
     # -- files -----------------------------------------------------------------
     def project_parts(self) -> dict[str, Any]:

@@ -175,3 +175,18 @@ def test_canvas_actions_only_act_in_the_build_view(window):
     assert not window.actions_by_name["paste"].isEnabled()
     window.show_view("build")
     assert window.actions_by_name["delete"].isEnabled()
+
+
+def test_an_opened_trained_project_holds_its_weights(window, tmp_path):
+    # regression: the weights check was answered once against the previous project's analysis
+    # while the new one loaded, and the answer stuck: a trained project looked untrained
+    from engine.cli import run_cli
+
+    path = tmp_path / "trained.nwproj"
+    assert run_cli(["train", "--template", "mlp", "--dataset", "moons", "--epochs", "1", "--out", str(path)]) == 0
+    assert window.files.open_path(str(path), ask=False)
+    assert window.document.compatible_weights() is not None and window.document.adopted_run is not None
+    window.editor.set_param("fc2", "out_features", 7)  # an edit that no longer fits the weights
+    assert window.document.compatible_weights() is None
+    window.document.undo_stack.undo()
+    assert window.document.compatible_weights() is not None
