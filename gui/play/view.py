@@ -31,11 +31,13 @@ from engine.play import PLAY_ACTIVATIONS, PlayError, PlayFrame, PlaySession, Pla
 
 from ..document import Document
 from ..icons import action_icon
+from .picture import SquarePicture
 from .render import boundary_pixmap, points_layer, regions_rgb, to_qimage, unit_rgb
 
 FRAME_MS = 33  # ~30 frames a second
 STEPS_PER_FRAME = 3  # batches trained between frames: a watchable pace
-BOUNDARY_SIDE = 340
+BOUNDARY_SIDE = 340  # the smallest; the picture grows with the window up to MAX_BOUNDARY_SIDE
+MAX_BOUNDARY_SIDE = 720
 UNIT_SIDE = 64
 RATES = (0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 NOISE_STEPS = 50  # the noise slider goes 0 .. 0.5 in 0.01 steps
@@ -84,8 +86,8 @@ class PlayView(QWidget):
         self.width.valueChanged.connect(self._on_width_value_changed)
 
     def _make_pictures(self) -> None:
-        self.boundary = QLabel(objectName="play_boundary")
-        self.boundary.setFixedSize(BOUNDARY_SIDE, BOUNDARY_SIDE)
+        self.boundary = SquarePicture(BOUNDARY_SIDE, MAX_BOUNDARY_SIDE, "play_boundary")
+        self.boundary.side_changed.connect(self._on_boundary_side_changed)
         self.units = QWidget(objectName="play_units")
         self.units_grid = QGridLayout(self.units)
         self.units_grid.setSpacing(4)
@@ -107,13 +109,12 @@ class PlayView(QWidget):
         pictures = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel("DECISION BOUNDARY", objectName="section_title"))
-        left.addWidget(self.boundary)
-        left.addStretch(1)
+        left.addWidget(self.boundary, 1)
         right = QVBoxLayout()
         right.addWidget(QLabel("HIDDEN UNITS (each unit's output over the plane)", objectName="section_title"))
         right.addWidget(self.units)
         right.addStretch(1)
-        pictures.addLayout(left)
+        pictures.addLayout(left, 1)
         pictures.addSpacing(16)
         pictures.addLayout(right, 1)
         column = QVBoxLayout(self)
@@ -158,16 +159,24 @@ class PlayView(QWidget):
         if self.session is None:
             return
         self.frame = frame = self.session.frame()
-        if self._dots is None:
-            self._dots = points_layer(frame.points, frame.labels, frame.extent, BOUNDARY_SIDE)
-        rgb = regions_rgb(frame.classes, frame.confidence, self.session.num_classes)
-        self.boundary.setPixmap(boundary_pixmap(rgb, self._dots, BOUNDARY_SIDE))
+        self._paint_boundary(frame)
         self._show_units(frame)
         self.status.setText(f"step {frame.step:,} · epoch {frame.epoch:.1f} · training loss "
                             f"{frame.train_loss:.3f} · test loss {frame.test_loss:.3f} · test accuracy "
                             f"{frame.test_accuracy:.0%}" + (f" · {self.fps:.0f} frames/s" if self.playing else ""))
         self.frames_drawn += 1
         self.frame_shown.emit(frame)
+
+    def _paint_boundary(self, frame: PlayFrame) -> None:
+        side = self.boundary.side()
+        if self._dots is None or self._dots.width() != side:
+            self._dots = points_layer(frame.points, frame.labels, frame.extent, side)
+        rgb = regions_rgb(frame.classes, frame.confidence, self.session.num_classes)
+        self.boundary.setPixmap(boundary_pixmap(rgb, self._dots, side))
+
+    def _on_boundary_side_changed(self, side: int) -> None:
+        if self.frame is not None and self.session is not None:
+            self._paint_boundary(self.frame)
 
     @property
     def fps(self) -> float:

@@ -55,3 +55,16 @@ def test_a_network_that_cannot_play_is_replaced_by_a_small_mlp(qtbot, document, 
     view = PlayView(document)
     qtbot.addWidget(view)
     assert view.session is not None and "small MLP" in view.note.text()
+
+
+def test_the_boundary_grows_with_the_window_and_is_redrawn_at_its_size(qtbot, play):
+    from gui.play.view import BOUNDARY_SIDE, MAX_BOUNDARY_SIDE
+
+    small = play.boundary.side()
+    assert small == play.boundary.pixmap().width() >= BOUNDARY_SIDE
+    play.resize(1600, 1000)
+    qtbot.waitUntil(lambda: play.boundary.side() > small, timeout=5_000)
+    assert play.boundary.pixmap().width() == play.boundary.side() <= MAX_BOUNDARY_SIDE
+    play.resize(600, 400)  # smaller than the minimum: the picture keeps its smallest size
+    qtbot.waitUntil(lambda: play.boundary.side() == BOUNDARY_SIDE, timeout=5_000)
+    assert play.boundary.pixmap().width() == BOUNDARY_SIDE
