@@ -48,6 +48,16 @@ def percent(share: float, digits: int = 1) -> str:
     return f"{100 * share:.{digits}f} %"
 
 
+def probability(p: float, space: str = " ") -> str:
+    """A probability with one decimal that never claims a certainty it does not have:
+    0.9997 -> '> 99.9 %', 0.0002 -> '< 0.1 %', 0.5 -> '50.0 %' (exactly 1 and 0 read 100.0 % and 0.0 %)."""
+    if 0.999 < p < 1:
+        return f">{space}99.9{space}%"
+    if 0 < p < 0.0005:
+        return f"<{space}0.1{space}%"
+    return f"{100 * p:.1f}{space}%"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 layer', '2 layers' (`many` for irregular plurals)."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -8,6 +8,7 @@ import sys
 from .. import session
 from ..builder import BuildError
 from ..digits import ImageError, load_image_file
+from ..formatting import probability
 from ..inference import InferenceError, normalization, predict, unlike_words
 from ..project import load
 from ..serialize import ProjectError
@@ -28,13 +29,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _plain(path: str, pred, meta: dict) -> str:
     """One line of words for a prediction, then every probability."""
-    probs = "  ".join(f"{n}: {p:.1%}" for n, p in zip(pred.class_names, pred.probabilities))
+    probs = "  ".join(f"{n}: {probability(p, '')}" for n, p in zip(pred.class_names, pred.probabilities))
     if pred.preprocessed.empty:
-        head = f"{pred.name} ({max(pred.probabilities):.1%})  (no ink found)"
+        head = f"{pred.name} ({probability(max(pred.probabilities), '')})  (no ink found)"
     elif pred.unsure:
         head = f"unsure — {unlike_words(meta)} (unlike everything it learned; the scores lean to {pred.name})"
     else:
-        head = f"{pred.name} ({max(pred.probabilities):.1%})"
+        head = f"{pred.name} ({probability(max(pred.probabilities), '')})"
     return f"{path}: {head}\n    {probs}"
 
 

@@ -10,6 +10,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from engine.formatting import probability
+
 from .. import theme
 from ..lint import style as lint_style
 from ..theme import scaled_font
@@ -83,7 +85,7 @@ class ProbabilityBars(QWidget):
             painter.drawRoundedRect(QRectF(track.left(), track.top(), max(2.0, bar_w * p), track.height()), 3, 3)
             painter.setPen(t.color("ok") if index == self.truth else t.color("text"))
             painter.drawText(QRectF(name_w + bar_w + 6, y, pct_w, ROW_HEIGHT), Qt.AlignLeft | Qt.AlignVCenter,
-                             f"{100 * p:.1f} %" if self.probabilities else "")
+                             probability(p) if self.probabilities else "")
         painter.end()
 
     def _name(self, index: int) -> str:
@@ -125,7 +127,7 @@ class AnswerPanel(QWidget):
         self.top_label.setText(names[prediction.label])
         self.top_label.setStyleSheet("")
         self.top_label.setFont(scaled_font(44 if len(names[prediction.label]) <= 3 else 22, bold=True))
-        text = f"{100 * p:.1f} % sure"
+        text = f"{probability(p)} sure"
         self.bars.muted = False
         if truth is not None:
             verdict = "right" if truth == prediction.label else "wrong"
