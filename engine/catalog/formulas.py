@@ -3,7 +3,9 @@
 Recurrent layers loop over time steps and attention stacks over layers: on PyTorch's meta
 device they cost up to minutes (16 bidirectional GRU layers over 784 steps: 159 s). Simple
 layers (linear, activations, reshapes) cost little each, but the first meta run of a
-process pays PyTorch's one-time start-up (about a second). Both get exact formulas here;
+process pays PyTorch's one-time start-up (about a second, most of it importing its compiler).
+Both get exact formulas here (convolutions and pooling have theirs beside their specs, in
+layers_conv and layers_pool, next to the size arithmetic they share);
 the oracle tests check each against a real CPU forward pass. MACs follow the counting of
 `torch.utils.flop_counter` (matrix products only; bias adds, norms and activations are free),
 so a formula and a meta run agree. Must not import Qt or torch.

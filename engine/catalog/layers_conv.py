@@ -6,9 +6,11 @@ Must not import Qt.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from ..lazy import LazyModule
+from .formulas import Counts
 from .helpers import need_rank, p_bool, p_int, rank_fix
 from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape, pair
 
@@ -130,6 +132,22 @@ def _conv_params(default_k: int, rank: int) -> tuple[ParamSpec, ...]:
             p_bool("bias", True, "Learn a bias per output channel."))
 
 
+def _conv_counts(rank: int):
+    """Closed form (no meta run): output (W − F + 2P) / S + 1 per spatial dim; weights
+    out·(in/groups)·F…  (+ a bias per output channel); MACs out-positions·out·(in/groups)·F…,
+    as torch.utils.flop_counter counts a convolution."""
+    def counts(shapes: Sequence[Shape], p: Params) -> Counts:
+        c_in, spatial = shapes[0][0], shapes[0][1:]
+        ks = dims(p["kernel_size"], rank)
+        out = tuple(out_size(n, k, s, q, d) for n, k, s, q, d in zip(
+            spatial, ks, dims(p["stride"], rank), conv_pads(p, rank), dims(p["dilation"], rank)))
+        per_filter = c_in // p["groups"] * math.prod(ks)
+        c_out = p["out_channels"]
+        params = c_out * per_filter + (c_out if p["bias"] else 0)
+        return Counts((c_out, *out), params, math.prod(out) * c_out * per_filter)
+    return counts
+
+
 def _build_conv(cls_name: str):
     def build(shapes: Sequence[Shape], p: Params) -> nn.Module:
         return getattr(nn, cls_name)(shapes[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
@@ -186,12 +204,14 @@ def register(reg: Registry) -> None:
     reg.register(LayerSpec(
         "conv1d", "Conv 1D", "Convolution", "Slides filters along a sequence (channels×length).",
         _conv_params(3, 1), build=_build_conv("Conv1d"), check=_conv_check("conv1d", 1),
-        explain=_conv_explain(1), key_params=("out_channels", "kernel_size", "stride", "padding")))
+        explain=_conv_explain(1), counts=_conv_counts(1),
+        key_params=("out_channels", "kernel_size", "stride", "padding")))
     reg.register(LayerSpec(
         "conv2d", "Conv 2D", "Convolution",
         "Slides learned filters over an image; output size (W − F + 2P) / S + 1.",
         _conv_params(5, 2), build=_build_conv("Conv2d"), check=_conv_check("conv2d", 2),
-        explain=_conv_explain(2), key_params=("out_channels", "kernel_size", "stride", "padding")))
+        explain=_conv_explain(2), counts=_conv_counts(2),
+        key_params=("out_channels", "kernel_size", "stride", "padding")))
     reg.register(LayerSpec(
         "conv_transpose2d", "Transposed conv 2D", "Convolution",
         "Learned upsampling (decoders, U-Nets): output (W − 1)·S − 2P + F + output_padding.",

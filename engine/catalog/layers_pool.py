@@ -8,8 +8,9 @@ import math
 from typing import Sequence
 
 from ..lazy import LazyModule
+from .formulas import Counts
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
-from .layers_conv import dims, p_pair, size_lines, window_fits
+from .layers_conv import dims, out_size, p_pair, size_lines, window_fits
 from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, pair
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
@@ -41,6 +42,16 @@ def _pool_explain(rank: int):
     return explain
 
 
+def _pool_counts(rank: int):
+    """Closed form (no meta run): each spatial dim (W − F + 2P) / S + 1, floored or (ceil_mode)
+    ceiled; channels kept; nothing to learn, and no MACs (flop_counter counts none for pooling)."""
+    def counts(shapes: Sequence[Shape], p: Params) -> Counts:
+        out = tuple(out_size(n, k, s, q, 1, p["ceil_mode"]) for n, k, s, q in zip(
+            shapes[0][1:], dims(p["kernel_size"], rank), dims(pool_stride(p), rank), dims(p["padding"], rank)))
+        return Counts((shapes[0][0], *out), 0, 0)
+    return counts
+
+
 def _pool_params(rank: int) -> tuple[ParamSpec, ...]:
     if rank == 1:
         geometry = (p_int("kernel_size", 2, "Window size F."),
@@ -56,7 +67,7 @@ def _pool_params(rank: int) -> tuple[ParamSpec, ...]:
 def _pool_spec(layer_id: str, name: str, cls_name: str, help: str, rank: int = 2) -> LayerSpec:
     return LayerSpec(
         layer_id, name, "Pooling", help, _pool_params(rank), check=_pool_check(layer_id, rank),
-        explain=_pool_explain(rank),
+        explain=_pool_explain(rank), counts=_pool_counts(rank),
         build=lambda s, p: getattr(nn, cls_name)(p["kernel_size"], pool_stride(p), p["padding"],
                                                  ceil_mode=p["ceil_mode"]),
         key_params=("kernel_size", "stride"))
@@ -106,6 +117,7 @@ def register(reg: Registry) -> None:
         (p_int("output_height", 1, "Output height."), p_int("output_width", 1, "Output width.")),
         check=_adaptive_check,
         build=lambda s, p: nn.AdaptiveAvgPool2d((p["output_height"], p["output_width"])),
+        counts=lambda s, p: Counts((s[0][0], p["output_height"], p["output_width"]), 0, 0),
         key_params=("output_height", "output_width")))
     reg.register(_pool_spec("maxpool1d", "Max pool 1D", "MaxPool1d",
                             "Keeps the largest value in each window of a channels×length sequence.", rank=1))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from torch import nn
 
 from engine.data import Dataset
@@ -21,20 +21,14 @@ from engine.training import FinishedRecord, Resume, TrainConfig, validate
 from engine.training.gradflow import DEFAULT_EVERY as GRADIENT_EVERY
 from engine.training.remote import RemoteTraining, outcome_from_wire
 
+from .runner import RunnerSignals
 from .worker import RunOutcome
 
 POLL_MS = 15
 SHUTDOWN_WAIT_S = 60.0
 
 
-class ProcessRunner(QObject):
-    started = Signal()
-    steps_logged = Signal(object)  # tuple[StepRecord, ...]
-    epoch_ended = Signal(object)  # EpochRecord
-    grid_computed = Signal(object)  # DecisionGrid
-    gradients_recorded = Signal(object)  # GradientRecord (per-layer gradient norms, engine.training.gradflow)
-    run_finished = Signal(object)  # RunOutcome, exactly once per started run
-    pause_changed = Signal(bool)
+class ProcessRunner(RunnerSignals):
 
     def __init__(self, parent: QObject | None = None, remote: RemoteTraining | None = None) -> None:
         super().__init__(parent)

@@ -19,7 +19,8 @@ from .threads import is_running, start_in_thread
 from .worker import RunOutcome, TrainWorker
 
 
-class TrainRunner(QObject):
+class RunnerSignals(QObject):
+    """What every runner reports, wherever it trains (a thread here, or a training process)."""
     started = Signal()
     steps_logged = Signal(object)  # tuple[StepRecord, ...]
     epoch_ended = Signal(object)  # EpochRecord
@@ -28,6 +29,8 @@ class TrainRunner(QObject):
     run_finished = Signal(object)  # RunOutcome, exactly once per started run
     pause_changed = Signal(bool)
 
+
+class TrainRunner(RunnerSignals):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thread: QThread | None = None  # kept after the run ends, for inspection

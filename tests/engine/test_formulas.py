@@ -102,3 +102,40 @@ def test_the_memo_tells_true_from_1():
 def test_sizes_beyond_int64_are_a_node_error_not_a_count():
     graph = _one_layer("linear", (10**12,), {"out_features": 10**12})
     assert "far too large" in analyze(graph).row("target").error
+
+
+CONV_POOL_CASES = [
+    ("conv2d", (1, 28, 28), {"out_channels": 6, "kernel_size": 5, "padding": 2}),
+    ("conv2d", (3, 32, 31), {"out_channels": 8, "kernel_size": "3,5", "stride": "2,1", "padding": "1,0",
+                             "dilation": "1,2", "bias": False}),
+    ("conv2d", (8, 9, 9), {"out_channels": 8, "kernel_size": 3, "padding": "same", "groups": 8}),
+    ("conv2d", (4, 10, 10), {"out_channels": 6, "kernel_size": 1, "stride": 3, "groups": 2}),
+    ("conv1d", (4, 50), {"out_channels": 5, "kernel_size": 7, "stride": 3, "padding": 2, "dilation": 2}),
+    ("conv1d", (2, 9), {"out_channels": 3, "kernel_size": 3, "padding": "same"}),
+    ("maxpool2d", (6, 28, 28), {"kernel_size": 2}),
+    ("maxpool2d", (3, 11, 12), {"kernel_size": "3,2", "stride": "2,0", "padding": "1,1", "ceil_mode": True}),
+    ("avgpool2d", (2, 7, 7), {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+    ("avgpool2d", (2, 8, 5), {"kernel_size": 2, "stride": 1, "padding": 1}),
+    ("maxpool1d", (3, 20), {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+    ("avgpool1d", (3, 21), {"kernel_size": 4, "padding": 2}),
+    ("adaptive_avgpool2d", (5, 7, 9), {"output_height": 2, "output_width": 3}),
+]
+
+
+@pytest.mark.parametrize("layer,shape,params", CONV_POOL_CASES)
+def test_convolution_and_pooling_formulas_match_a_real_forward_and_the_flop_counter(layer, shape, params):
+    # by formula, so a CNN's analysis needs no meta-device run (which also costs PyTorch's
+    # one-time compiler import on the first edit after launch)
+    from torch.utils.flop_counter import FlopCounterMode
+
+    assert get(layer).counts is not None
+    row = analyze(_one_layer(layer, shape, params)).row("target")
+    assert row.error is None
+    spec = get(layer)
+    module = spec.build([tuple(shape)], spec.resolve(params)).eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        out = module(torch.randn(1, *shape))
+    assert row.output_shape == tuple(out.shape[1:])
+    assert row.params == sum(p.numel() for p in module.parameters())
+    assert row.macs == counter.get_total_flops() // 2
