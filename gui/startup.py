@@ -37,15 +37,17 @@ ENGINE_MODULES = ("engine.builder", "engine.project", "engine.training", "engine
 
 
 def import_analysis() -> None:
-    """Stage 1, then PyTorch's one-time meta-device start-up cost, off the GUI thread."""
+    """Stage 1: enough for the analysis (most layers are counted by formula, no meta run)."""
     for name in ANALYSIS_MODULES:
         importlib.import_module(name)
-    from engine.analysis import warm_up
-
-    warm_up()
 
 
 def import_engine() -> None:
+    """Stage 2, off the GUI thread: PyTorch's one-time meta-device start-up (its compiler
+    import, about a second; only layers without a closed form need a meta run), then the rest."""
+    from engine.analysis import warm_up
+
+    warm_up()
     for name in ENGINE_MODULES:
         importlib.import_module(name)
 
