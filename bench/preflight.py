@@ -1,9 +1,10 @@
 """Benchmark: the pre-flight memory estimate (engine.preflight) against measured peak memory.
 
 For LeNet-5, ResNet-18 and VGG-16 (the templates, on CPU), each case in a fresh process:
-warm PyTorch's one-time imports on a throwaway model, build the module, then two training steps with the engine's optimizer (the second carries
-the optimizer state), and measure the process' peak resident memory above what it held
-before building (the peer: the operating system's count of what PyTorch really used).
+warm PyTorch's one-time imports on a throwaway model, build the module, then two training
+steps with the engine's optimizer (the second carries the optimizer state), and measure the
+process' peak resident memory above what it held before building (the peer: the operating
+system's count of what PyTorch really used).
 Prints estimate, measured and their ratio (goal: within 30 %). Tracemalloc stays off (it
 does not see PyTorch's allocator); peak RSS comes from getrusage (Linux/macOS only).
 Usage: python bench/preflight.py [--quick]  (--quick skips VGG-16, which takes minutes)
