@@ -258,7 +258,7 @@ class DatasetPanel(QWidget):
         self.preview.show_dataset(dataset)
         self.hint.setToolTip("")
         self.hint.setText(f"{dataset.num_train:,} training and {dataset.num_test:,} test samples of "
-                          f"{'×'.join(map(str, dataset.input_shape))}, {dataset.num_classes} classes.")
+                          f"{sample_shape(dataset.input_shape)}, {dataset.num_classes} classes.")
         self.hint.show()
         self.dataset_changed.emit(dataset)
 
@@ -308,10 +308,15 @@ class DatasetPanel(QWidget):
         self.loader.shutdown()
 
 
+def sample_shape(shape) -> str:
+    """'1×28×28' for images; '2 values' for a vector (a bare '2' reads as a count of samples)."""
+    return f"{shape[0]} values" if len(shape) == 1 else "×".join(map(str, shape))
+
+
 def _describe(info) -> str:
     parts = [info.description[:1].upper() + info.description[1:] + "."]
     if info.input_shape is not None:
-        parts.append(f"Samples of {'×'.join(map(str, info.input_shape))}, {info.num_classes} classes.")
+        parts.append(f"Samples of {sample_shape(info.input_shape)}, {info.num_classes} classes.")
     if info.downloads:
         parts.append("Downloaded on first use.")
     if info.name == "digits":

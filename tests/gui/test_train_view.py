@@ -255,3 +255,11 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_start(qtbot, view, mo
     assert view.control.start_button.toolTip().startswith("Not enough memory: ") and "batch size" in \
         view.control.start_button.toolTip()
     assert not view.start() and not view.runner.running
+
+
+def test_the_loaded_data_is_described_in_words(qtbot, view):
+    from gui.train.dataset_panel import sample_shape
+
+    load(qtbot, view, "moons", samples=200)
+    assert view.datasets.hint.text() == "160 training and 40 test samples of 2 values, 2 classes."
+    assert sample_shape((1, 28, 28)) == "1×28×28"
