@@ -101,7 +101,8 @@ class Run:
     @cached_property
     def diagnosis(self) -> list[Diagnosis]:
         """The curve doctor's findings (computed from the curves, never stored)."""
-        return diagnose(self.epochs, self.steps.loss, self.config, self.status, self.num_classes)
+        return diagnose(self.epochs, self.steps.loss, self.config, self.status, self.num_classes,
+                        gradients=self.extras)
 
     @property
     def failed(self) -> bool:

@@ -15,17 +15,23 @@ Codes (stable, used by files, the CLI's --metrics JSON and tests):
     plateau       the loss stopped improving early while still high, at a constant rate
     overfitting   validation loss rising while the training loss keeps falling
     underfitting  training and validation loss both still high at the end
+    vanishing_gradients  both still high and stalled, and the first layer's gradients are under
+                  1/100 of the last layer's (from the run's gradient norms): depth is the problem,
+                  so "more layers" would be the wrong advice
 """
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from engine.training.config import TrainConfig
 from engine.training.records import EpochRecord
 
-CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting")
+CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
+         "vanishing_gradients")
 ERROR, WARNING = "error", "warning"
 EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
 EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
@@ -33,6 +39,7 @@ RISE = 1.05  # an epoch's training loss above the previous one by 5 % counts as 
 HIGH_LOSS = 0.35  # a training loss above this share of the chance-level loss is still high
 LOW_ACC = 0.8  # a training accuracy below this is still poor (for losses without a chance level)
 MAX_EPOCHS = 10_000
+VANISHING = 0.01  # the first layer's median gradient norm below this share of the last layer's
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,11 @@ def chance_loss(loss: str, num_classes: int | None) -> float | None:
 
 
 def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
-             status: str | None = None, num_classes: int | None = None, final: bool = True) -> list[Diagnosis]:
-    """Everything wrong with the curves, worst first (a continued run is judged with its whole history)."""
+             status: str | None = None, num_classes: int | None = None, final: bool = True,
+             gradients: Mapping[str, Any] | None = None) -> list[Diagnosis]:
+    """Everything wrong with the curves, worst first (a continued run is judged with its whole history).
+    `gradients`: the run's per-layer gradient norms (engine.training.gradflow's to_dict form, a
+    run's extras), which tell a network too deep for its gradients from one too small."""
     curves = _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
                      chance_loss(config.loss, num_classes))
     if status == "nan":
@@ -75,8 +85,37 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     if overfit is not None:
         found.append(overfit)
     elif final and not found:
-        found += [d for d in (curves.underfitting(),) if d is not None]
+        under = curves.underfitting()
+        if under is not None:  # gradients that vanish explain it better than "more epochs" or "bigger"
+            under = _vanishing(gradients, curves.epochs[-1].train_loss) or under
+        found += [d for d in (under,) if d is not None]
     return found
+
+
+def _vanishing(gradients: Mapping[str, Any] | None, loss: float) -> Diagnosis | None:
+    """Vanishing gradients when the first layer's median gradient norm is under VANISHING of the last's."""
+    norms = gradients.get("grad_norms") if isinstance(gradients, Mapping) else None
+    if not isinstance(norms, Mapping) or len(norms) < 3:
+        return None
+    names = list(norms)
+    ends = []
+    for name in (names[0], names[-1]):
+        values = [v for v in norms[name] if isinstance(v, (int, float)) and math.isfinite(v)] \
+            if isinstance(norms[name], list) else []
+        if not values:
+            return None
+        ends.append(statistics.median(values))
+    first, last = ends
+    if last <= 0 or first >= VANISHING * last:
+        return None
+    share = f"1/{last / first:,.0f}" if first > 0 else "none"
+    return Diagnosis("vanishing_gradients", None, WARNING,
+                     f"Training and validation loss are both still high ({_fmt(loss)}), and "
+                     f"the gradient reaching the first layer ({names[0]}) is {share} of the last layer's "
+                     f"({names[-1]}): it vanishes on its way back through {len(names)} layers, so the early "
+                     "layers hardly learn. More layers would make it worse: use ReLU instead of sigmoid or "
+                     "tanh, add batch normalization, or add skip connections (the Gradient flow tab shows "
+                     "each layer).")
 
 
 def _fmt(value: float) -> str:
@@ -216,7 +255,13 @@ class _Curves:
         last = self.epochs[-1]
         if last.val_loss is not None and last.val_loss > 1.25 * last.train_loss:
             return None  # a gap this wide is about generalizing, not capacity
-        improving = len(self.train) >= 2 and self.train[-1] < 0.97 * self.train[-2]
+        if len(self.train) < 2:  # one epoch cannot show whether it stopped falling
+            epochs = 5
+            return Diagnosis("underfitting", None, WARNING,
+                             f"Training and validation loss are both still high ({_fmt(last.train_loss)}) after "
+                             f"one epoch: the network has not learned enough yet. Train for more epochs, e.g. "
+                             f"{epochs}.", {"epochs": epochs}, f"{epochs} epochs")
+        improving = self.train[-1] < 0.97 * self.train[-2]
         if improving:
             epochs = min(len(self.train) * 2, MAX_EPOCHS)
             return Diagnosis("underfitting", None, WARNING,

@@ -78,7 +78,8 @@ def test_during_a_run_only_what_a_partial_curve_can_show():
 
 
 def test_codes_are_stable_and_serializable():
-    assert CODES == ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting")
+    assert CODES == ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
+                     "vanishing_gradients")
     [found] = diagnose(epochs([0.6]), [0.7], CONFIG, "nan", 2)
     assert set(found.to_dict()) >= {"code", "epoch", "message"}
     assert chance_loss("cross_entropy", 10) == pytest.approx(math.log(10)) and chance_loss("mse", 10) is None
@@ -110,3 +111,20 @@ def test_real_run_a_big_network_on_a_few_noisy_points_overfits():
     config = TrainConfig(lr=1e-2, epochs=60, schedule="none", val_split=0.4, batch_size=16, log_every=2)
     found, finished = _run("mlp", spirals, config)
     assert finished.status == "completed" and "overfitting" in codes(found)
+
+
+def test_stalled_high_with_vanishing_gradients_says_depth_not_more_layers():
+    stalled = epochs([1.5, 1.2, 1.19], [1.5, 1.25, 1.2])  # high and stalled, as in the underfitting test
+    vanishing = {"grad_norms": {"fc1": [2e-6, 1e-6, None], "fc5": [1e-4, 2e-4], "fc10": [3e-3, 2e-3, 2e-3]}}
+    [found] = diagnose(stalled, [2.3], CONFIG, "completed", 10, gradients=vanishing)
+    assert found.code == "vanishing_gradients" and "1/1,333" in found.message and "fc1" in found.message
+    assert "ReLU" in found.message and "batch normalization" in found.message and found.change == {}
+    healthy = {"grad_norms": {"fc1": [1e-3], "fc5": [1e-3], "fc10": [2e-3]}}
+    assert codes(diagnose(stalled, [2.3], CONFIG, "completed", 10, gradients=healthy)) == ["underfitting"]
+    assert codes(diagnose(stalled, [2.3], CONFIG, "completed", 10, gradients={})) == ["underfitting"]
+
+
+def test_one_epoch_cannot_show_a_stall_so_it_asks_for_more_epochs():
+    [found] = diagnose(epochs([1.5], [1.5]), [2.3, 2.0, 1.6], CONFIG, "completed", 10)
+    assert found.code == "underfitting" and found.change == {"epochs": 5} and "after one epoch" in found.message
+    assert "more layers" not in found.message
