@@ -19,7 +19,7 @@ OK, INFO, WARNING, ERROR = "ok", "info", "warning", "error"
 _BOX = {OK: "result_box", INFO: "info_box", WARNING: "warn_box", ERROR: "failed_box"}
 TITLES = {"diverged": "Diverged", "exploding": "Exploding loss", "oscillating": "Oscillating loss",
           "lr_too_low": "Learning rate too low", "plateau": "Plateau", "overfitting": "Overfitting",
-          "underfitting": "Underfitting"}
+          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients"}
 
 
 class RunBanner(QFrame):

@@ -252,3 +252,10 @@ def test_a_format_1_project_opens_with_its_run(qtbot, train_window, tmp_path):
     [run] = train_window.document.runs
     assert train_window.train_view.displayed_run_ids() == [run.id]
     assert train_window.train_view.plots.curve_lengths()["val_loss"] == 1
+
+
+def test_every_doctor_code_has_a_title_in_the_banner():
+    from engine.training.doctor import CODES
+    from gui.train.run_banner import TITLES
+
+    assert set(TITLES) == set(CODES)
