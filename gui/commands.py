@@ -6,7 +6,7 @@ Commands never touch a view.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from PySide6.QtGui import QUndoCommand
 
@@ -212,15 +212,22 @@ class SetBlocks(QUndoCommand):
         self.document.set_blocks(self.old)
 
 
-class LoadGraph(QUndoCommand):
+class Swap(QUndoCommand):
+    """Swap a value in with `swap(value) -> the value it replaced`; undo swaps that one back
+    (redo and undo are the same move)."""
+
+    def __init__(self, swap: Callable[[Any], Any], value: Any, text: str) -> None:
+        super().__init__(text)
+        self._swap, self.value = swap, value
+
+    def redo(self) -> None:
+        self.value = self._swap(self.value)
+
+    undo = redo
+
+
+class LoadGraph(Swap):
     """Replace the whole content (template, New or Open); undo brings the old one back."""
 
     def __init__(self, document: Document, content: Content, text: str) -> None:
-        super().__init__(text)
-        self.document, self.content = document, content
-
-    def redo(self) -> None:
-        self.content = self.document.replace_content(self.content)
-
-    def undo(self) -> None:
-        self.content = self.document.replace_content(self.content)
+        super().__init__(document.replace_content, content, text)

@@ -11,40 +11,26 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
-
 from engine.graph import Graph
 from engine.runs import Run
 from engine.training.resume import OptimizerState
 
-from .commands import _Macro
+from .commands import Swap, _Macro
 from .document import Document, RunsState
 
 
-class SetRunsState(QUndoCommand):
+class SetRunsState(Swap):
     """Swap in a new RunsState; undo swaps the old one back."""
 
     def __init__(self, document: Document, state: RunsState, text: str) -> None:
-        super().__init__(text)
-        self.document, self.other = document, state
-
-    def redo(self) -> None:
-        self.other = self.document.set_runs_state(self.other)
-
-    def undo(self) -> None:
-        self.other = self.document.set_runs_state(self.other)
+        super().__init__(document.set_runs_state, state, text)
 
 
-class SetNetwork(QUndoCommand):
+class SetNetwork(Swap):
+    """Swap in another network (the one a run trained); undo brings the edited one back."""
+
     def __init__(self, document: Document, graph: Graph, text: str = "Restore network") -> None:
-        super().__init__(text)
-        self.document, self.other = document, graph
-
-    def redo(self) -> None:
-        self.other = self.document.set_graph(self.other)
-
-    def undo(self) -> None:
-        self.other = self.document.set_graph(self.other)
+        super().__init__(document.set_graph, graph, text)
 
 
 def adopted_state(state: RunsState, run: Run, weights: dict[str, Any], meta: dict[str, Any],
