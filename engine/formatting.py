@@ -1,4 +1,4 @@
-"""Numbers as people read them: counts, compact counts and byte sizes.
+"""Numbers as people read them: counts, compact counts, byte sizes and ordinals ("2nd").
 
 The one convention for the window and the command line: SI prefixes for counts
 (k, M, G, T: 61.7 k parameters, 1.82 G MACs) and binary units for memory (KiB, MiB,
@@ -61,3 +61,9 @@ def probability(p: float, space: str = " ") -> str:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 layer', '2 layers' (`many` for irregular plurals)."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def ordinal(n: int) -> str:
+    """English ordinals: 1st 2nd 3rd 4th … 11th 12th 13th … 21st 22nd 23rd … 101st 111th 112th."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"

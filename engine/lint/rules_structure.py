@@ -11,7 +11,8 @@ from typing import Iterator
 
 from ..catalog import fmt_shape
 from ..catalog.layers_conv import conv_pads, dims
-from ..formatting import count, percent
+from ..formatting import count, ordinal, percent
+from .collapse import Collapse, collapse
 from .context import SATURATING, Context, is_learned_map, is_linear_pass, is_merge, is_norm
 from .model import Fix, LintWarning, Step
 
@@ -19,7 +20,10 @@ VANISHING_DEPTH = 6  # saturating activations in a row before gradients are ~0.2
 EXPLOSION_SHARE = 0.8  # one layer holding this share of all parameters
 EXPLOSION_MIN_TOTAL = 100_000  # below this (LeNet-5 on CIFAR: 83k), nobody needs to worry about a budget
 LARGE_MAP_SIDE = 16  # a map at least this wide, never downsampled, costs a lot to convolve
-HUGE_KERNEL_MIN = 5  # 3×3 on a 4×4 map is normal deep in a CNN
+HUGE_KERNEL_MIN_AREA = 25  # a 5×5's taps: a 3×3 (or a 1×7 strip) on a small map is normal deep in a CNN
+# "Covers most of the map", with a margin: 7×7 on a 7×7 map (100 %) and 25×25 on 28×28 (80 %) do; GoogLeNet's
+# 5×5 branch on its last 7×7 maps (51 %, the paper's design) and ConvNeXt's 7×7 on 14×14 (25 %) do not.
+HUGE_AREA_SHARE = 0.6
 
 
 def _name(ctx: Context, node_id: str) -> str:
@@ -27,23 +31,39 @@ def _name(ctx: Context, node_id: str) -> str:
 
 
 def no_activation(ctx: Context) -> Iterator[LintWarning]:
+    """Two learned layers (linear or convolution) with only linear layers between them (dropout,
+    batch norm, flatten, average pooling …) are one linear map. That is a pitfall when the pair is
+    no cheaper than the one layer it equals AND does not narrow in the middle: then the second layer
+    adds parameters and no power. A bottleneck (MobileNetV2's linear bottleneck: 1×1 projection,
+    then the next block's 1×1 expansion) narrows; a depthwise→pointwise pair (or any factorization)
+    has fewer parameters than the layer it equals. Neither is warned about (engine.lint.collapse)."""
     for row in ctx.analysis.rows:
         if not row.ok or not is_learned_map(row.layer_id):
             continue
-        above, below = ctx.walk_up(row.node_id, is_linear_pass)
+        above, _ = ctx.walk_up(row.node_id, is_linear_pass)
         if above is None or not is_learned_map(ctx.layer(above)) or not ctx.ok(above):
             continue
         between = _between(ctx, above, row.node_id)
-        via = f" (only {', '.join(between)} between them)" if between else ""
-        yield LintWarning(
-            row.node_id, "no_activation",
-            f"{_name(ctx, row.node_id)} follows {_name(ctx, above)} with nothing non-linear between "
-            f"them{via}: the two collapse into one linear layer.",
-            "A linear map of a linear map is again one linear map: W2(W1·x + b1) + b2 = (W2·W1)·x + "
-            "(W2·b1 + b2). Without an activation such as ReLU between them, the second layer adds "
-            "parameters but no power to bend the decision boundary.",
-            Fix(f"Insert ReLU after {above}",
-                (Step("insert", layer="relu", src=above, dst=_first_below(ctx, above, row.node_id)),)))
+        found = collapse(ctx, above, row.node_id, between)
+        if found is not None and found.pitfall:
+            yield _collapse_warning(ctx, above, row.node_id, between, found)
+
+
+def _collapse_warning(ctx: Context, above: str, node: str, between: list[str], found: Collapse) -> LintWarning:
+    via = f" (only {', '.join(between)} between them)" if between else ""
+    a, m, b = found.widths
+    return LintWarning(
+        node, "no_activation",
+        f"{_name(ctx, node)} follows {_name(ctx, above)} with nothing non-linear between them{via}: the two "
+        f"collapse into {found.single_text}, which needs {count(found.single)} parameters against the pair's "
+        f"{count(found.pair)}, and the pair does not narrow in the middle ({count(a)} → {count(m)} → {count(b)}).",
+        "A linear map of a linear map is again one linear map: W2(W1·x + b1) + b2 = (W2·W1)·x + (W2·b1 + b2). "
+        "Such a pair earns its place only when it is cheaper than that one layer: a bottleneck that narrows in "
+        "the middle (MobileNetV2's linear bottleneck) or a factorization such as depthwise then pointwise. This "
+        "pair is neither, so the second layer adds parameters but no power to bend the decision boundary; an "
+        "activation such as ReLU between them does.",
+        Fix(f"Insert ReLU after {above}",
+            (Step("insert", layer="relu", src=above, dst=_first_below(ctx, above, node)),)))
 
 
 def _between(ctx: Context, top: str, bottom: str) -> list[str]:
@@ -188,7 +208,7 @@ def _downsampling_warning(ctx: Context, n: int, first: str, last: str, shape: tu
            if len(targets) == 1 else None)
     return LintWarning(
         last, "no_downsampling",
-        f"{_name(ctx, last)} is the {n}th convolution in a row and still works on a {fmt_shape(shape[1:])} map: "
+        f"{_name(ctx, last)} is the {ordinal(n)} convolution in a row and still works on a {fmt_shape(shape[1:])} map: "
         "the network never downsamples.",
         "Each convolution costs (output height × width) times its filter work, and without pooling or a stride "
         "every layer pays the full-size price while its filters still see only a small window. Classic CNNs "
@@ -197,6 +217,10 @@ def _downsampling_warning(ctx: Context, n: int, first: str, last: str, shape: tu
 
 
 def huge_kernel(ctx: Context) -> Iterator[LintWarning]:
+    """A convolution whose window (dilation included) has at least HUGE_KERNEL_MIN_AREA taps and
+    covers more than HUGE_AREA_SHARE of its input's area: each filter sees most of the map at once.
+    Judged by area, not by one side: Inception-v3's 1×7 and 7×1 kernels on a 17×17 map cover a thin
+    strip (2 % of it) and factorize a 7×7 cheaply; ConvNeXt's 7×7 on a 7×7 map covers all of it."""
     for row in ctx.analysis.rows:
         if row.layer_id not in ("conv2d", "conv1d") or not row.ok or not row.input_shapes:
             continue
@@ -205,35 +229,47 @@ def huge_kernel(ctx: Context) -> Iterator[LintWarning]:
             continue
         rank = len(row.input_shapes[0]) - 1  # kernels, dilations and paddings may be (height, width) pairs
         k_effs = [d * (k - 1) + 1 for k, d in zip(dims(p["kernel_size"], rank), dims(p["dilation"], rank))]
-        if not any(_huge(k, side) for k, side in zip(k_effs, row.input_shapes[0][1:])):
-            continue
-        new_pad = _small_kernel_padding(p, rank)
-        window = "×".join(map(str, k_effs))
-        yield LintWarning(
-            row.node_id, "huge_kernel",
-            f"{_name(ctx, row.node_id)}'s {window} kernel covers most of its {fmt_shape(row.input_shapes[0][1:])} "
-            "input: each filter sees nearly the whole map at once.",
-            "Small kernels stacked deep see as far with fewer weights and more non-linearity: two 3×3 "
-            "convolutions see a 5×5 window with 18 weights per channel pair instead of 25 (VGG's idea), and "
-            "a big kernel on a small map mostly multiplies padding.",
-            Fix(f"Use a 3×3 kernel in {row.node_id}",
-                (Step("set_params", node=row.node_id, params={"kernel_size": 3, "padding": new_pad}),)))
+        share = _covered_share(k_effs, row.input_shapes[0][1:])
+        if math.prod(k_effs) >= HUGE_KERNEL_MIN_AREA and share > HUGE_AREA_SHARE:
+            yield _huge_kernel_warning(ctx, row.node_id, p, k_effs, row.input_shapes[0][1:], share)
 
 
-def _huge(k_eff: int, side: int) -> bool:
-    """A 7×7 or larger window spanning over a third of the input's side (AlexNet's 11×11 on a 28×28
-    digit), or a 5×5 spanning over three quarters (GoogLeNet's 5×5 branch on an 8×8 map is fine)."""
-    if k_eff >= 7:
-        return 3 * k_eff > side
-    return k_eff >= HUGE_KERNEL_MIN and 4 * k_eff > 3 * side
+def _covered_share(window: list[int], sides: tuple[int, ...]) -> float:
+    """The share of the input's area (height × width, or length) one window covers."""
+    return math.prod(min(k, side) for k, side in zip(window, sides)) / max(math.prod(sides), 1)
 
 
-def _small_kernel_padding(p: dict, rank: int) -> int | str:
-    """Padding for a 3×3 replacement: keeps "same", and keeps the size if the old padding did."""
+def _huge_kernel_warning(ctx: Context, node: str, p: dict, window: list[int], sides: tuple[int, ...],
+                         share: float) -> LintWarning:
+    rank = len(sides)
+    small = [min(k, 3) for k in dims(p["kernel_size"], rank)]
+    kernel = small[0] if len(set(small)) == 1 else tuple(small)
+    size = "×".join(map(str, small)) if rank == 2 else f"size-{small[0]}"
+    sees = "the whole map" if share >= 1 else "most of the map"
+    return LintWarning(
+        node, "huge_kernel",
+        f"{_name(ctx, node)}'s {'×'.join(map(str, window))} kernel covers {percent(share, 0)} of its "
+        f"{fmt_shape(sides)} input's area: each filter sees {sees} at once.",
+        "A kernel is huge by its area against the map's, not by one side (Inception-v3's 1×7 covers a thin strip "
+        "of a 17×17 map). One that covers most of the map has few positions where it lies wholly on the input, "
+        "so much of its work multiplies padding, and it spends area × channels weights per filter. Small "
+        "kernels stacked deep see as far with fewer weights and more non-linearity: two 3×3 convolutions see a "
+        "5×5 window with 18 weights per channel pair instead of 25 (VGG's idea).",
+        Fix(f"Use a {size} kernel in {node}",
+            (Step("set_params", node=node, params={"kernel_size": kernel, "dilation": 1,
+                                                    "padding": _small_kernel_padding(p, small)}),)))
+
+
+def _small_kernel_padding(p: dict, small: list[int]) -> int | str | tuple[int, ...]:
+    """Padding for the smaller kernel: keeps "same", keeps the size if the old padding did, else at
+    most the old padding."""
     if p["padding"] == "same":
         return "same"
+    rank = len(small)
     pads = dims(p["padding"], rank)
-    return 1 if pads == conv_pads({**p, "padding": "same"}, rank) else min(max(pads), 1)
+    keeps = pads == conv_pads({**p, "padding": "same"}, rank)
+    new = [(k - 1) // 2 if keeps else min(pad, (k - 1) // 2) for k, pad in zip(small, pads)]
+    return new[0] if len(set(new)) == 1 else tuple(new)
 
 
 RULES = {
