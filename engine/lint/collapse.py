@@ -55,18 +55,17 @@ def collapse(ctx: Context, first: str, second: str, between: list[str]) -> Colla
     kinds = {ctx.layer(n) for n in between}
     l1, l2 = ctx.layer(first), ctx.layer(second)
     if l1 == l2 and l1 in CONVS and kinds <= ELEMENTWISE | WINDOWED | SHUFFLES:
-        return _conv_pair(ctx, (first, p1), (second, p2), between, pair)
+        return _conv_pair(ctx, first, (p1, p2), between, pair)
     if l2 == "linear":
         return _dense_pair(ctx, first, second, between, pair, bool(p2.get("bias", True)))
     return None
 
 
-def _conv_pair(ctx: Context, first: tuple[str, dict], second: tuple[str, dict], between: list[str],
-               pair: int) -> Collapse:
+def _conv_pair(ctx: Context, first: str, params: tuple[dict, dict], between: list[str], pair: int) -> Collapse:
     """Two convolutions (through batch norms, dropouts, average pools): one convolution whose window
     is their stacked receptive field and whose groups are the groups both share."""
-    (n1, p1), (n2, p2) = first, second
-    in_shape = ctx.row(n1).input_shapes[0]  # type: ignore[union-attr]
+    p1, p2 = params
+    in_shape = ctx.row(first).input_shapes[0]  # type: ignore[union-attr]
     rank = len(in_shape) - 1
     windows = [_window(p1, rank)] + [_window(ctx.params(n) or {}, rank) for n in between
                                      if ctx.layer(n) in WINDOWED] + [_window(p2, rank)]

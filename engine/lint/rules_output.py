@@ -28,6 +28,7 @@ def _tail(ctx: Context) -> tuple[str | None, list[str]]:
 
 
 def double_softmax(ctx: Context) -> Iterator[LintWarning]:
+    """A softmax after the last learned layer while the loss is cross-entropy, which applies softmax itself."""
     if ctx.loss != "cross_entropy":
         return
     for node in _tail(ctx)[1]:
@@ -43,6 +44,7 @@ def double_softmax(ctx: Context) -> Iterator[LintWarning]:
 
 
 def sigmoid_with_ce(ctx: Context) -> Iterator[LintWarning]:
+    """A sigmoid after the last learned layer while the loss (cross-entropy, NLL) compares classes by softmax."""
     if ctx.loss not in CLASS_LOSSES:
         return
     for node in _tail(ctx)[1]:
@@ -58,6 +60,7 @@ def sigmoid_with_ce(ctx: Context) -> Iterator[LintWarning]:
 
 
 def softmax_with_bce(ctx: Context) -> Iterator[LintWarning]:
+    """A softmax after the last learned layer while the loss is binary cross-entropy (one score, its own sigmoid)."""
     if ctx.loss != "bce":
         return
     for node in _tail(ctx)[1]:
@@ -73,6 +76,8 @@ def softmax_with_bce(ctx: Context) -> Iterator[LintWarning]:
 
 
 def loss_output_mismatch(ctx: Context) -> Iterator[LintWarning]:
+    """The network's output cannot feed its loss: the wrong width (the trainer's own rule when the classes
+    are known), not a flat vector, a sigmoid before binary cross-entropy, or NLL without a log-softmax."""
     sink = ctx.sink
     row = ctx.row(sink) if sink else None
     if row is None or not row.ok or row.output_shape is None:
@@ -144,6 +149,7 @@ def _spoilers(ctx: Context, kind) -> Iterator[str]:
 
 
 def dropout_at_output(ctx: Context) -> Iterator[LintWarning]:
+    """Dropout between the last learned layer and the output: it zeroes class scores while training."""
     for node in _spoilers(ctx, lambda layer: layer == "dropout"):
         yield LintWarning(
             node, "dropout_at_output",
@@ -156,6 +162,7 @@ def dropout_at_output(ctx: Context) -> Iterator[LintWarning]:
 
 
 def batchnorm_after_output(ctx: Context) -> Iterator[LintWarning]:
+    """A normalization between the last learned layer and the output: it rescales the scores over the batch."""
     for node in _spoilers(ctx, is_norm):
         yield LintWarning(
             node, "batchnorm_after_output",
@@ -166,18 +173,32 @@ def batchnorm_after_output(ctx: Context) -> Iterator[LintWarning]:
             _remove(ctx, node))
 
 
+# What each activation does to the scores it is applied to (others: "it reshapes the scores").
+SCORE_EFFECTS = {"relu": "no score can go below 0", "relu6": "every score is held in 0..6",
+                 "tanh": "every score is held in −1..1", "hardsigmoid": "every score is held in 0..1",
+                 "elu": "no score can go below −1", "silu": "no score can go below −0.28",
+                 "gelu": "no score can go below −0.17", "hardswish": "no score can go below −0.375",
+                 "leaky_relu": "negative scores are scaled down by its slope"}
+
+
 def activation_before_output(ctx: Context) -> Iterator[LintWarning]:
+    """An activation (other than the softmax/sigmoid the loss rules judge) between the last learned
+    layer and the output: it bounds or bends the scores the loss reads. SqueezeNet's ReLU before its
+    global average pool is one (its scores are never negative)."""
     def spoils(layer: str) -> bool:
         return category(layer) == "Activation" and layer not in SQUASHING_OUTPUTS
 
     for node in _spoilers(ctx, spoils):
+        effect = SCORE_EFFECTS.get(ctx.layer(node), "it reshapes the scores")
         yield LintWarning(
             node, "activation_before_output",
             f"{node} ({ctx.layer(node)}) is applied to the class scores (the logits) after the last learned "
-            "layer.",
+            f"layer: {effect}.",
             "The last layer's raw scores must be free to be very negative (\"surely not this class\") and very "
-            "positive. ReLU cuts every negative score to 0 and tanh squeezes them into −1..1, so the network "
-            "cannot express confidence and dead scores stop learning.",
+            "positive. ReLU floors every score at 0: the network can still pick a class by a high score, but "
+            "cannot push a wrong one below that floor, and a score cut to 0 passes no gradient, so for that "
+            "sample it stops learning. Tanh caps scores at ±1, so softmax over 10 classes never says more than "
+            "45 % (e² / (e² + 9)).",
             _remove(ctx, node))
 
 

@@ -36,7 +36,9 @@ def no_activation(ctx: Context) -> Iterator[LintWarning]:
     no cheaper than the one layer it equals AND does not narrow in the middle: then the second layer
     adds parameters and no power. A bottleneck (MobileNetV2's linear bottleneck: 1×1 projection,
     then the next block's 1×1 expansion) narrows; a depthwise→pointwise pair (or any factorization)
-    has fewer parameters than the layer it equals. Neither is warned about (engine.lint.collapse)."""
+    has fewer parameters than the layer it equals. Neither is warned about (engine.lint.collapse).
+    Nor is a pair whose first layer's output is also used elsewhere (a skip connection reads it):
+    then the first layer is needed anyway and the two cannot become one."""
     for row in ctx.analysis.rows:
         if not row.ok or not is_learned_map(row.layer_id):
             continue
@@ -44,6 +46,8 @@ def no_activation(ctx: Context) -> Iterator[LintWarning]:
         if above is None or not is_learned_map(ctx.layer(above)) or not ctx.ok(above):
             continue
         between = _between(ctx, above, row.node_id)
+        if any(len(ctx.graph.outputs_of(n)) != 1 for n in [above, *between]):
+            continue
         found = collapse(ctx, above, row.node_id, between)
         if found is not None and found.pitfall:
             yield _collapse_warning(ctx, above, row.node_id, between, found)
@@ -82,7 +86,10 @@ def _first_below(ctx: Context, top: str, bottom: str) -> str:
 
 
 def vanishing_gradients(ctx: Context) -> Iterator[LintWarning]:
-    """Follow every chain: count sigmoid/tanh layers since the last normalization, merge or input."""
+    """VANISHING_DEPTH or more sigmoid/tanh layers on one chain with no normalization and no merge
+    (a skip connection) between them: each multiplies the gradient by a slope of at most 0.25 (tanh:
+    1, falling once it saturates). Follows every chain, counting since the last normalization,
+    merge or input."""
     run: dict[str, tuple[int, tuple[str, ...]]] = {}  # node -> (count, the saturating layers so far)
     longest: dict[str, tuple[str, ...]] = {}  # first layer of a stack -> its layers
     for row in ctx.analysis.rows:
@@ -113,6 +120,10 @@ def vanishing_gradients(ctx: Context) -> Iterator[LintWarning]:
 
 
 def param_explosion(ctx: Context) -> Iterator[LintWarning]:
+    """A linear layer right after flattening a feature map the network made (H×W > 1) that holds
+    EXPLOSION_SHARE or more of a network of at least EXPLOSION_MIN_TOTAL parameters: it gives every
+    position of the map its own weights. VGG-16's first classifier layer holds 74 % of its parameters
+    and AlexNet's 62 %: big, by design, but under the share; the rule is for a layer that dwarfs all."""
     total = ctx.analysis.total_params
     if total < EXPLOSION_MIN_TOTAL:
         return
@@ -165,6 +176,9 @@ def _pool_side(fmap: tuple[int, ...], out: int, bias: bool, others: int) -> int:
 
 
 def no_downsampling(ctx: Context) -> Iterator[LintWarning]:
+    """Two or more 2-D convolutions in a row, none of them strided and no pooling anywhere above,
+    reaching a flatten, a global pool or the output on a map still at least LARGE_MAP_SIDE on each
+    side: every layer pays the full-size price and the receptive field grows by only k − 1 a layer."""
     convs: dict[str, tuple[int, str | None, str | None]] = {}  # node -> (convs so far, first, last)
     reduced: dict[str, bool] = {}
     warned: set[str] = set()
@@ -242,6 +256,7 @@ def _covered_share(window: list[int], sides: tuple[int, ...]) -> float:
 def _huge_kernel_warning(ctx: Context, node: str, p: dict, window: list[int], sides: tuple[int, ...],
                          share: float) -> LintWarning:
     rank = len(sides)
+    out = tuple(ctx.row(node).output_shape[1:])  # type: ignore[union-attr, index]
     small = [min(k, 3) for k in dims(p["kernel_size"], rank)]
     kernel = small[0] if len(set(small)) == 1 else tuple(small)
     size = "×".join(map(str, small)) if rank == 2 else f"size-{small[0]}"
@@ -251,13 +266,30 @@ def _huge_kernel_warning(ctx: Context, node: str, p: dict, window: list[int], si
         f"{_name(ctx, node)}'s {'×'.join(map(str, window))} kernel covers {percent(share, 0)} of its "
         f"{fmt_shape(sides)} input's area: each filter sees {sees} at once.",
         "A kernel is huge by its area against the map's, not by one side (Inception-v3's 1×7 covers a thin strip "
-        "of a 17×17 map). One that covers most of the map has few positions where it lies wholly on the input, "
-        "so much of its work multiplies padding, and it spends area × channels weights per filter. Small "
+        "of a 17×17 map). One that covers most of the map fits wholly on it in few places"
+        f"{_padding_clause(p, window, sides, out)}, and each filter spends area × input channels (per group) "
+        "weights. Small "
         "kernels stacked deep see as far with fewer weights and more non-linearity: two 3×3 convolutions see a "
         "5×5 window with 18 weights per channel pair instead of 25 (VGG's idea).",
         Fix(f"Use a {size} kernel in {node}",
             (Step("set_params", node=node, params={"kernel_size": kernel, "dilation": 1,
                                                     "padding": _small_kernel_padding(p, small)}),)))
+
+
+def _padding_clause(p: dict, window: list[int], sides: tuple[int, ...], out: tuple[int, ...]) -> str:
+    share = _padding_share(p, window, sides, out)
+    return f": here {percent(share, 0)} of its multiplications read padding, not the input" if share >= 0.05 else ""
+
+
+def _padding_share(p: dict, window: list[int], sides: tuple[int, ...], out: tuple[int, ...]) -> float:
+    """The share of a convolution's multiplications that fall on padding (O(output side × kernel) per dim)."""
+    rank = len(sides)
+    inside = 1.0
+    for k, n, o, s, pad, d in zip(dims(p["kernel_size"], rank), sides, out, dims(p["stride"], rank),
+                                  conv_pads(p, rank), dims(p["dilation"], rank)):
+        hits = sum(sum(0 <= i * s - pad + t * d < n for t in range(k)) for i in range(o))
+        inside *= hits / max(k * o, 1)
+    return 1 - inside
 
 
 def _small_kernel_padding(p: dict, small: list[int]) -> int | str | tuple[int, ...]:

@@ -1,7 +1,7 @@
 """How numbers read, in the window and on the command line: one convention (engine.formatting)."""
 import pytest
 
-from engine.formatting import byte_size, compact_count, count, percent, plural, probability, short_count
+from engine.formatting import byte_size, compact_count, count, ordinal, percent, plural, probability, short_count
 
 
 def test_counts_use_si_prefixes_and_memory_binary_units():
@@ -22,3 +22,9 @@ def test_counts_use_si_prefixes_and_memory_binary_units():
 def test_a_probability_never_reads_more_certain_than_it_is(p, text):
     assert probability(p) == text
     assert probability(p, "") == text.replace(" ", "")
+
+
+def test_ordinals_read_as_english():
+    expected = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 10: "10th", 11: "11th", 12: "12th", 13: "13th",
+                21: "21st", 22: "22nd", 23: "23rd", 101: "101st", 111: "111th", 112: "112th", 1002: "1,002nd"}
+    assert {n: ordinal(n) for n in expected} == expected

@@ -162,3 +162,57 @@ def test_no_output_lint_while_a_layer_below_has_an_error():
     graph = templates.load("lenet5", (1, 8, 8), 10)
     assert analyze(graph).row("conv2").error
     assert not [w for w in lint(graph) if w.code == "activation_before_output"]
+
+
+def conv(out, k=1, **params):
+    return ("conv2d", {"out_channels": out, "kernel_size": k, **params})
+
+
+@pytest.mark.parametrize("layers,why", [
+    ((conv(16), "batchnorm2d", conv(96)), "bottleneck: 32 → 16 → 96 (MobileNetV2's linear bottleneck)"),
+    ((conv(32, 3, padding=1, groups=32), "batchnorm2d", conv(64)), "depthwise → pointwise"),
+    ((conv(32), conv(32, 3, padding=1, groups=32)), "pointwise → depthwise"),
+    ((("linear", {"out_features": 4}), "dropout", ("linear", {"out_features": 20})), "linear bottleneck 20 → 4 → 20"),
+])
+def test_no_activation_is_quiet_on_a_pair_that_narrows_or_saves_parameters(layers, why):
+    shape = (20,) if layers[0][0] == "linear" else (32, 8, 8)
+    graph = chain(shape, *layers, "relu", *(["flatten"] if shape != (20,) else []), OUT10)
+    assert "no_activation" not in {w.code for w in lint(graph)}, why
+
+
+def test_no_activation_states_what_the_pair_costs_against_the_layer_it_equals():
+    graph = chain((8, 8, 8), conv(16), "batchnorm2d", conv(32), "relu", "flatten", OUT10)
+    warning = next(w for w in lint(graph) if w.code == "no_activation")
+    assert warning.node == "n3_conv2d"
+    assert "one 1×1 convolution, 8 → 32 channels" in warning.message
+    assert "288 parameters against the pair's 688" in warning.message and "(8 → 16 → 32)" in warning.message
+
+
+def test_no_activation_is_quiet_when_a_skip_connection_also_reads_the_first_layer():
+    net = Net((16,))
+    net.add("linear", "fc1", out_features=16)
+    net.add("linear", "fc2", out_features=16)
+    net.add("add", "sum", after=["fc1", "fc2"])
+    net.add("relu", "act")
+    net.add("linear", "out", out_features=10)
+    assert "no_activation" not in {w.code for w in lint(net.graph)}
+
+
+def test_huge_kernel_is_judged_by_area_not_by_one_side():
+    strip = chain((8, 17, 17), conv(8, (1, 7), padding=(0, 3)), "relu", conv(8, (7, 1), padding=(3, 0)), "relu",
+                  "flatten", OUT10)
+    assert "huge_kernel" not in {w.code for w in lint(strip)}  # Inception-v3's factorized 7×7
+    whole = chain((8, 7, 7), conv(8, 7, padding=3, groups=8), "relu", "flatten", OUT10)
+    warning = next(w for w in lint(whole) if w.code == "huge_kernel")
+    assert "covers 100 % of its 7×7 input's area" in warning.message
+    assert "43 % of its multiplications read padding" in warning.reason
+    fixed = apply_fix(whole, warning.fix)
+    assert engine.analyze(fixed).total_params < engine.analyze(whole).total_params  # never a bigger kernel
+
+
+def test_no_downsampling_counts_in_ordinals():
+    layers = [x for _ in range(3) for x in (CONV, "relu")]
+    warning = next(w for w in lint(chain((1, 28, 28), *layers, "flatten", OUT10)) if w.code == "no_downsampling")
+    assert "is the 3rd convolution in a row" in warning.message
+    graph, _, _ = CASES["no_downsampling"][0]
+    assert "is the 2nd convolution" in next(w for w in lint(graph) if w.code == "no_downsampling").message
