@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 RULES = {**rules_structure.RULES, **rules_output.RULES}
 
 CODES: dict[str, str] = {
-    "no_activation": "two linear layers in a row collapse into one",
+    "no_activation": "two linear layers in a row collapse into one, at no saving",
     "double_softmax": "softmax before a cross-entropy loss, which applies it again",
     "sigmoid_with_ce": "sigmoid before a cross-entropy loss",
     "softmax_with_bce": "softmax before binary cross-entropy",
@@ -38,7 +38,7 @@ CODES: dict[str, str] = {
     "batchnorm_after_output": "normalization on the final scores",
     "activation_before_output": "an activation on the final scores (logits)",
     "no_downsampling": "a conv stack that never shrinks a large map",
-    "huge_kernel": "a kernel nearly as large as its input",
+    "huge_kernel": "a kernel covering most of its input's area",
 }
 
 

@@ -216,3 +216,16 @@ def test_no_downsampling_counts_in_ordinals():
     assert "is the 3rd convolution in a row" in warning.message
     graph, _, _ = CASES["no_downsampling"][0]
     assert "is the 2nd convolution" in next(w for w in lint(graph) if w.code == "no_downsampling").message
+
+
+def test_two_convolutions_without_activation_are_judged_by_what_they_equal():
+    """Two 3×3 convolutions equal one 5×5. Widening 1 → 32 → 64 they cost 18,816 parameters where the 5×5
+    needs 1,664: the pitfall. Keeping 8 channels they cost 1,168 against its 1,608: a cheaper 5×5 (a
+    factorization, as VGG's stacks are), not a collapse that adds parameters."""
+    three = {"kernel_size": 3, "padding": 1}
+    widening = chain((1, 8, 8), conv(32, **three), conv(64, **three), "relu", "flatten", OUT10)
+    warning = next(w for w in lint(widening) if w.code == "no_activation")
+    assert "one 5×5 convolution, 1 → 64 channels, which needs 1,664 parameters against the pair's 18,816" \
+        in warning.message
+    same = chain((8, 8, 8), conv(8, **three), conv(8, **three), "relu", "flatten", OUT10)
+    assert "no_activation" not in {w.code for w in lint(same)}
