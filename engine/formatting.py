@@ -58,6 +58,14 @@ def probability(p: float, space: str = " ") -> str:
     return f"{100 * p:.1f}{space}%"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 layer', '2 layers' (`many` for irregular plurals)."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def counted(n: int, noun: str, many: str | None = None) -> str:
+    """A count with its noun in the right number: counted(1, "test image") -> '1 test image',
+    counted(2, "test image") -> '2 test images', counted(3, "batch", "batches") -> '3 batches'.
+    The one helper for every count the window and the command line show."""
+    return f"{n:,} {noun if n == 1 else (many or _plural(noun))}"
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"

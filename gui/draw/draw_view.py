@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
+from engine.formatting import counted
 from engine.inference import unlike_words
 
 from ..document import Document
@@ -269,7 +270,7 @@ class DrawView(QWidget):
         images = dataset.x_test.numpy()
         self.samples_panel.set_samples([to_picture(images[i]) for i in picked], [int(labels[i]) for i in picked],
                                        list(dataset.class_names))
-        self.samples_panel.show_message(f"{len(picked)} pictures the network never saw while training. "
+        self.samples_panel.show_message(f"{counted(len(picked), 'picture')} the network never saw while training. "
                                         "Click one to classify it.")
         self.samples_loaded.emit()
 

@@ -29,6 +29,7 @@ import engine
 from engine.catalog import CATALOG
 from engine.data import DATASET_NAMES
 from engine.exercise import FIELD_TITLES, Exercise, Goals, goal_status, score, verdicts
+from engine.formatting import counted
 
 from .. import theme
 from ..document import Document
@@ -220,8 +221,8 @@ class ExercisePanel(QScrollArea):
         right, total = score(exercise, self.document.analysis)
         asked = exercise.asked(self.document.analysis)
         open_ = len([n for n in asked if n not in exercise.revealed])
-        self.score_label.setText(f"<b>Score: {right} of {total} right</b>" + (f" · {open_} layer"
-                                 f"{'s' if open_ != 1 else ''} still hidden" if open_ else " · all revealed"))
+        hidden = f" · {counted(open_, 'layer')} still hidden" if open_ else " · all revealed"
+        self.score_label.setText(f"<b>Score: {right} of {total} right</b>" + hidden)
         self.hint.setText("Select a hidden layer on the canvas to answer just that one." if len(asked) > 1 else "")
         self.reveal_all.setEnabled(bool(open_))
         fits = self.document.compatible_weights() is not None
