@@ -32,6 +32,7 @@ from engine.analysis import Analysis
 from engine.formatting import count, counted, short_count
 
 from . import help as help_menu
+from . import theme
 from .builder.build_view import BuildView
 from .document import Document
 from .editing import Editor
@@ -303,10 +304,7 @@ class MainWindow(QMainWindow):
     def _set_validity(self, text: str, name: str, tip: str) -> None:
         self.status_valid.setText(text)
         self.status_valid.setToolTip(tip)
-        if self.status_valid.objectName() != name:  # re-polish only when the style changes
-            self.status_valid.setObjectName(name)
-            self.status_valid.style().unpolish(self.status_valid)
-            self.status_valid.style().polish(self.status_valid)
+        theme.restyle(self.status_valid, name)
 
     # -- the engine loading behind the window --------------------------------------------------
     def _follow_engine(self) -> None:
