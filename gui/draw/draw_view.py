@@ -25,6 +25,7 @@ from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
 from engine.formatting import counted
 from engine.inference import unlike_words
+from engine.project import weight_changes
 
 from ..document import Document
 from ..jobs.adoption import ADOPTED, CHANGED, dataset_title
@@ -166,8 +167,10 @@ class DrawView(QWidget):
 
     def _show_setup(self) -> None:
         self.pad.set_classifier(None)
-        state = _readiness(self.document)
-        self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(self.document.analysis))
+        state, doc = _readiness(self.document), self.document
+        changed = doc.weights is not None and doc.analysis.valid and doc.compatible_weights() is None
+        changes = weight_changes(doc.graph, doc.weights) if changed else None
+        self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(doc.analysis), changes)
         self.pages.setCurrentIndex(SETUP_PAGE)
 
     # -- showing a prediction -----------------------------------------------------------------
