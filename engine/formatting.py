@@ -43,6 +43,13 @@ def byte_size(n: float) -> str:
     return f"{int(n)} B"
 
 
+def clock(seconds: float) -> str:
+    """A duration as a clock reads: 65 -> '1:05', 3725 -> '1:02:05'."""
+    seconds = int(round(max(seconds, 0.0)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 def percent(share: float, digits: int = 1) -> str:
     """0.123 -> '12.3 %'."""
     return f"{100 * share:.{digits}f} %"
@@ -66,6 +73,6 @@ def counted(n: int, noun: str, many: str | None = None) -> str:
 
 
 def _plural(noun: str) -> str:
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
+    if noun.endswith(("s", "x", "sh")) or (noun.endswith("ch") and not noun.endswith("epoch")):
+        return noun + "es"  # classes, boxes, batches; but epochs
     return noun + "s"
