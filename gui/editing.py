@@ -6,6 +6,7 @@ through `status_message`. Must not import widgets.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from PySide6.QtCore import QObject, Signal
@@ -32,6 +33,7 @@ from .commands import (
 from .document import Content, Document
 
 PASTE_OFFSET = 40.0
+PASTE_RING = 8  # half-card steps searched around the cursor for a free spot
 
 
 class Editor(QObject):
@@ -253,9 +255,9 @@ class Editor(QObject):
             return []
         if centre is None:
             offset = self._free_offset(parsed[0])
-        else:  # at the cursor, moved on until it covers no card (never on top of the original)
+        else:  # at the cursor, or the nearest spot where it covers no card (never on the original)
             cx, cy = fragments.centre_of(parsed[0])
-            offset = self._free_offset(parsed[0], (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2))
+            offset = self._nearest_free(parsed[0], (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2))
         nodes, edges = fragments.instantiate(self._graph, *parsed, offset, fragments.blocks_of(frag))
         self._push(Paste(self.document, nodes, edges))
         self.nodes_created.emit([n.id for n in nodes])
@@ -287,20 +289,33 @@ class Editor(QObject):
         sinks = [n for n in self._graph.sinks()]
         return sinks[0] if len(sinks) == 1 else None
 
-    def _free_offset(self, nodes: list[Node], base: tuple[float, float] | None = None) -> tuple[float, float]:
-        """The smallest step right (then down) from `base` that puts the pasted cards on free
-        canvas; without `base`, the first step beside the copied cards."""
-        xs, ys = [n.pos[0] for n in nodes], [n.pos[1] for n in nodes]
+    def _free_offset(self, nodes: list[Node]) -> tuple[float, float]:
+        """The smallest step right (then down) that puts the pasted cards on free canvas."""
+        xs = [n.pos[0] for n in nodes]
         width = max(xs) - min(xs) + NODE_WIDTH + GAP_X
-        taken = [n.pos for n in self._graph.nodes.values()]
-        bx, by = base or (0.0, 0.0)
-        for step in range(0 if base else 1, 200):
-            dx = bx + (width * step if step < 100 else PASTE_OFFSET)
-            dy = by + (0.0 if step < 100 else (step - 99) * (NODE_HEIGHT + GAP_Y))
-            if not any(abs(px - (x + dx)) < NODE_WIDTH + GAP_X / 2 and abs(py - (y + dy)) < NODE_HEIGHT + GAP_Y / 2
-                       for x, y in zip(xs, ys) for px, py in taken):
+        for step in range(1, 200):
+            dx = width * step if step < 100 else PASTE_OFFSET
+            dy = 0.0 if step < 100 else (step - 99) * (NODE_HEIGHT + GAP_Y)
+            if self._lands_free(nodes, dx, dy):
                 return dx, dy
-        return bx + PASTE_OFFSET, by + PASTE_OFFSET
+        return PASTE_OFFSET, PASTE_OFFSET
+
+    def _nearest_free(self, nodes: list[Node], base: tuple[float, float]) -> tuple[float, float]:
+        """`base`, or the nearest offset from it (half-card steps, right and down first on a tie)
+        where the pasted cards cover no card."""
+        sx, sy = (NODE_WIDTH + GAP_X) / 2, (NODE_HEIGHT + GAP_Y) / 2
+        steps = sorted(((i, j) for i in range(-PASTE_RING, PASTE_RING + 1) for j in range(-PASTE_RING, PASTE_RING + 1)),
+                       key=lambda s: (math.hypot(s[0] * sx, s[1] * sy), -s[0], -s[1]))
+        taken = [n.pos for n in self._graph.nodes.values()]
+        for i, j in steps:
+            if self._lands_free(nodes, base[0] + i * sx, base[1] + j * sy, taken):
+                return base[0] + i * sx, base[1] + j * sy
+        return self._free_offset(nodes)
+
+    def _lands_free(self, nodes: list[Node], dx: float, dy: float, taken=None) -> bool:
+        taken = taken if taken is not None else [n.pos for n in self._graph.nodes.values()]
+        return not any(abs(px - (n.pos[0] + dx)) < NODE_WIDTH + GAP_X / 2 and
+                       abs(py - (n.pos[1] + dy)) < NODE_HEIGHT + GAP_Y / 2 for n in nodes for px, py in taken)
 
     def _free_below(self, x: float, y: float) -> tuple[float, float]:
         while self._occupied(x, y):

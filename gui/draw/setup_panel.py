@@ -48,7 +48,7 @@ def _changed(fits: bool, changes: list[str]) -> tuple[str, str]:
         button, train = ("Load LeNet-5 and train it on digits",
                          "Or, since as it is now it does not take 28×28 digits with 10 classes, replace it "
                          "by LeNet-5 trained on digits with the button below (Edit ▸ Undo brings it back).")
-    return button, f"<p>{escape(what)}</p><p>Two ways out:</p><ul><li>{undo}</li><li>{train}</li></ul>"
+    return button, f"<p>{escape(what, quote=False)}</p><p>Two ways out:</p><ul><li>{undo}</li><li>{train}</li></ul>"
 
 
 class SetupPanel(QWidget):
