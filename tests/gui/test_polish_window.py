@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from engine.graph import Edge
 from engine.layout import NODE_HEIGHT, NODE_WIDTH
+from tests.gui.test_draw_view import tiny_training  # noqa: F401  (a fixture)
 
 WIDTHS = (1100, 1400)
 
@@ -284,3 +285,30 @@ def test_double_click_append_on_the_last_layer_still_appends(build_view, documen
     build_view.select_nodes(["fc3"])
     build_view.palette.tree.activated.emit(build_view.palette.layer_index("softmax"))
     assert Edge("fc3", "softmax_1") in document.graph.edges
+
+
+@pytest.mark.usefixtures("tiny_training")
+def test_quick_training_shows_its_epochs_and_a_bar_that_fills_with_training(qtbot, window, monkeypatch):
+    from engine.training import StepRecord
+    from tests.gui.test_draw_pad import lenet_content, open_in_draw_view
+    from tests.gui.test_draw_view import _train
+
+    view = open_in_draw_view(window, lenet_content(weights=False))
+    shown = []
+    view.trainer.progressed.connect(lambda fraction, message: shown.append((fraction, message)))
+    assert _train(qtbot, view) == [True]
+    loading = [f for f, m in shown if "epoch" not in m and "Trained" not in m]
+    loading = [f for f, m in shown if "epoch" not in m]
+    assert max(loading) < 0.1  # finding and loading the data never shows a full bar
+    assert [f for f, _ in shown] == sorted(f for f, _ in shown)  # the bar only moves forward
+    messages = [m for _, m in shown]
+    assert "Digits (offline) loaded (300 training pictures): starting to train for 1 epoch…" in messages
+    assert messages[-1] == "Trained 1 epoch: checking the network on Digits (offline)'s test pictures…"
+    # a longer run reports each logged step: its epoch, loss and time left, the bar past the loading part
+    trainer = view.trainer
+    trainer._live_id, trainer._epochs, trainer._title, trainer._batch = "r", 8, "MNIST", 64
+    monkeypatch.setattr(trainer, "_mine", lambda: True)
+    trainer._on_coordinator_steps_logged((StepRecord(2, 300, 1000, 0.2734, 0.001, 6400.0, 125),))
+    fraction, message = shown[-1]
+    assert message == "Training on MNIST: epoch 2 of 8 · loss 0.273 · about 0:07 left"
+    assert abs(fraction - (0.04 + 0.96 * 0.3)) < 1e-9
