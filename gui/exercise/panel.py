@@ -264,7 +264,8 @@ class ExercisePanel(QScrollArea):
         open_ = len([n for n in asked if n not in exercise.revealed])
         hidden = f" · {counted(open_, 'layer')} still hidden" if open_ else " · all revealed"
         self.score_label.setText(f"<b>Score: {right} of {total} right</b>" + hidden)
-        self.hint.setText("Select a hidden layer on the canvas to answer just that one." if len(asked) > 1 else "")
+        several = len(asked) > 1 and len(self.asked_here()) > 1  # not when one layer is chosen already
+        self.hint.setText("Select a hidden layer on the canvas to answer just that one." if several else "")
         self.reveal_all.setEnabled(bool(open_))
         fits = self.document.compatible_weights() is not None
         run = self.document.adopted_run
