@@ -315,7 +315,8 @@ class InspectorView(QScrollArea):
         if self.masked:  # totals would give hidden layers' numbers away
             self._set_facts(Output="?", Parameters="?", Trainable="?", MACs="?", Activations="?")
         problems = list(analysis.graph_errors) + [f"{n}: {m}" for n, m in analysis.errors.items()]
-        self._show_error("\n\n".join(problems[:6]) if len(analysis.rows) else "")
+        started = any(r.layer_id != "input" for r in analysis.rows)  # a lone input is a start, not a mistake
+        self._show_error("\n\n".join(problems[:6]) if started else "")
 
     def _set_facts(self, **values: str) -> None:
         for name, value in values.items():

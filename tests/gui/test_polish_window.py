@@ -113,6 +113,8 @@ def test_status_bar_calls_a_lone_input_a_start_not_an_error(window):
     window.editor.add_layer("input", (0.0, 0.0))
     assert window.status_valid.text() == "Only an input: add layers"
     assert window.status_valid.objectName() == "status_empty"  # not red: nothing is marked either
+    window.build_view.select_nodes([])
+    assert window.build_view.inspector._error is None or not window.build_view.inspector._error.isVisible()
     window.editor.append_layer("flatten", ["input"])
     assert window.status_valid.text() == "✓ Valid"
     window.editor.append_layer("linear", ["input"])  # a second branch: two outputs, a real error
