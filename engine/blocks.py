@@ -286,24 +286,32 @@ class Match:
 def find(graph: Graph, query: str, limit: int = 200) -> list[Match]:
     """Layers (by id, type id or type name) and blocks (by path) matching `query`, best first:
     exact names, then names that start with it, then names that contain it; each group in
-    reading order."""
-    text = query.strip().lower()
+    reading order. Dots and underscores are one separator: `layer3.20.conv2` finds the layer
+    `layer3_20_conv2` (in block `layer3.20`), and `layer3_20` finds that block."""
+    text = _spelling(query.strip().lower())
     if not text:
         return []
     tree = block_tree(graph)
     nodes = graph.nodes
     scored: list[tuple[int, int, Match]] = []
     for i, path in enumerate(tree.paths):
-        score = _score(text, (path.lower(), name_of(path).lower()))
+        score = _score(text, (_spelling(path.lower()), _spelling(name_of(path).lower())))
         if score is not None:
             scored.append((score, i, Match((BLOCK, path), f"{path} · block of {len(tree.members[path])}")))
     for i, node_id in enumerate(tree.order):
         spec = CATALOG.get(nodes[node_id].layer)
-        score = _score(text, (node_id.lower(), spec.id, spec.name.lower()))
+        block = nodes[node_id].block
+        path = _spelling(f"{block}.{node_id}".lower()) if block else ""  # a path however the id is spelled
+        score = _score(text, (_spelling(node_id.lower()), spec.id, spec.name.lower(), path))
         if score is not None:
             scored.append((score, len(tree.paths) + i, Match((NODE, node_id), f"{node_id} · {spec.name}")))
     scored.sort(key=lambda s: (s[0], s[1]))
     return [m for _, _, m in scored[:limit]]
+
+
+def _spelling(name: str) -> str:
+    """Blocks are named with dots (`layer3.20`), layers with underscores (`layer3_20_conv2`)."""
+    return name.replace(".", "_")
 
 
 def _score(text: str, names: tuple[str, ...]) -> int | None:

@@ -205,6 +205,28 @@ def verdicts(exercise: Exercise, analysis: "Analysis", only_revealed: bool = Tru
 
 
 # -- goals -------------------------------------------------------------------------------------
+def goals_sentence(goals: Goals) -> str:
+    """The goals as the learner reads them, one sentence: 'Goal: at most 70,000 parameters and at
+    least 98.0 % test accuracy on MNIST.' (or that there is none)."""
+    parts = []
+    if goals.max_params is not None:
+        parts.append(f"at most {count(goals.max_params)} parameters")
+    if goals.min_accuracy is not None:
+        parts.append(f"at least {percent(goals.min_accuracy)} test accuracy on {_title(goals.dataset)}")
+    if not parts:
+        return "No goal: the learner only predicts each hidden layer's numbers."
+    return f"Goal: a network with {' and '.join(parts)}."
+
+
+def _title(dataset: str) -> str:
+    from .data.info import DatasetError, dataset_info
+
+    try:
+        return dataset_info(dataset).title
+    except DatasetError:
+        return dataset
+
+
 @dataclass(frozen=True)
 class GoalStatus:
     text: str  # the goal and where the network stands, in words
@@ -226,10 +248,10 @@ def goal_status(goals: Goals, analysis: "Analysis", test_acc: float | None, data
         else:
             result.append(GoalStatus(f"{want} (now {count(n)})", analysis.valid and n <= goals.max_params))
     if goals.min_accuracy is not None:
-        want = f"at least {percent(goals.min_accuracy)} test accuracy on {goals.dataset}"
+        want = f"at least {percent(goals.min_accuracy)} test accuracy on {_title(goals.dataset)}"
         acc = test_acc if weights_fit and test_acc is not None and math.isfinite(test_acc) else None
         if acc is None or dataset != goals.dataset:
-            result.append(GoalStatus(f"{want} (train on {goals.dataset} to check)", None))
+            result.append(GoalStatus(f"{want} (train on {_title(goals.dataset)} to check)", None))
         else:
             result.append(GoalStatus(f"{want} (now {percent(acc)})", acc >= goals.min_accuracy))
     return result

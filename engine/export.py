@@ -146,8 +146,11 @@ def safe_identifier(name: str, default: str = "Net") -> str:
     return default if keyword.iskeyword(text) or not text.strip("_") else text
 
 
-def export_python(graph: Graph, class_name: str = "Net", title: str = "network") -> str:
-    """Source code of a standalone module equivalent to `engine.build_module(graph)`."""
+def export_python(graph: Graph, class_name: str = "Net", title: str = "network",
+                  weights_file: str | None = None) -> str:
+    """Source code of a standalone module equivalent to `engine.build_module(graph)`. Its
+    docstring says where the trained weights are: `weights_file`, the file name written beside
+    it (export_formats.write_python), or, when None, that none were exported with it."""
     analysis = analyze(graph)
     _require_valid(analysis)
     bad = [n for n in graph.nodes if not valid_node_id(n)]
@@ -171,8 +174,21 @@ def export_python(graph: Graph, class_name: str = "Net", title: str = "network")
         body.append(f"        {node.id} = self.{node.id}({', '.join(args)}){shape}")
     output = next(iter(analysis.sinks))
     sample = example_source(analysis.input_shape, token_vocab(graph) if _takes_tokens(graph) else None)
-    return _render(safe_identifier(class_name), safe_title(title), analysis.input_shape, init, body, output,
-                   used, sample)
+    name = safe_identifier(class_name)
+    return _render(name, safe_title(title), analysis.input_shape, init, body, output, used, sample,
+                   _weights_note(name, weights_file))
+
+
+def _weights_note(class_name: str, weights_file: str | None) -> list[str]:
+    """The docstring's lines on the trained weights, true for the file being written."""
+    if weights_file is None:
+        return ["No trained weights were exported with this file: the network had none that fit it.",
+                "Export again after training in Netwright to get them beside it as a .safetensors file."]
+    shown = f'"{weights_file}"' if safe_title(weights_file) == weights_file else "path"  # never a quote inside
+    where = f"beside this file as {weights_file}" if shown != "path" else "beside this file (.safetensors)"
+    return [f"Trained weights were exported {where}; load them with:",
+            "    import safetensors.torch",
+            f"    model = {class_name}(); model.load_state_dict(safetensors.torch.load_file({shown}))"]
 
 
 def _takes_tokens(graph: Graph) -> bool:
@@ -202,14 +218,13 @@ def example_input(graph: Graph, batch: int = 2) -> torch.Tensor:
 
 
 def _render(class_name: str, title: str, input_shape: Shape, init: list[str], body: list[str],
-            output: str, used: set[str], sample: str) -> str:
+            output: str, used: set[str], sample: str, weights_note: list[str]) -> str:
     helpers = "\n\n".join(inspect.getsource(getattr(modules, h)) for h in HELPERS if h in used)
     shape = ", ".join(map(str, input_shape))
     lines = [
         f'"""{title}: exported from Netwright. Input: one sample of shape ({shape}), batch first.',
         "",
-        "Load trained weights from the project's weights.safetensors (inside the .nwproj zip):",
-        f"    model = {class_name}(); model.load_state_dict(safetensors.torch.load_file(path))",
+        *weights_note,
         '"""',
         "import torch",
         "from torch import nn",

@@ -121,8 +121,9 @@ def write_python(graph: Graph, path: str | os.PathLike, weights: Mapping[str, to
     from safetensors.torch import save
 
     path = Path(path)
+    beside = path.with_suffix(".safetensors")
     try:
-        source = export_python(graph, title=title)
+        source = export_python(graph, title=title, weights_file=beside.name if weights else None)
     except BuildError as exc:
         raise ExportError(str(exc)) from None
     written = [path]
@@ -130,7 +131,7 @@ def write_python(graph: Graph, path: str | os.PathLike, weights: Mapping[str, to
         _atomic_write(path, source.encode())
         if weights:
             tensors = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
-            written.append(path.with_suffix(".safetensors"))
+            written.append(beside)
             _atomic_write(written[-1], save(tensors))
     except ProjectError as exc:
         raise ExportError(str(exc)) from None

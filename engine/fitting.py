@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis import analyze
 from .catalog import fmt_shape
+from .formatting import counted
 from .graph import Graph
 from .training.config import TrainingError
 from .training.objective import fit_problem
@@ -90,7 +91,7 @@ def _problem(graph: Graph, dataset: "Dataset", loss: str) -> str | None:
         return str(exc)
     if not analysis.valid:
         n = len(analysis.errors) + len(analysis.graph_errors)
-        return f"the network has {n} error{'s' if n > 1 else ''}: fix {'them' if n > 1 else 'it'} in the Build view"
+        return f"the network has {counted(n, 'error')}: fix {'them' if n > 1 else 'it'} in the Build view"
     out = analysis.output_shape
     if out is None:
         return "the network must end in exactly one output layer"

@@ -43,6 +43,13 @@ def byte_size(n: float) -> str:
     return f"{int(n)} B"
 
 
+def clock(seconds: float) -> str:
+    """A duration as a clock reads: 65 -> '1:05', 3725 -> '1:02:05'."""
+    seconds = int(round(max(seconds, 0.0)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 def percent(share: float, digits: int = 1) -> str:
     """0.123 -> '12.3 %'."""
     return f"{100 * share:.{digits}f} %"
@@ -58,9 +65,17 @@ def probability(p: float, space: str = " ") -> str:
     return f"{100 * p:.1f}{space}%"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 layer', '2 layers' (`many` for irregular plurals)."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def counted(n: int, noun: str, many: str | None = None) -> str:
+    """A count with its noun in the right number: counted(1, "test image") -> '1 test image',
+    counted(2, "test image") -> '2 test images', counted(3, "batch", "batches") -> '3 batches'.
+    The one helper for every count the window and the command line show."""
+    return f"{n:,} {noun if n == 1 else (many or _plural(noun))}"
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "sh")) or (noun.endswith("ch") and not noun.endswith("epoch")):
+        return noun + "es"  # classes, boxes, batches; but epochs
+    return noun + "s"
 
 
 def ordinal(n: int) -> str:

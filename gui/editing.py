@@ -6,12 +6,14 @@ through `status_message`. Must not import widgets.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import blocks, fragments, templates
+from engine import blocks, bypass, fragments, templates
 from engine.catalog import CATALOG
+from engine.formatting import counted
 from engine.graph import Edge, Node
 from engine.layout import AREA, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, apply_layout, layout
 
@@ -31,6 +33,7 @@ from .commands import (
 from .document import Content, Document
 
 PASTE_OFFSET = 40.0
+PASTE_RING = 8  # half-card steps searched around the cursor for a free spot
 
 
 class Editor(QObject):
@@ -63,11 +66,17 @@ class Editor(QObject):
         return node.id
 
     def append_layer(self, layer: str, selected: Iterable[str] = ()) -> str:
-        """Double-click in the palette: add below the selected node (or the single output) and wire it."""
+        """Double-click in the palette: add below the selected node (or the single output) and wire
+        it; a layer that already feeds one successor gets the new one inserted in between, as a
+        drop on that connection would."""
         after = self._append_target(list(selected))
         if after is None:
             return self.add_layer(layer, self._free_spot_centre())
         x, y = self._graph.node(after).pos
+        successors = self._graph.outputs_of(after)
+        if len(successors) == 1 and layer != "input":
+            centre = (x + NODE_WIDTH / 2, y + NODE_HEIGHT * 1.5 + GAP_Y)
+            return self.insert_on_edge(layer, after, successors[0], centre)
         node = self.new_node(layer, self._free_below(x, y + NODE_HEIGHT + GAP_Y))
         macro = _Macro(self.document, f"Append {CATALOG.get(layer).name}")
         macro.add(AddNode(self.document, node))
@@ -149,6 +158,26 @@ class Editor(QObject):
         if node_ids or edges:
             self._push(RemoveNodes(self.document, node_ids, edges))
 
+    def delete_and_reconnect(self, node_id: str) -> bool:
+        """Delete a middle layer and join its input to its successors (one undo step), when the
+        shapes allow it (`engine.bypass`); otherwise nothing happens and the status says why."""
+        plan = bypass.bridge(self._graph, node_id) if node_id in self._graph else None
+        if plan is None:
+            self.status_message.emit(f"{node_id} cannot be bridged: its neighbours' shapes do not fit "
+                                     "without it. Delete it and rewire by hand.")
+            return False
+        macro = _Macro(self.document, f"Delete {node_id} and reconnect")
+        macro.add(RemoveNodes(self.document, [node_id]))
+        for dst, index in plan.dsts:
+            macro.add(Connect(self.document, plan.src, dst, index))
+        self._push(macro)
+        self.status_message.emit(f"Deleted {node_id}; {plan.src} now feeds "
+                                 f"{', '.join(d for d, _ in plan.dsts)} directly.")
+        return True
+
+    def can_bridge(self, node_id: str) -> bool:
+        return bypass.bridge(self._graph, node_id) is not None
+
     def move(self, positions: dict[str, tuple[float, float]], merge_key: str | None = None,
              text: str = "") -> None:
         old = {n: self._graph.node(n).pos for n in positions}
@@ -189,7 +218,7 @@ class Editor(QObject):
             self.status_message.emit(str(exc))
             return None
         path = blocks.join(blocks.common_block(self._graph.node(n).block for n in ids), blocks.check_name(name))
-        self._push(SetBlocks(self.document, plan, f"Group {len(ids)} layer{'s' if len(ids) != 1 else ''} as {path}"))
+        self._push(SetBlocks(self.document, plan, f"Group {counted(len(ids), 'layer')} as {path}"))
         return path
 
     def ungroup(self, path: str) -> bool:
@@ -201,7 +230,7 @@ class Editor(QObject):
     def move_to_block(self, node_ids: Iterable[str], path: str) -> bool:
         ids = list(node_ids)
         return self._block_edit(lambda: blocks.move_plan(self._graph, ids, path),
-                                f"Move {len(ids)} layer{'s' if len(ids) != 1 else ''} to {path or 'the top level'}")
+                                f"Move {counted(len(ids), 'layer')} to {path or 'the top level'}")
 
     def _block_edit(self, make_plan, text: str) -> bool:
         try:
@@ -226,9 +255,9 @@ class Editor(QObject):
             return []
         if centre is None:
             offset = self._free_offset(parsed[0])
-        else:
+        else:  # at the cursor, or the nearest spot where it covers no card (never on the original)
             cx, cy = fragments.centre_of(parsed[0])
-            offset = (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2)
+            offset = self._nearest_free(parsed[0], (centre[0] - cx - NODE_WIDTH / 2, centre[1] - cy - NODE_HEIGHT / 2))
         nodes, edges = fragments.instantiate(self._graph, *parsed, offset, fragments.blocks_of(frag))
         self._push(Paste(self.document, nodes, edges))
         self.nodes_created.emit([n.id for n in nodes])
@@ -262,16 +291,31 @@ class Editor(QObject):
 
     def _free_offset(self, nodes: list[Node]) -> tuple[float, float]:
         """The smallest step right (then down) that puts the pasted cards on free canvas."""
-        xs, ys = [n.pos[0] for n in nodes], [n.pos[1] for n in nodes]
+        xs = [n.pos[0] for n in nodes]
         width = max(xs) - min(xs) + NODE_WIDTH + GAP_X
-        taken = [n.pos for n in self._graph.nodes.values()]
         for step in range(1, 200):
             dx = width * step if step < 100 else PASTE_OFFSET
             dy = 0.0 if step < 100 else (step - 99) * (NODE_HEIGHT + GAP_Y)
-            if not any(abs(px - (x + dx)) < NODE_WIDTH + GAP_X / 2 and abs(py - (y + dy)) < NODE_HEIGHT + GAP_Y / 2
-                       for x, y in zip(xs, ys) for px, py in taken):
+            if self._lands_free(nodes, dx, dy):
                 return dx, dy
         return PASTE_OFFSET, PASTE_OFFSET
+
+    def _nearest_free(self, nodes: list[Node], base: tuple[float, float]) -> tuple[float, float]:
+        """`base`, or the nearest offset from it (half-card steps, right and down first on a tie)
+        where the pasted cards cover no card."""
+        sx, sy = (NODE_WIDTH + GAP_X) / 2, (NODE_HEIGHT + GAP_Y) / 2
+        steps = sorted(((i, j) for i in range(-PASTE_RING, PASTE_RING + 1) for j in range(-PASTE_RING, PASTE_RING + 1)),
+                       key=lambda s: (math.hypot(s[0] * sx, s[1] * sy), -s[0], -s[1]))
+        taken = [n.pos for n in self._graph.nodes.values()]
+        for i, j in steps:
+            if self._lands_free(nodes, base[0] + i * sx, base[1] + j * sy, taken):
+                return base[0] + i * sx, base[1] + j * sy
+        return self._free_offset(nodes)
+
+    def _lands_free(self, nodes: list[Node], dx: float, dy: float, taken=None) -> bool:
+        taken = taken if taken is not None else [n.pos for n in self._graph.nodes.values()]
+        return not any(abs(px - (n.pos[0] + dx)) < NODE_WIDTH + GAP_X / 2 and
+                       abs(py - (n.pos[1] + dy)) < NODE_HEIGHT + GAP_Y / 2 for n in nodes for px, py in taken)
 
     def _free_below(self, x: float, y: float) -> tuple[float, float]:
         while self._occupied(x, y):

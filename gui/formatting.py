@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.analysis import NodeRow
 from engine.catalog import LayerSpec, fmt_shape
-from engine.formatting import compact_count, count, plural, short_count
+from engine.formatting import compact_count, count, counted, short_count
 
 # How a key parameter reads on a node card; `{}` is the value.
 _KEY_FORMATS = {
@@ -63,7 +63,7 @@ def _format_value(name: str, value: Any) -> str:
     if isinstance(value, float):
         value = f"{value:g}"
     if name in _COUNTED and isinstance(value, int):
-        return plural(value, _COUNTED[name])
+        return counted(value, _COUNTED[name])
     pattern = _KEY_FORMATS.get(name)
     try:
         return pattern.format(value) if pattern else f"{name.replace('_', ' ')} {value}"

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.catalog import LayerError, ParamSpec
+from engine.formatting import counted
 
 from .document import Content, Document
 from .editing import Editor
@@ -217,7 +218,8 @@ class ImportExport(QObject):
         self.editor.load_content(Content(result.graph, None, src.name, result.weights, None, src.meta),
                                  f"Import {src.name}")
         notes = "; ".join(result.notes)
-        self.status_message.emit(f"Imported {source}: {len(result.graph)} layers, {result.params:,} parameters"
+        self.status_message.emit(f"Imported {source}: {counted(len(result.graph), 'layer')}, "
+                                 f"{counted(result.params, 'parameter')}"
                                  + (f" — {notes}" if notes else ""))
         return True
 

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.analysis import Analysis
-from engine.formatting import count, short_count
+from engine.formatting import count, counted, short_count
 
 from . import help as help_menu
+from . import theme
 from .builder.build_view import BuildView
 from .document import Document
 from .editing import Editor
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         edit.addActions([a["undo"], a["redo"]])
         edit.addSeparator()
-        edit.addActions([a["cut"], a["copy"], a["paste"], a["delete"]])
+        edit.addActions([a["cut"], a["copy"], a["paste"], a["delete"], a["reconnect"]])
         edit.addSeparator()
         edit.addActions([a["select_all"], a["find"]])
         edit.addSeparator()
@@ -292,8 +293,10 @@ class MainWindow(QMainWindow):
         problems = len(analysis.errors) + len(analysis.graph_errors)
         if not analysis.rows:
             text, name = "Empty network", "status_empty"
+        elif all(r.layer_id == "input" for r in analysis.rows):  # a start, not a mistake: nothing is marked
+            text, name = "Only an input: add layers", "status_empty"
         elif problems:
-            text, name = f"{problems} error{'s' if problems > 1 else ''}", "status_invalid"
+            text, name = counted(problems, "error"), "status_invalid"
         else:
             text, name = "✓ Valid", "status_valid"
         self._set_validity(text, name, "\n".join(list(analysis.graph_errors) + list(analysis.errors.values())))
@@ -301,10 +304,7 @@ class MainWindow(QMainWindow):
     def _set_validity(self, text: str, name: str, tip: str) -> None:
         self.status_valid.setText(text)
         self.status_valid.setToolTip(tip)
-        if self.status_valid.objectName() != name:  # re-polish only when the style changes
-            self.status_valid.setObjectName(name)
-            self.status_valid.style().unpolish(self.status_valid)
-            self.status_valid.style().polish(self.status_valid)
+        theme.restyle(self.status_valid, name)
 
     # -- the engine loading behind the window --------------------------------------------------
     def _follow_engine(self) -> None:

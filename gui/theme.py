@@ -73,6 +73,18 @@ def category_color(category: str) -> QColor:
     return QColor(CATEGORY_COLORS.get(category, "#64748b"))
 
 
+def restyle(widget, name: str) -> None:
+    """Give `widget` another object name and the stylesheet rules for it. Unpolish and polish
+    alone leave a word-wrapped QLabel without the new rule's padding (its text then touches the
+    border of an error box); setting a style sheet of its own, even blank, makes Qt lay the
+    box out again. The blank sheet alternates, so each call is a real change."""
+    if widget.objectName() == name:
+        return
+    widget.setObjectName(name)
+    own = widget.styleSheet()
+    widget.setStyleSheet(own[:-1] if own.endswith("  ") else own + " ")
+
+
 def system_prefers_dark() -> bool:
     forced = os.environ.get("NETWRIGHT_THEME", "").lower()
     if forced in ("light", "dark"):

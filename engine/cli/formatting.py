@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..analysis import Analysis, NodeRow
 from ..block_analysis import BlockRow, DepthRow
 from ..catalog import fmt_shape
-from ..formatting import byte_size, plural, short_count
+from ..formatting import byte_size, counted, short_count
 
 if TYPE_CHECKING:
     from ..lint import LintWarning
@@ -22,7 +22,7 @@ def _shape(row: DepthRow) -> str:
 
 def _cells(row: DepthRow, total: int, name: str) -> tuple[str, ...]:
     if isinstance(row, BlockRow):
-        kind = f"block ({plural(row.layers, 'layer')})"
+        kind = f"block ({counted(row.layers, 'layer')})"
         return (row.path or name, kind, _shape(row), f"{row.params:,}", f"{row.macs:,}", _share(row, total))
     return (row.node_id, row.layer_id, _shape(row), f"{row.params:,}", f"{row.macs:,}", _share(row, total))
 
@@ -72,7 +72,7 @@ def totals(analysis: Analysis, batch: int) -> list[str]:
              f"Activation memory:    {byte_size(analysis.activation_bytes(batch))} for a batch of {batch} "
              "(forward, float32)"]
     n_err = len(analysis.errors) + len(analysis.graph_errors)
-    lines.append("Valid network" if analysis.valid else f"{plural(n_err, 'error')}: fix the marked layers")
+    lines.append("Valid network" if analysis.valid else f"{counted(n_err, 'error')}: fix the marked layers")
     return lines
 
 

@@ -9,6 +9,7 @@ import argparse
 import json
 
 from ..analysis import analyze
+from ..formatting import counted
 from ..lint import lint_project
 from .common import add_source_args, open_source
 
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         if w.fix is not None:
             print(f"    fix: {w.fix.title}")
     errors = len(analysis.errors) + len(analysis.graph_errors)
-    tail = f"; the network also has {errors} error(s) (see `summary`)" if errors else ""
-    print(f"{name}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''}{tail}" if warnings or errors
+    tail = f"; the network also has {counted(errors, 'error')} (see `summary`)" if errors else ""
+    print(f"{name}: {counted(len(warnings), 'warning')}{tail}" if warnings or errors
           else f"{name}: no warnings")
     return 1 if warnings else 0

@@ -73,6 +73,13 @@ for _name, _toy in TOY_SETS_INFO.items():
 DATASET_NAMES: tuple[str, ...] = tuple(_INFO)
 
 
+def datasets_for(input_shape: tuple[int, ...] | None, num_classes: int | None = None) -> tuple[str, ...]:
+    """The datasets whose samples a network with this input takes, those with `num_classes`
+    classes first (a 2-D perceptron gets the point sets, a 1×28×28 network MNIST and its kin)."""
+    fits = [n for n, i in _INFO.items() if i.input_shape is not None and i.input_shape == tuple(input_shape or ())]
+    return tuple(sorted(fits, key=lambda n: _INFO[n].num_classes != num_classes))
+
+
 def canonical_name(name: str) -> str:
     key = str(name).strip().lower().replace("-", "_")
     if key not in _INFO:

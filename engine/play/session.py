@@ -122,6 +122,21 @@ class PlaySession:
         self.graph.update_params(node_id, out_features=int(width))
         self._build(keep=self.module.state_dict())
 
+    def retake(self, graph: Graph) -> None:
+        """Follow an edit made in the Build view: play `graph` from now on, keeping the data, the
+        step count and the weights (a layer whose shape changed keeps the block that still fits,
+        as `set_width` does; a new layer starts fresh). Play's own changes (activation, widths)
+        give way to the network as built. Raises PlayError, and keeps playing the previous copy,
+        when the edited network cannot play (e.g. half-wired)."""
+        previous, keep = self.graph, self.module.state_dict()
+        self.graph = graph.copy()
+        try:
+            self._fit_output()
+            self._build(keep=keep)
+        except PlayError:
+            self.graph = previous
+            raise
+
     def reset(self) -> None:
         """Fresh random weights, step 0."""
         self.step_count = 0

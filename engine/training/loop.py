@@ -31,6 +31,8 @@ from engine.training.resident import SplitSums, make_resident, run_inference
 from engine.training.resume import Resume, capture, restore
 from engine.training.threads import ThreadTuner
 
+from ..formatting import counted
+
 if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvision
     from engine.data import Dataset
 
@@ -293,16 +295,16 @@ class _Run:
             tested += f" The optimizer started afresh: {self.fresh_optimizer_note}."
         if self.status == "early_stopped":
             return (f"Stopped early after epoch {self.epochs_run}: the validation loss had not improved "
-                    f"for {self.config.patience} epochs.{kept}{tested}")
+                    f"for {counted(self.config.patience, 'epoch')}.{kept}{tested}")
         if self.status == "stopped":
-            return f"Stopped on request during epoch {self.stopped_in}, after {self.global_step} steps."
+            return f"Stopped on request during epoch {self.stopped_in}, after {counted(self.global_step, 'step')}."
         if self.status == "nan":
             lr = self.config.lr
             return (f"The loss became NaN or infinite ({self.diverged_at}): training diverged. Lower the "
                     f"learning rate (now {lr:g}), e.g. to {min(lr / 10, 1e-3):g}.{kept}")
         done = self.epochs_run - self.resume.epochs_done
         more = f", now {self.epochs_run} in all" if self.resume.epochs_done else ""
-        return f"Trained {done} epoch{'s' if done != 1 else ''}{more}.{kept}{tested}"
+        return f"Trained {counted(done, 'epoch')}{more}.{kept}{tested}"
 
     def _failed(self, exc: Exception) -> FinishedRecord:
         if _is_oom(exc):

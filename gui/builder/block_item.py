@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from engine.block_analysis import BlockRow
 from engine.blocks import BLOCK, block_tree, depth_of
 from engine.catalog import fmt_shape
-from engine.formatting import compact_count, plural, short_count
+from engine.formatting import compact_count, counted, short_count
 from engine.layout import FRAME_HEADER, NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
@@ -28,9 +28,9 @@ def block_summary(row: BlockRow | None, sub_blocks: int = 0) -> tuple[str, str]:
     """('3 blocks · 33 layers', 'in 64×56×56 · 462 M MACs') for a block's card and tooltip."""
     if row is None:
         return "", ""
-    count = plural(row.layers, "layer")
+    count = counted(row.layers, "layer")
     if sub_blocks:
-        count = f"{plural(sub_blocks, 'block')} · {count}"
+        count = f"{counted(sub_blocks, 'block')} · {count}"
     ins = ", ".join(fmt_shape(s) for s in row.input_shapes) or "—"
     return count, f"in {ins} · {short_count(row.macs)} MACs"
 
@@ -238,7 +238,7 @@ def frame_title(graph, path: str, row: BlockRow | None) -> str:
     """'layer3 · 36 blocks · 7.1 M params' for a frame's header."""
     tree = block_tree(graph)
     subs = sum(1 for kind, _ in tree.children.get(path, ()) if kind == BLOCK)
-    parts = [path, plural(subs, "block") if subs else plural(row.layers if row else 0, "layer")]
+    parts = [path, counted(subs, "block") if subs else counted(row.layers if row else 0, "layer")]
     if row is not None:
         parts.append(f"{short_count(row.params)} params")
     return " · ".join(parts)

@@ -103,6 +103,8 @@ class BuildView(QWidget):
             ("copy", "&Copy", QKeySequence.Copy, self.copy_selection, "copy"),
             ("paste", "&Paste", QKeySequence.Paste, self.paste, "paste"),
             ("delete", "&Delete", QKeySequence.Delete, self.delete_selection, "delete"),
+            ("reconnect", "Delete and &Reconnect", QKeySequence("Ctrl+Delete"), self.delete_and_reconnect,
+             "delete"),
             ("select_all", "Select &All", QKeySequence.SelectAll, self.select_all, "select_all"),
             ("fit", "&Fit All", QKeySequence("Ctrl+0"), self.canvas.fit_all, "fit"),
             ("layout", "Auto-&layout", QKeySequence("Ctrl+L"), self.auto_layout, "layout"),
@@ -123,6 +125,8 @@ class BuildView(QWidget):
             action.triggered.connect(slot)
             actions[name] = action
         actions["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
+        actions["reconnect"].setToolTip("Delete the selected middle layer and join its neighbours, "
+                                        "when their shapes fit (Ctrl+Delete)")
         actions["fit"].setToolTip("Fit the whole network in view (Ctrl+0)")
         actions["layout"].setToolTip("Lay the network out again, filling the canvas (Ctrl+L)")
         self.addActions(list(actions.values()))  # shortcuts work even outside a main window
@@ -130,7 +134,19 @@ class BuildView(QWidget):
 
     # -- edit actions ---------------------------------------------------------------------
     def delete_selection(self) -> None:
-        self.editor.delete(self.scene.selected_member_ids(), self.scene.selected_edges())
+        ids = self.scene.selected_member_ids()
+        bridgeable = len(ids) == 1 and self.editor.can_bridge(ids[0])
+        self.editor.delete(ids, self.scene.selected_edges())
+        if bridgeable:  # offer the gap-free way, without forcing it on anyone
+            self.editor.status_message.emit(f"Deleted {ids[0]}, leaving a gap. To join its neighbours instead: "
+                                            "Undo, then Edit ▸ Delete and Reconnect (Ctrl+Delete).")
+
+    def delete_and_reconnect(self) -> bool:
+        ids = self.scene.selected_member_ids()
+        if len(ids) != 1:
+            self.editor.status_message.emit("Select one layer to delete and reconnect.")
+            return False
+        return self.editor.delete_and_reconnect(ids[0])
 
     def copy_selection(self) -> bool:
         return self._copy(self.scene.selected_member_ids())

@@ -184,9 +184,9 @@ class CanvasView(QGraphicsView):
 
     def _place_overlays(self) -> None:
         m = OVERLAY_MARGIN
-        self.minimap.move(self.width() - self.minimap.width() - m, self.height() - self.minimap.height() - m)
         self.find_bar.adjustSize()
         self.find_bar.move(self.width() - self.find_bar.width() - m, m)
+        self.minimap.follow_view()  # it picks a corner with no card under it
 
     def open_find(self) -> None:
         self._place_overlays()

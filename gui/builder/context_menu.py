@@ -42,6 +42,11 @@ def _layer_menu(view, menu: QMenu, item: NodeItem) -> None:
                        lambda: scene.toggle_detail(item.node_id))
         menu.addSeparator()
     menu.addActions([a["cut"], a["copy"], a["paste"], a["delete"]])
+    ids = scene.selected_member_ids()
+    if len(ids) == 1 and view.editor.can_bridge(ids[0]):
+        graph = view.document.graph
+        joined = ", ".join(graph.outputs_of(ids[0]))
+        menu.addAction(f"Delete and reconnect {graph.inputs_of(ids[0])[0]} → {joined}", view.delete_and_reconnect)
     menu.addSeparator()
     menu.addAction(a["group"])
     block = view.document.graph.node(item.node_id).block

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from engine.analysis import Analysis
 from engine.blocks import BLOCK, block_tree
 from engine.catalog import CATALOG, fmt_shape
-from engine.formatting import byte_size, count, plural, short_count
+from engine.formatting import byte_size, count, counted, short_count
 
 from ..document import Document
 from ..editing import Editor
@@ -142,8 +142,8 @@ class InspectorView(QScrollArea):
         tree = block_tree(self.document.graph)
         subs = sum(1 for kind, _ in tree.children.get(path, ()) if kind == BLOCK)
         layout.addWidget(self._header(f"Block {path}", None))
-        what = plural(len(tree.members[path]), "layer")
-        layout.addWidget(_label(f"{plural(subs, 'block')} · {what}" if subs else what, "muted", wrap=True))
+        what = counted(len(tree.members[path]), "layer")
+        layout.addWidget(_label(f"{counted(subs, 'block')} · {what}" if subs else what, "muted", wrap=True))
         row = QHBoxLayout()
         self.name_edit = QLineEdit(path.rpartition(".")[2], objectName="block_name")
         self.name_edit.setToolTip("The block's name (letters, digits and _); Enter renames it")
@@ -203,7 +203,7 @@ class InspectorView(QScrollArea):
         return form
 
     def _build_selection_page(self, layout: QVBoxLayout) -> None:
-        layout.addWidget(self._header(f"{plural(len(self.node_ids), 'layer')} selected", None))
+        layout.addWidget(self._header(f"{counted(len(self.node_ids), 'layer')} selected", None))
         layout.addWidget(_label(", ".join(self.node_ids), "muted", wrap=True))
         layout.addWidget(_section("Together"))
         layout.addLayout(self._facts_form(("Parameters", "MACs", "Errors")))
@@ -255,7 +255,7 @@ class InspectorView(QScrollArea):
         lines = [f"{p.name} ({p.detail}): {fmt_shape(p.output_shape)}, {count(p.params)} params, "
                  f"{short_count(p.macs)} MACs" for p in parts]
         if parts:
-            lines.append(f"× {plural(repeats, 'layer')}")
+            lines.append(f"× {counted(repeats, 'layer')}")
         self._parts.setText("\n".join(lines))
         self._parts.setVisible(bool(parts))
         self._parts_title.setVisible(bool(parts))
@@ -315,7 +315,8 @@ class InspectorView(QScrollArea):
         if self.masked:  # totals would give hidden layers' numbers away
             self._set_facts(Output="?", Parameters="?", Trainable="?", MACs="?", Activations="?")
         problems = list(analysis.graph_errors) + [f"{n}: {m}" for n, m in analysis.errors.items()]
-        self._show_error("\n\n".join(problems[:6]) if len(analysis.rows) else "")
+        started = any(r.layer_id != "input" for r in analysis.rows)  # a lone input is a start, not a mistake
+        self._show_error("\n\n".join(problems[:6]) if started else "")
 
     def _set_facts(self, **values: str) -> None:
         for name, value in values.items():

@@ -1,13 +1,15 @@
 """The minimap: an overview of the whole network in a corner of the canvas, with the visible
-region outlined; clicking or dragging in it moves the canvas there. It hides while the
-canvas shows the whole network anyway, so it never covers cards for nothing.
+region outlined; clicking or dragging in it moves the canvas there. It shows only while part
+of the network is out of view, and never over a card the user is looking at: it takes the first
+free corner of the canvas (bottom right, bottom left, top left, top right) and hides when
+cards lie under all four.
 
 It paints coloured rectangles from the scene's cards and frames (cheap even for 500 layers)
 rather than rendering the scene a second time. Must not mutate the document.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -19,6 +21,7 @@ from .cards import stripe_color
 
 SIZE = (220, 150)
 PAD = 6.0
+MARGIN = 12
 
 
 class Minimap(QWidget):
@@ -50,13 +53,32 @@ class Minimap(QWidget):
         self.follow_view()
 
     def follow_view(self) -> None:
-        """Show only while part of the network is out of view; repaint the visible region."""
+        """Show only while part of the network is out of view, in a corner with no card under
+        it; repaint the visible region."""
         view = self.canvas
         shown = view.mapToScene(view.viewport().rect()).boundingRect()
         needed = bool(self._boxes) and not shown.contains(self._content.adjusted(4, 4, -4, -4))
-        if needed != self.isVisible():
-            self.setVisible(needed)
+        corner = self._free_corner() if needed else None
+        if corner is not None and corner != self.pos():
+            self.move(corner)
+        if (corner is not None) != self.isVisible():
+            self.setVisible(corner is not None)
         self.update()
+
+    def _corners(self) -> list[QPoint]:
+        view, m = self.canvas, MARGIN
+        right, bottom = view.width() - self.width() - m, view.height() - self.height() - m
+        corners = [QPoint(right, bottom), QPoint(m, bottom), QPoint(m, m)]
+        find_bar = getattr(view, "find_bar", None)
+        return corners if find_bar is not None and find_bar.isVisible() else corners + [QPoint(right, m)]
+
+    def _free_corner(self) -> QPoint | None:
+        view = self.canvas
+        for corner in self._corners():
+            area = view.mapToScene(QRect(corner, self.size()).adjusted(-4, -4, 4, 4)).boundingRect()
+            if not any(area.intersects(rect) for rect, _ in self._boxes):
+                return corner
+        return None
 
     # -- geometry ---------------------------------------------------------------------------
     def _scale(self) -> float:

@@ -15,7 +15,7 @@ from engine.analysis import Analysis, NodeRow
 from engine.block_analysis import BlockRow
 from engine.blocks import BLOCK, NODE, block_tree
 from engine.catalog import CATALOG, fmt_shape
-from engine.formatting import count, plural, short_count
+from engine.formatting import count, counted, short_count
 
 from .. import theme
 from ..lint import style as lint_style
@@ -112,7 +112,7 @@ class SummaryTableModel(QAbstractItemModel):
         self._blocks = self.document.block_rows
         self._total, self._macs = analysis.total_params, analysis.total_macs
         output = fmt_shape(analysis.output_shape) if analysis.output_shape else ""
-        self._totals = ("Total", plural(len(analysis.rows), "layer"), output, count(self._total),
+        self._totals = ("Total", counted(len(analysis.rows), "layer"), output, count(self._total),
                         short_count(self._macs), "100 %" if self._total else "")
 
     def _build(self, tree) -> None:
@@ -238,7 +238,7 @@ class SummaryTableModel(QAbstractItemModel):
             if key not in self._texts:
                 out = fmt_shape(row.output_shape) if row.output_shape else ("error" if row.errors else "—")
                 numbers = (out, count(row.params), short_count(row.macs), self._share_text(row.params))
-                self._texts[key] = (path, f"Block, {plural(row.layers, 'layer')}",
+                self._texts[key] = (path, f"Block, {counted(row.layers, 'layer')}",
                                     *(("?",) * 4 if self._block_masked(path) else numbers))
             return self._texts[key][column]
         if role == FONT:

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
+from engine.formatting import counted
 from engine.inference import unlike_words
+from engine.project import weight_changes
 
 from ..document import Document
 from ..jobs.adoption import ADOPTED, CHANGED, dataset_title
@@ -165,8 +167,10 @@ class DrawView(QWidget):
 
     def _show_setup(self) -> None:
         self.pad.set_classifier(None)
-        state = _readiness(self.document)
-        self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(self.document.analysis))
+        state, doc = _readiness(self.document), self.document
+        changed = doc.weights is not None and doc.analysis.valid and doc.compatible_weights() is None
+        changes = weight_changes(doc.graph, doc.weights) if changed else None
+        self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(doc.analysis), changes)
         self.pages.setCurrentIndex(SETUP_PAGE)
 
     # -- showing a prediction -----------------------------------------------------------------
@@ -269,7 +273,7 @@ class DrawView(QWidget):
         images = dataset.x_test.numpy()
         self.samples_panel.set_samples([to_picture(images[i]) for i in picked], [int(labels[i]) for i in picked],
                                        list(dataset.class_names))
-        self.samples_panel.show_message(f"{len(picked)} pictures the network never saw while training. "
+        self.samples_panel.show_message(f"{counted(len(picked), 'picture')} the network never saw while training. "
                                         "Click one to classify it.")
         self.samples_loaded.emit()
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from engine.formatting import count
+from engine.formatting import counted
 
 from .. import theme
 from .imaging import diverging_colors, diverging_image
@@ -139,7 +139,7 @@ class LayerSection(QWidget):
         else:
             self.body.set_values(values, scale)
             note = " — the scores softmax turns into probabilities" if activation.is_output else ""
-            self.title.setText(f"<b>{self.node_id}</b> · {count(values.shape[0])} outputs{note}")
+            self.title.setText(f"<b>{self.node_id}</b> · {counted(values.shape[0], 'output')}{note}")
         self.setVisible(True)
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from engine.data import dataset_info, default_data_dir
-from engine.training import StepRecord, TrainConfig, TrainingError
+from engine.formatting import clock, counted
+from engine.training import EpochRecord, StepRecord, TrainConfig, TrainingError
 
 from ..document import Document
 from ..jobs.adoption import Finish, RunRequest
@@ -28,6 +29,7 @@ SAMPLE_PASSES = 120_000  # ≈ training samples seen in all; LeNet-5 reads MNIST
 EPOCH_RANGE = (2, 8)
 OFFLINE_DIGITS = {"n_train": 10_000, "n_test": 1_000}  # ~10 s to draw on a laptop
 UNDO_TEXT = "Train for drawing"
+LOAD_SHARE = 0.04  # of the progress bar: finding and loading the data is quick, training is not
 
 
 def data_folders(settings) -> list[Path]:
@@ -60,10 +62,11 @@ class QuickTrainer(QObject):
         self.coordinator = RunCoordinator.of(document)
         self.loaders: list[DatasetLoader] = []
         self.coordinator.steps_logged.connect(self._on_coordinator_steps_logged)
+        self.coordinator.epoch_ended.connect(self._on_coordinator_epoch_ended)
         self.coordinator.finished.connect(self._on_coordinator_finished)
         self._requests: list[DatasetRequest] = []
         self._live_id: str | None = None
-        self._epochs, self._title = 0, ""
+        self._epochs, self._title, self._batch = 0, "", 1
         self._loading = self._closing = self._stopping = False
 
     @property
@@ -102,8 +105,8 @@ class QuickTrainer(QObject):
         loader.load(request)
 
     def _on_loader_progress_changed(self, fraction: float, message: str) -> None:
-        if self._loading:
-            self.progressed.emit(fraction, message)
+        if self._loading:  # loading fills only the start of the bar: a full bar means done
+            self.progressed.emit(fraction * LOAD_SHARE, message)
 
     def _on_loader_failed(self, request: DatasetRequest, message: str) -> None:
         if not self._loading:
@@ -131,13 +134,27 @@ class QuickTrainer(QObject):
             self.failed.emit(str(exc))
             return
         self._live_id, self._epochs, self._title = live.id, config.epochs, dataset_info(dataset.name).title
+        self._batch = config.batch_size
+        self.progressed.emit(LOAD_SHARE, f"{self._title} loaded ({counted(dataset.num_train, 'training picture')}): "
+                                         f"starting to train for {counted(self._epochs, 'epoch')}…")
+
+    def _mine(self) -> bool:
+        live = self.coordinator.live
+        return self._live_id is not None and live is not None and live.id == self._live_id
 
     def _on_coordinator_steps_logged(self, steps: tuple[StepRecord, ...]) -> None:
-        if self._live_id is None or self.coordinator.live is None or self.coordinator.live.id != self._live_id:
+        if not self._mine():
             return
         last = steps[-1]
-        self.progressed.emit(last.step / max(last.total_steps, 1),
-                             f"Training on {self._title}: epoch {last.epoch} of {self._epochs}, loss {last.loss:.3f}")
+        left = (last.total_steps - last.step) * self._batch / last.samples_per_s if last.samples_per_s > 0 else None
+        self.progressed.emit(LOAD_SHARE + (1 - LOAD_SHARE) * last.step / max(last.total_steps, 1),
+                             f"Training on {self._title}: epoch {last.epoch} of {self._epochs} · loss {last.loss:.3f}"
+                             + (f" · about {clock(left)} left" if left is not None else ""))
+
+    def _on_coordinator_epoch_ended(self, record: EpochRecord) -> None:
+        if self._mine() and record.epoch >= self._epochs:
+            self.progressed.emit(1.0, f"Trained {counted(self._epochs, 'epoch')}: checking the network on "
+                                      f"{self._title}'s test pictures…")
 
     def _on_coordinator_finished(self, finish: Finish) -> None:
         if self._live_id is None or finish.live_id != self._live_id:

@@ -5,6 +5,8 @@ Only words and buttons: the view decides what the button does. No network logic.
 """
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -15,8 +17,12 @@ PROGRESS_STEPS = 1000
 BUSY_TITLE = "Teaching the network to read digits…"
 
 
-def explanation(state: str, fits: bool) -> tuple[str, str]:
-    """(button text, paragraph) for a readiness state and whether the network fits digits."""
+def explanation(state: str, fits: bool, changes: list[str] | None = None) -> tuple[str, str]:
+    """(button text, paragraph) for a readiness state and whether the network fits digits.
+    `changes`: what changed since its weights were trained (engine.project.weight_changes),
+    when it has weights that no longer fit."""
+    if changes is not None:
+        return _changed(fits, changes)
     if fits:
         return ("Train this network on handwritten digits",
                 "Your network already takes a 28×28 picture and answers one of 10 classes, so it can "
@@ -31,6 +37,20 @@ def explanation(state: str, fits: bool) -> tuple[str, str]:
             "Edit ▸ Undo brings your network back.")
 
 
+def _changed(fits: bool, changes: list[str]) -> tuple[str, str]:
+    what = f"Since it was trained: {'; '.join(changes)}." if changes else "The network was edited since it was trained."
+    undo = "Edit ▸ Undo those edits until the network matches its weights again: the pad answers at once."
+    if fits:
+        button, train = ("Train the network as it is now",
+                         "Train the network as it is now on handwritten digits with the button below "
+                         "(about a minute, in the background).")
+    else:
+        button, train = ("Load LeNet-5 and train it on digits",
+                         "Or, since as it is now it does not take 28×28 digits with 10 classes, replace it "
+                         "by LeNet-5 trained on digits with the button below (Edit ▸ Undo brings it back).")
+    return button, f"<p>{escape(what, quote=False)}</p><p>Two ways out:</p><ul><li>{undo}</li><li>{train}</li></ul>"
+
+
 class SetupPanel(QWidget):
     """Why the pad cannot answer yet, and the one button that fixes it."""
 
@@ -39,7 +59,7 @@ class SetupPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="draw_setup")
-        self.title = QLabel("This network has no trained weights yet", objectName="setup_title")
+        self.title = QLabel("This network has no trained weights yet", objectName="setup_title", wordWrap=True)
         self.title.setFont(scaled_font(6, bold=True))
         self.text = QLabel(objectName="setup_text", wordWrap=True)
         self.train_button = QPushButton("Train", objectName="train_digits_button")
@@ -81,8 +101,8 @@ class SetupPanel(QWidget):
         outer.addLayout(row)
         outer.addStretch(3)
 
-    def set_reason(self, title: str, state: str, fits: bool) -> None:
-        button, paragraph = explanation(state, fits)
+    def set_reason(self, title: str, state: str, fits: bool, changes: list[str] | None = None) -> None:
+        button, paragraph = explanation(state, fits, changes)
         self._reason = title
         self.title.setText(BUSY_TITLE if self.busy else title)
         self.text.setText(paragraph)

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 
 import engine
 from engine.catalog import CATALOG
-from engine.data import DATASET_NAMES
-from engine.exercise import FIELD_TITLES, Exercise, Goals, goal_status, score, verdicts
+from engine.data import DATASET_NAMES, dataset_info
+from engine.data.info import datasets_for
+from engine.exercise import FIELD_TITLES, Exercise, Goals, goal_status, goals_sentence, score, verdicts
+from engine.formatting import counted
 
 from .. import theme
 from ..document import Document
@@ -100,6 +102,7 @@ class ExercisePanel(QScrollArea):
         self.rows: dict[str, AnswerRow] = {}
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the column wraps to the panel's width
         page = QWidget()
         self.column = QVBoxLayout(page)
         self.column.setContentsMargins(14, 8, 14, 14)
@@ -111,35 +114,76 @@ class ExercisePanel(QScrollArea):
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.weights_changed.connect(self._on_document_analysis_changed)
         document.runs_changed.connect(self._on_document_analysis_changed)
+        self._default_goal_dataset()
         self._on_state_exercise_changed(state.exercise)
 
     # -- construction ---------------------------------------------------------------------------
     def _make_teacher_box(self) -> None:
         self.teacher_box = QWidget(objectName="exercise_teacher")
-        form = QFormLayout(self.teacher_box)
+        column = QVBoxLayout(self.teacher_box)
+        column.setContentsMargins(0, 0, 0, 0)
         intro = QLabel("Predict, then reveal: the canvas hides output shapes and parameter counts, and the "
                        "learner types what they expect before checking.", wordWrap=True)
-        form.addRow(intro)
         self.every_layer = QRadioButton("every layer", checked=True)
-        self.selected_layers = QRadioButton("the layers selected on the canvas")
+        self.selected_layers = QRadioButton("the selected layers")
+        self.selected_layers.setToolTip("The layers selected on the canvas when you start")
         group = QButtonGroup(self)
         group.addButton(self.every_layer)
         group.addButton(self.selected_layers)
-        form.addRow("Hide", self.every_layer)
-        form.addRow("", self.selected_layers)
-        self.max_params = QSpinBox(objectName="goal_params", maximum=2_000_000_000, specialValueText="no goal")
+        column.addWidget(intro)
+        column.addWidget(QLabel("<b>Hide the numbers of</b>"))
+        column.addWidget(self.every_layer)
+        column.addWidget(self.selected_layers)
+        column.addSpacing(6)
+        column.addWidget(QLabel("<b>Goals</b> (optional)"))
+        column.addLayout(self._goal_form())
+        self.goal_sentence = QLabel(objectName="goal_sentence", wordWrap=True)
+        column.addWidget(self.goal_sentence)
+        self.start_button = QPushButton("Start predict-then-reveal", objectName="start_exercise")
+        self.start_button.clicked.connect(self.start_exercise)
+        column.addWidget(self.start_button)
+        self.column.addWidget(self.teacher_box)
+        self._on_goal_changed()
+
+    def _goal_form(self) -> QFormLayout:
+        self.max_params = QSpinBox(objectName="goal_params", maximum=2_000_000_000, specialValueText="no limit")
         self.max_params.setSingleStep(10_000)
+        self.max_params.setGroupSeparatorShown(True)
         self.min_accuracy = QDoubleSpinBox(objectName="goal_accuracy", maximum=100.0, decimals=1, suffix=" %",
                                            specialValueText="no goal")
         self.goal_dataset = QComboBox(objectName="goal_dataset")
-        self.goal_dataset.addItems(list(DATASET_NAMES))
-        form.addRow("Goal: at most", self.max_params)
-        form.addRow("parameters, and at least", self.min_accuracy)
-        form.addRow("test accuracy on", self.goal_dataset)
-        self.start_button = QPushButton("Start predict-then-reveal", objectName="start_exercise")
-        self.start_button.clicked.connect(self.start_exercise)
-        form.addRow(self.start_button)
-        self.column.addWidget(self.teacher_box)
+        self.goal_dataset.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.goal_dataset.setMinimumContentsLength(8)
+        for name in DATASET_NAMES:
+            self.goal_dataset.addItem(dataset_info(name).title, name)
+        for widget in (self.max_params, self.min_accuracy):
+            widget.setMinimumWidth(60)
+        self.max_params.valueChanged.connect(self._on_goal_changed)
+        self.min_accuracy.valueChanged.connect(self._on_goal_changed)
+        self.goal_dataset.currentIndexChanged.connect(self._on_goal_changed)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        form.addRow("Parameters at most", self.max_params)
+        form.addRow("Test accuracy at least", self.min_accuracy)
+        form.addRow("on the dataset", self.goal_dataset)
+        return form
+
+    def goals(self) -> Goals:
+        """The goals the teacher has set in the form."""
+        accuracy = self.min_accuracy.value() / 100 or None
+        return Goals(self.max_params.value() or None, accuracy, self.goal_dataset.currentData())
+
+    def _on_goal_changed(self, *args) -> None:
+        self.goal_sentence.setText(goals_sentence(self.goals()))
+
+    def _default_goal_dataset(self) -> None:
+        """The accuracy goal is measured on data this network takes: point sets for a 2-D
+        perceptron, MNIST for a 1×28×28 network."""
+        analysis = self.document.analysis
+        width = analysis.output_shape[-1] if analysis.output_shape else None
+        fits = datasets_for(analysis.input_shape, width)
+        if fits and self.goal_dataset.currentData() not in fits:
+            self.goal_dataset.setCurrentIndex(self.goal_dataset.findData(fits[0]))
 
     def _make_exercise_box(self) -> None:
         self.exercise_box = QWidget(objectName="exercise_box")
@@ -166,9 +210,7 @@ class ExercisePanel(QScrollArea):
     # -- teacher actions --------------------------------------------------------------------------
     def start_exercise(self) -> None:
         hidden = tuple(self.selection) if self.selected_layers.isChecked() and self.selection else None
-        accuracy = self.min_accuracy.value() / 100 or None
-        goals = Goals(self.max_params.value() or None, accuracy, self.goal_dataset.currentText())
-        self.state.start(Exercise(hidden=hidden, goals=goals))
+        self.state.start(Exercise(hidden=hidden, goals=self.goals()))
 
     def save_exercise(self, path: str) -> bool:
         """The network and the exercise, without answers, weights or training: a sheet to hand out."""
@@ -220,9 +262,10 @@ class ExercisePanel(QScrollArea):
         right, total = score(exercise, self.document.analysis)
         asked = exercise.asked(self.document.analysis)
         open_ = len([n for n in asked if n not in exercise.revealed])
-        self.score_label.setText(f"<b>Score: {right} of {total} right</b>" + (f" · {open_} layer"
-                                 f"{'s' if open_ != 1 else ''} still hidden" if open_ else " · all revealed"))
-        self.hint.setText("Select a hidden layer on the canvas to answer just that one." if len(asked) > 1 else "")
+        hidden = f" · {counted(open_, 'layer')} still hidden" if open_ else " · all revealed"
+        self.score_label.setText(f"<b>Score: {right} of {total} right</b>" + hidden)
+        several = len(asked) > 1 and len(self.asked_here()) > 1  # not when one layer is chosen already
+        self.hint.setText("Select a hidden layer on the canvas to answer just that one." if several else "")
         self.reveal_all.setEnabled(bool(open_))
         fits = self.document.compatible_weights() is not None
         run = self.document.adopted_run
@@ -239,6 +282,8 @@ class ExercisePanel(QScrollArea):
         self._refresh_rows()
 
     def _on_document_analysis_changed(self, *args) -> None:
+        if self.state.exercise is None:
+            self._default_goal_dataset()
         self._refresh_rows()
 
     def _on_reveal_all_clicked(self) -> None:

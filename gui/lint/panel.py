@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from engine.formatting import counted
 from engine.graph import GraphError
 from engine.lint import CODES, LintWarning, dismissals
 
@@ -92,7 +93,7 @@ class LintPanel(QWidget):
         return len(table.get(self.node_id, ()))
 
     def _restore_row(self, n: int) -> QWidget:
-        button = QPushButton(f"Show {n} dismissed warning{'s' if n != 1 else ''} again", objectName="lint_restore")
+        button = QPushButton(f"Show {counted(n, 'dismissed warning')} again", objectName="lint_restore")
         button.setFlat(True)
         button.clicked.connect(self._restore)
         return button

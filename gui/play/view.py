@@ -3,8 +3,10 @@ network (engine.play) on a 2-D toy set, drawing the decision boundary and every 
 live; the learning rate, activation, noise, data set and a layer's width change while it plays.
 Pause stops; Step then trains one batch at a time.
 
-The view never changes the document: Play has its own copy (Reset takes the document's network
-again). A network that does not take 2-D points is replaced by a small MLP, with a note.
+The view never changes the document: Play trains its own copy, and follows the Build view live:
+after each edit it takes the network again, keeping the weights whose shapes still fit (Reset
+takes it with fresh weights). Play's own controls change only that copy, until the next edit.
+A network that does not take 2-D points is replaced by a small MLP, with a note.
 A QTimer drives frames on the GUI thread (a Play network is tiny: a frame costs a few ms).
 """
 from __future__ import annotations
@@ -56,6 +58,10 @@ class PlayView(QWidget):
         self._fps_clock: list[float] = []
         self.timer = QTimer(self, interval=FRAME_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
+        self._taken: tuple[int, int] | None = None  # the document graph (id, revision) Play follows
+        self.own_network = False
+        self._retake = QTimer(self, singleShot=True, interval=150, timeout=self.follow_document)
+        document.analysis_changed.connect(self._on_document_analysis_changed)
         self._make_controls()
         self._make_pictures()
         self._layout()
@@ -77,7 +83,9 @@ class PlayView(QWidget):
         self.noise = QSlider(Qt.Horizontal, objectName="noise_slider", minimum=0, maximum=NOISE_STEPS, value=10)
         self.noise_label = QLabel("0.10", objectName="noise_value")
         self.layer = QComboBox(objectName="width_layer")
+        self.layer.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # a layer's whole id, never "line"
         self.width = QSpinBox(objectName="width_spin", minimum=1, maximum=64)
+        self.width.setSpecialValueText("—")  # shown (disabled) while there is no hidden layer to widen
         self.dataset.currentTextChanged.connect(self._on_dataset_current_text_changed)
         self.lr.currentTextChanged.connect(self._on_lr_current_text_changed)
         self.activation.currentTextChanged.connect(self._on_activation_current_text_changed)
@@ -146,14 +154,45 @@ class PlayView(QWidget):
         settings = PlaySettings(dataset=self.dataset.currentText(), noise=self._noise_value(),
                                 lr=float(self.lr.currentText()))
         self.session, note = _session(self.document, settings)
+        self._taken = (id(self.document.graph), self.document.graph.revision)
+        self.own_network = note is FOLLOW_NOTE  # not the stand-in MLP
         self.note.setText(note)
+        self._show_session_settings()
+        self.show_frame()
+
+    def follow_document(self) -> None:
+        """Take the Build view's network again after an edit, keeping the weights that fit."""
+        graph = self.document.graph
+        if self._taken == (id(graph), graph.revision):
+            return
+        if not self.own_network:
+            self.reset()  # it could not play before: perhaps it can now
+            return
+        self._taken = (id(graph), graph.revision)
+        try:
+            self.session.retake(graph)
+        except PlayError as exc:
+            self.note.setText(f"Your network cannot play as it is now ({exc}); Play keeps training the last "
+                              "version that could.")
+            return
+        self.note.setText(FOLLOW_NOTE)
+        self._show_session_settings()
+        if not self.playing:
+            self.show_frame()
+
+    def _on_document_analysis_changed(self, *args) -> None:
+        self._retake.start()
+
+    def _show_session_settings(self) -> None:
         if self.session is not None and self.session.activation in PLAY_ACTIVATIONS:
             self.activation.blockSignals(True)  # show the network's own activation; change nothing
             self.activation.setCurrentText(self.session.activation)
             self.activation.blockSignals(False)
+        has_activation = self.session is not None and self.session.activation is not None
+        self.activation.setEnabled(has_activation)
+        self.activation.setToolTip("" if has_activation else "This network has no hidden activation to change")
         self._dots = None
         self._fill_layers()
-        self.show_frame()
 
     def show_frame(self) -> None:
         if self.session is None:
@@ -198,6 +237,10 @@ class PlayView(QWidget):
         while self.units_grid.count():
             self.units_grid.takeAt(0).widget().deleteLater()
         self.unit_labels = []
+        if not frame.hidden:
+            self.units_grid.addWidget(QLabel("No hidden layer: the boundary can only be a straight line. Add a "
+                                             "Linear layer and an activation in the Build view.",
+                                             objectName="muted", wordWrap=True), 0, 0)
         for r, layer in enumerate(frame.hidden):
             more = f" (first {len(layer.units)} of {layer.total_units})" if layer.total_units > len(layer.units) else ""
             self.units_grid.addWidget(QLabel(f"{layer.node_id}{more}", objectName="muted"), 2 * r, 0, 1, -1)
@@ -215,6 +258,15 @@ class PlayView(QWidget):
         for node_id in self.session.dense_layers if self.session else []:
             self.layer.addItem(node_id)
         self.layer.blockSignals(False)
+        hidden = self.layer.count() > 0
+        for widget in (self.layer, self.width):
+            widget.setEnabled(hidden)
+            widget.setToolTip("" if hidden else "This network has no hidden dense layer to widen")
+        self.width.blockSignals(True)
+        self.width.setMinimum(1 if hidden else 0)
+        if not hidden:
+            self.width.setValue(0)  # reads "—"
+        self.width.blockSignals(False)
         self._on_layer_current_text_changed(self.layer.currentText())
 
     def _noise_value(self) -> float:
@@ -295,11 +347,14 @@ def _combo(items, current: str) -> QComboBox:
     return box
 
 
+FOLLOW_NOTE = ("Playing a copy of your network. Edits in the Build view reach it at once, keeping the "
+               "weights that still fit; the controls here change only the copy. Reset starts it afresh.")
+
+
 def _session(document: Document, settings: PlaySettings) -> tuple[PlaySession | None, str]:
     """Play the document's network if it can; else a small MLP, saying why."""
     try:
-        return PlaySession(document.graph, settings), "Playing with a copy of your network: changes here do not " \
-                                                      "touch it. Reset takes it again."
+        return PlaySession(document.graph, settings), FOLLOW_NOTE
     except PlayError as exc:
         reason = str(exc)
     try:

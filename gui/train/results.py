@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import Dataset
+from engine.formatting import counted
 from engine.runs import Mistakes
 from engine.training import DecisionGrid
 
@@ -94,7 +95,7 @@ class ConfusionTableModel(QAbstractTableModel):
         if role == Qt.ForegroundRole:
             return QColor("white") if self.share(r, c) > 0.45 else None
         if role == Qt.ToolTipRole:
-            return (f"true {self.names[r]}, predicted {self.names[c]}: {int(self.matrix[r, c]):,} samples "
+            return (f"true {self.names[r]}, predicted {self.names[c]}: {counted(int(self.matrix[r, c]), 'sample')} "
                     f"({self.share(r, c):.1%} of the {self.names[r]} samples)")
         return None
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QTabWidget
 
 from engine.data import Dataset
+from engine.formatting import counted
 from engine.runs import Run
 from engine.training import DecisionGrid
 
@@ -84,17 +85,18 @@ class ResultTabs(QTabWidget):
             return
         if dataset is None:
             self.mistakes.clear()
-            self.mistakes_page.set_ready(True, f"{run.mistakes.total:,} test images wrong. Load {run.dataset} "
+            self.mistakes_page.set_ready(True, f"{counted(run.mistakes.total, 'test image')} wrong. Load {run.dataset} "
                                                "(as this run had it) to see them.")
             return
         matching = self.mistakes.show_mistakes(dataset, run.mistakes, self.pair)
         shown = f" (the first {self.mistakes.count()})" if self.mistakes.count() < matching else ""
         if self.pair is None:
-            text = f"{run.mistakes.total:,} test images the network got wrong{shown}, labelled true → predicted " \
-                   "with how sure it was."
+            text = f"{counted(run.mistakes.total, 'test image')} the network got wrong{shown}, " \
+                   "labelled true → predicted with how sure it was."
         else:
             names = dataset.class_names
-            text = (f"{matching:,} test images of {names[self.pair[0]]} taken for {names[self.pair[1]]}{shown}. "
+            text = (f"{counted(matching, 'test image')} of {names[self.pair[0]]} taken for "
+                    f"{names[self.pair[1]]}{shown}. "
                     "Click the cell again to see all mistakes.")
         self.mistakes_page.set_ready(True, text)
 

@@ -20,6 +20,7 @@ from engine.preflight import MemoryEstimate
 from engine.runs import Run
 from engine.training import TrainingError
 
+from .. import theme
 from ..document import Document
 from ..jobs.adoption import Finish, LiveRun, run_title, status_title
 from ..jobs.coordinator import RunCoordinator
@@ -263,22 +264,18 @@ class TrainView(QWidget):
             return
         if estimate.fits:
             self.memory_label.setText(f"Memory: {estimate.summary()}")
-            self.memory_label.setObjectName("muted")
+            theme.restyle(self.memory_label, "muted")
         else:
             self.memory_label.setText(f"Too big to train: {estimate.message()}")
-            self.memory_label.setObjectName("error_box")
-        self.memory_label.style().unpolish(self.memory_label)
-        self.memory_label.style().polish(self.memory_label)
+            theme.restyle(self.memory_label, "error_box")
 
     def _show_fit(self) -> None:
         if self.fit is None:
             self.fit_label.setText("Load a dataset to check that the network fits it.")
-            self.fit_label.setObjectName("muted")
+            theme.restyle(self.fit_label, "muted")
         else:
             self.fit_label.setText(("✓ " if self.fit.ok else "") + self.fit.message)
-            self.fit_label.setObjectName("fit_ok" if self.fit.ok else "error_box")
-        self.fit_label.style().unpolish(self.fit_label)
-        self.fit_label.style().polish(self.fit_label)
+            theme.restyle(self.fit_label, "fit_ok" if self.fit.ok else "error_box")
         offer = self.fit is not None and not self.fit.ok and bool(self.fit.changes)
         self.fit_button.setVisible(offer)
         if offer:

@@ -45,7 +45,7 @@ def test_goals_are_checked_against_the_network_and_its_training():
     _, analysis = lenet()
     goals = Goals(max_params=100_000, min_accuracy=0.98, dataset="mnist")
     status = goal_status(goals, analysis, None, None)
-    assert [s.met for s in status] == [True, None] and "train on mnist" in status[1].text
+    assert [s.met for s in status] == [True, None] and "train on MNIST" in status[1].text
     assert [s.met for s in goal_status(goals, analysis, 0.985, "mnist")] == [True, True]
     assert goal_status(goals, analysis, 0.985, "digits")[1].met is None  # trained on other data
     assert goal_status(goals, analysis, 0.985, "mnist", weights_fit=False)[1].met is None

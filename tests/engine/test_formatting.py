@@ -1,7 +1,7 @@
 """How numbers read, in the window and on the command line: one convention (engine.formatting)."""
 import pytest
 
-from engine.formatting import byte_size, compact_count, count, ordinal, percent, plural, probability, short_count
+from engine.formatting import byte_size, compact_count, count, counted, ordinal, percent, probability, short_count
 
 
 def test_counts_use_si_prefixes_and_memory_binary_units():
@@ -10,7 +10,7 @@ def test_counts_use_si_prefixes_and_memory_binary_units():
     assert short_count(999_950) == "1 M"
     assert compact_count(9408) == "9.4k" and compact_count(36864) == "37k"
     assert byte_size(1536) == "1.5 KiB" and byte_size(12_000_000) == "11.4 MiB"
-    assert percent(0.123) == "12.3 %" and plural(1, "layer") == "1 layer" and plural(2, "layer") == "2 layers"
+    assert percent(0.123) == "12.3 %" and counted(1, "layer") == "1 layer" and counted(2, "layer") == "2 layers"
 
 
 @pytest.mark.parametrize("p,text", [
