@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Mapping
 
+import msgspec
 import torch
 
 from . import weights_file
@@ -143,14 +144,17 @@ def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str,
                   extra: dict[str, Any] | None = None) -> str:
     """The JSON member (with `extra` top-level keys: sections, runs); ProjectError when it could
     not be opened again."""
+    extra = dict(extra or {})
+    runs = {k: extra.pop(k) for k in ("runs", "adopted_run") if k in extra}  # plain already (engine.schema)
     try:
-        doc = {"format": FORMAT, "version": VERSION, "network": graph_to_dict(graph),
-               "training": json_safe(training), "meta": json_safe(meta or {}), **json_safe(extra or {})}
-        text = json.dumps(doc, indent=1, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
+        free = {"network": graph_to_dict(graph), "training": json_safe(training), "meta": json_safe(meta or {}),
+                **json_safe(extra)}
+        data = msgspec.json.format(msgspec.json.encode({"format": FORMAT, "version": VERSION, **free, **runs}),
+                                   indent=1)
+    except (TypeError, ValueError, RecursionError, OverflowError, msgspec.EncodeError) as exc:
         raise ProjectError(f"cannot save: the project holds a value JSON cannot store ({exc})") from None
-    data = text.encode()
-    if len(data) > MAX_JSON_BYTES or too_many_entries(data) or max_depth(doc) > MAX_JSON_DEPTH:
+    text = data.decode()
+    if len(data) > MAX_JSON_BYTES or too_many_entries(data) or max_depth(free) + 1 > MAX_JSON_DEPTH:
         raise DocumentTooLarge("cannot save: the network description is too large or too deeply nested "
                                "to open again — remove the oversized parameter values")
     return text

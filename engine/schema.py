@@ -84,8 +84,9 @@ class Result(_Part):
 
 
 class ConfusionSummary(_Part):
-    """A confusion matrix over more than MAX_CLASSES classes, as the file keeps it."""
-    classes: Annotated[int, Meta(gt=MAX_CLASSES)]
+    """A confusion matrix too large to keep whole (over MAX_CLASSES classes, fewer in a project
+    with many runs), as the file keeps it."""
+    classes: Annotated[int, Meta(ge=1)]
     total: Count  # test samples
     correct: Count  # on the diagonal
     per_class_correct: Annotated[list[Count], Meta(max_length=MAX_SUMMARY_CLASSES)] = []
@@ -183,7 +184,10 @@ def describe(problem: str) -> str:
     where = where.strip("`").removeprefix("$").lstrip(".")
     part = where.split(".")[0].split("[")[0]
     name = PART_NAMES.get(part, part or "entry")
-    if "got `array`" in detail or "got `object`" in detail:
+    field = where.rsplit(".", 1)[-1].split("[")[0]
+    if field.endswith("acc") or field == "confidence":
+        detail = f"an accuracy or probability must lie between 0 and 1, e.g. 0.93 for 93 % ({detail})"
+    elif "got `array`" in detail or "got `object`" in detail:
         detail = "nested too deeply" if part in ("extras",) else detail
     elif "`float`" in detail or "`int`" in detail or "missing required field" in detail:
         detail = f"a missing, non-finite or out-of-range number ({detail})"

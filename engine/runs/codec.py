@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from engine.runs.fit import thin_extras, thin_history
+from engine.runs.fit import confusion_parts, thin_extras, thin_history
 from engine.runs.network import fingerprint
 from engine.runs.record import Mistakes, Run, StepSeries
 from engine.schema import (
@@ -40,6 +40,7 @@ LEGACY_ID = "v1run"
 def run_to_dict(run: Run, scale: int = 1) -> dict[str, Any]:
     """The run's file form, fitted to the file's limits (`scale` > 1 fits it tighter)."""
     history = thin_history(run.epochs, scale)
+    confusion, summary = confusion_parts(run.confusion, scale) if run.confusion else (None, run.confusion_summary)
     raw = {"id": run.id, "name": run.name[:MAX_TEXT], "created": run.created[:MAX_TEXT],
            "config": run.config.to_dict(),
            "dataset": {"name": run.dataset[:MAX_TEXT], "options": json_safe(dict(run.dataset_options)),
@@ -50,8 +51,8 @@ def run_to_dict(run: Run, scale: int = 1) -> dict[str, Any]:
            "steps": {"x": list(run.steps.x), "loss": list(run.steps.loss), "lr": list(run.steps.lr),
                      "steps_per_epoch": run.steps.steps_per_epoch, "steps": run.steps.steps},
            "result": _result_entry(run.result),
-           "confusion": [list(row) for row in run.confusion] if run.confusion is not None else None,
-           "confusion_summary": run.confusion_summary,
+           "confusion": [list(row) for row in confusion] if confusion is not None else None,
+           "confusion_summary": summary,
            "mistakes": _mistakes_entry(run.mistakes), "extras": thin_extras(run.extras, scale)}
     _free_parts(raw["dataset"], "cannot save: ")
     return write_as(raw, RunEntry)

@@ -86,8 +86,8 @@ def _point(value: Any) -> float | None:
     return value if ok else None
 
 
-def summarize_confusion(matrix: Any) -> ConfusionSummary:
-    """A square confusion matrix (rows true) over more than MAX_CLASSES classes, in a form that
+def summarize_confusion(matrix: Any, whole_up_to: int = MAX_CLASSES) -> ConfusionSummary:
+    """A square confusion matrix (rows true) over more than `whole_up_to` classes, in a form that
     stays small: totals, per-class counts (up to MAX_SUMMARY_CLASSES) and the largest confusions."""
     counts = np.asarray(matrix)
     k = counts.shape[0]
@@ -111,15 +111,16 @@ def summarize_confusion(matrix: Any) -> ConfusionSummary:
         per_class_correct=diagonal.tolist() if per_class else [],
         per_class_total=row_totals.tolist() if per_class else [],
         top=[t for t in best if t[2] > 0],
-        note=f"{k:,} classes: more than the {MAX_CLASSES:,} a confusion matrix is kept whole for, so the file "
+        note=f"{k:,} classes: more than the {whole_up_to:,} a confusion matrix is kept whole for, so the file "
              f"keeps each class's counts and the {MAX_TOP_CONFUSIONS:,} largest confusions (true, predicted, count)")
 
 
-def confusion_parts(matrix: Any) -> tuple[tuple[tuple[int, ...], ...] | None, ConfusionSummary | None]:
-    """(whole matrix, None) for up to MAX_CLASSES classes, else (None, its summary)."""
+def confusion_parts(matrix: Any, scale: int = 1) -> tuple[tuple[tuple[int, ...], ...] | None,
+                                                         ConfusionSummary | None]:
+    """(whole matrix, None) for up to MAX_CLASSES // scale classes, else (None, its summary)."""
     if matrix is None:
         return None, None
     counts = np.asarray(matrix)
-    if counts.shape[0] > MAX_CLASSES:
-        return None, summarize_confusion(counts)
+    if counts.shape[0] > MAX_CLASSES // scale:
+        return None, summarize_confusion(counts, MAX_CLASSES // scale)
     return tuple(tuple(int(v) for v in row) for row in counts), None
