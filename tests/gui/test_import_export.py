@@ -126,3 +126,22 @@ def test_export_asks_before_replacing_a_file_of_another_kind(window, tmp_path, m
     again = tmp_path / "net.py"
     assert window.import_export.run_export("python", str(again))
     assert window.import_export.run_export("python", str(again)) and not asked  # re-exporting: no question
+
+
+def test_a_flipped_byte_in_the_deflated_description_is_a_message_in_the_window(window, tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    import engine
+    from engine import templates
+    good = engine.save(templates.load("lenet5"), tmp_path / "good.nwproj").read_bytes()
+    info = zipfile.ZipFile(io.BytesIO(good)).getinfo("netwright.json")
+    bad = bytearray(good)
+    bad[info.header_offset + 30 + len(info.filename)] ^= 0xFF  # zlib: "invalid block type" before the fix
+    path = tmp_path / "bad.nwproj"
+    path.write_bytes(bytes(bad))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text)))
+    assert not window.files.open_path(str(path), ask=False)
+    assert shown == [("Could not open the project", "bad.nwproj: netwright.json in the project is damaged (it does "
+                                                     "not unpack) — use a backup copy")]
