@@ -124,3 +124,12 @@ def confusion_parts(matrix: Any, scale: int = 1) -> tuple[tuple[tuple[int, ...],
     if counts.shape[0] > MAX_CLASSES // scale:
         return None, summarize_confusion(counts, MAX_CLASSES // scale)
     return tuple(tuple(int(v) for v in row) for row in counts), None
+
+
+def summary_text(summary: ConfusionSummary, names: Sequence[str], count: int = 8) -> str:
+    """One paragraph for a confusion summary: how many right, and its largest confusions by name."""
+    def name(i: int) -> str:
+        return repr(str(names[i])[:40]) if i < len(names) else f"class {i}"
+    top = "; ".join(f"{name(t)} taken for {name(p)} {n:,}×" for t, p, n in summary.top[:count])
+    return (f"{summary.correct:,} of {summary.total:,} right ({summary.correct / max(summary.total, 1):.1%}) over "
+            f"{summary.classes:,} classes — too many to show the matrix; the largest confusions: {top or 'none'}.")
