@@ -176,6 +176,25 @@ def test_a_flipped_byte_in_the_deflated_description_is_one_message(tmp_path, cap
     assert "error" in outcomes
 
 
+def test_a_damaged_optimizer_member_costs_only_the_optimizer_state(tmp_path):
+    import torch
+
+    from engine.training.resume import OptimizerState
+    graph = templates.load("mlp", (2,), 2)
+    weights = engine.build_module(graph).state_dict()
+    state = OptimizerState("adam", {0: {"step": 3.0, "exp_avg": torch.ones(4)}})
+    run = samples.run(graph, classes=2)
+    path = engine.save(graph, tmp_path / "p.nwproj", weights=weights, runs=[run], adopted_run=run.id,
+                       optimizer_state=state)
+    assert engine.load(path).optimizer_state.state[0]["step"] == 3.0
+    data = path.read_bytes()
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("optimizer.safetensors")
+    path.write_bytes(_flipped(data, info.header_offset + 30 + len(info.filename) + info.compress_size - 1))
+    project = engine.load(path)
+    assert project.weights is not None and project.optimizer_state is None and project.runs
+    assert "checksum" in project.warnings[0] and "fresh optimizer" in project.warnings[0]
+
+
 def test_an_archive_with_70000_members_names_its_real_count(tmp_path):
     path = tmp_path / "many.nwproj"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
