@@ -100,10 +100,9 @@ def summarize_confusion(matrix: Any, whole_up_to: int = MAX_CLASSES) -> Confusio
         rows = np.arange(len(block))
         block[rows, rows + start] = 0  # mistakes only
         flat = block.ravel()
-        take = min(MAX_TOP_CONFUSIONS, int(np.count_nonzero(flat)))
-        if take:
-            top = np.argpartition(flat, -take)[-take:]
-            best.extend((start + int(i) // k, int(i) % k, int(flat[i])) for i in top)
+        cells = np.flatnonzero(flat)  # at most one per test sample, in all blocks together
+        top = cells[np.argsort(-flat[cells], kind="stable")[:MAX_TOP_CONFUSIONS]]
+        best.extend((start + int(i) // k, int(i) % k, int(flat[i])) for i in top)
         best = sorted(best, key=lambda t: (-t[2], t[0], t[1]))[:MAX_TOP_CONFUSIONS]
     per_class = k <= MAX_SUMMARY_CLASSES
     return ConfusionSummary(
