@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
-from engine.serialize import ProjectError
+from engine.serialize import ProjectError, max_depth
 from engine.training.config import OPTIMIZERS
 from engine.training.records import STATUSES
 
@@ -38,6 +38,7 @@ MAX_SERIES_LAYERS = 50_000  # layers of one per-layer series (engine.graph.MAX_N
 MAX_SERIES_POINTS = 1000  # time points of one series
 MAX_SERIES_NUMBERS = 200_000  # numbers in a run's extras together (fit.thin_extras keeps within)
 MAX_FREE_DEPTH = 32  # nesting of free-form mappings (meta, dataset meta and options)
+MAX_FREE_KEYS = 50_000  # names in one free-form mapping
 MAX_FLOAT = 1.7976931348623157e308
 
 Finite = Annotated[float, Meta(ge=-MAX_FLOAT, le=MAX_FLOAT)]  # NaN and infinities refused
@@ -106,7 +107,7 @@ class MistakeList(_Part):
 Series = Annotated[list[Point], Meta(max_length=MAX_SERIES_POINTS)]
 PerLayer = Annotated[dict[str, Series], Meta(max_length=MAX_SERIES_LAYERS)]
 Extras = Annotated[dict[Key, Series | PerLayer], Meta(max_length=MAX_SERIES)]
-FreeMap = Annotated[dict[Key, Any], Meta(max_length=MAX_SERIES_LAYERS)]
+FreeMap = Annotated[dict[Key, Any], Meta(max_length=MAX_FREE_KEYS)]
 
 
 class Dataset(_Part):
@@ -196,5 +197,4 @@ def describe(problem: str) -> str:
 
 def free_depth(value: Any, limit: int = MAX_FREE_DEPTH) -> bool:
     """True when `value`'s nesting stays within `limit` (checked without recursion)."""
-    from engine.serialize import max_depth
     return max_depth(value, limit) <= limit
