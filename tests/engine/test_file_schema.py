@@ -231,3 +231,14 @@ def test_save_open_save_is_the_identity(tmp_path_factory, case):
     project = _round_trip(tmp_path, graph, runs=runs, adopted_run=adopted, meta=runs[-1].dataset_meta)
     assert [r.id for r in project.runs] == [r.id for r in runs] and project.adopted_run == adopted
     assert all(a.epochs_run == b.epochs_run and a.fingerprint == b.fingerprint for a, b in zip(project.runs, runs))
+
+
+@pytest.mark.parametrize("name", templates.names())
+def test_format1_files_of_every_template_migrate_once_and_then_stay(tmp_path, name):
+    graph = templates.load(name)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(samples.format1_document(graph, n_epochs=7)))
+    second, project = _resave(path, tmp_path / "b.nwproj")
+    third, _ = _resave(second, tmp_path / "c.nwproj")
+    assert not project.warnings and [r.epochs_run for r in project.runs] == [7]
+    assert _json(second) == _json(third)
