@@ -148,3 +148,45 @@ def export_to(fmt: str, graph: Graph, path: str | os.PathLike, weights: Mapping[
         return write_python(graph, path, weights, title)
     writer = export_onnx if fmt == "onnx" else export_torchscript
     return [writer(graph, path, weights)]
+
+
+def export_files(fmt: str, path: str | os.PathLike, with_weights: bool) -> list[Path]:
+    """The files an export in `fmt` to `path` writes (PyTorch code puts its weights beside it)."""
+    path = Path(path)
+    return [path, path.with_suffix(".safetensors")] if fmt == "python" and with_weights else [path]
+
+
+def overwrite_check(fmt: str, path: str | os.PathLike, with_weights: bool,
+                    source: str | os.PathLike | None = None) -> tuple[str | None, list[Path]]:
+    """(refusal, files to confirm): an export never writes over the project it exports (refusal);
+    existing files of another kind than the one written there (a project, data, a file with
+    another suffix) are replaced only when the user confirms (`--force` on the command line).
+    Re-exporting over an earlier export of the same kind needs no confirmation."""
+    targets = export_files(fmt, path, with_weights)
+    if source is not None and Path(source).exists():
+        mine = Path(source).resolve()
+        for target in targets:
+            if target.resolve() == mine:
+                return (f"{target} is the project being exported — writing there would replace the project; "
+                        "choose another file name"), []
+    return None, [t for t in targets if t.exists() and not _same_kind(t, fmt)]
+
+
+def _same_kind(path: Path, fmt: str) -> bool:
+    """True when `path` looks like what an export in `fmt` writes there (and not a Netwright project)."""
+    if not path.is_file():
+        return False
+    expected = ".safetensors" if path.suffix.lower() == ".safetensors" and fmt == "python" else FORMATS[fmt][1]
+    if path.suffix.lower() != expected:
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    is_zip = head.startswith(b"PK")
+    if fmt == "torchscript" and is_zip:  # TorchScript is a zip too: not ours if it holds a project
+        import zipfile
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return "netwright.json" not in zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return False
+    return not is_zip

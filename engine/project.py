@@ -24,10 +24,12 @@ import os
 import stat
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Mapping
 
+import msgspec
 import torch
 
 from . import weights_file
@@ -50,7 +52,13 @@ MAX_VALUES = 40 * MAX_NODES
 MAX_JSON_DEPTH = 32  # the engine writes at most 6 levels; deeper is damage or an attack
 MAX_MEMBERS = 16  # a project archive holds at most 3 members; more is not a Netwright file
 CHUNK = 2**20
+MAX_COUNTED = 64 * 2**20  # directory bytes scanned to count a refused archive's entries
 OPTIMIZER_SLOTS = 3  # Adam keeps two tensors per parameter; room for one more
+RUN_SCALES = (1, 4, 16, 64, 256)  # how much tighter runs are fitted when a project would not fit
+
+
+class DocumentTooLarge(ProjectError):
+    """The description is larger than the reader takes (a ProjectError with the user's message)."""
 
 
 @dataclass
@@ -73,12 +81,13 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
          adopted_run: str | None = None, optimizer_state: OptimizerState | None = None) -> Path:
     """Write a project atomically; raises ProjectError if it cannot be written."""
     path = Path(path)
-    extra = {**section_entries(sections), **(runs_section(runs, adopted_run) if runs is not None else {})}
+    extra = section_entries(sections)
+    adopted = adopted_run if runs is not None and adopted_run in {r.id for r in runs} else None
     optimizer_blob = None
-    if optimizer_state is not None and weights is not None and extra.get("adopted_run"):
-        extra["optimizer"], tensors = optimizer_codec.encode(optimizer_state, extra["adopted_run"])
+    if optimizer_state is not None and weights is not None and adopted:
+        extra["optimizer"], tensors = optimizer_codec.encode(optimizer_state, adopted)
         optimizer_blob = optimizer_codec.member_bytes(tensors)
-    text = document_text(graph, training, meta, extra)
+    text = _fitted_text(graph, training, meta, extra, runs, adopted)
     if path.suffix.lower() == ".json":
         if weights is not None:
             raise ProjectError("a .json project cannot hold trained weights — save as .nwproj")
@@ -96,6 +105,22 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
                             compress_type=zipfile.ZIP_STORED)
     _atomic_write(path, write)
     return path
+
+
+def _fitted_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str, Any] | None,
+                 extra: dict[str, Any], runs: list[Run] | None, adopted: str | None) -> str:
+    """The JSON member; when the runs make it larger than the reader takes, their long series are
+    thinned further (engine.runs.fit) until it fits; ProjectError names the part that does not."""
+    if runs is None:
+        return document_text(graph, training, meta, extra)
+    for scale in RUN_SCALES:
+        try:
+            return document_text(graph, training, meta, {**extra, **runs_section(runs, adopted, scale)})
+        except DocumentTooLarge:
+            continue
+    document_text(graph, training, meta, extra)  # raises when the network is what does not fit
+    raise ProjectError(f"cannot save: the training history ({len(runs):,} runs) is too large for a project file "
+                       "even with its curves thinned — delete old runs and save again")
 
 
 def _weights_blob(graph: Graph, weights: Mapping[str, torch.Tensor] | torch.nn.Module) -> bytes:
@@ -119,16 +144,19 @@ def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str,
                   extra: dict[str, Any] | None = None) -> str:
     """The JSON member (with `extra` top-level keys: sections, runs); ProjectError when it could
     not be opened again."""
+    extra = dict(extra or {})
+    runs = {k: extra.pop(k) for k in ("runs", "adopted_run") if k in extra}  # plain already (engine.schema)
     try:
-        doc = {"format": FORMAT, "version": VERSION, "network": graph_to_dict(graph),
-               "training": json_safe(training), "meta": json_safe(meta or {}), **json_safe(extra or {})}
-        text = json.dumps(doc, indent=1, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
+        free = {"network": graph_to_dict(graph), "training": json_safe(training), "meta": json_safe(meta or {}),
+                **json_safe(extra)}
+        data = msgspec.json.format(msgspec.json.encode({"format": FORMAT, "version": VERSION, **free, **runs}),
+                                   indent=1)
+    except (TypeError, ValueError, RecursionError, OverflowError, msgspec.EncodeError) as exc:
         raise ProjectError(f"cannot save: the project holds a value JSON cannot store ({exc})") from None
-    data = text.encode()
-    if len(data) > MAX_JSON_BYTES or too_many_entries(data) or max_depth(doc) > MAX_JSON_DEPTH:
-        raise ProjectError("cannot save: the network description is too large or too deeply nested "
-                           "to open again — remove the oversized parameter values")
+    text = data.decode()
+    if len(data) > MAX_JSON_BYTES or too_many_entries(data) or max_depth(free) + 1 > MAX_JSON_DEPTH:
+        raise DocumentTooLarge("cannot save: the network description is too large or too deeply nested "
+                               "to open again — remove the oversized parameter values")
     return text
 
 
@@ -180,7 +208,7 @@ def _load_zip(path: Path, fh: BinaryIO) -> Project:
                 _attach_optimizer(project, zf, infos.get(optimizer_codec.MEMBER), doc["optimizer"])
             return project
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
-            RuntimeError, struct.error, OverflowError):
+            RuntimeError, struct.error, OverflowError, zlib.error):
         raise ProjectError(f"{path.name} is damaged or truncated (it cannot be unpacked) — use a backup copy") \
             from None
 
@@ -194,10 +222,28 @@ def _check_directory(path: Path, fh: BinaryIO) -> None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         raise ProjectError(f"{path.name} is damaged or truncated (no zip directory) — use a backup copy")
-    entries, directory_size = struct.unpack("<HI", tail[at + 10:at + 16])
+    entries, directory_size, directory_at = struct.unpack("<HII", tail[at + 10:at + 20])
+    zip64 = tail.rfind(b"PK\x06\x06", 0, at)
+    if zip64 >= 0 and len(tail) - zip64 >= 56:  # a zip64 archive keeps its true sizes in this record
+        entries, directory_size, directory_at = struct.unpack("<QQQ", tail[zip64 + 32:zip64 + 56])
     if entries > MAX_MEMBERS or directory_size > MAX_MEMBERS * 1024:
-        raise ProjectError(f"{path.name} is not a Netwright project: its archive holds {entries} entries")
+        counted = _count_entries(fh, directory_at, directory_size)
+        raise ProjectError(f"{path.name} is not a Netwright project: its archive holds {counted} entries "
+                           "(a project holds at most 3)")
     fh.seek(0)
+
+
+def _count_entries(fh: BinaryIO, start: int, size: int) -> str:
+    """The archive's entries as counted in its directory (the end record's count may lie), read in
+    chunks and at most MAX_COUNTED bytes of it."""
+    fh.seek(start)
+    count, carry, left = 0, b"", min(size, MAX_COUNTED)
+    while left > 0 and (chunk := fh.read(min(CHUNK, left))):
+        left -= len(chunk)
+        data = carry + chunk
+        count += data.count(b"PK\x01\x02")
+        carry = data[-3:]
+    return f"{count:,}" if size <= MAX_COUNTED else f"more than {count:,}"
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -209,8 +255,12 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     too_large = f"{info.filename} in the project is larger than its network can need; the file is damaged"
     if info.file_size > limit:
         raise ProjectError(too_large)
-    with zf.open(info) as member:
-        return _read_bounded(member, limit, too_large)
+    try:
+        with zf.open(info) as member:
+            return _read_bounded(member, limit, too_large)
+    except (zlib.error, zipfile.BadZipFile, EOFError) as exc:  # flipped bits in the deflated data
+        reason = "its checksum does not match" if isinstance(exc, zipfile.BadZipFile) else "it does not unpack"
+        raise ProjectError(f"{info.filename} in the project is damaged ({reason}) — use a backup copy") from None
 
 
 def _read_bounded(fh: BinaryIO, limit: int, message: str) -> bytes:

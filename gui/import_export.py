@@ -237,6 +237,8 @@ class ImportExport(QObject):
     def run_export(self, fmt: str, path: str) -> bool:
         from engine.export_formats import ExportError, export_to
 
+        if not self._may_write(fmt, path):
+            return False
         try:
             with _busy():
                 written = export_to(fmt, self.document.graph, path, self.document.compatible_weights(),
@@ -246,3 +248,20 @@ class ImportExport(QObject):
             return False
         self.status_message.emit("Exported " + " and ".join(p.name for p in written))
         return True
+
+    def _may_write(self, fmt: str, path: str) -> bool:
+        """Never over the open project; over a file of another kind only when the user says so."""
+        from engine.export_formats import FORMATS, overwrite_check
+
+        with_weights = fmt == "python" and bool(self.document.compatible_weights())
+        refusal, others = overwrite_check(fmt, path, with_weights, self.document.path)
+        if refusal:
+            QMessageBox.warning(self.window, "Could not export", refusal)
+            return False
+        if not others:
+            return True
+        names = "\n".join(str(p) for p in others)
+        answer = QMessageBox.question(self.window, "Replace file?",
+                                      f"{names}\nalready exists and is not a {FORMATS[fmt][0]} file. Replace it?",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..export_formats import ExportError, export_to
+from ..export_formats import FORMATS, ExportError, export_to, overwrite_check
 from .common import add_source_args, open_source
 
 
@@ -21,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--python", metavar="OUT.py", help="a standalone Python file")
     target.add_argument("--onnx", metavar="OUT.onnx", help="an ONNX model (dynamic batch size)")
     target.add_argument("--torchscript", metavar="OUT.pt", help="a traced TorchScript module")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file of another kind (never the project being exported)")
     p.set_defaults(handler=run)
 
 
@@ -28,6 +30,12 @@ def run(args: argparse.Namespace) -> int:
     project, name = open_source(args)
     fmt = "python" if args.python else "onnx" if args.onnx else "torchscript"
     out = args.python or args.onnx or args.torchscript
+    refusal, others = overwrite_check(fmt, out, bool(project.weights) and fmt == "python", args.project)
+    if refusal or (others and not args.force):
+        names = ", ".join(str(p) for p in others)
+        print(f"error: {refusal or f'{names} exists and is not a {FORMATS[fmt][0]} file — add --force to replace it'}",
+              file=sys.stderr)
+        return 2
     try:
         written = export_to(fmt, project.graph, out, project.weights, title=name)
     except ExportError as exc:

@@ -1,47 +1,82 @@
-"""Runs <-> the "runs" section of a project file, validating everything read.
+"""Runs <-> the "runs" section of a project file, both directions through engine.schema.
 
-Each run is a JSON object (see README, "Project files"). Reading trusts nothing: types,
-sizes, identifiers, finite numbers, the settings (TrainConfig's own checks) and the network
-snapshot (the file format's node validation) are all checked, and anything wrong raises
-ProjectError saying what. `read_runs` reads the whole section run by run: a damaged run is
+Writing fits each run to the file's limits (engine.runs.fit) and passes it through the same
+conversion the reader applies (`schema.write_as`), so what is written opens again. Reading
+converts each run with the schema (types, sizes, identifiers, finite numbers, accuracies in
+[0, 1]), then checks what a type cannot say: the settings (TrainConfig's own checks), the
+network snapshot (the file format's node validation), a square confusion matrix, epochs in
+order, columns of equal length. `read_runs` reads the section run by run: a damaged run is
 left out with a warning instead of failing the file, so a bad history never costs the
 network. A format-1 file's "training" section becomes one run. Must not import Qt.
 """
 from __future__ import annotations
 
-import dataclasses
-import math
-import re
 from typing import Any, Mapping, Sequence
 
+from engine.runs.fit import confusion_parts, thin_extras, thin_history
 from engine.runs.network import fingerprint
-from engine.runs.record import MAX_MISTAKES, MAX_STEP_POINTS, Mistakes, Run, StepSeries
-from engine.serialize import ProjectError, graph_from_dict, graph_to_dict
+from engine.runs.record import Mistakes, Run, StepSeries
+from engine.schema import (
+    MAX_MESSAGE,
+    MAX_RUNS,
+    MAX_TEXT,
+    ConfusionSummary,
+    Epoch,
+    MistakeList,
+    Result,
+    RunEntry,
+    Steps,
+    free_depth,
+    read_as,
+    write_as,
+)
+from engine.serialize import ProjectError, graph_from_dict, graph_to_dict, json_safe
 from engine.training.config import TrainConfig, TrainingError
-from engine.training.records import STATUSES, EpochRecord, FinishedRecord
+from engine.training.records import EpochRecord, FinishedRecord
 
-MAX_RUNS = 1000
-MAX_EPOCHS = 100_000
-MAX_POINTS_READ = 10 * MAX_STEP_POINTS  # files from elsewhere may keep more points than we write
-MAX_CLASSES = 1000
-MAX_TEXT = 400
-MAX_PLAIN_ITEMS = 200_000  # numbers in a run's free-form mappings (meta, options, extras) together
 LEGACY_ID = "v1run"
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def run_to_dict(run: Run) -> dict[str, Any]:
-    return {"id": run.id, "name": run.name, "created": run.created, "config": run.config.to_dict(),
-            "dataset": {"name": run.dataset, "options": dict(run.dataset_options), "meta": dict(run.dataset_meta)},
-            "network": dict(run.network), "fingerprint": run.fingerprint,
-            "parent": run.parent, "first_epoch": run.first_epoch,
-            "history": [dataclasses.asdict(r) for r in run.epochs],
-            "steps": {"x": list(run.steps.x), "loss": list(run.steps.loss), "lr": list(run.steps.lr),
-                      "steps_per_epoch": run.steps.steps_per_epoch, "steps": run.steps.steps},
-            "result": dataclasses.asdict(run.result) if run.result is not None else None,
-            "confusion": [list(row) for row in run.confusion] if run.confusion is not None else None,
-            "mistakes": dataclasses.asdict(run.mistakes) if run.mistakes is not None else None,
-            "extras": dict(run.extras)}
+def run_to_dict(run: Run, scale: int = 1) -> dict[str, Any]:
+    """The run's file form, fitted to the file's limits (`scale` > 1 fits it tighter)."""
+    history = thin_history(run.epochs, scale)
+    confusion, summary = confusion_parts(run.confusion, scale) if run.confusion else (None, run.confusion_summary)
+    raw = {"id": run.id, "name": run.name[:MAX_TEXT], "created": run.created[:MAX_TEXT],
+           "config": run.config.to_dict(),
+           "dataset": {"name": run.dataset[:MAX_TEXT], "options": json_safe(dict(run.dataset_options)),
+                       "meta": json_safe(dict(run.dataset_meta))},
+           "network": dict(run.network), "fingerprint": run.fingerprint,
+           "parent": run.parent, "first_epoch": run.first_epoch,
+           "history": [_epoch_entry(r) for r in history],
+           "steps": {"x": list(run.steps.x), "loss": list(run.steps.loss), "lr": list(run.steps.lr),
+                     "steps_per_epoch": run.steps.steps_per_epoch, "steps": run.steps.steps},
+           "result": _result_entry(run.result),
+           "confusion": [list(row) for row in confusion] if confusion is not None else None,
+           "confusion_summary": summary,
+           "mistakes": _mistakes_entry(run.mistakes), "extras": thin_extras(run.extras, scale)}
+    _free_parts(raw["dataset"], "cannot save: ")
+    return write_as(raw, RunEntry)
+
+
+def _epoch_entry(record: EpochRecord) -> dict[str, Any]:
+    return {"epoch": record.epoch, "train_loss": record.train_loss, "train_acc": record.train_acc,
+            "lr": record.lr, "seconds": record.seconds, "val_loss": record.val_loss, "val_acc": record.val_acc,
+            "is_best": record.is_best}
+
+
+def _result_entry(result: FinishedRecord | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {"status": result.status, "message": result.message[:MAX_MESSAGE], "best_epoch": result.best_epoch,
+            "best_val_acc": result.best_val_acc, "test_acc": result.test_acc, "test_loss": result.test_loss,
+            "epochs_run": result.epochs_run}
+
+
+def _mistakes_entry(mistakes: Mistakes | None) -> dict[str, Any] | None:
+    if mistakes is None:
+        return None
+    return {"index": list(mistakes.index), "true": list(mistakes.true), "predicted": list(mistakes.predicted),
+            "confidence": list(mistakes.confidence), "total": mistakes.total}
 
 
 def read_runs(doc: Mapping[str, Any], has_weights: bool) -> tuple[list[Run], str | None, list[str]]:
@@ -74,7 +109,7 @@ def _legacy(doc: Mapping[str, Any], has_weights: bool, warnings: list[str]) -> t
         return [], None, warnings
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     entry = {"id": LEGACY_ID, "name": "Run 1", "created": "", "config": training.get("config") or {},
-             "dataset": {"name": str(meta.get("dataset", "")), "options": {}, "meta": meta},
+             "dataset": {"name": str(meta.get("dataset", ""))[:MAX_TEXT], "options": {}, "meta": meta},
              "network": doc.get("network"), "history": training.get("history") or [],
              "result": training.get("result")}
     try:
@@ -88,167 +123,85 @@ def _legacy(doc: Mapping[str, Any], has_weights: bool, warnings: list[str]) -> t
 def run_from_dict(data: Any) -> Run:
     """One run from its file form; ProjectError says what is wrong."""
     _need(isinstance(data, dict), "it is not an object")
-    run_id = data.get("id")
-    _need(isinstance(run_id, str) and _ID.fullmatch(run_id) is not None, "its id is missing or not a short name")
-    budget = [MAX_PLAIN_ITEMS]
-    dataset = data.get("dataset")
-    _need(isinstance(dataset, dict), "its dataset entry is damaged")
-    network = _network(data.get("network"))
-    epochs = _epochs(data.get("history"))
-    first_epoch = data.get("first_epoch", 1)
-    _need(_is_int(first_epoch) and 1 <= first_epoch <= MAX_EPOCHS + 1, "its first epoch is damaged")
-    parent = data.get("parent")
-    _need(parent is None or (isinstance(parent, str) and _ID.fullmatch(parent)), "its parent run id is damaged")
-    return Run(run_id, _text(data.get("name", ""), "name"), _text(data.get("created", ""), "date"),
-               _config(data.get("config")), _text(dataset.get("name", ""), "dataset name"),
-               _plain_map(dataset.get("meta", {}), "dataset meta", budget),
-               _plain_map(dataset.get("options", {}), "dataset options", budget), network, fingerprint(network),
-               epochs, _steps(data.get("steps")), _result(data.get("result")),
-               _confusion(data.get("confusion")), _mistakes(data.get("mistakes")), parent, first_epoch,
-               _plain_map(data.get("extras", {}), "extras", budget, depth=3))
+    entry = read_as(data, RunEntry)
+    _free_parts(data["dataset"], "")
+    network = graph_to_dict(graph_from_dict(entry.network))  # the file format's own checks; normalized form
+    _need(entry.parent is None or entry.parent != entry.id, "it names itself as its parent")
+    return Run(entry.id, entry.name, entry.created, _config(entry.config), entry.dataset.name,
+               dict(entry.dataset.meta), dict(entry.dataset.options), network, fingerprint(network),
+               _epochs(entry.history), _steps(entry.steps), _result(entry.result), _confusion(entry.confusion),
+               _mistakes(entry.mistakes), entry.parent, entry.first_epoch, dict(entry.extras),
+               _summary(entry.confusion_summary))
 
 
-# -- the parts ---------------------------------------------------------------------------
+# -- what the types cannot say ----------------------------------------------------------------
 def _need(condition: Any, problem: str) -> None:
     if not condition:
         raise ProjectError(problem)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _free_parts(dataset: Any, prefix: str) -> None:
+    if isinstance(dataset, dict):
+        _need(free_depth(dataset.get("meta")) and free_depth(dataset.get("options")),
+              f"{prefix}its dataset meta is nested too deeply")
 
 
-def _is_finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _text(value: Any, what: str) -> str:
-    _need(isinstance(value, str) and len(value) <= MAX_TEXT, f"its {what} is not text of at most {MAX_TEXT} "
-                                                              "characters")
-    return value
-
-
-def _config(value: Any) -> TrainConfig:
+def _config(value: dict[str, Any]) -> TrainConfig:
     try:
         return TrainConfig.from_dict(value)
     except TrainingError as exc:
         raise ProjectError(f"its settings are damaged ({exc})") from None
 
 
-def _network(value: Any) -> dict[str, Any]:
-    return graph_to_dict(graph_from_dict(value))  # the file format's own checks; normalized form
+def _epochs(entries: list[Epoch]) -> tuple[EpochRecord, ...]:
+    _need(all(a.epoch < b.epoch for a, b in zip(entries, entries[1:])), "its epochs are not in order")
+    return tuple(EpochRecord(e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.lr, e.seconds, e.is_best)
+                 for e in entries)
 
 
-def _epochs(value: Any) -> tuple[EpochRecord, ...]:
-    _need(isinstance(value, list) and len(value) <= MAX_EPOCHS, "its per-epoch history is damaged")
-    records, last = [], 0
-    for raw in value:
-        record = _epoch(raw)
-        _need(record.epoch > last, "its epochs are not in order")
-        records.append(record)
-        last = record.epoch
-    return tuple(records)
-
-
-def _epoch(raw: Any) -> EpochRecord:
-    _need(isinstance(raw, dict), "an epoch record is damaged")
-    _need(_is_int(raw.get("epoch")) and 1 <= raw["epoch"] <= MAX_EPOCHS, "an epoch number is damaged")
-    _need(all(_is_finite(raw.get(k)) for k in ("train_loss", "train_acc", "lr", "seconds")),
-          f"epoch {raw['epoch']} has a missing or non-finite number")
-    _need(all(raw.get(k) is None or _is_finite(raw[k]) for k in ("val_loss", "val_acc")),
-          f"epoch {raw['epoch']} has a damaged validation number")
-    _need(isinstance(raw.get("is_best", False), bool), f"epoch {raw['epoch']} has a damaged best flag")
-    return EpochRecord(raw["epoch"], float(raw["train_loss"]), float(raw["train_acc"]), _opt(raw.get("val_loss")),
-                       _opt(raw.get("val_acc")), float(raw["lr"]), float(raw["seconds"]),
-                       bool(raw.get("is_best", False)))
-
-
-def _opt(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _numbers(value: Any, what: str, limit: int) -> tuple[float, ...]:
-    _need(isinstance(value, list) and len(value) <= limit and all(_is_finite(v) for v in value),
-          f"its {what} are damaged (at most {limit:,} finite numbers)")
-    return tuple(float(v) for v in value)
-
-
-def _steps(value: Any) -> StepSeries:
-    if value is None:
+def _steps(entry: Steps | None) -> StepSeries:
+    if entry is None:
         return StepSeries()
-    _need(isinstance(value, dict), "its per-step curve is damaged")
-    x, loss, lr = (_numbers(value.get(k, []), f"per-step {k} values", MAX_POINTS_READ) for k in ("x", "loss", "lr"))
-    _need(len(x) == len(loss) == len(lr), "its per-step curve has columns of different lengths")
-    per_epoch, steps = value.get("steps_per_epoch", 0), value.get("steps", len(x))
-    _need(_is_int(per_epoch) and _is_int(steps) and per_epoch >= 0 and steps >= 0, "its step counts are damaged")
-    return StepSeries(x, loss, lr, per_epoch, steps)
+    _need(len(entry.x) == len(entry.loss) == len(entry.lr), "its per-step curve has columns of different lengths")
+    return StepSeries(tuple(entry.x), tuple(entry.loss), tuple(entry.lr), entry.steps_per_epoch, entry.steps)
 
 
-def _result(value: Any) -> FinishedRecord | None:
-    if value is None:
+def _result(entry: Result | None) -> FinishedRecord | None:
+    if entry is None:
         return None
-    _need(isinstance(value, dict) and value.get("status") in STATUSES, "its result is damaged")
-    _need(isinstance(value.get("message", ""), str) and len(value.get("message", "")) <= 4 * MAX_TEXT,
-          "its result message is damaged")
-    ints = {k: value.get(k) for k in ("best_epoch", "epochs_run")}
-    _need(all(v is None or (_is_int(v) and v >= 0) for v in ints.values()), "its result's epochs are damaged")
-    floats = {k: value.get(k) for k in ("best_val_acc", "test_acc", "test_loss")}
-    _need(all(v is None or _is_finite(v) for v in floats.values()), "its result's numbers are damaged")
-    return FinishedRecord(value["status"], value.get("message", ""), ints["best_epoch"],
-                          _opt(floats["best_val_acc"]), _opt(floats["test_acc"]), _opt(floats["test_loss"]),
-                          ints["epochs_run"] or 0)
+    return FinishedRecord(entry.status, entry.message, entry.best_epoch, entry.best_val_acc, entry.test_acc,
+                          entry.test_loss, entry.epochs_run or 0)
 
 
-def _confusion(value: Any) -> tuple[tuple[int, ...], ...] | None:
-    if value is None:
+def _confusion(rows: list[list[int]] | None) -> tuple[tuple[int, ...], ...] | None:
+    if rows is None:
         return None
-    _need(isinstance(value, list) and 0 < len(value) <= MAX_CLASSES, "its confusion matrix is damaged")
-    k = len(value)
-    _need(all(isinstance(row, list) and len(row) == k and all(_is_int(v) and v >= 0 for v in row) for row in value),
-          "its confusion matrix is not a square table of counts")
-    return tuple(tuple(row) for row in value)
+    _need(all(len(row) == len(rows) for row in rows), "its confusion matrix is not a square table of counts")
+    return tuple(tuple(row) for row in rows)
 
 
-def _mistakes(value: Any) -> Mistakes | None:
-    if value is None:
+def _summary(entry: ConfusionSummary | None) -> ConfusionSummary | None:
+    if entry is None:
         return None
-    _need(isinstance(value, dict), "its list of mistakes is damaged")
-    columns = [value.get(k, []) for k in ("index", "true", "predicted")]
-    _need(all(isinstance(c, list) and len(c) <= MAX_MISTAKES and all(_is_int(v) and v >= 0 for v in c)
-              for c in columns), "its list of mistakes is damaged")
-    confidence = _numbers(value.get("confidence", []), "mistake confidences", MAX_MISTAKES)
-    _need(len({len(c) for c in columns} | {len(confidence)}) == 1, "its list of mistakes has uneven columns")
-    total = value.get("total", len(columns[0]))
-    _need(_is_int(total) and total >= len(columns[0]), "its count of mistakes is damaged")
-    return Mistakes(tuple(columns[0]), tuple(columns[1]), tuple(columns[2]), confidence, total)
+    _need(len(entry.per_class_correct) == len(entry.per_class_total) in (0, entry.classes)
+          and all(t < entry.classes and p < entry.classes for t, p, _ in entry.top)
+          and entry.correct <= entry.total, "its confusion summary does not add up")
+    return entry
 
 
-def _plain_map(value: Any, what: str, budget: list[int], depth: int = 2) -> dict[str, Any]:
-    _need(isinstance(value, dict) and len(value) <= 64, f"its {what} are damaged")
-    _need(all(isinstance(k, str) and len(k) <= 64 for k in value), f"its {what} have damaged names")
-    return {k: _plain(v, what, budget, depth) for k, v in value.items()}
+def _mistakes(entry: MistakeList | None) -> Mistakes | None:
+    if entry is None:
+        return None
+    columns = (entry.index, entry.true, entry.predicted, entry.confidence)
+    _need(len({len(c) for c in columns}) == 1, "its list of mistakes has uneven columns")
+    _need(entry.total >= len(entry.index), "its count of mistakes is damaged")
+    return Mistakes(*(tuple(c) for c in columns), entry.total)
 
 
-def _plain(value: Any, what: str, budget: list[int], depth: int) -> Any:
-    """JSON scalars, and lists or mappings of them down to `depth`, within the run's budget."""
-    budget[0] -= 1
-    _need(budget[0] >= 0, f"its {what} are implausibly large")
-    if value is None or isinstance(value, bool) or _is_int(value):
-        return value
-    if isinstance(value, float):
-        _need(math.isfinite(value), f"its {what} hold a non-finite number")
-        return value
-    if isinstance(value, str):
-        return _text(value, what)
-    _need(depth > 0, f"its {what} are nested too deeply")
-    if isinstance(value, list):
-        return [_plain(v, what, budget, depth - 1) for v in value]
-    if isinstance(value, dict):
-        return _plain_map(value, what, budget, depth - 1)
-    raise ProjectError(f"its {what} hold a value of an unknown kind")
-
-
-def runs_section(runs: Sequence[Run], adopted: str | None) -> dict[str, Any]:
+def runs_section(runs: Sequence[Run], adopted: str | None, scale: int = 1) -> dict[str, Any]:
     """The keys a project document gets for its runs."""
-    return {"runs": [run_to_dict(r) for r in runs],
+    if len(runs) > MAX_RUNS:
+        raise ProjectError(f"cannot save: the project holds {len(runs):,} runs and a project file keeps at most "
+                           f"{MAX_RUNS:,} — delete old runs (Train view, runs list) and save again")
+    return {"runs": [run_to_dict(r, scale) for r in runs],
             "adopted_run": adopted if adopted in {r.id for r in runs} else None}

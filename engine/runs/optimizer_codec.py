@@ -12,7 +12,6 @@ continues. Must not import Qt.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import torch
@@ -20,13 +19,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
+from engine.schema import OptimizerSection, read_as, write_as
 from engine.serialize import ProjectError
-from engine.training.config import OPTIMIZERS
 from engine.training.resume import OptimizerState
 
 MEMBER = "optimizer.safetensors"
 MAX_PARAMS = 1_000_000
-_KEY = re.compile(r"(\d{1,7})\.([a-z_]{1,32})")
 
 
 def encode(state: OptimizerState, run_id: str) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -40,16 +38,16 @@ def encode(state: OptimizerState, run_id: str) -> tuple[dict[str, Any], dict[str
             elif value is None or isinstance(value, (int, float)) and math.isfinite(value):
                 numbers.setdefault(str(index), {})[name] = value
     section = {"run": run_id, "optimizer": state.optimizer, "numbers": numbers, "tensors": sorted(tensors)}
-    return section, tensors
+    return write_as(section, OptimizerSection), tensors
 
 
 def decode(section: Any, tensors: dict[str, torch.Tensor]) -> tuple[str, OptimizerState]:
-    """(run id, state) from the JSON section and the member's tensors; ProjectError when damaged."""
-    if not isinstance(section, dict) or section.get("optimizer") not in OPTIMIZERS:
+    """(run id, state) from the JSON section (engine.schema.OptimizerSection) and the member's
+    tensors; ProjectError when damaged."""
+    if not isinstance(section, dict):
         raise ProjectError("the saved optimizer state is damaged")
-    run_id = section.get("run")
-    listed = section.get("tensors")
-    if not isinstance(run_id, str) or not isinstance(listed, list) or sorted(listed) != sorted(tensors):
+    entry = read_as(section, OptimizerSection)
+    if sorted(entry.tensors) != sorted(tensors):
         raise ProjectError("the saved optimizer state does not match its tensors")
     state: dict[int, dict[str, Any]] = {}
     for key, tensor in tensors.items():
@@ -57,30 +55,17 @@ def decode(section: Any, tensors: dict[str, torch.Tensor]) -> tuple[str, Optimiz
         if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
             raise ProjectError(f"the saved optimizer state holds a damaged tensor ({key})")
         state.setdefault(index, {})[name] = tensor
-    _add_numbers(state, section.get("numbers", {}))
-    return run_id, OptimizerState(section["optimizer"], state)
-
-
-def _split(key: Any) -> tuple[int, str]:
-    match = _KEY.fullmatch(key) if isinstance(key, str) else None
-    if match is None or int(match.group(1)) >= MAX_PARAMS:
-        raise ProjectError(f"the saved optimizer state has a damaged entry name: {str(key)[:40]}")
-    return int(match.group(1)), match.group(2)
-
-
-def _add_numbers(state: dict[int, dict[str, Any]], numbers: Any) -> None:
-    if not isinstance(numbers, dict) or len(numbers) > MAX_PARAMS:
-        raise ProjectError("the saved optimizer state's numbers are damaged")
-    for index_text, entries in numbers.items():
-        if not isinstance(entries, dict):
-            raise ProjectError("the saved optimizer state's numbers are damaged")
+    for index_text, entries in entry.numbers.items():
         for name, value in entries.items():
-            index, name = _split(f"{index_text}.{name}")
-            ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                   and math.isfinite(value))
-            if not ok:
-                raise ProjectError(f"the saved optimizer state has a damaged number ({index}.{name})")
-            state.setdefault(index, {})[name] = value
+            state.setdefault(_split(f"{index_text}.{name}")[0], {})[name] = value
+    return entry.run, OptimizerState(entry.optimizer, state)
+
+
+def _split(key: str) -> tuple[int, str]:
+    index, _, name = key.partition(".")
+    if int(index) >= MAX_PARAMS:
+        raise ProjectError(f"the saved optimizer state has a damaged entry name: {key[:40]}")
+    return int(index), name
 
 
 def read(blob: bytes, section: Any, adopted_run: str | None) -> tuple[OptimizerState | None, str]:

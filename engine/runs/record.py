@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from engine.runs.fit import confusion_parts
 from engine.runs.network import fingerprint
+from engine.schema import ConfusionSummary
 from engine.training.config import TrainConfig
 from engine.training.doctor import Diagnosis, diagnose
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord
@@ -74,6 +76,8 @@ class Run:
     parent: str | None = None  # the run this one continued
     first_epoch: int = 1  # epochs before this come from `parent`
     extras: Mapping[str, Any] = field(default_factory=dict)  # more per-run series, by name
+    # instead of `confusion` when there are more classes than a matrix is kept whole for (engine.runs.fit)
+    confusion_summary: ConfusionSummary | None = None
 
     @property
     def status(self) -> str:
@@ -133,13 +137,14 @@ def new_run(*, run_id: str, name: str, config: TrainConfig, dataset: str, datase
             parent: Run | None = None, created: str | None = None) -> Run:
     """The record of a run that just ended (with `parent`'s history in front when it continued one)."""
     own_steps = step_series(steps)
+    confusion, summary = confusion_parts(evaluation.confusion if evaluation is not None else None)
     before_epochs = parent.epochs if parent is not None else ()
     series = join_series(parent.steps, own_steps) if parent is not None else own_steps
     return Run(run_id, name, created if created is not None else now_text(), config, dataset,
                dict(dataset_meta), dict(dataset_options), dict(network), fingerprint(network),
                tuple(before_epochs) + tuple(clean_epoch(r) for r in epochs), series, result,
-               confusion_of(evaluation), mistakes_of(evaluation), parent.id if parent is not None else None,
-               parent.epochs_run + 1 if parent is not None else 1)
+               confusion, mistakes_of(evaluation), parent.id if parent is not None else None,
+               parent.epochs_run + 1 if parent is not None else 1, confusion_summary=summary)
 
 
 def clean_epoch(record: EpochRecord) -> EpochRecord:
@@ -179,12 +184,6 @@ def decimate(series: StepSeries, limit: int = MAX_STEP_POINTS) -> StepSeries:
     keep = sorted(chosen)
     pick = lambda values: tuple(values[i] for i in keep)  # noqa: E731
     return StepSeries(pick(series.x), pick(series.loss), pick(series.lr), series.steps_per_epoch, series.steps)
-
-
-def confusion_of(evaluation: EvalResult | None) -> tuple[tuple[int, ...], ...] | None:
-    if evaluation is None:
-        return None
-    return tuple(tuple(int(v) for v in row) for row in np.asarray(evaluation.confusion))
 
 
 def mistakes_of(evaluation: EvalResult | None) -> Mistakes | None:

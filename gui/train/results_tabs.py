@@ -10,12 +10,14 @@ the adopted weights). Must not import the rest of the view.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QTabWidget
 
 from engine.data import Dataset
 from engine.formatting import counted
 from engine.runs import Run
+from engine.runs.fit import summary_text
 from engine.training import DecisionGrid
 
 from .compare_panel import ComparePanel
@@ -62,7 +64,10 @@ class ResultTabs(QTabWidget):
         """`run`'s results; `dataset` is the loaded one when it is the data the run trained on."""
         self.run, self.dataset, self.pair = run, dataset, None
         names = list(run.dataset_meta.get("class_names") or []) if run is not None else []
-        if run is None or run.confusion is None:
+        if run is not None and run.confusion is None and run.confusion_summary is not None:
+            self.confusion_model.set_matrix(np.zeros((0, 0), dtype=np.int64), [])
+            self.confusion_page.set_ready(True, f"{run.name}, test set: {summary_text(run.confusion_summary, names)}")
+        elif run is None or run.confusion is None:
             self.confusion_page.set_ready(False)
         else:
             self.confusion_model.set_matrix(run.confusion, _names(names, len(run.confusion)))

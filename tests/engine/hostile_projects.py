@@ -213,6 +213,7 @@ def _cases() -> dict:
     c["64 kB archive comment"] = (ok, write(lambda: archive({JSON_NAME: text(doc())}, comment=b"x" * 65_000)))
     c["path traversal member names"] = (ok, write(lambda: archive({JSON_NAME: text(doc()), "../../evil.py": CODE.encode()})))
     c["empty weights member"] = (err, write(lambda: project(weights=b"")))
+    c["flipped byte in the deflated JSON (zlib error)"] = (err, write(lambda: _flip_deflated(project())))
     # -- the JSON ----------------------------------------------------------------------------
     c["not JSON"] = (err, write(lambda: b"{hello"))
     c["JSON array"] = (err, write(lambda: b"[1, 2]"))
@@ -326,6 +327,13 @@ def _duplicate_json() -> bytes:
         zf.writestr(JSON_NAME, b"{}")
         zf.writestr(JSON_NAME, text(doc()))
     return buffer.getvalue()
+
+
+def _flip_deflated(data: bytes, member: str = JSON_NAME) -> bytes:
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    out = bytearray(data)
+    out[info.header_offset + 30 + len(info.filename)] ^= 0xFF  # the first deflate block header
+    return bytes(out)
 
 
 CASES = _cases()

@@ -99,3 +99,49 @@ def test_export_failure_is_reported(window, tmp_path, warnings_shown):
     assert not window.import_export.run_export("python", str(tmp_path / "net.py"))  # an empty network
     assert warnings_shown[0][0] == "Could not export" and "not valid" in warnings_shown[0][1]
     assert not (tmp_path / "net.py").exists()
+
+
+def test_export_never_writes_over_the_open_project(window, tmp_path, warnings_shown):
+    import engine
+    from engine import templates
+    project = engine.save(templates.load("mlp", (2,), 2), tmp_path / "p.nwproj")
+    assert window.files.open_path(str(project), ask=False)
+    before = project.read_bytes()
+    assert not window.import_export.run_export("python", str(project))
+    assert warnings_shown[0][0] == "Could not export" and "replace the project" in warnings_shown[0][1]
+    assert project.read_bytes() == before
+
+
+@pytest.mark.parametrize("answer", [QMessageBox.No, QMessageBox.Yes])
+def test_export_asks_before_replacing_a_file_of_another_kind(window, tmp_path, monkeypatch, answer):
+    window.files.open_template("mlp", (2,), 2)
+    other = tmp_path / "notes.txt"
+    other.write_text("my notes")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answer)
+    assert window.import_export.run_export("python", str(other)) == (answer == QMessageBox.Yes)
+    assert "notes.txt" in asked[0] and "Replace it?" in asked[0]
+    assert (other.read_text() == "my notes") == (answer == QMessageBox.No)
+    asked.clear()
+    again = tmp_path / "net.py"
+    assert window.import_export.run_export("python", str(again))
+    assert window.import_export.run_export("python", str(again)) and not asked  # re-exporting: no question
+
+
+def test_a_flipped_byte_in_the_deflated_description_is_a_message_in_the_window(window, tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    import engine
+    from engine import templates
+    good = engine.save(templates.load("lenet5"), tmp_path / "good.nwproj").read_bytes()
+    info = zipfile.ZipFile(io.BytesIO(good)).getinfo("netwright.json")
+    bad = bytearray(good)
+    bad[info.header_offset + 30 + len(info.filename)] ^= 0xFF  # zlib: "invalid block type" before the fix
+    path = tmp_path / "bad.nwproj"
+    path.write_bytes(bytes(bad))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text)))
+    assert not window.files.open_path(str(path), ask=False)
+    assert shown == [("Could not open the project", "bad.nwproj: netwright.json in the project is damaged (it does "
+                                                     "not unpack) — use a backup copy")]
