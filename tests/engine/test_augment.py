@@ -83,8 +83,9 @@ def test_pictures_only():
 
 
 def test_training_refuses_augmenting_points_before_it_starts(tiny_points):
-    from engine.training import train
     from torch import nn
+
+    from engine.training import train
     module = nn.Sequential(nn.Linear(2, 2))
     with pytest.raises(TrainingError, match="image datasets"):
         train(module, tiny_points, TrainConfig(augment="flip", epochs=1, device="cpu"))
@@ -93,9 +94,10 @@ def test_training_refuses_augmenting_points_before_it_starts(tiny_points):
 def test_only_training_batches_are_augmented(monkeypatch, tiny_images):
     """Validation and test go through run_inference, which never calls the augmenter: count the calls
     and the batch sizes they saw."""
-    from engine.training import train
-    from engine.training import augment as aug
     from torch import nn
+
+    from engine.training import augment as aug
+    from engine.training import train
     seen = []
     original = aug.Augmenter.__call__
 
