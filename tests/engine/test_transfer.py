@@ -110,3 +110,56 @@ def test_engine_facade_round_trips_weights(tmp_path):
     engine.save(graph, tmp_path / "a.nwproj", weights=weights)
     engine.save(graph, tmp_path / "b.nwproj", weights=engine.load(tmp_path / "a.nwproj").weights)
     assert all(torch.equal(engine.load(tmp_path / "b.nwproj").weights[k], weights[k]) for k in weights)
+
+
+def _image_folder(root, per_class: int = 16):
+    """Two classes of small pictures, dark and bright, as PNG files in class sub-folders."""
+    from PIL import Image
+    gen = torch.Generator().manual_seed(0)
+    for label, name in enumerate(("dark", "bright")):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = (torch.rand(20, 20, 3, generator=gen) * 90 + 140 * label).to(torch.uint8).numpy()
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    return root
+
+
+def _trained_lenet(tmp_path, cli):
+    path = tmp_path / "lenet.nwproj"
+    data = _image_folder(tmp_path / "pics")
+    result = cli("train", "--template", "lenet5", "--dataset", "folder", "--data-dir", data, "--epochs", "1",
+                 "--out", path)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_cli_fine_tune_keeps_frozen_weights_and_starts_a_new_run(tmp_path, cli):
+    path = _trained_lenet(tmp_path, cli)
+    project = engine.load(path)
+    convs = [n.id for n in project.graph.nodes.values() if n.layer == "conv2d"]
+    engine.freeze(project.graph, convs)
+    engine.save(project.graph, path, weights=project.weights, meta=project.meta, runs=project.runs,
+                adopted_run=project.adopted_run)
+    before = engine.load(path)
+    result = cli("train", path, "--fine-tune", "--epochs", "1", "--lr", "0.01", "--augment", "rotate=10,translate=0.1")
+    assert result.returncode == 0, result.stderr
+    after = engine.load(path)
+    for key, value in before.weights.items():
+        if key.split(".")[0] in convs:
+            assert torch.equal(after.weights[key], value), key
+    assert any(not torch.equal(after.weights[k], v) for k, v in before.weights.items())
+    run = after.runs[-1]
+    assert "fine-tuned from" in run.name and run.parent is None and run.first_epoch == 1
+    assert run.config.augment == "rotate=10,translate=0.1"
+
+
+def test_cli_fine_tune_and_augment_usage_errors(tmp_path, cli):
+    fresh = tmp_path / "fresh.nwproj"
+    engine.save(templates.load("lenet5", (1, 28, 28), 10), fresh)
+    result = cli("train", fresh, "--fine-tune", "--dataset", "moons")
+    assert result.returncode == 2 and "has none" in result.stderr
+    result = cli("train", "--template", "lenet5", "--dataset", "moons", "--augment", "blur")
+    assert result.returncode == 2 and "allowed: flip, rotate, translate, crop, jitter" in result.stderr
+    result = cli("train", "--template", "mlp", "--dataset", "moons", "--augment", "flip", "--out",
+                 tmp_path / "m.nwproj")
+    assert result.returncode != 0 and "image datasets" in result.stderr
