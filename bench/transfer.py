@@ -91,7 +91,8 @@ def transfer(mnist: Dataset, seeds: int) -> None:
         print(f"   {key:<28} {statistics.median(accs):7.1%} {min(accs):7.1%} {max(accs):7.1%}   "
               + " ".join(f"{a:.1%}" for a in accs))
     gain = max(statistics.median(results[k]) for k in list(results)[1:]) - statistics.median(results["a scratch"])
-    print(f"   best of (b), (c) minus (a): {gain * 100:+.1f} points (goal >= +10): {'met' if gain >= 0.10 else 'NOT met'}")
+    verdict = "met" if gain >= 0.10 else "NOT met"
+    print(f"   best of (b), (c) minus (a): {gain * 100:+.1f} points (goal >= +10): {verdict}")
 
 
 def augmentation(rounds: int, n: int) -> None:
