@@ -3,7 +3,7 @@
 The facade other parts and users script against:
     engine.templates.names(), engine.templates.load(name, input_shape=None, num_classes=None)
     engine.analyze(graph), engine.build_module(graph), engine.save(graph, path, weights=None),
-    engine.load(path)
+    engine.load(path), engine.freeze(graph, node_or_block_ids, frozen=True)
 
 The graph, the catalog, the templates and the layout are torch-free; the names that need
 PyTorch (analysis, building, files with weights) are imported on first use, so
@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from . import templates
+from .freezing import freeze
 from .graph import Edge, Graph, GraphError, Node
 from .serialize import ProjectError
 
@@ -34,4 +35,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Analysis", "BuildError", "Edge", "Graph", "GraphError", "GraphModule", "Node", "NodeRow",
-           "Project", "ProjectError", "analyze", "build_module", "check_weights", "load", "save", "templates"]
+           "Project", "ProjectError", "analyze", "build_module", "check_weights", "freeze", "load", "save",
+           "templates"]

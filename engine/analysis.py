@@ -180,7 +180,8 @@ def _analyze_node(graph: Graph, node_id: str, sources: list[str], done: dict[str
     if hit and hit[0] is node and hit[1] == shapes and hit[2] == dtypes:
         return hit[3]  # same node record, same inputs: the same row (views compare rows cheaply)
     res = _compute(spec, node.params, shapes, dtypes)
-    row = NodeRow(node_id, node.layer, shapes, res.output_shape, res.params, res.trainable, res.macs,
+    trainable = 0 if node.frozen else res.trainable  # a frozen layer's weights stay as they are
+    row = NodeRow(node_id, node.layer, shapes, res.output_shape, res.params, trainable, res.macs,
                   res.error, res.explain, dtype=res.dtype)
     memo[node_id] = (node, shapes, dtypes, row)
     return row

@@ -36,9 +36,22 @@ class GraphModule(nn.Module):
                 continue
             node = graph.node(row.node_id)
             spec = CATALOG.get(node.layer)
-            self.add_module(node.id, spec.build(row.input_shapes, spec.resolve(node.params)))
+            layer = spec.build(row.input_shapes, spec.resolve(node.params))
+            self.add_module(node.id, layer)
             self.plan.append((node.id, tuple(graph.inputs_of(node.id))))
+            if node.frozen:
+                _freeze(layer)
+        self.frozen = frozenset(n.id for n in graph.nodes.values() if n.frozen)
         self._release = _last_uses(self.plan)
+
+    def train(self, mode: bool = True) -> "GraphModule":
+        """Train mode for every layer but the frozen ones, which stay in eval mode: a frozen BatchNorm
+        keeps its running statistics and a frozen dropout does nothing."""
+        super().train(mode)
+        for node_id in self.frozen:
+            if node_id in self._modules:
+                self._modules[node_id].eval()
+        return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         values = {self.input_id: x}
@@ -54,6 +67,11 @@ class GraphModule(nn.Module):
         for node_id, sources in self.plan:
             values[node_id] = self._modules[node_id](*(values[s] for s in sources))
         return values
+
+
+def _freeze(layer: nn.Module) -> None:
+    for parameter in layer.parameters():
+        parameter.requires_grad_(False)
 
 
 def _last_uses(plan: list[tuple[str, tuple[str, ...]]]) -> list[list[str]]:

@@ -82,7 +82,7 @@ def instantiate(graph: Graph, nodes: list[Node], edges: list[Edge], offset: tupl
         rename[node.id] = new_id
         taken.add(new_id)
         pos = (node.pos[0] + offset[0], node.pos[1] + offset[1])
-        copies.append(Node(new_id, node.layer, dict(node.params), pos, _renamed(node.block, moved)))
+        copies.append(Node(new_id, node.layer, dict(node.params), pos, _renamed(node.block, moved), node.frozen))
     return copies, list(dict.fromkeys(Edge(rename[e.src], rename[e.dst]) for e in edges))
 
 

@@ -54,6 +54,9 @@ class Node:
     # The block the node belongs to, as a dotted path ("layer2.1" lies inside "layer2");
     # "" for a top-level node. Blocks exist through their members: no separate records.
     block: str = ""
+    # Frozen: its weights are not trained (no gradients, no optimizer state) and a BatchNorm keeps
+    # its running statistics (eval mode) while the rest of the network trains (transfer learning).
+    frozen: bool = False
 
 
 def valid_node_id(node_id: str) -> bool:
@@ -284,6 +287,16 @@ class Graph:
         self._nodes[node_id] = replace(node, block=block)
         self._touch()
         return node.block
+
+    def set_frozen(self, node_id: str, frozen: bool) -> bool:
+        """Freeze or unfreeze a node's weights; returns the old setting. Not structure: shapes stay."""
+        node = self.node(node_id)
+        self._nodes[node_id] = replace(node, frozen=bool(frozen))
+        self._touch(structure=False)
+        return node.frozen
+
+    def frozen_nodes(self) -> set[str]:
+        return {n.id for n in self._nodes.values() if n.frozen}
 
     def set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
         self._nodes[node_id] = replace(self.node(node_id), pos=clamp_pos(pos))

@@ -30,6 +30,8 @@ def node_to_dict(node: Node) -> dict[str, Any]:
              "pos": [round(node.pos[0], 1), round(node.pos[1], 1)]}
     if node.block:
         entry["block"] = node.block
+    if node.frozen:
+        entry["frozen"] = True
     return entry
 
 
@@ -116,4 +118,7 @@ def node_from_dict(raw: Any) -> Node:
     block = raw.get("block", "")
     if not isinstance(block, str) or not valid_block_path(block):
         raise ProjectError(f"node {name} has a damaged block name")
-    return Node(raw["id"], raw["layer"], dict(params), clamp_pos(pos), block)
+    frozen = raw.get("frozen", False)
+    if not isinstance(frozen, bool):
+        raise ProjectError(f"node {name} has a damaged 'frozen' flag: it must be true or false")
+    return Node(raw["id"], raw["layer"], dict(params), clamp_pos(pos), block, frozen)

@@ -212,6 +212,21 @@ class SetBlocks(QUndoCommand):
         self.document.set_blocks(self.old)
 
 
+class SetFrozen(QUndoCommand):
+    """Freeze or unfreeze layers: one plan of {node: frozen}."""
+
+    def __init__(self, document: Document, flags: dict[str, bool], text: str) -> None:
+        super().__init__(text)
+        self.document, self.flags = document, dict(flags)
+        self.old: dict[str, bool] = {}
+
+    def redo(self) -> None:
+        self.old = self.document.set_frozen(self.flags)
+
+    def undo(self) -> None:
+        self.document.set_frozen(self.old)
+
+
 class Swap(QUndoCommand):
     """Swap a value in with `swap(value) -> the value it replaced`; undo swaps that one back
     (redo and undo are the same move)."""

@@ -242,6 +242,15 @@ class Document(QObject):
         self.blocks_changed.emit({n: (old[n], blocks[n]) for n in blocks})
         return old
 
+    def set_frozen(self, flags: dict[str, bool]) -> dict[str, bool]:
+        """Freeze or unfreeze layers ({node id: frozen}); returns their previous flags. Shapes stay, the
+        trainable-parameter counts change, so the network is re-analyzed."""
+        old = {node_id: self.graph.set_frozen(node_id, frozen) for node_id, frozen in flags.items()}
+        for node_id in flags:
+            self.params_changed.emit(node_id)
+        self._changed()
+        return old
+
     def replace_content(self, content: Content) -> Content:
         """Swap graph, file, weights and metadata at once (New, Open, template); returns the old."""
         old, self._content = self._content, content

@@ -11,10 +11,10 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import blocks, bypass, fragments, templates
+from engine import blocks, bypass, fragments, freezing, templates
 from engine.catalog import CATALOG
 from engine.formatting import counted
-from engine.graph import Edge, Node
+from engine.graph import Edge, GraphError, Node
 from engine.layout import AREA, GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH, apply_layout, layout
 
 from .commands import (
@@ -27,6 +27,7 @@ from .commands import (
     Paste,
     RemoveNodes,
     SetBlocks,
+    SetFrozen,
     SetParams,
     _Macro,
 )
@@ -196,6 +197,20 @@ class Editor(QObject):
         if name in old and old[name] == value:
             return
         self._push(SetParams(self.document, node_id, {**old, name: value}, old))
+
+    def freeze(self, names: Iterable[str], frozen: bool = True) -> bool:
+        """Freeze (or unfreeze) layers and whole blocks, as one undo step; False when nothing changes."""
+        try:
+            ids = freezing.members(self._graph, names)
+        except GraphError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        flags = {n: frozen for n in ids if self._graph.node(n).frozen != frozen}
+        if not flags:
+            return False
+        verb = "Freeze" if frozen else "Unfreeze"
+        self._push(SetFrozen(self.document, flags, f"{verb} {counted(len(flags), 'layer')}"))
+        return True
 
     def auto_layout(self, area: tuple[float, float] | None = None) -> None:
         """Lay the whole network out again (every block expanded), filling the canvas."""

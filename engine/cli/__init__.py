@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Callable
 
-SUBCOMMANDS = ("summary", "lint", "export", "templates", "train", "runs", "predict", "import")
+SUBCOMMANDS = ("summary", "lint", "export", "templates", "train", "lr-find", "runs", "predict", "import")
 
 
 class UsageError(Exception):
@@ -17,11 +17,22 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import export_cmd, import_cmd, lint_cmd, predict_cmd, runs_cmd, summary, templates_cmd, train_cmd
+    from . import (
+        export_cmd,
+        import_cmd,
+        lint_cmd,
+        lr_find_cmd,
+        predict_cmd,
+        runs_cmd,
+        summary,
+        templates_cmd,
+        train_cmd,
+    )
 
     parser = argparse.ArgumentParser(prog="python main.py", description="Netwright command line.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (summary, lint_cmd, export_cmd, templates_cmd, train_cmd, runs_cmd, predict_cmd, import_cmd):
+    for module in (summary, lint_cmd, export_cmd, templates_cmd, train_cmd, lr_find_cmd, runs_cmd, predict_cmd,
+                   import_cmd):
         module.add_parser(sub)
     return parser
 

@@ -10,6 +10,7 @@ every process trains its shard and process 0 alone prints and writes. Never impo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import sys
@@ -35,6 +36,7 @@ from ..training import (
     TrainConfig,
     TrainControl,
     TrainingError,
+    augment_spec,
     evaluate,
     train,
 )
@@ -69,6 +71,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the project's adopted run from its weights (and optimizer state) instead of "
                         "starting from fresh weights")
+    p.add_argument("--fine-tune", action="store_true",
+                   help="start from the project's current weights (pretrained, imported or an earlier run's) "
+                        "with a fresh optimizer, as a new run; frozen layers keep their weights bit for bit")
+    p.add_argument("--augment", metavar="SPEC",
+                   help=f"augment the training split on the device: {augment_spec.grammar()}; e.g. "
+                        "flip,rotate=15,crop=0.8,jitter=0.2")
     p.add_argument("--out", help="project file to write (default: the PROJECT itself, or TEMPLATE-DATASET.nwproj)")
     p.add_argument("--metrics", help="write the run's settings, per-epoch history, diagnosis and per-layer "
                                      "gradient norms as JSON here")
@@ -83,7 +91,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _config(args: argparse.Namespace, base: TrainConfig) -> TrainConfig:
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
-                 "optimizer": args.optimizer, "device": args.device, "seed": args.seed}
+                 "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "augment": args.augment}
     values = {**base.to_dict(), **{k: v for k, v in overrides.items() if v is not None}}
     try:
         return TrainConfig.from_dict(values)
@@ -145,7 +153,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either a PROJECT file or --template NAME")
     if args.grad_every < 0:
         raise UsageError("--grad-every must be 0 (off) or a number of steps")
+    if args.fine_tune and args.resume:
+        raise UsageError("--fine-tune starts a new run from the weights with a fresh optimizer; --resume continues "
+                         "the adopted run: give one of them")
     project, name = open_source(args) if args.project else (None, args.template)
+    if args.fine_tune and (project is None or not project.weights):
+        raise UsageError("--fine-tune starts from the project's weights, and this has none: import a pretrained "
+                         "network (import torchvision:NAME --weights) or train it first")
     parent = _parent(args, project)
     config = _config(args, parent.config if parent else session.config_from_project(project))
     if not args.distributed:
@@ -171,8 +185,21 @@ def _run(args: argparse.Namespace, project: Project | None, name: str, parent: R
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     out = Path(args.out or args.project or f"{name}-{dataset.name}.nwproj")
+    if args.fine_tune:
+        dataset = _weights_normalization(project, dataset)
     training = _Training(project, dataset, config, options, parent, bar, part, say)
+    training.fine_tune = args.fine_tune
     return training.run(out, args.metrics, args.grad_every)
+
+
+def _weights_normalization(project: Project, dataset: Dataset) -> Dataset:
+    """Pretrained weights expect inputs normalized as they were trained (ImageNet's mean and std for
+    torchvision's): fine-tuning feeds the new pictures the same way, and the project's meta keeps it."""
+    mean, std = project.meta.get("mean"), project.meta.get("std")
+    if (project.meta.get("dataset") != "imagenet" or not isinstance(mean, list) or not isinstance(std, list)
+            or len(mean) != len(dataset.mean) or len(std) != len(dataset.std)):
+        return dataset
+    return dataclasses.replace(dataset, mean=tuple(float(m) for m in mean), std=tuple(float(s) for s in std))
 
 
 def _silent(*args, **kwargs) -> None:
@@ -188,6 +215,7 @@ class _Training:
         self.parent, self.bar, self.part, self.say = parent, bar, part, say
         self.control = TrainControl()
         self.gradients = GradientHistory()
+        self.fine_tune = False  # start from the project's weights with a fresh optimizer, as a new run
 
     def run(self, out: Path, metrics: str | None, grad_every: int) -> int:
         module = self._start(grad_every)
@@ -228,6 +256,8 @@ class _Training:
             if self.parent is not None:
                 module.load_state_dict(self.project.weights)
                 resume = session.resume_from(self.project, self.parent)
+            elif self.fine_tune:
+                module.load_state_dict(self.project.weights)
             records = train(module, self.dataset, self.config, self.control, gradients=grad_every,
                             strategy=self.part, resume=resume)
         except (TrainingError, BuildError) as exc:
@@ -241,8 +271,17 @@ class _Training:
         if finished is not None and finished.status in KEPT and self.dataset.num_test > 0:
             evaluation = evaluate(module, self.dataset, "test", loss=self.config.loss)
         run = session.record_run(self.project, self.project.graph, self.dataset, self.config, steps, history,
-                                 finished, evaluation, self.options, self.parent)
+                                 finished, evaluation, self.options, self.parent, self._fine_tune_name())
         return session.with_extras(run, self.gradients.to_dict())
+
+    def _fine_tune_name(self) -> str:
+        """A fine-tuning run says where it started: the adopted run, or the imported weights."""
+        if not self.fine_tune:
+            return ""
+        origin = session.adopted_run(self.project)
+        source = self.project.meta.get("source") if isinstance(self.project.meta, dict) else None
+        start = origin.name if origin is not None else (f"{source} weights" if source else "the project's weights")
+        return f"Run {len(self.project.runs) + 1}: fine-tuned from {start}"
 
     def _save(self, module, run: Run, out: Path) -> Path | None:
         """Save to `out`; if that fails, beside it or in the recovery folder, saying where.

@@ -31,6 +31,7 @@ _LAZY = {
     "GradientHistory": "gradflow", "GradientRecord": "gradflow",
     "OptimizerState": "resume", "Resume": "resume",
     "steps_per_epoch": "loop", "train": "loop",
+    "LrFindResult": "lr_find", "lr_find": "lr_find",
 }
 
 
@@ -45,6 +46,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AMP_MODES", "DEVICES", "LOSSES", "OPTIMIZERS", "SCHEDULES", "STATUSES",
     "DecisionGrid", "Diagnosis", "EpochRecord", "EvalResult", "FinishedRecord", "GradientHistory",
-    "GradientRecord", "OptimizerState", "Resume", "StepRecord", "TrainConfig", "TrainControl", "TrainRecord",
-    "TrainingError", "decision_grid", "diagnose", "evaluate", "pick_device", "steps_per_epoch", "train", "validate",
+    "GradientRecord", "LrFindResult", "OptimizerState", "Resume", "StepRecord", "TrainConfig", "TrainControl",
+    "TrainRecord", "TrainingError", "decision_grid", "diagnose", "evaluate", "lr_find", "pick_device",
+    "steps_per_epoch", "train", "validate",
 ]

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from engine.training import augment_spec
+
 OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "adadelta", "rmsprop")
 LOSSES = ("cross_entropy", "bce", "mse", "nll")
 SCHEDULES = ("none", "step", "cosine", "onecycle")
@@ -21,7 +23,7 @@ FIELD_TITLES = {  # each setting in words, for tables that compare runs and for 
     "weight_decay": "weight decay", "loss": "loss", "batch_size": "batch size", "epochs": "epochs",
     "schedule": "lr schedule", "val_split": "validation split", "early_stopping": "early stopping",
     "patience": "patience", "seed": "seed", "device": "device", "amp": "mixed precision",
-    "log_every": "log every (steps)", "cpu_threads": "CPU threads",
+    "log_every": "log every (steps)", "cpu_threads": "CPU threads", "augment": "augmentation",
 }
 
 
@@ -51,6 +53,9 @@ class TrainConfig:
     amp: str = "auto"  # auto: bfloat16 autocast on CUDA only; off: float32 everywhere
     log_every: int = 10  # steps between loss reports, the only point that waits for the device
     cpu_threads: int = 0  # CPU only; 0: auto (1 for tiny networks, else the fastest count, timed)
+    # training-split augmentation, e.g. "flip=0.5,rotate=15" (grammar: engine.training.augment_spec);
+    # "" for none. Pictures only; applied per sample on the device, never to validation or test data.
+    augment: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for a project file."""
@@ -127,6 +132,10 @@ def _number_problems(c: TrainConfig) -> list[str]:
         p.append(f"cpu_threads must be 0 (auto) or a number of threads, not {c.cpu_threads}")
     if not 0 <= c.seed <= MAX_SEED:
         p.append(f"seed must be between 0 and {MAX_SEED}, not {c.seed}")
+    try:
+        augment_spec.parse(c.augment)
+    except augment_spec.AugmentError as exc:
+        p.append(str(exc))
     return p
 
 

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 
 from engine.training import device as dev
+from engine.training.augment import make_augmenter
+from engine.training.augment_spec import AugmentError
 from engine.training.checks import checked_output_shape, val_count
 from engine.training.config import TrainConfig, TrainingError, check_config
 from engine.training.control import TrainControl
@@ -50,6 +52,10 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     `resume`, the module's current weights are trained further for `config.epochs` more epochs.
     """
     check_memory(module, dataset, config)
+    try:
+        make_augmenter(config.augment, dataset.x_train[:1])  # pictures only: refused now, not mid-run
+    except AugmentError as exc:
+        raise TrainingError(str(exc)) from None
     out_shape = checked_output_shape(module, dataset, config)
     objective = Objective(config.loss, out_shape[0], dataset.num_classes)
     strategy = strategy or Local()
@@ -136,6 +142,7 @@ class _Run:
         self.tuner = self._cpu_threads() if self.device.type == "cpu" else None
         torch.manual_seed(cfg.seed + part.rank)  # dropout and any other randomness inside the network
         self.generator = dev.seeded_generator(self.device, cfg.seed + part.rank)
+        self.augment = make_augmenter(cfg.augment, self.data.x_train)  # training batches only
         n_train, bs = int(self.data.train_idx.numel()), part.local_batch(cfg.batch_size)
         self.batch = bs
         self.steps = steps_per_epoch(n_train, bs)
@@ -193,7 +200,8 @@ class _Run:
         return waited + (self.tuner.maybe_retune() if self.tuner is not None else 0.0)
 
     def _step(self, i: int, rows: torch.Tensor) -> None:
-        x = self.data.normalize(torch.index_select(self.data.x_train, 0, rows))
+        x = torch.index_select(self.data.x_train, 0, rows)
+        x = self.data.normalize(self.augment(x, self.generator) if self.augment is not None else x)
         y = torch.index_select(self.data.y_train, 0, rows)
         with self._autocast():
             out = self.net(x)

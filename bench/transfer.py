@@ -1,0 +1,224 @@
+"""Transfer learning, augmentation, lr-find and folder data: the figures of issue 20, offline.
+
+    python bench/transfer.py --data-dir ../shared/data/mnist-10k [--seeds 5] [--quick]
+
+1. Transfer: LeNet-5 pretrained on digits 0-4, then fine-tuned on digits 5-9 with only 20 training
+   images per class: (a) from scratch, (b) frozen convolutions + new head, (c) every layer fine-tuned
+   at a lower rate; test accuracy on every 5-9 test digit, per seed, median and spread.
+   Goal: (b) or (c) at least 10 points above (a).
+2. Augmentation throughput: one epoch of ResNet-18 at 3x64x64 on the CPU, with and without
+   `flip,rotate=15,crop=0.8,jitter=0.2` (alternating). Goal: augmentation costs <= 15 %.
+3. lr-find on LeNet-5/MNIST: the suggestion against the learning rate with the best 2-epoch test
+   accuracy on a grid 1e-4 ... 1e-1. Goal: within 3x.
+4. A folder of 2,000 PNG digits (written here from MNIST): load time, first and second epoch time, and
+   how many images each epoch decoded (goal: 0 after loading); peer: torchvision ImageFolder with a
+   DataLoader, which decodes every image every epoch.
+Machine: whatever runs it (CPU); every figure printed is measured in this run.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine import templates  # noqa: E402
+from engine.builder import build_module  # noqa: E402
+from engine.data import Dataset, load_dataset  # noqa: E402
+from engine.freezing import freeze  # noqa: E402
+from engine.head import carry_weights, replace_head  # noqa: E402
+from engine.training import TrainConfig, evaluate, lr_find, train  # noqa: E402
+
+AUGMENT = "flip,rotate=15,crop=0.8,jitter=0.2"
+
+
+def subset(ds: Dataset, classes: range, per_class: int | None = None, seed: int = 0) -> Dataset:
+    """The digits of `classes`, relabelled 0..k-1; `per_class` training images each when given."""
+    def pick(x, y, limit):
+        keep = []
+        gen = torch.Generator().manual_seed(seed)
+        for c in classes:
+            rows = (y == c).nonzero().flatten()
+            rows = rows[torch.randperm(rows.numel(), generator=gen)][:limit] if limit else rows
+            keep.append(rows)
+        rows = torch.cat(keep)
+        return x[rows], y[rows] - classes.start
+    xt, yt = pick(ds.x_train, ds.y_train, per_class)
+    xs, ys = pick(ds.x_test, ds.y_test, None)
+    return dataclasses.replace(ds, x_train=xt, y_train=yt, x_test=xs, y_test=ys, num_classes=len(classes),
+                               class_names=[str(c) for c in classes])
+
+
+def fit(module, ds: Dataset, **config) -> float:
+    base = dict(epochs=3, batch_size=32, device="cpu", val_split=0.0, cpu_threads=2)
+    records = list(train(module, ds, TrainConfig(**{**base, **config})))
+    assert records[-1].status == "completed", records[-1].message
+    return evaluate(module, ds, "test").accuracy
+
+
+def transfer(mnist: Dataset, seeds: int) -> None:
+    print("\n1. Transfer: pretrained on 0-4, fine-tuned on 5-9 with 20 training images per class")
+    pre = subset(mnist, range(0, 5))
+    graph = templates.load("lenet5", (1, 28, 28), 5)
+    torch.manual_seed(0)
+    body = build_module(graph)
+    acc = fit(body, pre, epochs=3, lr=3e-3)
+    print(f"   pretraining on {pre.num_train} images of 0-4: test accuracy {acc:.1%}")
+    results: dict[str, list[float]] = {"a scratch": [], "b frozen convs + new head": [], "c all layers, lower lr": []}
+    for seed in range(seeds):
+        few = subset(mnist, range(5, 10), per_class=20, seed=seed)
+        torch.manual_seed(seed)
+        results["a scratch"].append(fit(build_module(templates.load("lenet5", (1, 28, 28), 5)), few, epochs=30,
+                                        seed=seed))
+        for key, frozen, lr in (("b frozen convs + new head", True, 3e-3), ("c all layers, lower lr", False, 1e-3)):
+            g = templates.load("lenet5", (1, 28, 28), 5)
+            change = replace_head(g, 5)
+            if frozen:
+                freeze(g, [n.id for n in g.nodes.values() if n.layer == "conv2d"])
+            module = build_module(g)
+            module.load_state_dict(carry_weights(g, body.state_dict(), change.node_id, seed=seed))
+            results[key].append(fit(module, few, epochs=30, lr=lr, seed=seed))
+    print(f"   {'way':<28} {'median':>7} {'min':>7} {'max':>7}   per seed ({few.num_test} test digits 5-9)")
+    for key, accs in results.items():
+        print(f"   {key:<28} {statistics.median(accs):7.1%} {min(accs):7.1%} {max(accs):7.1%}   "
+              + " ".join(f"{a:.1%}" for a in accs))
+    gain = max(statistics.median(results[k]) for k in list(results)[1:]) - statistics.median(results["a scratch"])
+    verdict = "met" if gain >= 0.10 else "NOT met"
+    print(f"   best of (b), (c) minus (a): {gain * 100:+.1f} points (goal >= +10): {verdict}")
+
+
+def augmentation(rounds: int, n: int) -> None:
+    print(f"\n2. Augmentation throughput: ResNet-18, 3x64x64, one epoch of {n} images, CPU, {AUGMENT}")
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (n + 64, 3, 64, 64), dtype=torch.uint8, generator=gen)
+    y = torch.randint(0, 10, (n + 64,), generator=gen)
+    ds = Dataset("noise", "image", x[:n], y[:n], x[n:], y[n:], (3, 64, 64), 10, [str(i) for i in range(10)],
+                 (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    rates: dict[str, list[float]] = {"without": [], "with": []}
+    for _ in range(rounds):
+        for key, spec in (("without", ""), ("with", AUGMENT)):
+            module = build_module(templates.load("resnet18", (3, 64, 64), 10))
+            cfg = TrainConfig(epochs=1, batch_size=64, device="cpu", val_split=0.0, augment=spec, cpu_threads=2,
+                              schedule="none")
+            start = time.perf_counter()
+            records = list(train(module, ds, cfg))
+            assert records[-1].status == "completed", records[-1].message
+            rates[key].append(n / (time.perf_counter() - start))
+    plain, aug = statistics.median(rates["without"]), statistics.median(rates["with"])
+    cost = 1 - aug / plain
+    print(f"   without augmentation {plain:7.1f} samples/s   with {aug:7.1f} samples/s   (median of {rounds})")
+    print(f"   augmentation costs {cost:.1%} (goal <= 15 %): {'met' if cost <= 0.15 else 'NOT met'}")
+
+
+def lr_grid(mnist: Dataset) -> None:
+    print("\n3. lr-find on LeNet-5 / MNIST (Adam, batch 64) against a 2-epoch grid")
+    torch.manual_seed(0)
+    found = lr_find(build_module(templates.load("lenet5", (1, 28, 28), 10)), mnist,
+                    TrainConfig(batch_size=64, device="cpu", cpu_threads=2))
+    grid = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
+    accs = []
+    for lr in grid:
+        torch.manual_seed(0)
+        accs.append(fit(build_module(templates.load("lenet5", (1, 28, 28), 10)), mnist, epochs=2, lr=lr,
+                        batch_size=64))
+    print("   grid: " + "  ".join(f"{lr:g}: {a:.1%}" for lr, a in zip(grid, accs)))
+    best = grid[max(range(len(grid)), key=accs.__getitem__)]
+    suggestion = found.suggestion
+    if suggestion is None:
+        print("   lr-find gave no suggestion: NOT met")
+        return
+    factor = max(suggestion / best, best / suggestion)
+    print(f"   lr-find suggests {suggestion:.2g}; the best grid rate is {best:g}; factor {factor:.1f} "
+          f"(goal within 3x): {'met' if factor <= 3 else 'NOT met'}")
+
+
+def folder(mnist: Dataset, n: int) -> None:
+    from PIL import Image
+
+    print(f"\n4. A folder of {n} PNG digits (class sub-folders), LeNet-5 at 1x28x28")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "digits"
+        for i in range(n):
+            label = int(mnist.y_train[i])
+            (root / str(label)).mkdir(parents=True, exist_ok=True)
+            Image.fromarray(mnist.x_train[i, 0].numpy()).save(root / str(label) / f"{i}.png")
+        opened = [0]
+        real_open = Image.open
+
+        def counting_open(*args, **kwargs):
+            opened[0] += 1
+            return real_open(*args, **kwargs)
+
+        Image.open = counting_open
+        try:
+            start = time.perf_counter()
+            ds = load_dataset("folder", path=str(root), input_shape=(1, 28, 28))
+            load_s, decoded_at_load = time.perf_counter() - start, opened[0]
+            module = build_module(templates.load("lenet5", (1, 28, 28), ds.num_classes))
+            opened[0] = 0
+            records = [r for r in train(module, ds, TrainConfig(epochs=2, device="cpu", val_split=0.0, cpu_threads=2))
+                       if type(r).__name__ == "EpochRecord"]
+            during = opened[0]
+        finally:
+            Image.open = real_open
+        peer = _imagefolder_epochs(root)
+        print(f"   load: {load_s:.2f} s, {decoded_at_load} images decoded once")
+        print(f"   ours: epoch 1 {records[0].seconds:.2f} s, epoch 2 {records[1].seconds:.2f} s, images decoded "
+              f"during training: {during} (goal 0): {'met' if during == 0 else 'NOT met'}")
+        print(f"   peer (torchvision ImageFolder + DataLoader, decodes every epoch): epoch 1 {peer[0]:.2f} s, "
+              f"epoch 2 {peer[1]:.2f} s; ratio ours/peer epoch 2: {records[1].seconds / peer[1]:.2f}")
+
+
+def _imagefolder_epochs(root: Path) -> list[float]:
+    import torchvision
+    from torchvision import transforms
+
+    data = torchvision.datasets.ImageFolder(str(root), transform=transforms.Compose(
+        [transforms.Grayscale(), transforms.ToTensor(), transforms.Normalize((0.13,), (0.31,))]))
+    loader = torch.utils.data.DataLoader(data, batch_size=64, shuffle=True)
+    module = build_module(templates.load("lenet5", (1, 28, 28), len(data.classes)))
+    optimizer = torch.optim.Adam(module.parameters(), lr=3e-3)
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(module(x), y).backward()
+            optimizer.step()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True, help="the folder holding MNIST/raw (../shared/data/mnist-10k)")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="fewer seeds and rounds, a smaller folder")
+    parser.add_argument("--only", choices=("transfer", "augment", "lr", "folder"))
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    print(f"bench/transfer.py — torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+          f"{torch.get_num_threads()} threads, CPU")
+    mnist = load_dataset("mnist", data_dir=args.data_dir)
+    seeds = 2 if args.quick else args.seeds
+    if args.only in (None, "transfer"):
+        transfer(mnist, seeds)
+    if args.only in (None, "augment"):
+        augmentation(1 if args.quick else 3, 256 if args.quick else 512)
+    if args.only in (None, "lr"):
+        lr_grid(mnist)
+    if args.only in (None, "folder"):
+        folder(mnist, 500 if args.quick else 2000)
+
+
+
+if __name__ == "__main__":
+    main()
