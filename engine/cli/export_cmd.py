@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..export_formats import ExportError, export_to
+from . import echo
 from .common import add_source_args, open_source
 
 
@@ -31,11 +32,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         written = export_to(fmt, project.graph, out, project.weights, title=name)
     except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        echo(f"error: {exc}", file=sys.stderr)
         return 1
     if fmt == "python":
-        print(f"wrote {' and '.join(map(str, written))}")
+        echo(f"wrote {' and '.join(map(str, written))}")
     else:
         kept = "the project's trained weights" if project.weights else "random initial weights (no trained ones yet)"
-        print(f"wrote {out} with {kept}")
+        echo(f"wrote {out} with {kept}")
     return 0
