@@ -2,12 +2,14 @@
 
 Builds N random graphs (seeded: the same seed gives the same graphs; a fifth start from a
 small template so that valid networks with weights are common) from every catalog layer with
-random and hostile parameter values (NaN, infinities, bools, huge integers, text,
-lists, dicts, None), wires them at random, then applies random edits (parameters, connects
-that may close cycles, disconnects, removals, far-away moves, blocks). After each step the
-graph is analysed (timed); at the end it is saved (with weights when valid and small) and
-opened again. Prints the number of exceptions, of analyses over 1 s, of saved files that
-failed to reopen or came back different, and the slowest analysis. Exit 1 if any check failed.
+random and hostile parameter values (NaN, infinities, bools, huge integers, text, lists,
+dicts, None, shapes and sizes of up to 10¹² entries), wires them at random, then applies
+random edits (parameters, connects that may close cycles, disconnects, removals, far-away
+moves, blocks). After each step the graph is analysed (timed); at the end it is saved (with
+weights when valid and small) and opened again. Prints the number of exceptions, of analyses
+over 1 s, of saved files that failed to reopen or came back different, the slowest analysis and the memory: its
+peak resident size and the growth of that peak over the size after warm-up (no analysis may
+allocate in proportion to a number in a file: goal ≤ 100 MB). Exit 1 if any check failed.
 The peer is the same run's median analysis time. Usage: python bench/fuzz.py [--graphs N] [--seed S]
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import math
 import platform
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -34,20 +37,22 @@ from engine.graph import Graph, GraphError  # noqa: E402
 LAYERS = [s.id for s in CATALOG if s.id != "input"]
 TEXT = ["same", "last", "sequence", "first", "mean", "gelu", "relu", "x", "", "nan", "__import__('os')"]
 SLOW_S = 1.0
+GROWTH_LIMIT_MB = 100.0
 WEIGHTS_LIMIT = 200_000  # parameters: build and save weights below this
 SMALL_TEMPLATES = ("perceptron", "mlp", "lenet5", "rnn", "lstm", "transformer")
 TEMPLATE_SHARE = 0.2
 
 
 def random_value(rng: random.Random):
-    kind = rng.randrange(12)
+    kind = rng.randrange(13)
     if kind < 4:
         return rng.randint(-3, 70)
     return [lambda: rng.uniform(-2, 2), lambda: rng.choice([math.nan, math.inf, -math.inf, 1e300]),
             lambda: rng.choice([True, False]), lambda: rng.choice(TEXT),
             lambda: [rng.randint(-2, 30) for _ in range(rng.randint(0, 4))],
             lambda: rng.choice([10**rng.randint(10, 300), -(10**30)]), lambda: None,
-            lambda: {"a": rng.randint(0, 3)}][kind - 4]()
+            lambda: {"a": rng.randint(0, 3)},
+            lambda: [10**rng.randint(5, 12) for _ in range(rng.randint(1, 3))]][kind - 4]()
 
 
 def random_params(rng: random.Random, layer: str) -> dict:
@@ -125,10 +130,23 @@ class Report:
     slow: int = 0
     reopen_failures: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    start_mb: float = 0.0  # resident size after warm-up
+    peak_mb: float = 0.0
+
+    @property
+    def growth_mb(self) -> float:
+        return self.peak_mb - self.start_mb
 
     @property
     def ok(self) -> bool:
-        return not self.exceptions and not self.slow and not self.reopen_failures
+        return (not self.exceptions and not self.slow and not self.reopen_failures
+                and self.growth_mb <= GROWTH_LIMIT_MB)
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident size so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 def timed_analysis(g: Graph, report: Report):
@@ -171,6 +189,7 @@ def check_reopen(g: Graph, folder: Path, index: int, report: Report) -> None:
 def run(graphs: int, seed: int, edits: int = 4) -> Report:
     rng, report = random.Random(seed), Report()
     warm_up()  # PyTorch's one-time meta start-up (the app pays it in a background thread)
+    report.start_mb = peak_rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(graphs):
             try:
@@ -185,6 +204,7 @@ def run(graphs: int, seed: int, edits: int = 4) -> Report:
             except Exception:  # the point of the fuzzer: none may happen
                 report.exceptions.append(f"graph {index}: {traceback.format_exc(limit=4)}")
             report.graphs += 1
+    report.peak_mb = peak_rss_mb()
     return report
 
 
@@ -204,6 +224,8 @@ def main() -> int:
     print(f"saved files that failed to reopen or came back different: {len(report.reopen_failures)}")
     print(f"analysis time: max {max(report.times) * 1e3:.1f} ms, median {statistics.median(report.times) * 1e3:.2f} ms "
           f"(ratio max/median {max(report.times) / statistics.median(report.times):.0f})")
+    print(f"memory: peak {report.peak_mb:.0f} MB, growth over the size after warm-up "
+          f"{report.growth_mb:.0f} MB (limit {GROWTH_LIMIT_MB:g} MB)")
     for line in (report.exceptions + report.reopen_failures)[:5]:
         print(line)
     return 0 if report.ok else 1

@@ -3,9 +3,33 @@
 The one convention for the window and the command line: SI prefixes for counts
 (k, M, G, T: 61.7 k parameters, 1.82 G MACs) and binary units for memory (KiB, MiB,
 GiB), so "MB" never means two different things. Shapes are `catalog.fmt_shape`.
-Must not import Qt or torch.
+Text from a file, for a terminal: `inert`. Must not import Qt or torch.
 """
 from __future__ import annotations
+
+import re
+
+# What a terminal obeys instead of showing: C0 controls and DEL (ESC starts colour, cursor and
+# title sequences; CR and LF start forged lines), C1 controls (CSI, OSC as one byte), the
+# bidirectional embeddings, overrides and isolates that reorder what is shown, and the Unicode
+# line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_LF = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                            "\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: object, lines: bool = False) -> str:
+    """`text` as a terminal shows it and never obeys it: every control character and
+    bidirectional override becomes a visible escape ('\\x1b[2J', '\\u202e'). A name or a
+    one-line message escapes its newlines too, so it cannot forge a line of its own; `lines`
+    keeps them, for a table or report the CLI laid out itself (its cells escaped already)."""
+    return (_UNSAFE_BUT_LF if lines else _UNSAFE).sub(_escape, str(text))
+
 
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 _BINARY = ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from .file_kinds import SpecialFileError, open_regular
+
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; decoded as RGBA that is 200 MB
 DRAFT_SIDE = 2048  # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying at least this large
 
@@ -29,13 +31,22 @@ def open_image(path: str | Path, mode: str | None = None) -> Iterator[Image.Imag
     `mode` lets a JPEG decode straight to "L" or "RGB" at a reduced scale.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+        fh = open_regular(path)  # a FIFO named img.png would otherwise block for ever
     except FileNotFoundError as exc:
         raise ImageError(f"Image file not found: {path}") from exc
-    except IsADirectoryError as exc:
-        raise ImageError(f"{path} is a folder, not an image") from exc
+    except SpecialFileError as exc:  # a folder, a FIFO, a device, a socket
+        raise ImageError(str(exc)) from None
+    except OSError as exc:
+        raise ImageError(f"Cannot read {path} ({exc.strerror or exc})") from None
+    with fh:
+        yield from _checked(fh, path, mode)
+
+
+def _checked(fh, path: str | Path, mode: str | None) -> Iterator[Image.Image]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fh)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(_too_large(path)) from None
     except Exception as exc:  # PIL raises many kinds on damaged files; none may escape

@@ -1,9 +1,11 @@
 """Pre-flight: the memory a network needs, estimated from its analysis before anything is allocated.
 
 Owns the estimate of weights, gradients, optimizer state and the activations a training
-batch keeps for the backward pass, the memory the device has free (CPU: the operating
-system's available memory; CUDA: the driver's free memory), and the refusal, with the
-numbers and the largest layer, when a run or a build would not fit. `build_module` checks
+batch keeps for the backward pass, the memory the device can give (CPU: the machine's memory
+or, when tighter, the process's RLIMIT_AS/RLIMIT_DATA or its container's cgroup limit, read by
+engine.memory_limits; CUDA: the driver's free memory), and the refusal, with the numbers, the
+limit and the largest layer, when a run or a build cannot fit. Needing more than is free at
+this instant (CPU) is a warning, not a refusal: free memory comes and goes. `build_module` checks
 the weights, the `train` command and training start check the whole run, so an absurd
 network ends in one clear message instead of the allocator's error or a frozen computer.
 Must not import Qt.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from .analysis import Analysis, NodeRow
 from .formatting import byte_size
+from .memory_limits import HostMemory, host_memory
 
 BYTES = 4  # float32 weights, gradients, state and activations
 # Optimizer state per trainable value, in values (torch.optim's buffers).
@@ -58,6 +61,8 @@ class MemoryEstimate:
     available: int | None
     largest_layer: str | None
     largest_layer_bytes: int
+    capacity: int | None = None  # the most it can ever get (machine or limit); None: same as available
+    limit_name: str = ""  # what sets the capacity, e.g. "the container's memory limit (cgroup)"
 
     @property
     def total(self) -> int:
@@ -65,8 +70,18 @@ class MemoryEstimate:
         return self.weights + self.gradients + self.optimizer + self.activations + self.data + runtime
 
     @property
+    def ceiling(self) -> int | None:
+        return self.available if self.capacity is None else self.capacity
+
+    @property
     def fits(self) -> bool:
-        return self.available is None or self.total <= self.available * HEADROOM
+        """Within what the machine and the limits can ever give (refused otherwise)."""
+        return self.ceiling is None or self.total <= self.ceiling * HEADROOM
+
+    @property
+    def tight(self) -> bool:
+        """Fits, but needs more than is free right now: worth a warning, not a refusal."""
+        return self.fits and self.available is not None and self.total > self.available * HEADROOM
 
     def summary(self) -> str:
         """One line for a label: 'about 2.3 GB (weights ..., activations ... for a batch of 64)'."""
@@ -82,13 +97,19 @@ class MemoryEstimate:
 
     def message(self) -> str:
         """Why it does not fit and what to change."""
-        free = human_bytes(self.available * HEADROOM) if self.available is not None else "?"
+        free = human_bytes(self.ceiling * HEADROOM) if self.ceiling is not None else "?"
+        limit = f" ({self.limit_name})" if self.limit_name and self.capacity is not None else ""
         layer = (f"; the largest layer is {self.largest_layer} ({human_bytes(self.largest_layer_bytes)} of weights)"
                  if self.largest_layer else "")
         fix = "a smaller batch size or fewer, narrower layers" if self.activations else "fewer, narrower layers"
         parts = self.summary().split(" (", 1)[1]
         return (f"the network needs about {human_bytes(self.total)} ({parts} but only {free} can be used on the "
-                f"{self.device.upper()}{layer} — use {fix}")
+                f"{self.device.upper()}{limit}{layer} — use {fix}")
+
+    def warning(self) -> str:
+        """Why a run that fits may still struggle now."""
+        return (f"the run needs about {human_bytes(self.total)}, more than the {human_bytes(self.available)} free "
+                f"on the {self.device.upper()} right now — close other programs, or it may swap and slow down")
 
 
 def human_bytes(n: float | None) -> str:
@@ -97,10 +118,17 @@ def human_bytes(n: float | None) -> str:
 
 def estimate(analysis: Analysis, sources: Mapping[str, Sequence[str]], batch_size: int = 0,
              optimizer: str | None = None, device: str = "cpu", data_bytes: int = 0,
-             available: int | None = -1) -> MemoryEstimate:
+             available: int | None = -1, memory: HostMemory | None = None) -> MemoryEstimate:
     """Memory for a run of `batch_size` with `optimizer` on `device` (batch 0, no optimizer: weights
     only) for a graph's analysis and its `sources` (Graph.input_map()). `available=-1` asks the
-    device; pass None to leave the capacity unknown (it then always fits)."""
+    device (`memory`, from `device_memory`, gives its answer instead); a number is both what is
+    free and the capacity; None leaves the capacity unknown (it then always fits)."""
+    if available == -1:
+        memory = device_memory(device) if memory is None else memory
+        available = memory.available
+    capacity, limit_name = (memory.capacity, "") if memory is not None else (None, "")
+    if memory is not None and memory.limit is not None and memory.capacity == memory.limit.room:
+        limit_name = memory.limit.name  # a limit, not the machine, is what binds
     params = sum(r.params for r in analysis.rows)
     trainable = sum(r.trainable_params for r in analysis.rows) if optimizer else 0
     largest = max(analysis.rows, key=lambda r: r.params, default=None)
@@ -109,9 +137,9 @@ def estimate(analysis: Analysis, sources: Mapping[str, Sequence[str]], batch_siz
         optimizer=trainable * BYTES * OPTIMIZER_STATE.get(optimizer or "", 0),
         activations=batch_size * _kept_values(analysis.rows, sources) * BYTES if batch_size else 0,
         data=data_bytes if device.startswith("cuda") else 0, batch_size=batch_size, device=device,
-        available=available_bytes(device) if available == -1 else available,
-        largest_layer=largest.node_id if largest is not None and largest.params else None,
-        largest_layer_bytes=(largest.params if largest is not None else 0) * BYTES)
+        available=available, largest_layer=largest.node_id if largest is not None and largest.params else None,
+        largest_layer_bytes=(largest.params if largest is not None else 0) * BYTES, capacity=capacity,
+        limit_name=limit_name)
 
 
 def _kept_values(rows: tuple[NodeRow, ...], sources: Mapping[str, Sequence[str]]) -> int:
@@ -151,12 +179,22 @@ def check(analysis: Analysis, sources: Mapping[str, Sequence[str]], batch_size: 
 
 
 def available_bytes(device: str = "cpu") -> int | None:
-    """Memory free for a new allocation on `device`, or None when it cannot be known."""
+    """Memory free for a new allocation on `device` right now, or None when it cannot be known."""
+    return device_memory(device).available
+
+
+def device_memory(device: str = "cpu") -> HostMemory:
+    """What `device` has and can give: on CUDA the driver's free memory is both (other
+    processes' GPU memory does not come back); the CPU (and MPS, whose memory is the
+    machine's) has the machine's memory, what is free now and the process's limits."""
     if device.startswith("cuda"):
-        return _cuda_free(device)
-    if device.startswith("mps"):
-        return _system_available()  # unified memory
-    return _system_available()
+        free = _cuda_free(device)
+        return HostMemory(free, free, None)
+    memory = host_memory()
+    if memory.total is None and memory.free is None:
+        free = _windows_available()
+        return HostMemory(free, free, memory.limit)
+    return memory
 
 
 def _cuda_free(device: str) -> int | None:
@@ -169,20 +207,6 @@ def _cuda_free(device: str) -> int | None:
         return int(free)
     except (RuntimeError, AssertionError, ValueError):
         return None
-
-
-def _system_available() -> int | None:
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:  # macOS and other POSIX systems: physical memory as an upper bound
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return _windows_available()
 
 
 def _windows_available() -> int | None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .file_kinds import open_regular
+
 ENV_VAR = "NETWRIGHT_RECOVERY"
 PREFIX = "autosave-"
 NOTE_SUFFIX = ".note.json"
@@ -95,7 +97,7 @@ def leftover_autosaves() -> list[Autosave]:
 def _read_note(path: Path) -> Autosave | None:
     note_path = path.with_name(path.name + NOTE_SUFFIX)
     try:
-        with open(note_path, "rb") as fh:
+        with open_regular(note_path) as fh:  # debris that is a FIFO must not hang the start-up
             note = json.loads(fh.read(MAX_NOTE_BYTES + 1)[:MAX_NOTE_BYTES])
         pid = int(path.stem[len(PREFIX):].split("-")[0])
         source = note.get("source")

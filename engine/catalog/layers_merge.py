@@ -65,6 +65,12 @@ def broadcast_shape(shapes: Sequence[Shape]) -> Shape:
     return tuple(out)
 
 
+#: A split or chunk is used one node per piece, and PyTorch builds every piece on each forward:
+#: beyond this many (the most sizes a split may list) a cut is a mistake, and an input of
+#: 10⁹ entries cut by 13 would otherwise build 77 million pieces.
+MAX_PIECES = 1024
+
+
 def _piece_dim(layer: str, shape: Shape, dim: int) -> int:
     if dim >= len(shape):
         raise LayerError(f"{layer}: dim {dim} does not exist in a {fmt_shape(shape)} input — use 0 to "
@@ -72,24 +78,37 @@ def _piece_dim(layer: str, shape: Shape, dim: int) -> int:
     return shape[dim]
 
 
-def chunk_sizes(n: int, chunks: int) -> list[int]:
-    """torch.chunk's pieces: ⌈n/chunks⌉ each, the last one smaller (so maybe fewer pieces)."""
+def chunk_pieces(n: int, chunks: int) -> tuple[int, int]:
+    """torch.chunk's pieces as (count, size): ⌈n/chunks⌉ entries each, the last one smaller,
+    so maybe fewer than `chunks` pieces. Closed form: nothing is built per piece."""
     size = -(-n // chunks)
-    return [min(size, n - start) for start in range(0, n, size)]
+    return -(-n // size), size
+
+
+def split_pieces(n: int, sizes: Sequence[int]) -> int:
+    """How many pieces torch.split makes: ⌈n/size⌉ for one size, else one per listed size."""
+    return -(-n // sizes[0]) if len(sizes) == 1 else len(sizes)
+
+
+def _too_many(layer: str, count: int, fix: str) -> None:
+    if count > MAX_PIECES:
+        raise LayerError(f"{layer}: this cut makes {count:,} pieces, more than {MAX_PIECES:,} — {fix}")
 
 
 def _chunk_check(shapes: Sequence[Shape], p: Params) -> None:
     n = _piece_dim("chunk", shapes[0], p["dim"])
-    pieces = chunk_sizes(n, p["chunks"])
-    if p["index"] >= len(pieces):
-        raise LayerError(f"chunk: {n} entries in {p['chunks']} chunks make {len(pieces)} pieces, so index "
-                         f"{p['index']} does not exist — use 0 to {len(pieces) - 1}")
+    count, _ = chunk_pieces(n, p["chunks"])
+    _too_many("chunk", count, "use fewer chunks")
+    if p["index"] >= count:
+        raise LayerError(f"chunk: {n} entries in {p['chunks']} chunks make {count} pieces, so index "
+                         f"{p['index']} does not exist — use 0 to {count - 1}")
 
 
-def split_sizes(n: int, sizes: Sequence[int]) -> list[int]:
-    if len(sizes) == 1:
-        return [min(sizes[0], n - start) for start in range(0, n, sizes[0])]
-    return list(sizes)
+def _chunk_counts(shapes: Sequence[Shape], p: Params) -> f.Counts:
+    out, n = list(shapes[0]), shapes[0][p["dim"]]
+    _, size = chunk_pieces(n, p["chunks"])
+    out[p["dim"]] = min(size, n - p["index"] * size)
+    return f.Counts(tuple(out), 0, 0)
 
 
 def _split_check(shapes: Sequence[Shape], p: Params) -> None:
@@ -98,10 +117,18 @@ def _split_check(shapes: Sequence[Shape], p: Params) -> None:
     if len(sizes) > 1 and sum(sizes) != n:
         raise LayerError(f"split: sizes {', '.join(map(str, sizes))} add up to {sum(sizes)}, but dim "
                          f"{p['dim']} has {n} entries")
-    pieces = split_sizes(n, sizes)
-    if p["index"] >= len(pieces):
-        raise LayerError(f"split: there are {len(pieces)} pieces, so index {p['index']} does not exist — "
-                         f"use 0 to {len(pieces) - 1}")
+    count = split_pieces(n, sizes)
+    _too_many("split", count, f"use a piece size of at least {-(-n // MAX_PIECES):,}")
+    if p["index"] >= count:
+        raise LayerError(f"split: there are {count} pieces, so index {p['index']} does not exist — "
+                         f"use 0 to {count - 1}")
+
+
+def _split_counts(shapes: Sequence[Shape], p: Params) -> f.Counts:
+    out, n, sizes = list(shapes[0]), shapes[0][p["dim"]], p["sizes"]
+    one = len(sizes) == 1
+    out[p["dim"]] = min(sizes[0], n - p["index"] * sizes[0]) if one else sizes[p["index"]]
+    return f.Counts(tuple(out), 0, 0)
 
 
 def _shuffle_check(shapes: Sequence[Shape], p: Params) -> None:
@@ -168,9 +195,9 @@ def _register_pieces(reg: Registry) -> None:
         "chunk", "Chunk", "Reshape",
         "Cuts the input into equal pieces along a dimension and outputs one of them; use one chunk "
         "node per piece (ShuffleNet's x1, x2 = x.chunk(2)).",
-        (p_int("chunks", 2, "Number of pieces."), dim, index),
+        (p_int("chunks", 2, "Number of pieces.", maximum=2**31 - 1), dim, index),
         build=lambda s, p: modules.Chunk(p["chunks"], p["dim"], p["index"]), check=_chunk_check,
-        key_params=("chunks", "index")))
+        counts=_chunk_counts, key_params=("chunks", "index")))
     reg.register(LayerSpec(
         "split", "Split", "Reshape",
         "Cuts the input along a dimension into pieces of one size, or of the listed sizes, and outputs "
@@ -178,7 +205,7 @@ def _register_pieces(reg: Registry) -> None:
         (ParamSpec("sizes", "ints", (1,), "One size (equal pieces) or the size of every piece, e.g. 16,48.",
                    minimum=1), dim, index),
         build=lambda s, p: modules.Split(p["sizes"], p["dim"], p["index"]), check=_split_check,
-        key_params=("sizes", "index")))
+        counts=_split_counts, key_params=("sizes", "index")))
     reg.register(LayerSpec(
         "channel_shuffle", "Channel shuffle", "Reshape",
         "Interleaves the channels of several groups so grouped convolutions mix (ShuffleNet).",

@@ -15,6 +15,10 @@ from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, pai
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 
+#: PyTorch's pooling kernels take their window, stride and padding as 32-bit C ints: a larger
+#: value passes the shape arithmetic but the forward raises "cannot be converted to type int".
+KERNEL_INT_MAX = 2**31 - 1
+
 
 def pool_stride(p: Params) -> int | tuple[int, int]:
     """The stride; 0 (per dim) means the same as the window."""
@@ -31,6 +35,10 @@ def _pool_check(layer: str, rank: int):
             raise LayerError(f"{layer}: padding {p['padding']} must be at most half the "
                              f"kernel_size {p['kernel_size']}")
         window_fits(layer, shapes[0][1:], ks, pads, (1,) * rank, "window")
+        for name, values in (("kernel_size", ks), ("stride", dims(pool_stride(p), rank)), ("padding", pads)):
+            if max(values) > KERNEL_INT_MAX:
+                raise LayerError(f"{layer}: {name} {max(values):,} is more than PyTorch's pooling accepts "
+                                 f"({KERNEL_INT_MAX:,}) — a stride as large as the input already gives one step")
     return check
 
 

@@ -1,19 +1,30 @@
 """Command-line subcommands (`python main.py SUBCOMMAND ...`). Never imports Qt.
 
 Exit status: 0 success, 1 the work failed (invalid network, training failed), 2 bad usage
-or an unreadable file, always with a one-line message and no traceback.
+or an unreadable file, always with a one-line message and no traceback. Every line goes out
+through `echo`: text that came from a file (run, class, dataset and file names, messages
+quoting them) is shown on a terminal, never obeyed (engine.formatting.inert).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from typing import Callable, TextIO
+
+from ..formatting import inert
 
 SUBCOMMANDS = ("summary", "lint", "export", "templates", "train", "lr-find", "runs", "predict", "import")
 
 
 class UsageError(Exception):
     """Bad arguments or an unreadable input file: exit status 2."""
+
+
+def echo(text: object = "", file: TextIO | None = None, lines: bool = False) -> None:
+    """Print one message (control characters and newlines escaped) or, with `lines`, a report
+    the CLI laid out itself, whose line breaks stay (anything else that steers a terminal is
+    escaped). print()'s `file` keyword: `echo(msg, file=sys.stderr)`."""
+    print(inert(text, lines=lines), file=sys.stdout if file is None else file)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,7 +67,7 @@ def run_cli(argv: list[str]) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        echo(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`: not an error
         sys.stderr.close()

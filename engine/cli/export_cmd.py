@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..export_formats import FORMATS, ExportError, export_to, overwrite_check
+from . import echo
 from .common import add_source_args, open_source
 
 
@@ -33,17 +34,17 @@ def run(args: argparse.Namespace) -> int:
     refusal, others = overwrite_check(fmt, out, bool(project.weights) and fmt == "python", args.project)
     if refusal or (others and not args.force):
         names = ", ".join(str(p) for p in others)
-        print(f"error: {refusal or f'{names} exists and is not a {FORMATS[fmt][0]} file — add --force to replace it'}",
-              file=sys.stderr)
+        echo(f"error: {refusal or f'{names} exists and is not a {FORMATS[fmt][0]} file — add --force to replace it'}",
+             file=sys.stderr)
         return 2
     try:
         written = export_to(fmt, project.graph, out, project.weights, title=name)
     except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        echo(f"error: {exc}", file=sys.stderr)
         return 1
     if fmt == "python":
-        print(f"wrote {' and '.join(map(str, written))}")
+        echo(f"wrote {' and '.join(map(str, written))}")
     else:
         kept = "the project's trained weights" if project.weights else "random initial weights (no trained ones yet)"
-        print(f"wrote {out} with {kept}")
+        echo(f"wrote {out} with {kept}")
     return 0

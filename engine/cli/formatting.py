@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..analysis import Analysis, NodeRow
 from ..block_analysis import BlockRow, DepthRow
 from ..catalog import fmt_shape
-from ..formatting import byte_size, counted, short_count
+from ..formatting import byte_size, counted, inert, short_count
 
 if TYPE_CHECKING:
     from ..lint import LintWarning
@@ -56,10 +56,10 @@ def table(analysis: Analysis, title: str, batch: int = 1, rows: Sequence[DepthRo
     out = [f"{title}", line, fmt(header), line]
     for row, cols in zip(rows, cells):
         out.append(fmt(cols))
-        out += [f"    ✗ {e}" for e in _errors(row)]
-        out += [f"    ⚠ {w.message} [{w.code}]" for w in _row_warnings(row, warnings, blocks or {})]
+        out += [f"    ✗ {inert(e)}" for e in _errors(row)]
+        out += [f"    ⚠ {inert(w.message)} [{w.code}]" for w in _row_warnings(row, warnings, blocks or {})]
     out += [line, *totals(analysis, batch)]
-    out += [f"✗ {e}" for e in analysis.graph_errors]
+    out += [f"✗ {inert(e)}" for e in analysis.graph_errors]
     return "\n".join(out)
 
 

@@ -13,7 +13,7 @@ from ..importer import ImportRefused, ImportResult, compare_outputs, import_sour
 from ..importer.sources import SourceError
 from ..project import save
 from ..serialize import ProjectError
-from . import UsageError
+from . import UsageError, echo
 from .common import parse_shape
 
 TOLERANCE = 1e-4
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     except ImportRefused as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        echo(f"error: {exc}", file=sys.stderr)
         return 1
     out = Path(args.out or f"{source.name}.nwproj")
     try:
@@ -62,11 +62,11 @@ def _report(text: str, out: Path, result: ImportResult) -> None:
     blocks = {b for n in result.graph.nodes.values() for b in _ancestors(n.block)}
     same = "the original's exactly" if result.exact else f"the original has {result.source_params:,}"
     kept = "with weights" if result.weights else "without weights"
-    print(f"imported {text} {kept}: {len(result.graph)} layers in {len(blocks)} blocks, "
+    echo(f"imported {text} {kept}: {len(result.graph)} layers in {len(blocks)} blocks, "
           f"{result.params:,} parameters ({same})")
     for note in result.notes:
-        print(f"note: {note}")
-    print(f"wrote {out}")
+        echo(f"note: {note}")
+    echo(f"wrote {out}")
 
 
 def _ancestors(block: str) -> list[str]:
@@ -83,6 +83,6 @@ def _check(result: ImportResult, source) -> int:
         else torch.randn(shape)
     diff = compare_outputs(result, source.module, x)
     ok = diff <= TOLERANCE
-    print(f"outputs {'equal' if ok else 'DIFFER from'} the original's: largest difference {diff:.2g} "
+    echo(f"outputs {'equal' if ok else 'DIFFER from'} the original's: largest difference {diff:.2g} "
           f"on a random batch of {'×'.join(map(str, shape))}")
     return 0 if ok else 1

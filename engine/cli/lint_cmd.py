@@ -9,8 +9,9 @@ import argparse
 import json
 
 from ..analysis import analyze
-from ..formatting import counted
+from ..formatting import counted, inert
 from ..lint import lint_project
+from . import echo
 from .common import add_source_args, open_source
 
 
@@ -29,14 +30,14 @@ def run(args: argparse.Namespace) -> int:
     analysis = analyze(project.graph)
     warnings = lint_project(project, analysis)
     if args.json:
-        print(json.dumps([w.to_json() for w in warnings], indent=2))
+        echo(json.dumps([w.to_json() for w in warnings], indent=2), lines=True)
         return 1 if warnings else 0
     for w in warnings:
-        print(f"⚠ {w.node} [{w.code}]: {w.message}\n    why: {w.reason}")
+        echo(f"⚠ {w.node} [{w.code}]: {inert(w.message)}\n    why: {inert(w.reason)}", lines=True)
         if w.fix is not None:
-            print(f"    fix: {w.fix.title}")
+            echo(f"    fix: {w.fix.title}")
     errors = len(analysis.errors) + len(analysis.graph_errors)
     tail = f"; the network also has {counted(errors, 'error')} (see `summary`)" if errors else ""
-    print(f"{name}: {counted(len(warnings), 'warning')}{tail}" if warnings or errors
+    echo(f"{name}: {counted(len(warnings), 'warning')}{tail}" if warnings or errors
           else f"{name}: no warnings")
     return 1 if warnings else 0

@@ -8,12 +8,12 @@ import sys
 from .. import session
 from ..builder import BuildError
 from ..digits import ImageError, load_image_file
-from ..formatting import probability
+from ..formatting import inert, probability
 from ..inference import InferenceError, normalization, predict, unlike_words
 from ..project import load
 from ..serialize import ProjectError
 from ..training import TrainingError
-from . import UsageError
+from . import UsageError, echo
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,15 +28,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _plain(path: str, pred, meta: dict) -> str:
-    """One line of words for a prediction, then every probability."""
-    probs = "  ".join(f"{n}: {probability(p, '')}" for n, p in zip(pred.class_names, pred.probabilities))
+    """One line of words for a prediction, then every probability; names from the project and
+    the path are escaped one by one, so none can start a line of its own."""
+    probs = "  ".join(f"{inert(n)}: {probability(p, '')}" for n, p in zip(pred.class_names, pred.probabilities))
     if pred.preprocessed.empty:
-        head = f"{pred.name} ({probability(max(pred.probabilities), '')})  (no ink found)"
+        head = f"{inert(pred.name)} ({probability(max(pred.probabilities), '')})  (no ink found)"
     elif pred.unsure:
-        head = f"unsure — {unlike_words(meta)} (unlike everything it learned; the scores lean to {pred.name})"
+        head = f"unsure — {unlike_words(meta)} (unlike everything it learned; the scores lean to {inert(pred.name)})"
     else:
-        head = f"{pred.name} ({probability(max(pred.probabilities), '')})"
-    return f"{path}: {head}\n    {probs}"
+        head = f"{inert(pred.name)} ({probability(max(pred.probabilities), '')})"
+    return f"{inert(path)}: {head}\n    {probs}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             pred = predict(module, load_image_file(path), project.meta)
         except ImageError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            echo(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
         except InferenceError as exc:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                         "probabilities": dict(zip(pred.class_names, pred.probabilities)),
                         "unsure": pred.unsure, "empty": pred.preprocessed.empty})
         if not args.json:
-            print(_plain(path, pred, project.meta))
+            echo(_plain(path, pred, project.meta), lines=True)
     if args.json:
-        print(json.dumps(results, indent=2))
+        echo(json.dumps(results, indent=2), lines=True)
     return 2 if failed else 0

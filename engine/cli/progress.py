@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from ..formatting import inert
+
 WIDTH = 30
 
 
@@ -26,7 +28,7 @@ class ProgressBar:
         self.stream.flush()
 
     def loading(self, fraction: float, message: str) -> None:
-        self._emit(f"{_bar(fraction)} {message}", force=fraction >= 1.0)
+        self._emit(f"{_bar(fraction)} {inert(message)}", force=fraction >= 1.0)
 
     def step(self, record, elapsed: float) -> None:
         fraction = record.step / max(record.total_steps, 1)

@@ -10,10 +10,11 @@ import json
 import sys
 from typing import Any
 
+from ..formatting import inert
 from ..project import load
 from ..runs import Run, parameter_count, run_to_dict
 from ..serialize import ProjectError
-from . import UsageError
+from . import UsageError, echo
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,12 +32,12 @@ def run(args: argparse.Namespace) -> int:
     except ProjectError as exc:
         raise UsageError(str(exc)) from None
     for warning in project.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        echo(f"warning: {warning}", file=sys.stderr)
     adopted = project.adopted_run if project.weights else None
     if args.json:
-        print(json.dumps([as_json(r, r.id == adopted) for r in project.runs], indent=2))
+        echo(json.dumps([as_json(r, r.id == adopted) for r in project.runs], indent=2), lines=True)
     else:
-        print(table(project.runs, adopted))
+        echo(table(project.runs, adopted), lines=True)
     return 0
 
 
@@ -50,16 +51,21 @@ def as_json(run: Run, adopted: bool) -> dict[str, Any]:
             "adopted": adopted, "diagnosis": [d.to_dict() for d in run.diagnosis]}
 
 
+def _row(r: Run, adopted: str | None) -> tuple[str, ...]:
+    """One run's cells; text from the file (id, name, date, dataset) is escaped, so a name
+    cannot clear the screen, retitle the terminal, reverse the line or start a line of its own."""
+    return ("*" if r.id == adopted else "", inert(r.id), inert(r.name), inert(r.created.replace("T", " ")[:16]) or "?",
+            inert(r.dataset) or "?", inert(r.config.optimizer), f"{r.config.lr:g}", str(r.config.batch_size),
+            str(r.epochs_run), str(r.best_epoch or "-"), f"{r.test_acc:.2%}" if r.test_acc is not None else "-",
+            inert(", ".join(d.code for d in r.diagnosis) or ("healthy" if not r.failed else r.status)))
+
+
 def table(runs: list[Run], adopted: str | None) -> str:
     if not runs:
         return "no runs: this project has not been trained yet"
     header = ("", "id", "name", "date", "dataset", "optimizer", "lr", "batch", "epochs", "best", "test acc",
               "diagnosis")
-    rows = [("*" if r.id == adopted else "", r.id, r.name, r.created.replace("T", " ")[:16] or "?",
-             r.dataset or "?", r.config.optimizer, f"{r.config.lr:g}", str(r.config.batch_size), str(r.epochs_run),
-             str(r.best_epoch or "-"), f"{r.test_acc:.2%}" if r.test_acc is not None else "-",
-             ", ".join(d.code for d in r.diagnosis) or ("healthy" if not r.failed else r.status))
-            for r in runs]
+    rows = [_row(r, adopted) for r in runs]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in (header, *rows)]
     note = "* the run whose weights the project holds" if adopted else "no run's weights are in the project"

@@ -7,8 +7,9 @@ import json
 from ..analysis import analyze
 from ..block_analysis import rows_at_depth
 from ..catalog import fmt_shape
+from ..formatting import inert
 from ..lint import lint_project
-from . import UsageError
+from . import UsageError, echo
 from .common import add_source_args, open_source
 from .formatting import as_json, table
 
@@ -37,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     blocks = {n.id: n.block for n in project.graph.nodes.values()}
     warnings = lint_project(project, analysis)
     if args.json:
-        print(json.dumps(as_json(analysis, args.batch, rows, blocks, name, warnings), indent=2))
+        echo(json.dumps(as_json(analysis, args.batch, rows, blocks, name, warnings), indent=2), lines=True)
     else:
         shape = fmt_shape(analysis.input_shape) if analysis.input_shape else "?"
-        print(table(analysis, f"{name} (input {shape})", args.batch, rows, name, warnings, blocks))
+        echo(table(analysis, f"{inert(name)} (input {shape})", args.batch, rows, name, warnings, blocks),
+             lines=True)
     return 0 if analysis.valid else 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from .. import templates
+from . import echo
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,5 +16,5 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(n) for n in templates.names())
     for name in templates.names():
         t = templates.get(name)
-        print(f"{name.ljust(width)}  {t.summary}")
+        echo(f"{name.ljust(width)}  {t.summary}")
     return 0

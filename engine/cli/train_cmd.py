@@ -44,7 +44,7 @@ from ..training.calibration import calibration_entry
 from ..training.distributed import Local, barrier, distributed_session
 from ..training.gradflow import DEFAULT_EVERY
 from ..training.memory import run_estimate
-from . import UsageError
+from . import UsageError, echo
 from .common import open_source
 from .progress import ProgressBar
 
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, project: Project | None, name: str, parent: Run | None, config: TrainConfig,
          part: Local) -> int:
-    say = print if part.is_main else _silent  # every process gets the same records: one speaks
+    say = echo if part.is_main else _silent  # every process gets the same records: one speaks
     for warning in project.warnings if project is not None else ():
         say(f"warning: {warning}", file=sys.stderr)
     dataset_name, options = _dataset_choice(args, project, parent)
@@ -231,14 +231,14 @@ class _Training:
                 data = {**session.run_metrics(run), **self.gradients.to_dict()}
                 _atomic_write(Path(metrics), json.dumps(json_safe(data), indent=2).encode())
         except ProjectError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            echo(f"error: {exc}", file=sys.stderr)
             return 1
         if not _report(run):
             return 1
         saved = self._save(module, run, out)
         if saved is None:
             return 1
-        print(f"wrote {saved}" + (f" and {metrics}" if metrics else ""))
+        echo(f"wrote {saved}" + (f" and {metrics}" if metrics else ""))
         return 0 if saved == out else 1
 
     def _start(self, grad_every: int):
@@ -302,9 +302,9 @@ class _Training:
             rescue = fallback_path(out)
             save(self.project.graph, rescue, **kwargs)
         except (ProjectError, OSError) as exc:
-            print(f"error: {reason}; saving to the recovery folder failed too ({exc})", file=sys.stderr)
+            echo(f"error: {reason}; saving to the recovery folder failed too ({exc})", file=sys.stderr)
             return None
-        print(f"error: {reason}; the trained project was saved to {rescue} instead", file=sys.stderr)
+        echo(f"error: {reason}; the trained project was saved to {rescue} instead", file=sys.stderr)
         return rescue
 
 
@@ -334,15 +334,15 @@ def _report(run: Run) -> bool:
     finished = run.result
     if finished is None or run.failed:
         message = finished.message if finished else "training ended without a result"
-        print(f"training failed: {message}", file=sys.stderr)
+        echo(f"training failed: {message}", file=sys.stderr)
         for d in run.diagnosis:
-            print(f"doctor [{d.code}] {d.message}", file=sys.stderr)
-        print("the project was not changed", file=sys.stderr)
+            echo(f"doctor [{d.code}] {d.message}", file=sys.stderr)
+        echo("the project was not changed", file=sys.stderr)
         return False
     val = f"{finished.best_val_acc:.2%}" if finished.best_val_acc is not None else "n/a"
     test = f"{finished.test_acc:.2%}" if finished.test_acc is not None else "n/a"
-    print(f"{finished.message}")
-    print(f"best validation accuracy {val} (epoch {finished.best_epoch}); test accuracy {test}")
+    echo(f"{finished.message}")
+    echo(f"best validation accuracy {val} (epoch {finished.best_epoch}); test accuracy {test}")
     for d in run.diagnosis:
-        print(f"doctor [{d.code}] {d.message}")
+        echo(f"doctor [{d.code}] {d.message}")
     return True

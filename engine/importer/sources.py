@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..file_kinds import SpecialFileError, check_regular
+
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 # Models whose training-only auxiliary classifiers are switched off: they never run in eval mode
 # and a network has one output (torchvision's pretrained models also come without them).
@@ -122,8 +124,12 @@ def _pretrained(name: str, kwargs: dict[str, Any], source: Source) -> nn.Module:
 
 def file_source(path: Path, class_name: str, weights: bool) -> Source:
     """Import `class_name` from the user's own Python file, which this executes."""
-    if not path.is_file():
-        raise SourceError(f"{path} does not exist")
+    try:
+        check_regular(path)  # Python's importer would block for ever on a FIFO named net.py
+    except (FileNotFoundError, NotADirectoryError):
+        raise SourceError(f"{path} does not exist") from None
+    except (SpecialFileError, OSError) as exc:
+        raise SourceError(str(exc) if isinstance(exc, SpecialFileError) else f"cannot read {path}: {exc}") from None
     module_name = f"netwright_user_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -138,6 +144,9 @@ def file_source(path: Path, class_name: str, weights: bool) -> Source:
         module = cls()
     except SourceError:
         raise
+    except SystemExit as exc:  # the file ends the program: the import fails, the CLI or window goes on
+        raise SourceError(f"running {path} failed: it called sys.exit({exc.code!r}) — importing a file runs it, "
+                          "so keep script code under `if __name__ == \"__main__\":`") from None
     except Exception as exc:
         raise SourceError(f"running {path} failed: {type(exc).__name__}: {exc}") from None
     finally:

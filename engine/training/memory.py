@@ -11,6 +11,7 @@ from typing import Any
 from engine import preflight
 from engine.analysis import analyze
 from engine.graph import Graph
+from engine.memory_limits import HostMemory, Limit
 from engine.preflight import MemoryEstimate
 from engine.training.device import pick_device
 
@@ -28,7 +29,16 @@ def run_estimate(network: Any, config: Any, dataset: Any = None, resident: bool 
     data = 0
     if dataset is not None:
         data = sum(t.element_size() * t.numel() for t in (dataset.x_train, dataset.y_train))
-    available = preflight.available_bytes(device)
-    if available is not None and resident and device == "cpu":
-        available += sum(p.element_size() * p.numel() for p in network.parameters() if p.device.type == "cpu")
-    return preflight.estimate(analysis, sources, config.batch_size, config.optimizer, device, data, available)
+    memory = preflight.device_memory(device)
+    if resident and device == "cpu":  # its weights are in use already: count them as room too
+        memory = _with_weights(memory, sum(p.element_size() * p.numel() for p in network.parameters()
+                                           if p.device.type == "cpu"))
+    return preflight.estimate(analysis, sources, config.batch_size, config.optimizer, device, data, memory=memory)
+
+
+def _with_weights(memory: HostMemory, weights: int) -> HostMemory:
+    """The memory as it was before the weights were allocated (free and the limit's room; the
+    machine's total does not change)."""
+    free = memory.free + weights if memory.free is not None else None
+    limit = Limit(memory.limit.name, memory.limit.room + weights) if memory.limit is not None else None
+    return HostMemory(memory.total, free, limit)

@@ -6,6 +6,8 @@ and can say whether a test sample's true label was hit. No network logic.
 """
 from __future__ import annotations
 
+import heapq
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -48,14 +50,16 @@ class ProbabilityBars(QWidget):
         self.set_probabilities([], truth=None)
 
     def rows(self) -> list[int]:
-        """Class indices shown, top to bottom."""
+        """Class indices shown, top to bottom: the `top` most likely first, or up to MAX_ROWS in
+        class order (the most likely ones when there are more; the first ones before any answer)."""
         count = len(self.probabilities) or len(self.class_names)
         if self.top is not None and self.probabilities:
-            return sorted(range(count), key=lambda i: -self.probabilities[i])[:self.top]
+            return heapq.nlargest(self.top, range(count), key=self.probabilities.__getitem__)
         if count <= MAX_ROWS:
             return list(range(count))
-        order = sorted(range(count), key=lambda i: -self.probabilities[i])
-        return sorted(order[:MAX_ROWS])
+        if not self.probabilities:  # 13 or more classes and nothing classified yet
+            return list(range(MAX_ROWS))
+        return sorted(heapq.nlargest(MAX_ROWS, range(count), key=self.probabilities.__getitem__))
 
     def sizeHint(self) -> QSize:
         return QSize(300, ROW_HEIGHT * len(self.rows()) + 4)

@@ -262,7 +262,10 @@ class TrainView(QWidget):
         self.memory_label.setVisible(estimate is not None)
         if estimate is None:
             return
-        if estimate.fits:
+        if estimate.tight:  # fits the machine and the limits, not what is free this instant
+            self.memory_label.setText(f"Memory: {estimate.summary()} — warning: {estimate.warning()}")
+            self.memory_label.setObjectName("muted")
+        elif estimate.fits:
             self.memory_label.setText(f"Memory: {estimate.summary()}")
             theme.restyle(self.memory_label, "muted")
         else:

@@ -8,6 +8,7 @@ from engine.builder import BuildError
 from engine.cli import run_cli
 from engine.data import load_dataset
 from engine.graph import Graph
+from engine.memory_limits import HostMemory, Limit
 from engine.training import TrainConfig, TrainingError, train
 from engine.training.memory import run_estimate
 
@@ -62,8 +63,9 @@ def test_the_train_command_refuses_before_allocating(tmp_path, capsys):
 def test_training_start_refuses_a_run_that_does_not_fit(monkeypatch):
     dataset = load_dataset("moons", n_samples=64)
     module = engine.build_module(engine.templates.load("perceptron", (2,), 2))
-    monkeypatch.setattr(preflight, "available_bytes", lambda device="cpu": 1000)
-    with pytest.raises(TrainingError, match="needs about"):
+    limited = HostMemory(2**34, 2**33, Limit("the process's address-space limit (ulimit -v, RLIMIT_AS)", 1000))
+    monkeypatch.setattr(preflight, "device_memory", lambda device="cpu": limited)
+    with pytest.raises(TrainingError, match=r"needs about .*\(the process's address-space limit"):
         train(module, dataset, TrainConfig(epochs=1))
 
 

@@ -245,16 +245,33 @@ def test_memory_estimate_is_shown_before_start_and_follows_the_batch_size(qtbot,
 
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_before_start(qtbot, view, monkeypatch):
+    """Refused when it cannot fit the limits (here a 1 KiB container limit), not for what is
+    free this instant (the next test)."""
     import engine.preflight as preflight
+    from engine.memory_limits import HostMemory, Limit
 
     load(qtbot, view, "moons", samples=200)
-    monkeypatch.setattr(preflight, "available_bytes", lambda device: 1024)  # 1 KiB free
+    memory = HostMemory(2**34, 2**33, Limit("the container's memory limit (cgroup)", 1024))
+    monkeypatch.setattr(preflight, "device_memory", lambda device: memory)
     view.form.editors["batch_size"].setValue(16)
     assert not view.estimate.fits and view.memory_label.text().startswith("Too big to train: ")
+    assert "(the container's memory limit (cgroup))" in view.memory_label.text()
     assert not view.control.start_button.isEnabled()
     assert view.control.start_button.toolTip().startswith("Not enough memory: ") and "batch size" in \
         view.control.start_button.toolTip()
     assert not view.start() and not view.runner.running
+
+
+def test_a_run_over_what_is_free_right_now_is_a_warning_not_a_refusal(qtbot, view, monkeypatch):
+    import engine.preflight as preflight
+    from engine.memory_limits import HostMemory
+
+    load(qtbot, view, "moons", samples=200)
+    monkeypatch.setattr(preflight, "device_memory", lambda device: HostMemory(2**34, 1024, None))  # 1 KiB free
+    view.form.editors["batch_size"].setValue(16)
+    assert view.estimate.fits and view.estimate.tight
+    assert "warning: the run needs about" in view.memory_label.text() and "right now" in view.memory_label.text()
+    assert view.control.start_button.isEnabled()
 
 
 def test_the_loaded_data_is_described_in_words(qtbot, view):
