@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, Sequence
 
 from ..project import load
-from ..runs import Run, parameter_count, run_to_dict
+from ..runs import Run, advise, parameter_count, run_to_dict
 from ..serialize import ProjectError
 from . import UsageError
 
@@ -34,20 +34,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     adopted = project.adopted_run if project.weights else None
     if args.json:
-        print(json.dumps([as_json(r, r.id == adopted) for r in project.runs], indent=2))
+        print(json.dumps([as_json(r, r.id == adopted, project.runs) for r in project.runs], indent=2))
     else:
         print(table(project.runs, adopted))
     return 0
 
 
-def as_json(run: Run, adopted: bool) -> dict[str, Any]:
+def as_json(run: Run, adopted: bool, runs: Sequence[Run] = ()) -> dict[str, Any]:
     data = run_to_dict(run)
     return {"id": run.id, "name": run.name, "created": run.created, "dataset": run.dataset,
             "dataset_options": data["dataset"]["options"], "config": data["config"], "history": data["history"],
             "epochs": run.epochs_run, "best_epoch": run.best_epoch, "status": run.status,
             "test_acc": run.test_acc, "test_loss": run.result.test_loss if run.result else None,
             "parameters": parameter_count(run), "fingerprint": run.fingerprint, "parent": run.parent,
-            "adopted": adopted, "diagnosis": [d.to_dict() for d in run.diagnosis]}
+            "adopted": adopted, "diagnosis": [d.to_dict() for d in advise(run, runs)]}
 
 
 def table(runs: list[Run], adopted: str | None) -> str:
@@ -58,7 +58,7 @@ def table(runs: list[Run], adopted: str | None) -> str:
     rows = [("*" if r.id == adopted else "", r.id, r.name, r.created.replace("T", " ")[:16] or "?",
              r.dataset or "?", r.config.optimizer, f"{r.config.lr:g}", str(r.config.batch_size), str(r.epochs_run),
              str(r.best_epoch or "-"), f"{r.test_acc:.2%}" if r.test_acc is not None else "-",
-             ", ".join(d.code for d in r.diagnosis) or ("healthy" if not r.failed else r.status))
+             ", ".join(d.code for d in advise(r, runs)) or ("healthy" if not r.failed else r.status))
             for r in runs]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in (header, *rows)]

@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from engine.graph import GraphError
 from engine.runs.network import fingerprint
+from engine.serialize import ProjectError, graph_from_dict
 from engine.training.config import TrainConfig
 from engine.training.doctor import Diagnosis, diagnose
+from engine.training.network_remedy import applicable
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord
 
 if TYPE_CHECKING:  # evaluation code pulls in the datasets; a run only reads its arrays
@@ -102,12 +105,20 @@ class Run:
     def diagnosis(self) -> list[Diagnosis]:
         """The curve doctor's findings (computed from the curves, never stored)."""
         return diagnose(self.epochs, self.steps.loss, self.config, self.status, self.num_classes,
-                        gradients=self.extras)
+                        gradients=self.extras, network_changes=network_changes(self))
 
     @property
     def failed(self) -> bool:
         """True when the weights it produced are useless: it crashed, diverged or exploded."""
         return self.status in ("nan", "oom", "error") or any(d.severity == "error" for d in self.diagnosis)
+
+
+def network_changes(run: Run) -> tuple[str, ...] | None:
+    """The doctor's network remedies that would change the network `run` trained; None if it cannot be read."""
+    try:
+        return applicable(graph_from_dict(dict(run.network)))
+    except (ProjectError, GraphError, TypeError, ValueError):
+        return None
 
 
 def training_run(runs: Sequence[Run], adopted: str | None) -> Run | None:
