@@ -70,6 +70,9 @@ HIGH_LOSS = 0.35  # a training loss above this share of the chance-level loss is
 LOW_ACC = 0.8  # a training accuracy below this is still poor (for losses without a chance level)
 FLAT = 0.1  # a loss that fell by less than this share of its start "hardly moved"
 UPDATE_SMALL = 2e-3  # a typical layer's ‖Δw‖/‖w‖ per step below this: the steps are small (tuned: bench)
+UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps overshoot (tuned: bench)
+JUMP = 1.25  # ...or a logged step loss 25 % above the one before, with the loss still high (tuned: bench)
+UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
 MAX_EPOCHS = 10_000
 
 
@@ -123,8 +126,8 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     exploding = curves.exploding()
     if exploding is not None:
         return [exploding]
-    rate = (curves.oscillating() or curves.vanishing(network_changes) or curves.lr_too_low(final)
-            or (curves.plateau() if final else None))
+    rate = (curves.oscillating() or curves.vanishing(network_changes) or curves.overshooting()
+            or curves.lr_too_low(final) or (curves.plateau() if final else None))
     found = [rate] if rate is not None else []  # one verdict on why the loss does not fall: they contradict
     overfit = curves.overfitting()
     if overfit is not None:
@@ -134,9 +137,23 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     return found
 
 
+def measurements(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
+                 num_classes: int | None = None, gradients: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every measurement the doctor weighs for this history (each finding carries those it rests on)."""
+    return _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
+                   chance_loss(config.loss, num_classes), gradient_evidence(gradients))._evidence
+
+
 def network_diagnosis(code: str, kind: str, message: str, evidence: Mapping[str, Any]) -> Diagnosis:
     """A finding whose one click is network change `kind` (NETWORK_CHANGES)."""
     return Diagnosis(code, None, WARNING, message, {}, NETWORK_CHANGES[kind][0], kind, dict(evidence))
+
+
+def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
+    """`found` whose re-run also trains `epochs` epochs: one epoch is too short to show what a change does."""
+    return replace(found, change={**found.change, "epochs": epochs},
+                   change_text=f"{found.change_text} and {epochs} epochs",
+                   message=f"{found.message} One epoch is too short to show the difference: train {epochs}.")
 
 
 def _fmt(value: float) -> str:
@@ -197,19 +214,27 @@ class _Curves:
         if self.ref is None or self.ref <= 0 or not values or self.end is None:
             return None
         peak = max(values)
-        if peak < EXPLODE_PEAK * self.ref or self.end < EXPLODE_END * self.ref:
+        useless = self.end >= EXPLODE_END * self.ref
+        if peak < EXPLODE_PEAK * self.ref or not (useless or (self.epochs and self._still_high())):
             return None
         lr = self.config.lr
         new = _lower_lr(lr, 10)
         epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
                      self.epochs[0].epoch if self.epochs else 1)
+        evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
+        if not useless:  # it came back down, but the blow-up left the network far from trained
+            return Diagnosis("exploding", epoch, WARNING,
+                             f"The loss blew up early, to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started "
+                             f"or chance level), and the network never recovered: it ends still high "
+                             f"({_fmt(self.end)}). The first steps were far too big. Lower the learning rate "
+                             f"(now {lr:g}), e.g. to {new:g}.", {"lr": new}, f"learning rate {new:g}",
+                             evidence=evidence)
         return Diagnosis("exploding", epoch, ERROR,
                          f"The loss exploded: it climbed from {_fmt(self.ref)} to {_fmt(peak)} (epoch {epoch}) "
                          f"and ended at {_fmt(self.end)} without becoming NaN: worse than guessing. The steps are "
                          f"far too big and the network's answers wildly overconfident. Lower the learning rate "
                          f"(now {lr:g}), e.g. to {new:g}.",
-                         {"lr": new}, f"learning rate {new:g}",
-                         evidence=self.evidence("loss_start", "loss_peak", "loss_end", "chance", "update_ratio"))
+                         {"lr": new}, f"learning rate {new:g}", evidence=evidence)
 
     def oscillating(self) -> Diagnosis | None:
         if len(self.train) < 4:
@@ -226,6 +251,23 @@ class _Curves:
                          f"learning rate (now {lr:g}), e.g. to {new:g}, or use a schedule that lowers it.",
                          {"lr": new}, f"learning rate {new:g}",
                          evidence=self.evidence("loss_start", "loss_end", "update_ratio"))
+
+    def overshooting(self) -> Diagnosis | None:
+        """Oscillating, read from the steps rather than the epochs: large steps and a loss still high."""
+        g, jump = self.grads, self.loss.jump
+        big = g is not None and g.update_ratio is not None and g.update_ratio >= UPDATE_LARGE
+        if not (big or (jump is not None and jump >= JUMP)) or not self.epochs or not self._still_high():
+            return None
+        lr = self.config.lr
+        new = _lower_lr(lr, 10)
+        seen = (f"each step changes the weights by about {g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; 1e-3 to 1e-2 "
+                "is usual)" if big else f"the loss jumped up by {jump - 1:.0%} from one logged step to the next")
+        return Diagnosis("oscillating", None, WARNING,
+                         f"The loss is still high ({_fmt(self.epochs[-1].train_loss)}) and {seen}: the steps are "
+                         "so big that they jump back and forth across the valley instead of down into it. More "
+                         f"epochs will not fix that. Lower the learning rate (now {lr:g}), e.g. to {new:g}.",
+                         {"lr": new}, f"learning rate {new:g}",
+                         evidence=self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio", "loss_jump"))
 
     def vanishing(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
         g = self.grads
@@ -246,27 +288,30 @@ class _Curves:
             return Diagnosis("vanishing_gradients", None, WARNING, said + "add skip connections (as ResNet does) "
                              "in the Build view (the Gradient flow tab shows each layer).", evidence=evidence)
         others = " or ".join(NETWORK_CHANGES[k][1] for k in kinds[1:])
-        return network_diagnosis("vanishing_gradients", kinds[0],
-                                 said + NETWORK_CHANGES[kinds[0]][1] + (f"; or {others}" if others else "")
-                                 + ", or add skip connections (the Gradient flow tab shows each layer).", evidence)
+        found = network_diagnosis("vanishing_gradients", kinds[0],
+                                  said + NETWORK_CHANGES[kinds[0]][1] + (f"; or {others}" if others else "")
+                                  + ", or add skip connections (the Gradient flow tab shows each layer).", evidence)
+        return _longer(found) if len(self.train) < 2 else found
 
     def lr_too_low(self, final: bool) -> Diagnosis | None:
         fell, g = self.loss.fell, self.grads
-        if len(self.train) < (2 if final else 3) or self.start is None or self.start < 0.05 or fell is None \
+        if len(self.train) < (1 if final else 3) or self.start is None or self.start < 0.05 or fell is None \
                 or fell >= FLAT or g is None or g.update_ratio is None or g.update_ratio >= UPDATE_SMALL \
                 or self._vanishing_measured():
             return None
         lr = self.config.lr
-        new = float(f"{min(lr * 10, 1.0):.2g}")
+        factor = min(max(UPDATE_TARGET / g.update_ratio, 10.0), 100.0) if g.update_ratio > 0 else 100.0
+        new = float(f"{min(lr * factor, 1.0):.1g}")
         if new <= lr:
             return None
-        return Diagnosis("lr_too_low", None, WARNING,
+        found = Diagnosis("lr_too_low", None, WARNING,
                          f"The loss hardly moved: from {_fmt(self.start)} to {_fmt(self.train[-1])} in "
                          f"{len(self.train)} epochs, and each step changed the weights by only about "
                          f"{g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; around 1e-3 or more is usual) while the "
                          f"gradient reaches every layer. The learning rate (now {lr:g}) is too low; try {new:g}.",
-                         {"lr": new}, f"learning rate {new:g}",
-                         evidence=self.evidence("loss_start", "loss_end", "update_ratio", "gradient_ratio"))
+                          {"lr": new}, f"learning rate {new:g}",
+                          evidence=self.evidence("loss_start", "loss_end", "update_ratio", "gradient_ratio"))
+        return _longer(found) if len(self.train) < 2 else found
 
     def plateau(self) -> Diagnosis | None:
         if len(self.train) < 5 or self.config.schedule in ("cosine", "onecycle") or not self._still_high():

@@ -92,6 +92,7 @@ class LossEvidence:
     chance: float | None  # the loss of uniform guessing; None for losses without one (mse)
     gap: float | None  # the last epoch's validation loss / its training loss; None without validation
     epochs: int
+    jump: float | None = None  # the largest rise from one logged step loss to the next, as a ratio (1.3: +30 %)
 
     @property
     def fell(self) -> float | None:
@@ -112,14 +113,16 @@ def loss_evidence(train: Sequence[float], val_last: float | None, steps: Sequenc
         end = sum(tail) / len(tail) if tail else None
     values = [v for v in list(steps) + list(train) if math.isfinite(v)]
     gap = val_last / train[-1] if train and val_last is not None and train[-1] > 0 else None
-    return LossEvidence(start, end, max(values) if values else None, chance, gap, len(train))
+    pairs = [(a, b) for a, b in zip(steps, steps[1:]) if a > 0 and math.isfinite(a) and math.isfinite(b)]
+    jump = max((b / a for a, b in pairs), default=None)
+    return LossEvidence(start, end, max(values) if values else None, chance, gap, len(train), jump)
 
 
 def evidence_dict(loss: LossEvidence, grads: GradientEvidence | None) -> dict[str, float | int | str]:
     """The measurements as a flat mapping (Diagnosis.evidence, the --metrics JSON, the bench's columns)."""
     out: dict[str, float | int | str] = {"epochs": loss.epochs}
     for key, value in (("loss_start", loss.start), ("loss_end", loss.end), ("loss_peak", loss.peak),
-                       ("chance", loss.chance), ("val_train_gap", loss.gap)):
+                       ("chance", loss.chance), ("val_train_gap", loss.gap), ("loss_jump", loss.jump)):
         if value is not None:
             out[key] = round(value, 6)
     if loss.chance and loss.end is not None:

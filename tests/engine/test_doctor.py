@@ -66,7 +66,8 @@ def test_a_flat_loss_alone_is_not_evidence_of_a_low_learning_rate():
     unknown = diagnose(flat, [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2)
     assert "lr_too_low" not in codes(unknown) and all(not d.change.get("lr") for d in unknown)
     assert "cannot tell" in unknown[0].message
-    big_steps = {"grad_norms": SMALL_STEPS["grad_norms"], "update_ratios": {k: [0.05] for k in SMALL_STEPS["grad_norms"]}}
+    norms = SMALL_STEPS["grad_norms"]
+    big_steps = {"grad_norms": norms, "update_ratios": {k: [0.05] for k in norms}}
     moved = diagnose(flat, [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2, gradients=big_steps)
     assert "lr_too_low" not in codes(moved) and "not the cause" in moved[0].message
 
