@@ -71,8 +71,11 @@ LOW_ACC = 0.8  # a training accuracy below this is still poor (for losses withou
 FLAT = 0.1  # a loss that fell by less than this share of its start "hardly moved"
 UPDATE_SMALL = 2e-3  # a typical layer's ‖Δw‖/‖w‖ per step below this: the steps are small (tuned: bench)
 UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps overshoot (tuned: bench)
-JUMP = 1.25  # ...or a logged step loss 25 % above the one before, with the loss still high (tuned: bench)
+JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
+OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
+COSTS = 0.01  # overfitting is worth a remedy when it cost a point of validation accuracy...
+MATTERS = 0.05  # ...or the validation loss rose by this share of chance level
 MAX_EPOCHS = 10_000
 
 
@@ -204,6 +207,16 @@ class _Curves:
             return last.train_loss > HIGH_LOSS * self.chance
         return last.train_acc < LOW_ACC
 
+    def _far_from_learned(self) -> bool:
+        """The training loss ended above OVERSHOOT_HIGH of chance level: not even half-way from guessing."""
+        return bool(self.epochs) and self.chance is not None \
+            and self.epochs[-1].train_loss >= OVERSHOOT_HIGH * self.chance
+
+    def _jumped_to_chance(self) -> bool:
+        """A logged step loss jumped by JUMP to near chance level (noise near a floor does not)."""
+        s = self.steps
+        return self.chance is not None and any(b >= JUMP * a and b >= 0.9 * self.chance for a, b in zip(s, s[1:]))
+
     def _vanishing_measured(self) -> bool:
         """True when the gradient ratio says the gradient vanishes: no remedy may raise the learning rate."""
         return self.grads is not None and self.grads.ratio is not None and self.grads.ratio < VANISHING
@@ -254,9 +267,10 @@ class _Curves:
 
     def overshooting(self) -> Diagnosis | None:
         """Oscillating, read from the steps rather than the epochs: large steps and a loss still high."""
-        g, jump = self.grads, self.loss.jump
+        g, jump, far = self.grads, self.loss.jump, self._far_from_learned()
         big = g is not None and g.update_ratio is not None and g.update_ratio >= UPDATE_LARGE
-        if not (big or (jump is not None and jump >= JUMP)) or not self.epochs or not self._still_high():
+        jumped = jump is not None and jump >= JUMP and self._jumped_to_chance()
+        if not (big or jumped) or not far:
             return None
         lr = self.config.lr
         new = _lower_lr(lr, 10)
@@ -341,6 +355,10 @@ class _Curves:
         last_loss, last = vals[-1]
         if last.epoch - best.epoch < 2 or last_loss < 1.1 * best_loss or last.train_loss >= best.train_loss:
             return None
+        costs_accuracy = last.val_acc is not None and best.val_acc is not None \
+            and last.val_acc <= best.val_acc - COSTS
+        if not costs_accuracy and (self.chance is None or last_loss - best_loss < MATTERS * self.chance):
+            return None  # a rise that costs nothing (99.8 % either way) is not worth a remedy
         change, text = self._regularize()
         evidence = {**self.evidence("loss_end", "val_train_gap"), "best_val_loss": round(best_loss, 6),
                     "best_epoch": best.epoch, "val_loss_end": round(last_loss, 6)}

@@ -47,6 +47,8 @@ class GradientEvidence:
 
     def sentence(self) -> str:
         """The Gradient flow tab's verdict (the doctor's vanishing_gradients reads the same numbers)."""
+        if self.layers < 2:
+            return f"{self.first} is the only layer with weights: there is no depth for the gradient to vanish in."
         if self.ratio is None:
             return f"{self.last} receives no gradient: nothing reaches the layers before it."
         if self.vanishing:
@@ -63,9 +65,10 @@ def _median(values: Any) -> float | None:
 
 
 def gradient_evidence(gradients: Mapping[str, Any] | None) -> GradientEvidence | None:
-    """The gradient ratio and update ratio of a run's stored series; None without two measured layers."""
+    """The gradient ratio and update ratio of a run's stored series; None when nothing was measured (the
+    ratio is None, too, with a single layer: there is nothing for the gradient to vanish through)."""
     norms = gradients.get("grad_norms") if isinstance(gradients, Mapping) else None
-    if not isinstance(norms, Mapping) or len(norms) < 2:
+    if not isinstance(norms, Mapping) or not norms:
         return None
     names = list(norms)
     first, last = _median(norms[names[0]]), _median(norms[names[-1]])
@@ -75,7 +78,8 @@ def gradient_evidence(gradients: Mapping[str, Any] | None) -> GradientEvidence |
     per_layer = [_median(v) for v in ratios.values()] if isinstance(ratios, Mapping) else []
     per_layer = [v for v in per_layer if v is not None]
     update = statistics.median(per_layer) if per_layer else None
-    return GradientEvidence(names[0], names[-1], len(names), first / last if last > 0 else None, update)
+    ratio = first / last if last > 0 and len(names) >= 2 else None
+    return GradientEvidence(names[0], names[-1], len(names), ratio, update)
 
 
 def flow_sentence(gradients: Mapping[str, Any] | None) -> str:

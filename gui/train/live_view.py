@@ -68,7 +68,8 @@ class LiveRunView(QObject):
             return
         self.view.plots.add_epoch(record)
         found = diagnose(live.epochs, [s.loss for s in live.steps], live.request.config, None,
-                         live.request.dataset.num_classes, final=False)
+                         live.request.dataset.num_classes, final=False,
+                         gradients=self.view.results.gradflow.history.to_dict())  # the tab's numbers
         if found:  # the doctor speaks up while the run goes on
             banner = self.view.banner
             banner.show_text(f"<b>{live.name}</b> is training — the curve doctor sees a problem:",
