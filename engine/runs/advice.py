@@ -37,7 +37,7 @@ def advise(run: Run, runs: Sequence[Run]) -> list[Diagnosis]:
     kinds = network_changes(run) or ()
     done = [applied.network_change] if applied.network_change else []
     return [with_alternative(d, tried, alternative(d, run.config, kinds, done)) if _same_remedy(d, applied)
-            else d for d in found]
+            else replace(d, message=f"{tried} {d.message}") if d.code == applied.code else d for d in found]
 
 
 def remedied_from(run: Run, runs: Sequence[Run]) -> tuple[Run, Diagnosis] | None:
@@ -119,4 +119,5 @@ def _scores(run: Run) -> tuple[float | None, float | None]:
 def _tried_text(before: Run, run: Run, applied: Diagnosis) -> str:
     acc = (before.test_acc, run.test_acc)
     result = (f"test accuracy {acc[0]:.1%} → {acc[1]:.1%}" if None not in acc else "no better loss")
-    return f"{run.name} already tried {applied.change_text} (after {before.name}) and it did not help ({result})."
+    return (f"{run.name} already tried {applied.change_text} on the settings of {before.name}, and it did not help "
+            f"({result}).")

@@ -15,19 +15,23 @@ with the evidence it needs. Of oscillating, vanishing_gradients, lr_too_low and 
 of a loss that does not fall) only the first that holds is reported, since they contradict each
 other; overfitting may come beside it; underfitting only when nothing else explains the curves.
     diverged      the run's status is "nan": the loss became NaN or infinite
-    exploding     the loss peaked at ≥ 5× its start (or chance level) and ended at ≥ 2× it:
-                  worse than guessing, without NaN
-    oscillating   the training loss rose by > 5 % in at least a third of ≥ 3 epoch-to-epoch steps
-    vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last
-                  layer's (≥ 3 layers, later half of the run) and the training loss is still high
-                  (above 0.35× chance level). Outranks lr_too_low: a larger learning rate does not
-                  bring a gradient back that the activations' slopes have multiplied away
-    lr_too_low    the loss fell by < 10 % of its start over ≥ 2 epochs AND a typical layer's step
-                  ‖Δw‖/‖w‖ is under UPDATE_SMALL: the steps are small relative to the weights. A flat
-                  loss alone is not enough (a vanishing gradient or dead units look the same)
+    exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
+                  than guessing, an error) or never recovered (still above 0.35× chance, a warning)
+    oscillating   the training loss rose by > 5 % in at least a third of ≥ 3 epoch-to-epoch steps; or the
+                  loss is above half of chance level while a typical step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a
+                  logged loss jumped by ≥ 25 % back to near chance (the steps overshoot: lower the rate)
+    vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
+                  layers) and the training loss is still high (above 0.35× chance level). Outranks the
+                  step-size verdicts below: a larger learning rate does not bring back a gradient that the
+                  activations' slopes have multiplied away. Remedy: a network change (batch normalization,
+                  else ReLU), with 5 epochs after a one-epoch run
+    lr_too_low    the loss fell by < 10 % of its start AND a typical layer's step ‖Δw‖/‖w‖ is under
+                  UPDATE_SMALL: the steps are small relative to the weights. A flat loss alone is not enough
+                  (a vanishing gradient or dead units look the same). The rate rises 10× to 100×, towards
+                  steps of UPDATE_TARGET
     plateau       ≥ 5 epochs, still high, the last 4 epochs improved by < 1 %, no annealing schedule
-    overfitting   the validation loss rose ≥ 10 % above its best over ≥ 2 epochs while the training
-                  loss kept falling (the validation/training gap widens)
+    overfitting   the validation loss rose ≥ 10 % above its best over ≥ 2 epochs while the training loss
+                  kept falling, and the rise cost ≥ 1 point of validation accuracy or ≥ 5 % of chance level
     underfitting  training and validation loss both still high at the end, with a gap under 1.25×
 No finding ever proposes a higher learning rate when the gradient ratio is under 1/100.
 """

@@ -150,6 +150,7 @@ def test_a_network_change_that_did_not_help_is_followed_by_the_other_one():
     second = _run(project, add_batchnorm(graph), config, [0.70, 0.69, 0.69], 0.5, VANISHING, "Run 2")
     [again] = advise(second, project.runs)
     assert again.network_change == "relu"  # batch normalization is in: the other remedy (and never the same)
+    assert "already tried batch normalization" in again.message
 
 
 def test_helped_means_accuracy_up_or_loss_down():
