@@ -115,8 +115,13 @@ class Run:
 
 def network_changes(run: Run) -> tuple[str, ...] | None:
     """The doctor's network remedies that would change the network `run` trained; None if it cannot be read."""
+    return changes_for(run.network)
+
+
+def changes_for(network: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The doctor's network remedies that would change `network` (a graph dict); None if it cannot be read."""
     try:
-        return applicable(graph_from_dict(dict(run.network)))
+        return applicable(graph_from_dict(dict(network)))
     except (ProjectError, GraphError, TypeError, ValueError):
         return None
 

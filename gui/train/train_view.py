@@ -67,6 +67,7 @@ class TrainView(QWidget):
         self.estimate: MemoryEstimate | None = None
         self._focus: str | None = None
         self._rerun_base: Run | None = None
+        self._remedying = False  # the doctor's network change is swapping the graph: same project, same settings
         self._notes: dict[str, str] = {}  # run id -> what happened when it finished, said once
         self._stale = True
         self._make_fit_box()
@@ -158,6 +159,9 @@ class TrainView(QWidget):
 
     def _on_document_graph_replaced(self) -> None:
         """Another project: its runs, and the settings and dataset of its adopted (or latest) run."""
+        if self._remedying:
+            self._on_document_changed()
+            return
         self._focus, self._rerun_base = None, None
         if not self.coordinator.running:
             config, dataset = initial_settings(self.document)
@@ -358,7 +362,11 @@ class TrainView(QWidget):
             self._show_error(f"The network of {base.name} cannot be changed: {exc}")
             return False
         text = run_setup.remedy_title(kind)
-        self.document.undo_stack.push(SetNetwork(self.document, graph, text))
+        self._remedying = True
+        try:
+            self.document.undo_stack.push(SetNetwork(self.document, graph, text))
+        finally:
+            self._remedying = False
         return self._rerun(base, change, f"{base.name}: {text}")
 
     def _rerun(self, base: Run, change: dict, name: str = "") -> bool:
