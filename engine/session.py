@@ -9,13 +9,13 @@ ready module. Must not import Qt.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from .builder import GraphModule, build_module
 from .data import Dataset
 from .graph import Graph
 from .project import Project
-from .runs import Run, new_run, new_run_id, run_to_dict, snapshot
+from .runs import Run, advise, new_run, new_run_id, run_to_dict, snapshot
 from .templates import load as load_template
 from .training import EpochRecord, EvalResult, FinishedRecord, Resume, StepRecord, TrainConfig, TrainingError
 from .training.job import state_on_cpu  # noqa: F401  (re-exported: the CLI and GUI use it)
@@ -69,11 +69,12 @@ def with_extras(run: Run, extras: dict[str, Any]) -> Run:
     return replace(run, extras={**run.extras, **extras}) if extras else run
 
 
-def run_metrics(run: Run) -> dict[str, Any]:
-    """The `--metrics` JSON of a run: settings, per-epoch history, result and the curve doctor's findings."""
+def run_metrics(run: Run, runs: Sequence[Run] = ()) -> dict[str, Any]:
+    """The `--metrics` JSON of a run: settings, per-epoch history, result and the curve doctor's findings
+    (told by the project's earlier `runs` which one-click changes were already tried)."""
     data = run_to_dict(run)
     return {"config": data["config"], "history": data["history"], "result": data["result"],
-            "diagnosis": [d.to_dict() for d in run.diagnosis]}
+            "diagnosis": [d.to_dict() for d in advise(run, runs)]}
 
 
 def trained_module(project: Project) -> GraphModule:

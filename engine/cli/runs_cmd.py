@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, Sequence
 
 from ..formatting import inert
 from ..project import load
-from ..runs import Run, parameter_count, run_to_dict
+from ..runs import Run, advise, parameter_count, run_to_dict
 from ..serialize import ProjectError
 from . import UsageError, echo
 
@@ -35,29 +35,29 @@ def run(args: argparse.Namespace) -> int:
         echo(f"warning: {warning}", file=sys.stderr)
     adopted = project.adopted_run if project.weights else None
     if args.json:
-        echo(json.dumps([as_json(r, r.id == adopted) for r in project.runs], indent=2), lines=True)
+        echo(json.dumps([as_json(r, r.id == adopted, project.runs) for r in project.runs], indent=2), lines=True)
     else:
         echo(table(project.runs, adopted), lines=True)
     return 0
 
 
-def as_json(run: Run, adopted: bool) -> dict[str, Any]:
+def as_json(run: Run, adopted: bool, runs: Sequence[Run] = ()) -> dict[str, Any]:
     data = run_to_dict(run)
     return {"id": run.id, "name": run.name, "created": run.created, "dataset": run.dataset,
             "dataset_options": data["dataset"]["options"], "config": data["config"], "history": data["history"],
             "epochs": run.epochs_run, "best_epoch": run.best_epoch, "status": run.status,
             "test_acc": run.test_acc, "test_loss": run.result.test_loss if run.result else None,
             "parameters": parameter_count(run), "fingerprint": run.fingerprint, "parent": run.parent,
-            "adopted": adopted, "diagnosis": [d.to_dict() for d in run.diagnosis]}
+            "adopted": adopted, "diagnosis": [d.to_dict() for d in advise(run, runs)]}
 
 
-def _row(r: Run, adopted: str | None) -> tuple[str, ...]:
+def _row(r: Run, adopted: str | None, runs: Sequence[Run]) -> tuple[str, ...]:
     """One run's cells; text from the file (id, name, date, dataset) is escaped, so a name
     cannot clear the screen, retitle the terminal, reverse the line or start a line of its own."""
     return ("*" if r.id == adopted else "", inert(r.id), inert(r.name), inert(r.created.replace("T", " ")[:16]) or "?",
             inert(r.dataset) or "?", inert(r.config.optimizer), f"{r.config.lr:g}", str(r.config.batch_size),
             str(r.epochs_run), str(r.best_epoch or "-"), f"{r.test_acc:.2%}" if r.test_acc is not None else "-",
-            inert(", ".join(d.code for d in r.diagnosis) or ("healthy" if not r.failed else r.status)))
+            inert(", ".join(d.code for d in advise(r, runs)) or ("healthy" if not r.failed else r.status)))
 
 
 def table(runs: list[Run], adopted: str | None) -> str:
@@ -65,7 +65,7 @@ def table(runs: list[Run], adopted: str | None) -> str:
         return "no runs: this project has not been trained yet"
     header = ("", "id", "name", "date", "dataset", "optimizer", "lr", "batch", "epochs", "best", "test acc",
               "diagnosis")
-    rows = [_row(r, adopted) for r in runs]
+    rows = [_row(r, adopted, runs) for r in runs]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in (header, *rows)]
     note = "* the run whose weights the project holds" if adopted else "no run's weights are in the project"

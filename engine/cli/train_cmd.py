@@ -25,9 +25,10 @@ from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_data
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
 from ..recovery import fallback_path
-from ..runs import Run
+from ..runs import Run, advise
 from ..serialize import ProjectError, json_safe
 from ..training import (
+    Diagnosis,
     EpochRecord,
     FinishedRecord,
     GradientHistory,
@@ -228,12 +229,12 @@ class _Training:
         run = self._record(module, steps, history, finished)
         try:
             if metrics:
-                data = {**session.run_metrics(run), **self.gradients.to_dict()}
+                data = {**session.run_metrics(run, self.project.runs), **self.gradients.to_dict()}
                 _atomic_write(Path(metrics), json.dumps(json_safe(data), indent=2).encode())
         except ProjectError as exc:
             echo(f"error: {exc}", file=sys.stderr)
             return 1
-        if not _report(run):
+        if not _report(run, advise(run, self.project.runs)):
             return 1
         saved = self._save(module, run, out)
         if saved is None:
@@ -329,13 +330,13 @@ def _consume(records, bar: ProgressBar, gradients: GradientHistory
     return steps, history, finished
 
 
-def _report(run: Run) -> bool:
+def _report(run: Run, diagnoses: list[Diagnosis]) -> bool:
     """Print the outcome and the curve doctor's findings; False when the run failed."""
     finished = run.result
     if finished is None or run.failed:
         message = finished.message if finished else "training ended without a result"
         echo(f"training failed: {message}", file=sys.stderr)
-        for d in run.diagnosis:
+        for d in diagnoses:
             echo(f"doctor [{d.code}] {d.message}", file=sys.stderr)
         echo("the project was not changed", file=sys.stderr)
         return False
@@ -343,6 +344,6 @@ def _report(run: Run) -> bool:
     test = f"{finished.test_acc:.2%}" if finished.test_acc is not None else "n/a"
     echo(f"{finished.message}")
     echo(f"best validation accuracy {val} (epoch {finished.best_epoch}); test accuracy {test}")
-    for d in run.diagnosis:
+    for d in diagnoses:
         echo(f"doctor [{d.code}] {d.message}")
     return True

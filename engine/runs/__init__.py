@@ -5,13 +5,15 @@ The public face of engine.runs:
     fingerprint, snapshot                               the trained network (engine.runs.network)
     run_to_dict, run_from_dict, read_runs, runs_section the "runs" section of a file (engine.runs.codec)
     DiffRow, differences, change_summary                runs side by side (engine.runs.compare)
+    advise, remedied_from                               the doctor, told what earlier runs tried (engine.runs.advice)
 Must not import Qt.
 """
+from engine.runs.advice import advise, remedied_from
 from engine.runs.codec import read_runs, run_from_dict, run_to_dict, runs_section
 from engine.runs.compare import DiffRow, change_summary, differences, parameter_count
 from engine.runs.network import fingerprint, snapshot
 from engine.runs.record import MAX_STEP_POINTS, Mistakes, Run, StepSeries, new_run, new_run_id, training_run
 
-__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "change_summary", "differences",
-           "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "read_runs", "run_from_dict",
-           "run_to_dict", "runs_section", "snapshot"]
+__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "advise", "change_summary",
+           "differences", "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "remedied_from",
+           "read_runs", "run_from_dict", "run_to_dict", "runs_section", "snapshot"]

@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from engine.graph import GraphError
 from engine.runs.fit import confusion_parts
 from engine.runs.network import fingerprint
 from engine.schema import ConfusionSummary
+from engine.serialize import ProjectError, graph_from_dict
 from engine.training.config import TrainConfig
 from engine.training.doctor import Diagnosis, diagnose
+from engine.training.network_remedy import applicable
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord
 
 if TYPE_CHECKING:  # evaluation code pulls in the datasets; a run only reads its arrays
@@ -106,12 +109,25 @@ class Run:
     def diagnosis(self) -> list[Diagnosis]:
         """The curve doctor's findings (computed from the curves, never stored)."""
         return diagnose(self.epochs, self.steps.loss, self.config, self.status, self.num_classes,
-                        gradients=self.extras)
+                        gradients=self.extras, network_changes=network_changes(self))
 
     @property
     def failed(self) -> bool:
         """True when the weights it produced are useless: it crashed, diverged or exploded."""
         return self.status in ("nan", "oom", "error") or any(d.severity == "error" for d in self.diagnosis)
+
+
+def network_changes(run: Run) -> tuple[str, ...] | None:
+    """The doctor's network remedies that would change the network `run` trained; None if it cannot be read."""
+    return changes_for(run.network)
+
+
+def changes_for(network: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The doctor's network remedies that would change `network` (a graph dict); None if it cannot be read."""
+    try:
+        return applicable(graph_from_dict(dict(network)))
+    except (ProjectError, GraphError, TypeError, ValueError):
+        return None
 
 
 def training_run(runs: Sequence[Run], adopted: str | None) -> Run | None:

@@ -1,45 +1,86 @@
-"""The curve doctor: what a run's loss and accuracy curves say, in plain words, with the remedy.
+"""The curve doctor: what a run's curves and gradients say, in plain words, with the remedy.
 
-`diagnose` reads a run's history (per-epoch records and the logged per-step losses) and
-returns `Diagnosis` records, each with a stable `code`, the epoch where it shows first,
-a severity, a sentence with the course's remedy and, where the remedy is a setting, the
-`TrainConfig` change for a one-click re-run. It works on a finished run and on one still
-going (`final=False` skips what only a finished run can show). Pure Python over plain
-numbers: no torch, no Qt, no pyqtgraph.
+`diagnose` reads a run's history (per-epoch records, the logged per-step losses and, when
+recorded, the per-layer gradient norms and update ratios) and returns `Diagnosis` records,
+each with a stable `code`, the epoch where it shows first, a severity, a sentence with the
+course's remedy, the measurements it rests on (`evidence`, engine.training.evidence) and,
+where the remedy is one click, either the `TrainConfig` change for a re-run (`change`) or a
+network change (`network_change`, a key of engine.training.network_remedy.CHANGES). It works
+on a finished run and on one still going (`final=False` skips what only a finished run can
+show). The codes, their titles (`TITLES`) and the words for every remedy live here and
+nowhere else. Pure Python over plain numbers: no torch, no Qt, no pyqtgraph.
 
-Codes (stable, used by files, the CLI's --metrics JSON and tests):
-    diverged      the loss became NaN or infinite
-    exploding     the loss climbed far above where it started, finite (no NaN)
-    oscillating   the loss jumps up and down instead of falling
-    lr_too_low    the loss hardly moved from where it started
-    plateau       the loss stopped improving early while still high, at a constant rate
-    overfitting   validation loss rising while the training loss keeps falling
-    underfitting  training and validation loss both still high at the end
-    vanishing_gradients  both still high and stalled, and the first layer's gradients are under
-                  1/100 of the last layer's (from the run's gradient norms): depth is the problem,
-                  so "more layers" would be the wrong advice
+Codes, in order of precedence (stable: used by files, the CLI's --metrics JSON and tests), each
+with the evidence it needs. Of oscillating, vanishing_gradients, lr_too_low and plateau (causes
+of a loss that does not fall) only the first that holds is reported, since they contradict each
+other; overfitting may come beside it; underfitting only when nothing else explains the curves.
+    diverged      the run's status is "nan": the loss became NaN or infinite
+    exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
+                  than guessing, an error) or never recovered (still above 0.35× chance, a warning)
+    oscillating   the training loss rose by > 5 % in at least a third of ≥ 3 epoch-to-epoch steps; or the
+                  loss is above half of chance level while a typical step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a
+                  logged loss jumped by ≥ 25 % back to near chance (the steps overshoot: lower the rate)
+    vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
+                  layers) and the training loss is still high (above 0.35× chance level). Outranks the
+                  step-size verdicts below: a larger learning rate does not bring back a gradient that the
+                  activations' slopes have multiplied away. Remedy: a network change (batch normalization,
+                  else ReLU), with 5 epochs after a one-epoch run
+    lr_too_low    the loss fell by < 10 % of its start AND a typical layer's step ‖Δw‖/‖w‖ is under
+                  UPDATE_SMALL: the steps are small relative to the weights. A flat loss alone is not enough
+                  (a vanishing gradient or dead units look the same). The rate rises 10× to 100×, towards
+                  steps of UPDATE_TARGET
+    plateau       ≥ 5 epochs, still high, the last 4 epochs improved by < 1 %, no annealing schedule
+    overfitting   the validation loss rose ≥ 10 % above its best over ≥ 2 epochs while the training loss
+                  kept falling, and the rise cost ≥ 1 point of validation accuracy or ≥ 5 % of chance level
+    underfitting  training and validation loss both still high at the end, with a gap under 1.25×
+No finding ever proposes a higher learning rate when the gradient ratio is under 1/100.
 """
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from engine.training.config import TrainConfig
+from engine.training.evidence import (
+    VANISHING,
+    GradientEvidence,
+    LossEvidence,
+    evidence_dict,
+    gradient_evidence,
+    loss_evidence,
+)
 from engine.training.records import EpochRecord
 
 CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
          "vanishing_gradients")
+PRECEDENCE = ("diverged", "exploding", "oscillating", "vanishing_gradients", "lr_too_low", "plateau",
+              "overfitting", "underfitting")
+TITLES = {"diverged": "Diverged", "exploding": "Exploding loss", "oscillating": "Oscillating loss",
+          "lr_too_low": "Learning rate too low", "plateau": "Plateau", "overfitting": "Overfitting",
+          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients"}
+NETWORK_CHANGES = {  # engine.training.network_remedy's changes in words: (button text, what it does)
+    "batchnorm": ("batch normalization", "put a batch normalization between each layer and its activation "
+                                         "(it rescales the signal, and so the gradient, at every layer)"),
+    "relu": ("ReLU instead of sigmoid", "replace every hidden sigmoid and tanh by ReLU (slope 1 instead of "
+                                        "at most 0.25)"),
+}
 ERROR, WARNING = "error", "warning"
 EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
 EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
 RISE = 1.05  # an epoch's training loss above the previous one by 5 % counts as a rise
 HIGH_LOSS = 0.35  # a training loss above this share of the chance-level loss is still high
 LOW_ACC = 0.8  # a training accuracy below this is still poor (for losses without a chance level)
+FLAT = 0.1  # a loss that fell by less than this share of its start "hardly moved"
+UPDATE_SMALL = 2e-3  # a typical layer's ‖Δw‖/‖w‖ per step below this: the steps are small (tuned: bench)
+UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps overshoot (tuned: bench)
+JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
+OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
+UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
+COSTS = 0.01  # overfitting is worth a remedy when it cost a point of validation accuracy...
+MATTERS = 0.05  # ...or the validation loss rose by this share of chance level
 MAX_EPOCHS = 10_000
-VANISHING = 0.01  # the first layer's median gradient norm below this share of the last layer's
 
 
 @dataclass(frozen=True)
@@ -49,12 +90,22 @@ class Diagnosis:
     severity: str  # "error": the weights are useless; "warning": it worked, it could work better
     message: str  # what the curves show and what to do, for the user
     change: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides for a re-run; {} if none
-    change_text: str = ""  # the change in words ("learning rate 0.001"); "" when there is none
+    change_text: str = ""  # the one-click change in words ("learning rate 0.001"); "" when there is none
+    network_change: str = ""  # a network_remedy.CHANGES key for a re-run with a changed network; "" if none
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # the measurements it rests on (evidence.py)
+
+    @property
+    def title(self) -> str:
+        return TITLES.get(self.code, self.code)
+
+    @property
+    def one_click(self) -> bool:
+        return bool(self.change or self.network_change)
 
     def to_dict(self) -> dict[str, Any]:
         """The --metrics JSON form."""
         return {"code": self.code, "epoch": self.epoch, "severity": self.severity, "message": self.message,
-                "change": dict(self.change)}
+                "change": dict(self.change), "network_change": self.network_change, "evidence": dict(self.evidence)}
 
 
 def chance_loss(loss: str, num_classes: int | None) -> float | None:
@@ -68,54 +119,48 @@ def chance_loss(loss: str, num_classes: int | None) -> float | None:
 
 def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
              status: str | None = None, num_classes: int | None = None, final: bool = True,
-             gradients: Mapping[str, Any] | None = None) -> list[Diagnosis]:
-    """Everything wrong with the curves, worst first (a continued run is judged with its whole history).
-    `gradients`: the run's per-layer gradient norms (engine.training.gradflow's to_dict form, a
-    run's extras), which tell a network too deep for its gradients from one too small."""
+             gradients: Mapping[str, Any] | None = None,
+             network_changes: Sequence[str] | None = None) -> list[Diagnosis]:
+    """Everything wrong with the curves, in the order of PRECEDENCE (a continued run is judged with its
+    whole history). `gradients`: the run's per-layer gradient norms and update ratios (gradflow's dict
+    form, a run's extras). `network_changes`: the network remedies that would change this network
+    (network_remedy.applicable), in order of preference; the first is offered for vanishing gradients
+    (None: the network is not known, so the remedies are named without a one-click change)."""
     curves = _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
-                     chance_loss(config.loss, num_classes))
+                     chance_loss(config.loss, num_classes), gradient_evidence(gradients))
     if status == "nan":
         return [_diverged(curves)]
     exploding = curves.exploding()
     if exploding is not None:
         return [exploding]
-    rate = curves.oscillating() or curves.lr_too_low(final) or (curves.plateau() if final else None)
-    found = [rate] if rate is not None else []  # one verdict on the learning rate: they contradict
+    rate = (curves.oscillating() or curves.vanishing(network_changes) or curves.overshooting()
+            or curves.lr_too_low(final) or (curves.plateau() if final else None))
+    found = [rate] if rate is not None else []  # one verdict on why the loss does not fall: they contradict
     overfit = curves.overfitting()
     if overfit is not None:
         found.append(overfit)
     elif final and not found:
-        under = curves.underfitting()
-        if under is not None:  # gradients that vanish explain it better than "more epochs" or "bigger"
-            under = _vanishing(gradients, curves.epochs[-1].train_loss) or under
-        found += [d for d in (under,) if d is not None]
+        found += [d for d in (curves.underfitting(),) if d is not None]
     return found
 
 
-def _vanishing(gradients: Mapping[str, Any] | None, loss: float) -> Diagnosis | None:
-    """Vanishing gradients when the first layer's median gradient norm is under VANISHING of the last's."""
-    norms = gradients.get("grad_norms") if isinstance(gradients, Mapping) else None
-    if not isinstance(norms, Mapping) or len(norms) < 3:
-        return None
-    names = list(norms)
-    ends = []
-    for name in (names[0], names[-1]):
-        values = [v for v in norms[name] if isinstance(v, (int, float)) and math.isfinite(v)] \
-            if isinstance(norms[name], list) else []
-        if not values:
-            return None
-        ends.append(statistics.median(values))
-    first, last = ends
-    if last <= 0 or first >= VANISHING * last:
-        return None
-    share = f"1/{last / first:,.0f}" if first > 0 else "none"
-    return Diagnosis("vanishing_gradients", None, WARNING,
-                     f"Training and validation loss are both still high ({_fmt(loss)}), and "
-                     f"the gradient reaching the first layer ({names[0]}) is {share} of the last layer's "
-                     f"({names[-1]}): it vanishes on its way back through {len(names)} layers, so the early "
-                     "layers hardly learn. More layers would make it worse: use ReLU instead of sigmoid or "
-                     "tanh, add batch normalization, or add skip connections (the Gradient flow tab shows "
-                     "each layer).")
+def measurements(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
+                 num_classes: int | None = None, gradients: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every measurement the doctor weighs for this history (each finding carries those it rests on)."""
+    return _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
+                   chance_loss(config.loss, num_classes), gradient_evidence(gradients))._evidence
+
+
+def network_diagnosis(code: str, kind: str, message: str, evidence: Mapping[str, Any]) -> Diagnosis:
+    """A finding whose one click is network change `kind` (NETWORK_CHANGES)."""
+    return Diagnosis(code, None, WARNING, message, {}, NETWORK_CHANGES[kind][0], kind, dict(evidence))
+
+
+def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
+    """`found` whose re-run also trains `epochs` epochs: one epoch is too short to show what a change does."""
+    return replace(found, change={**found.change, "epochs": epochs},
+                   change_text=f"{found.change_text} and {epochs} epochs",
+                   message=f"{found.message} One epoch is too short to show the difference: train {epochs}.")
 
 
 def _fmt(value: float) -> str:
@@ -135,26 +180,30 @@ def _diverged(curves: _Curves) -> Diagnosis:
     return Diagnosis("diverged", epoch, ERROR,
                      f"The loss became NaN or infinite (epoch {epoch}): training diverged and the weights are "
                      f"useless. Lower the learning rate (now {lr:g}), e.g. to {new:g}.",
-                     {"lr": new}, f"learning rate {new:g}")
+                     {"lr": new}, f"learning rate {new:g}", evidence=curves.evidence("loss_start", "loss_peak"))
 
 
 class _Curves:
     """The numbers each check reads, computed once."""
 
     def __init__(self, epochs: list[EpochRecord], steps: list[float], config: TrainConfig,
-                 chance: float | None) -> None:
-        self.epochs, self.steps, self.config, self.chance = epochs, steps, config, chance
+                 chance: float | None, grads: GradientEvidence | None) -> None:
+        self.epochs, self.steps, self.config, self.chance, self.grads = epochs, steps, config, chance, grads
         self.train = [r.train_loss for r in epochs]
-        start = steps[0] if steps else (self.train[0] if self.train else None)
-        self.start = start
-        self.ref = min(v for v in (start, chance) if v is not None) if start is not None or chance else None
+        val = epochs[-1].val_loss if epochs else None
+        self.loss: LossEvidence = loss_evidence(self.train, val if val is not None and math.isfinite(val) else None,
+                                                steps, chance)
+        self.start = self.loss.start
+        self.ref = min(v for v in (self.start, chance) if v is not None) if self.start is not None or chance else None
+        self._evidence = evidence_dict(self.loss, grads)
 
     @property
     def end(self) -> float | None:
-        if self.train:
-            return self.train[-1]
-        tail = self.steps[-max(len(self.steps) // 5, 1):]
-        return sum(tail) / len(tail) if tail else None
+        return self.loss.end
+
+    def evidence(self, *keys: str) -> dict[str, Any]:
+        """The measurements named (those that exist), with the epochs they cover."""
+        return {k: v for k, v in self._evidence.items() if k in keys or k == "epochs"}
 
     def _still_high(self) -> bool:
         last = self.epochs[-1]
@@ -162,24 +211,47 @@ class _Curves:
             return last.train_loss > HIGH_LOSS * self.chance
         return last.train_acc < LOW_ACC
 
-    # -- the checks ---------------------------------------------------------------------
+    def _far_from_learned(self) -> bool:
+        """The training loss ended above OVERSHOOT_HIGH of chance level: not even half-way from guessing."""
+        return bool(self.epochs) and self.chance is not None \
+            and self.epochs[-1].train_loss >= OVERSHOOT_HIGH * self.chance
+
+    def _jumped_to_chance(self) -> bool:
+        """A logged step loss jumped by JUMP to near chance level (noise near a floor does not)."""
+        s = self.steps
+        return self.chance is not None and any(b >= JUMP * a and b >= 0.9 * self.chance for a, b in zip(s, s[1:]))
+
+    def _vanishing_measured(self) -> bool:
+        """True when the gradient ratio says the gradient vanishes: no remedy may raise the learning rate."""
+        return self.grads is not None and self.grads.ratio is not None and self.grads.ratio < VANISHING
+
+    # -- the checks, in order of precedence ------------------------------------------------------------------
     def exploding(self) -> Diagnosis | None:
         values = self.steps + self.train
         if self.ref is None or self.ref <= 0 or not values or self.end is None:
             return None
         peak = max(values)
-        if peak < EXPLODE_PEAK * self.ref or self.end < EXPLODE_END * self.ref:
+        useless = self.end >= EXPLODE_END * self.ref
+        if peak < EXPLODE_PEAK * self.ref or not (useless or (self.epochs and self._still_high())):
             return None
         lr = self.config.lr
         new = _lower_lr(lr, 10)
         epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
                      self.epochs[0].epoch if self.epochs else 1)
+        evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
+        if not useless:  # it came back down, but the blow-up left the network far from trained
+            return Diagnosis("exploding", epoch, WARNING,
+                             f"The loss blew up early, to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started "
+                             f"or chance level), and the network never recovered: it ends still high "
+                             f"({_fmt(self.end)}). The first steps were far too big. Lower the learning rate "
+                             f"(now {lr:g}), e.g. to {new:g}.", {"lr": new}, f"learning rate {new:g}",
+                             evidence=evidence)
         return Diagnosis("exploding", epoch, ERROR,
                          f"The loss exploded: it climbed from {_fmt(self.ref)} to {_fmt(peak)} (epoch {epoch}) "
                          f"and ended at {_fmt(self.end)} without becoming NaN: worse than guessing. The steps are "
                          f"far too big and the network's answers wildly overconfident. Lower the learning rate "
                          f"(now {lr:g}), e.g. to {new:g}.",
-                         {"lr": new}, f"learning rate {new:g}")
+                         {"lr": new}, f"learning rate {new:g}", evidence=evidence)
 
     def oscillating(self) -> Diagnosis | None:
         if len(self.train) < 4:
@@ -194,21 +266,70 @@ class _Curves:
                          f"The training loss goes up and down instead of falling (it rose in {len(rises)} of "
                          f"{len(self.train) - 1} epochs, first at epoch {epoch}): the steps overshoot. Lower the "
                          f"learning rate (now {lr:g}), e.g. to {new:g}, or use a schedule that lowers it.",
-                         {"lr": new}, f"learning rate {new:g}")
+                         {"lr": new}, f"learning rate {new:g}",
+                         evidence=self.evidence("loss_start", "loss_end", "update_ratio"))
 
-    def lr_too_low(self, final: bool) -> Diagnosis | None:
-        if len(self.train) < (2 if final else 3) or self.start is None or self.start < 0.05:
-            return None
-        if self.train[-1] < 0.9 * self.start:
+    def overshooting(self) -> Diagnosis | None:
+        """Oscillating, read from the steps rather than the epochs: large steps and a loss still high."""
+        g, jump, far = self.grads, self.loss.jump, self._far_from_learned()
+        big = g is not None and g.update_ratio is not None and g.update_ratio >= UPDATE_LARGE
+        jumped = jump is not None and jump >= JUMP and self._jumped_to_chance()
+        if not (big or jumped) or not far:
             return None
         lr = self.config.lr
-        new = float(f"{min(lr * 10, 1.0):.2g}")
+        new = _lower_lr(lr, 10)
+        seen = (f"each step changes the weights by about {g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; 1e-3 to 1e-2 "
+                "is usual)" if big else f"the loss jumped up by {jump - 1:.0%} from one logged step to the next")
+        return Diagnosis("oscillating", None, WARNING,
+                         f"The loss is still high ({_fmt(self.epochs[-1].train_loss)}) and {seen}: the steps are "
+                         "so big that they jump back and forth across the valley instead of down into it. More "
+                         f"epochs will not fix that. Lower the learning rate (now {lr:g}), e.g. to {new:g}.",
+                         {"lr": new}, f"learning rate {new:g}",
+                         evidence=self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio", "loss_jump"))
+
+    def vanishing(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
+        g = self.grads
+        if g is None or not g.vanishing or not self.epochs or not self._still_high():
+            return None
+        evidence = self.evidence("loss_end", "chance", "loss_vs_chance", "gradient_ratio", "first_layer",
+                                 "last_layer", "update_ratio")
+        said = (f"Training and validation loss are both still high ({_fmt(self.epochs[-1].train_loss)}), and the "
+                f"gradient reaching the first layer ({g.first}) is {g.share_text()} of the last layer's ({g.last}): "
+                f"it vanishes on its way back through {g.layers} layers, so the early layers hardly learn. A larger "
+                "learning rate or more epochs will not bring it back, and more layers would make it worse: ")
+        if network_changes is None:
+            return Diagnosis("vanishing_gradients", None, WARNING, said + "use ReLU instead of sigmoid or tanh, add "
+                             "batch normalization, or add skip connections (the Gradient flow tab shows each "
+                             "layer).", evidence=evidence)
+        kinds = [k for k in network_changes if k in NETWORK_CHANGES]
+        if not kinds:
+            return Diagnosis("vanishing_gradients", None, WARNING, said + "add skip connections (as ResNet does) "
+                             "in the Build view (the Gradient flow tab shows each layer).", evidence=evidence)
+        others = " or ".join(NETWORK_CHANGES[k][1] for k in kinds[1:])
+        found = network_diagnosis("vanishing_gradients", kinds[0],
+                                  said + NETWORK_CHANGES[kinds[0]][1] + (f"; or {others}" if others else "")
+                                  + ", or add skip connections (the Gradient flow tab shows each layer).", evidence)
+        return _longer(found) if len(self.train) < 2 else found
+
+    def lr_too_low(self, final: bool) -> Diagnosis | None:
+        fell, g = self.loss.fell, self.grads
+        if len(self.train) < (1 if final else 3) or self.start is None or self.start < 0.05 or fell is None \
+                or fell >= FLAT or g is None or g.update_ratio is None or g.update_ratio >= UPDATE_SMALL \
+                or self._vanishing_measured():
+            return None
+        lr = self.config.lr
+        factor = min(max(UPDATE_TARGET / g.update_ratio, 10.0), 100.0) if g.update_ratio > 0 else 100.0
+        new = float(f"{min(lr * factor, 1.0):.1g}")
         if new <= lr:
             return None
-        return Diagnosis("lr_too_low", None, WARNING,
+        found = Diagnosis("lr_too_low", None, WARNING,
                          f"The loss hardly moved: from {_fmt(self.start)} to {_fmt(self.train[-1])} in "
-                         f"{len(self.train)} epochs. The learning rate (now {lr:g}) is probably too low; "
-                         f"try {new:g}.", {"lr": new}, f"learning rate {new:g}")
+                         f"{len(self.train)} epochs, and each step changed the weights by only about "
+                         f"{g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; around 1e-3 or more is usual) while the "
+                         f"gradient reaches every layer. The learning rate (now {lr:g}) is too low; try {new:g}.",
+                          {"lr": new}, f"learning rate {new:g}",
+                          evidence=self.evidence("loss_start", "loss_end", "update_ratio", "gradient_ratio"))
+        return _longer(found) if len(self.train) < 2 else found
 
     def plateau(self) -> Diagnosis | None:
         if len(self.train) < 5 or self.config.schedule in ("cosine", "onecycle") or not self._still_high():
@@ -219,13 +340,16 @@ class _Curves:
         epoch = self.epochs[-4].epoch
         if self.config.schedule == "none":
             change, text = {"schedule": "onecycle"}, "a one-cycle schedule"
+        elif self._vanishing_measured():
+            return None
         else:
             new = float(f"{self.config.lr * 3:.2g}")
             change, text = {"lr": new}, f"learning rate {new:g}"
         return Diagnosis("plateau", epoch, WARNING,
                          f"The loss stopped improving at epoch {epoch} while still high "
                          f"({_fmt(window[-1])}): it is stuck on a plateau. A learning rate that starts higher "
-                         f"and then anneals often gets it moving again; try {text}.", change, text)
+                         f"and then anneals often gets it moving again; try {text}.", change, text,
+                         evidence=self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio"))
 
     def overfitting(self) -> Diagnosis | None:
         vals = [(r.val_loss, r) for r in self.epochs if r.val_loss is not None and math.isfinite(r.val_loss)]
@@ -235,12 +359,19 @@ class _Curves:
         last_loss, last = vals[-1]
         if last.epoch - best.epoch < 2 or last_loss < 1.1 * best_loss or last.train_loss >= best.train_loss:
             return None
+        costs_accuracy = last.val_acc is not None and best.val_acc is not None \
+            and last.val_acc <= best.val_acc - COSTS
+        if not costs_accuracy and (self.chance is None or last_loss - best_loss < MATTERS * self.chance):
+            return None  # a rise that costs nothing (99.8 % either way) is not worth a remedy
         change, text = self._regularize()
+        evidence = {**self.evidence("loss_end", "val_train_gap"), "best_val_loss": round(best_loss, 6),
+                    "best_epoch": best.epoch, "val_loss_end": round(last_loss, 6)}
         return Diagnosis("overfitting", best.epoch + 1, WARNING,
                          f"From epoch {best.epoch + 1} the validation loss rose ({_fmt(best_loss)} → "
                          f"{_fmt(last_loss)}) while the training loss kept falling: the network is memorizing "
                          "its training samples (overfitting). Remedies: dropout, early stopping (it keeps the "
-                         "best epoch's weights), weight decay, or more training data.", change, text)
+                         "best epoch's weights), weight decay, or more training data.", change, text,
+                         evidence=evidence)
 
     def _regularize(self) -> tuple[dict[str, Any], str]:
         if not self.config.early_stopping:
@@ -255,20 +386,59 @@ class _Curves:
         last = self.epochs[-1]
         if last.val_loss is not None and last.val_loss > 1.25 * last.train_loss:
             return None  # a gap this wide is about generalizing, not capacity
+        evidence = self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance", "val_train_gap",
+                                 "gradient_ratio", "update_ratio")
+        said = f"Training and validation loss are both still high ({_fmt(last.train_loss)})"
         if len(self.train) < 2:  # one epoch cannot show whether it stopped falling
-            epochs = 5
             return Diagnosis("underfitting", None, WARNING,
-                             f"Training and validation loss are both still high ({_fmt(last.train_loss)}) after "
-                             f"one epoch: the network has not learned enough yet. Train for more epochs, e.g. "
-                             f"{epochs}.", {"epochs": epochs}, f"{epochs} epochs")
-        improving = self.train[-1] < 0.97 * self.train[-2]
-        if improving:
+                             f"{said} after one epoch: the network has not learned enough yet. Train for more "
+                             "epochs, e.g. 5.", {"epochs": 5}, "5 epochs", evidence=evidence)
+        if self.train[-1] < 0.97 * self.train[-2]:
             epochs = min(len(self.train) * 2, MAX_EPOCHS)
             return Diagnosis("underfitting", None, WARNING,
-                             f"Training and validation loss are both still high ({_fmt(last.train_loss)}) but "
-                             "were still falling at the end: the network has not learned enough yet. Train "
-                             f"for more epochs, e.g. {epochs}.", {"epochs": epochs}, f"{epochs} epochs")
+                             f"{said} but were still falling at the end: the network has not learned enough yet. "
+                             f"Train for more epochs, e.g. {epochs}.", {"epochs": epochs}, f"{epochs} epochs",
+                             evidence=evidence)
+        if self.loss.fell is not None and self.loss.fell < FLAT:
+            return Diagnosis("underfitting", None, WARNING, f"{said}: the loss hardly moved from where it started "
+                             f"({_fmt(self.start or 0.0)}), so the network is not learning at all; that is not a "
+                             "question of its size. " + self._stuck_why(), evidence=evidence)
         return Diagnosis("underfitting", None, WARNING,
-                         f"Training and validation loss are both still high ({_fmt(last.train_loss)}) and "
-                         "stopped falling: the network is too small or too simple for this data "
-                         "(underfitting). Give it more units or more layers in the Build view.")
+                         f"{said} and stopped falling: the network is too small or too simple for this data "
+                         "(underfitting). Give it more units or more layers in the Build view.", evidence=evidence)
+
+    def _stuck_why(self) -> str:
+        g = self.grads
+        if g is None or g.update_ratio is None:
+            return ("Without gradient measurements the doctor cannot tell a learning rate too low from gradients "
+                    "that vanish: record them (on by default) and look at the Gradient flow tab.")
+        return (f"Its steps are not small (‖Δw‖/‖w‖ ≈ {g.update_ratio:.0e}) and the gradient reaches the first "
+                "layer, so the learning rate is not the cause: check that the labels match the inputs, and try "
+                "another optimizer or a lower learning rate.")
+
+
+def with_alternative(found: Diagnosis, tried: str, alternative: Diagnosis | None) -> Diagnosis:
+    """`found` told that its one click was already tried (`tried`, a sentence) and did not help: it offers
+    `alternative`'s one click instead, or none."""
+    if alternative is None or not alternative.one_click:
+        return replace(found, message=f"{tried} {found.message} The same one-click change is not offered "
+                                      "again.", change={}, change_text="", network_change="")
+    return replace(found, message=f"{tried} {found.message} Instead, try {alternative.change_text}.",
+                   change=dict(alternative.change), change_text=alternative.change_text,
+                   network_change=alternative.network_change)
+
+
+def alternative(found: Diagnosis, config: TrainConfig, network_changes: Sequence[str],
+                tried: Sequence[str] = ()) -> Diagnosis | None:
+    """The other remedy for `found` when its own did not help: another network change, a different
+    optimizer, a warm-up schedule; None when the doctor has no second one-click remedy."""
+    if found.network_change:
+        rest = [k for k in network_changes if k != found.network_change and k not in tried and k in NETWORK_CHANGES]
+        return network_diagnosis(found.code, rest[0], "", {}) if rest else None
+    if found.code in ("lr_too_low", "exploding", "diverged", "oscillating") and config.optimizer != "adam":
+        return Diagnosis(found.code, None, WARNING, "", {"optimizer": "adam", "lr": 1e-3},
+                         "Adam at learning rate 0.001")
+    if found.code in ("exploding", "diverged", "oscillating") and config.schedule != "onecycle":
+        return Diagnosis(found.code, None, WARNING, "", {"schedule": "onecycle"},
+                         "a one-cycle schedule (it warms up)")
+    return None

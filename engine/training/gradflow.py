@@ -137,6 +137,6 @@ class GradientHistory:
                 "update_ratios": self.series(self.update_ratios)}
 
 
-def _finite(value: float) -> float | None:
-    """JSON has no NaN or infinity: a diverged measurement is stored as null."""
-    return value if value == value and abs(value) != float("inf") else None
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: a diverged measurement is stored as null (and a stored null stays one)."""
+    return value if value is not None and value == value and abs(value) != float("inf") else None

@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from engine.training import GradientHistory, GradientRecord
+from engine.training.evidence import flow_sentence
 
 from .. import theme
 from .palette import style_plot
@@ -134,26 +135,12 @@ class GradientFlowView(QWidget):
             curve.setData(steps[keep], row[keep])
 
     def _summary(self, layers, data: np.ndarray) -> str:
-        if data.size == 0 or len(layers) < 2:
-            return "Train to see how strongly each layer learns."
-        recent = data[:, -max(1, data.shape[1] // 4):]
-        first, last = _mean(recent[0]), _mean(recent[-1])
-        if not (math.isfinite(first) and math.isfinite(last)) or last <= 0:
-            return ""
-        ratio = first / last
-        if ratio < 0.01:
-            return (f"{layers[0]}'s gradient is {ratio:.0e} × {layers[-1]}'s: it vanishes on the way back, so the "
-                    "first layers barely learn.")
-        return f"{layers[0]}'s gradient is {ratio:.2g} × {layers[-1]}'s: gradients reach every layer."
+        """The engine's one reading of the gradients (the doctor's vanishing_gradients reads the same)."""
+        return flow_sentence(self.history.to_dict())
 
     def _on_choice_current_index_changed(self, index: int) -> None:
         self.measure = self.choice.itemData(index)
         self.redraw()
-
-
-def _mean(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if finite.size else math.nan
 
 
 def _history_from(training: dict) -> GradientHistory:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from engine.runs.record import changes_for
 from engine.training import EpochRecord, diagnose, steps_per_epoch
 from engine.training.checks import val_count
 
@@ -68,7 +69,9 @@ class LiveRunView(QObject):
             return
         self.view.plots.add_epoch(record)
         found = diagnose(live.epochs, [s.loss for s in live.steps], live.request.config, None,
-                         live.request.dataset.num_classes, final=False)
+                         live.request.dataset.num_classes, final=False,
+                         gradients=self.view.results.gradflow.history.to_dict(),  # the tab's numbers
+                         network_changes=changes_for(live.network))
         if found:  # the doctor speaks up while the run goes on
             banner = self.view.banner
             banner.show_text(f"<b>{live.name}</b> is training — the curve doctor sees a problem:",

@@ -4,7 +4,9 @@ was edited while it trained.
 
 Green only for a healthy finished run; amber when the doctor has advice; red when the run
 failed (NaN, crash) or its loss exploded. Only words and buttons: the view decides what a
-click means. Must not import the engine beyond its diagnosis records.
+click means (a settings change, or a network change such as batch normalization). The
+findings' titles come from the engine's doctor. Must not import the engine beyond its
+diagnosis records.
 """
 from __future__ import annotations
 
@@ -14,16 +16,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.training import Diagnosis
+from engine.training.doctor import TITLES  # noqa: F401  (the doctor's titles live in the engine)
 
 OK, INFO, WARNING, ERROR = "ok", "info", "warning", "error"
 _BOX = {OK: "result_box", INFO: "info_box", WARNING: "warn_box", ERROR: "failed_box"}
-TITLES = {"diverged": "Diverged", "exploding": "Exploding loss", "oscillating": "Oscillating loss",
-          "lr_too_low": "Learning rate too low", "plateau": "Plateau", "overfitting": "Overfitting",
-          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients"}
 
 
 class RunBanner(QFrame):
     rerun_requested = Signal(dict)  # TrainConfig changes for a re-run of the shown run
+    remedy_requested = Signal(str, dict)  # a network change (network_remedy kind) and TrainConfig changes
     keep_requested = Signal()
     discard_requested = Signal()
     link_activated = Signal(str)
@@ -79,14 +80,18 @@ class RunBanner(QFrame):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         mark = "✖" if d.severity == "error" else "⚠"
-        text = QLabel(f"<b>{mark} {TITLES.get(d.code, d.code)}</b> — {d.message}", objectName="finding_text",
-                      wordWrap=True)
-        text.setToolTip(f"curve doctor: {d.code}")
+        text = QLabel(f"<b>{mark} {d.title}</b> — {d.message}", objectName="finding_text", wordWrap=True)
+        text.setToolTip(f"curve doctor: {d.code}\nevidence: " + ", ".join(f"{k} {v}" for k, v in d.evidence.items()))
         layout.addWidget(text, 1)
-        if d.change and can_rerun:
+        if d.one_click and can_rerun:
             button = QPushButton(f"Re-run with {d.change_text}", objectName="rerun_button")
-            button.setToolTip("Start a new run with this run's settings and this one change")
-            button.clicked.connect(lambda _=False, change=dict(d.change): self._on_rerun(change))
+            if d.network_change:
+                button.setToolTip("Change the network (one undo step) and start a new run with this run's settings")
+                button.clicked.connect(lambda _=False, kind=d.network_change, change=dict(d.change):
+                                       self.remedy_requested.emit(kind, change))
+            else:
+                button.setToolTip("Start a new run with this run's settings and this one change")
+                button.clicked.connect(lambda _=False, change=dict(d.change): self._on_rerun(change))
             layout.addWidget(button, 0, Qt.AlignTop)
             self.rerun_buttons.append(button)
         return row

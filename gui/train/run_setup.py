@@ -12,10 +12,14 @@ from typing import Any
 
 from engine.data import Dataset, dataset_info
 from engine.fitting import FitReport
+from engine.graph import Graph
 from engine.preflight import MemoryEstimate
 from engine.runs import Run, change_summary
+from engine.serialize import graph_from_dict
 from engine.training import TrainConfig
+from engine.training.doctor import NETWORK_CHANGES
 from engine.training.memory import run_estimate
+from engine.training.network_remedy import apply_change
 
 from ..document import Document
 from ..jobs.adoption import RunRequest
@@ -96,3 +100,13 @@ def request(dataset: Dataset, config: TrainConfig, loaded: DatasetRequest | None
 
 def changed_config(base: Run, change: dict[str, Any]) -> TrainConfig:
     return replace(base.config, **change)
+
+
+def remedied_network(base: Run, kind: str) -> Graph:
+    """The network `base` trained, with the doctor's network change `kind` (raises ProjectError, KeyError)."""
+    return apply_change(graph_from_dict(dict(base.network)), kind)
+
+
+def remedy_title(kind: str) -> str:
+    """The network change in words, for the undo stack and the new run's name ("batch normalization")."""
+    return NETWORK_CHANGES[kind][0]

@@ -16,15 +16,17 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from engine.builder import BuildError
 from engine.data import Dataset, dataset_info
 from engine.fitting import FitReport, fit_report
+from engine.graph import GraphError
 from engine.preflight import MemoryEstimate
-from engine.runs import Run
+from engine.runs import Run, advise
+from engine.serialize import ProjectError
 from engine.training import TrainingError
 
 from .. import theme
 from ..document import Document
 from ..jobs.adoption import Finish, LiveRun, run_title, status_title
 from ..jobs.coordinator import RunCoordinator
-from ..run_commands import delete_runs, rename_run
+from ..run_commands import SetNetwork, delete_runs, rename_run
 from . import run_setup
 from .control_bar import STOPPING, ControlBar
 from .dataset_panel import DatasetPanel
@@ -66,6 +68,7 @@ class TrainView(QWidget):
         self.estimate: MemoryEstimate | None = None
         self._focus: str | None = None
         self._rerun_base: Run | None = None
+        self._remedying = False  # the doctor's network change is swapping the graph: same project, same settings
         self._notes: dict[str, str] = {}  # run id -> what happened when it finished, said once
         self._stale = True
         self._make_fit_box()
@@ -94,6 +97,7 @@ class TrainView(QWidget):
         self.fit_button.clicked.connect(self._on_fit_button_clicked)
         self.banner.link_activated.connect(self._on_banner_link_activated)
         self.banner.rerun_requested.connect(self.rerun_with_change)
+        self.banner.remedy_requested.connect(self.rerun_with_network_change)
         self.banner.keep_requested.connect(self._on_banner_keep_requested)
         self.banner.discard_requested.connect(self.coordinator.discard_pending)
         self.control.start_requested.connect(self.start)
@@ -156,6 +160,9 @@ class TrainView(QWidget):
 
     def _on_document_graph_replaced(self) -> None:
         """Another project: its runs, and the settings and dataset of its adopted (or latest) run."""
+        if self._remedying:
+            self._on_document_changed()
+            return
         self._focus, self._rerun_base = None, None
         if not self.coordinator.running:
             config, dataset = initial_settings(self.document)
@@ -203,7 +210,7 @@ class TrainView(QWidget):
             self.banner.show_text("No runs yet in this project: load a dataset and press Start training. Each run "
                                   "stays with the project, so you can compare them later.", INFO)
             return
-        diagnoses = run.diagnosis
+        diagnoses = advise(run, self.document.runs)  # told which one-click changes earlier runs tried
         said = " ".join(p for p in (run.result.message if run.result else "", self._notes.get(run.id, "")) if p)
         self.banner.show_text(f"<b>{run.name}</b> — {run_title(run)}. {said}",
                               level_of(run.status, diagnoses))
@@ -340,15 +347,42 @@ class TrainView(QWidget):
     def rerun_with_change(self, change: dict) -> bool:
         """The doctor's one click: the shown run's settings with `change`, started at once."""
         base = focus_run(self.document, self._focus)
-        if base is None:
+        return base is not None and self._rerun(base, change)
+
+    def rerun_with_network_change(self, kind: str, change: dict) -> bool:
+        """The doctor's one click for a network remedy: the network the shown run trained, changed by `kind`
+        (engine.training.network_remedy), becomes the project's network in one undo step; then the run's
+        settings with `change` start at once."""
+        base = focus_run(self.document, self._focus)
+        if base is None or not self._same_data_or_ask(base):
             return False
-        self._rerun_base = base
+        try:
+            graph = run_setup.remedied_network(base, kind)
+        except (ProjectError, GraphError, KeyError) as exc:
+            self._show_error(f"The network of {base.name} cannot be changed: {exc}")
+            return False
+        text = run_setup.remedy_title(kind)
+        self._remedying = True
+        try:
+            self.document.undo_stack.push(SetNetwork(self.document, graph, text))
+        finally:
+            self._remedying = False
+        return self._rerun(base, change, f"{base.name}: {text}")
+
+    def _rerun(self, base: Run, change: dict, name: str = "") -> bool:
+        self._focus = base.id
         self.form.set_config(run_setup.changed_config(base, change))
-        if not run_setup.same_data(base, self.dataset, self.datasets.loaded_request):
-            self.datasets.select(base.dataset)
-            self._show_error(f"Load {base.dataset} and press Start training to re-run {base.name} with the change.")
+        self._rerun_base = base
+        if not self._same_data_or_ask(base):
             return False
-        return self.start()
+        return self._start(name) if name else self.start()
+
+    def _same_data_or_ask(self, base: Run) -> bool:
+        if run_setup.same_data(base, self.dataset, self.datasets.loaded_request):
+            return True
+        self.datasets.select(base.dataset)
+        self._show_error(f"Load {base.dataset} and press Start training to re-run {base.name} with the change.")
+        return False
 
     def stop(self) -> None:
         if self.coordinator.running:

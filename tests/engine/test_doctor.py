@@ -47,9 +47,30 @@ def test_a_loss_that_goes_up_and_down_is_oscillating():
     assert found.code == "oscillating" and found.epoch == 2 and found.change == {"lr": pytest.approx(0.0033)}
 
 
-def test_a_loss_that_hardly_moves_means_the_learning_rate_is_too_low():
-    found = diagnose(epochs([0.69, 0.689, 0.688]), [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2)
-    assert codes(found) == ["lr_too_low"] and found[0].change == {"lr": 1e-5}
+SMALL_STEPS = {"grad_norms": {"fc1": [0.02, 0.03], "fc2": [0.03, 0.03], "out": [0.05, 0.04]},
+               "update_ratios": {"fc1": [2e-6, 1e-6], "fc2": [1e-6, 1e-6], "out": [3e-6, 2e-6]}}
+
+
+def test_a_loss_that_hardly_moves_with_tiny_steps_means_the_learning_rate_is_too_low():
+    found = diagnose(epochs([0.69, 0.689, 0.688]), [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2,
+                     gradients=SMALL_STEPS)
+    # the steps are ~1/3000 of the usual size: the rate goes up 100× (at most), not just 10×
+    assert codes(found) == ["lr_too_low"] and found[0].change == {"lr": 1e-4}
+    assert found[0].evidence["update_ratio"] == pytest.approx(1.5e-6) and found[0].evidence["gradient_ratio"] > 0.01
+    assert "1e-06" in found[0].message or "2e-06" in found[0].message
+
+
+def test_a_flat_loss_alone_is_not_evidence_of_a_low_learning_rate():
+    """Changed lesson (issue 16): a loss that did not move is what vanishing gradients and dead units look like
+    too; "learning rate too low" needs steps measured small against the weights (update ratio)."""
+    flat = epochs([0.69, 0.689, 0.688])
+    unknown = diagnose(flat, [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2)
+    assert "lr_too_low" not in codes(unknown) and all(not d.change.get("lr") for d in unknown)
+    assert "cannot tell" in unknown[0].message
+    norms = SMALL_STEPS["grad_norms"]
+    big_steps = {"grad_norms": norms, "update_ratios": {k: [0.01] for k in norms}}
+    moved = diagnose(flat, [0.693, 0.69], TrainConfig(lr=1e-6), "completed", 2, gradients=big_steps)
+    assert "lr_too_low" not in codes(moved) and "not the cause" in moved[0].message
 
 
 def test_a_loss_stuck_high_at_a_constant_rate_is_a_plateau():
@@ -101,7 +122,8 @@ def _run(template, dataset, config):
 @pytest.mark.parametrize("lr", [10.0, 1e10])
 def test_real_run_a_huge_learning_rate_explodes_without_nan(lr):
     moons = load_dataset("moons", n_samples=400)
-    found, finished = _run("perceptron", moons, TrainConfig(lr=lr, epochs=5, schedule="none", log_every=2))
+    found, finished = _run("perceptron", moons, TrainConfig(lr=lr, epochs=5, schedule="none", log_every=2,
+                                                           cpu_threads=1))  # one thread: the same sums every time
     assert finished.status == "completed"  # no NaN: the trainer alone would call this a success
     assert codes(found) == ["exploding"] and found[0].severity == "error"
 

@@ -259,3 +259,36 @@ def test_every_doctor_code_has_a_title_in_the_banner():
     from gui.train.run_banner import TITLES
 
     assert set(TITLES) == set(CODES)
+
+
+def test_vanishing_gradients_offer_a_network_change_as_one_undo_step(qtbot, train_window):
+    """Issue 16: deep_sigmoid is told 'Vanishing gradients' (not 'learning rate too low'), the Gradient flow tab
+    says the same, and the one click changes the network (batch normalization), then re-runs."""
+    window, view, doc = train_window, train_window.train_view, train_window.document
+    window.editor.load_template("deep_sigmoid", (2,), 2)
+    load_data(qtbot, view, "moons", samples=400)
+    train(qtbot, view, epochs=3, lr=0.01, optimizer="adam")
+    run = doc.runs[-1]
+    assert [d.code for d in view.banner.diagnoses] == ["vanishing_gradients"]
+    finding = view.banner.findChild(type(view.message), "finding_text").text()
+    assert "Vanishing gradients" in finding and "learning rate" not in view.banner.rerun_buttons[0].text()
+    assert "vanishes" in view.results.gradflow.note.text()  # the tab reads the same verdict
+    [button] = view.banner.rerun_buttons
+    assert button.text() == "Re-run with batch normalization"
+    before = doc.graph_fingerprint()
+    with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
+        button.click()
+    assert view.runner.thread.wait(10_000)
+    layers = [n.layer for n in doc.graph.nodes.values()]
+    assert layers.count("batchnorm1d") == 10 and layers.count("sigmoid") == 10
+    assert doc.runs[-1].name == f"{run.name}: batch normalization" and doc.runs[-1].config == run.config
+    doc.undo_stack.undo()  # the new run
+    doc.undo_stack.undo()  # the network change: one step
+    assert doc.graph_fingerprint() == before
+
+
+def test_every_doctor_title_lives_in_the_engine():
+    from engine.training.doctor import CODES, TITLES
+    from gui.train import run_banner
+
+    assert set(TITLES) == set(CODES) and run_banner.TITLES is TITLES

@@ -1,0 +1,160 @@
+"""The measurements the curve doctor's verdicts rest on, each computed once per run.
+
+    loss        the first logged loss, the last epoch's training loss, the highest loss seen,
+                and chance level (the loss of uniform guessing, log K for K classes)
+    gap         the last epoch's validation loss over its training loss
+    gradients   from the run's per-layer gradient norms (engine.training.gradflow's dict form):
+                the first layer's median norm over the last layer's (the gradient ratio), and a
+                typical layer's step ‖Δw‖/‖w‖ (the median over layers of each layer's median
+                update ratio), both over the whole run
+
+`gradient_evidence` is the one reading of the gradients: the doctor's vanishing-gradient verdict
+and the Gradient flow tab's sentence (`flow_sentence`) both come from it, with one threshold, so
+the two can never disagree. Pure Python over plain numbers: no torch, no Qt.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+VANISHING = 0.01  # the first layer's median gradient norm under this share of the last layer's: it vanishes
+MIN_DEPTH = 3  # layers with weights before "vanishing" means anything (two layers cannot lose a gradient)
+IDLE = "Train to see how strongly each layer learns."
+
+
+@dataclass(frozen=True)
+class GradientEvidence:
+    first: str  # the first layer with weights (node id)
+    last: str  # the last one
+    layers: int  # layers measured
+    ratio: float | None  # first layer's median gradient norm / last layer's; None when the last is 0
+    update_ratio: float | None  # a typical layer's ‖Δw‖/‖w‖ per step; None when not measured
+
+    @property
+    def vanishing(self) -> bool:
+        return self.ratio is not None and self.ratio < VANISHING and self.layers >= MIN_DEPTH
+
+    def share_text(self) -> str:
+        """The ratio as a learner reads it: "1/36,066,482", or "none" when nothing reaches the first layer."""
+        if self.ratio is None:
+            return "unknown"
+        if self.ratio <= 0:
+            return "none"
+        return f"1/{1 / self.ratio:,.0f}" if self.ratio < 1 else f"{self.ratio:.2g}×"
+
+    def sentence(self) -> str:
+        """The Gradient flow tab's verdict (the doctor's vanishing_gradients reads the same numbers)."""
+        if self.layers < 2:
+            return f"{self.first} is the only layer with weights: there is no depth for the gradient to vanish in."
+        if self.ratio is None:
+            return f"{self.last} receives no gradient: nothing reaches the layers before it."
+        if self.vanishing:
+            return (f"{self.first}'s gradient is {self.ratio:.0e} × {self.last}'s: it vanishes on the way back, "
+                    "so the first layers barely learn.")
+        return f"{self.first}'s gradient is {self.ratio:.2g} × {self.last}'s: gradients reach every layer."
+
+
+def _median(values: Any) -> float | None:
+    if not isinstance(values, list):
+        return None
+    finite = [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    return statistics.median(finite) if finite else None
+
+
+def gradient_evidence(gradients: Mapping[str, Any] | None) -> GradientEvidence | None:
+    """The gradient ratio and update ratio of a run's stored series; None when nothing was measured (the
+    ratio is None, too, with a single layer: there is nothing for the gradient to vanish through)."""
+    norms = gradients.get("grad_norms") if isinstance(gradients, Mapping) else None
+    if not isinstance(norms, Mapping) or not norms:
+        return None
+    names = list(norms)
+    first, last = _median(norms[names[0]]), _median(norms[names[-1]])
+    if first is None or last is None:
+        return None
+    ratios = gradients.get("update_ratios")
+    per_layer = [_median(v) for v in ratios.values()] if isinstance(ratios, Mapping) else []
+    per_layer = [v for v in per_layer if v is not None]
+    update = statistics.median(per_layer) if per_layer else None
+    ratio = first / last if last > 0 and len(names) >= 2 else None
+    return GradientEvidence(names[0], names[-1], len(names), ratio, update)
+
+
+def flow_sentence(gradients: Mapping[str, Any] | None) -> str:
+    """What the Gradient flow tab says under its plots, for a run's (or a live run's) gradient series."""
+    found = gradient_evidence(gradients)
+    return found.sentence() if found is not None else IDLE
+
+
+@dataclass(frozen=True)
+class LossEvidence:
+    start: float | None  # the first logged loss (or the first epoch's, when no step was logged)
+    end: float | None  # the last epoch's training loss (or the mean of the last logged steps)
+    peak: float | None  # the highest loss logged
+    chance: float | None  # the loss of uniform guessing; None for losses without one (mse)
+    gap: float | None  # the last epoch's validation loss / its training loss; None without validation
+    epochs: int
+    jump: float | None = None  # the largest rise from one logged step loss to the next, as a ratio (1.3: +30 %)
+
+    @property
+    def fell(self) -> float | None:
+        """The share by which the loss fell from its start (0.1: it fell by a tenth)."""
+        if self.start is None or self.end is None or self.start <= 0:
+            return None
+        return (self.start - self.end) / self.start
+
+
+def loss_evidence(train: Sequence[float], val_last: float | None, steps: Sequence[float],
+                  chance: float | None) -> LossEvidence:
+    """The loss figures from per-epoch training losses, the last validation loss and the logged steps."""
+    start = steps[0] if steps else (train[0] if train else None)
+    if train:
+        end: float | None = train[-1]
+    else:
+        tail = list(steps[-max(len(steps) // 5, 1):])
+        end = sum(tail) / len(tail) if tail else None
+    values = [v for v in list(steps) + list(train) if math.isfinite(v)]
+    gap = val_last / train[-1] if train and val_last is not None and train[-1] > 0 else None
+    pairs = [(a, b) for a, b in zip(steps, steps[1:]) if a > 0 and math.isfinite(a) and math.isfinite(b)]
+    jump = max((b / a for a, b in pairs), default=None)
+    return LossEvidence(start, end, max(values) if values else None, chance, gap, len(train), jump)
+
+
+def evidence_dict(loss: LossEvidence, grads: GradientEvidence | None) -> dict[str, float | int | str]:
+    """The measurements as a flat mapping (Diagnosis.evidence, the --metrics JSON, the bench's columns)."""
+    out: dict[str, float | int | str] = {"epochs": loss.epochs}
+    for key, value in (("loss_start", loss.start), ("loss_end", loss.end), ("loss_peak", loss.peak),
+                       ("chance", loss.chance), ("val_train_gap", loss.gap), ("loss_jump", loss.jump)):
+        if value is not None:
+            out[key] = round(value, 6)
+    if loss.chance and loss.end is not None:
+        out["loss_vs_chance"] = round(loss.end / loss.chance, 4)
+    if grads is not None:
+        out.update(first_layer=grads.first, last_layer=grads.last)
+        if grads.ratio is not None:
+            out["gradient_ratio"] = float(f"{grads.ratio:.3g}")
+        if grads.update_ratio is not None:
+            out["update_ratio"] = float(f"{grads.update_ratio:.3g}")
+    return out
+
+
+MIN_GAIN = 0.005  # test accuracy up by half a point or more: the change helped
+MIN_LOSS_DROP = 0.02  # without an accuracy to compare, the loss down by 2 % or more
+
+
+def helped(acc_before: float | None, loss_before: float | None, acc_after: float | None,
+           loss_after: float | None) -> bool:
+    """Whether a change helped: the test accuracy rose by MIN_GAIN, or (accuracies equal within MIN_GAIN
+    or unknown) the loss fell by MIN_LOSS_DROP. A NaN loss after the change never helped."""
+    if loss_after is not None and not math.isfinite(loss_after):
+        return False
+    if acc_before is not None and acc_after is not None:
+        if acc_after >= acc_before + MIN_GAIN:
+            return True
+        if acc_after <= acc_before - MIN_GAIN:
+            return False
+    if loss_before is None or loss_after is None or not math.isfinite(loss_after):
+        return False
+    return not math.isfinite(loss_before) or loss_after <= (1 - MIN_LOSS_DROP) * loss_before
