@@ -4,6 +4,7 @@ noisy spiral points)."""
 import math
 
 import pytest
+import torch
 
 from engine import templates
 from engine.builder import build_module
@@ -107,6 +108,7 @@ def test_codes_are_stable_and_serializable():
 
 
 def _run(template, dataset, config):
+    torch.manual_seed(0)  # the same first weights whatever ran before in this process
     module = build_module(templates.load(template, dataset.input_shape, dataset.num_classes))
     steps, history, finished = [], [], None
     for record in train(module, dataset, config):
