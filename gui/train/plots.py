@@ -21,7 +21,8 @@ from engine.runs import Run
 from engine.training import EpochRecord, StepRecord
 
 from .. import theme
-from .palette import LR_COLOR, TRAIN_COLOR, faded, pen, style_plot, styled_plot
+from .legend import RowLegend
+from .palette import LR_COLOR, TRAIN_COLOR, pen, style_plot, styled_plot
 from .series import RunCurves, Series, Smoother, keeps, y_bounds
 
 # One plot is redrawn per tick, taking turns: a repaint of one plot is a short event for the GUI
@@ -43,8 +44,9 @@ class Overlay:
 class LivePlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss_plot = styled_plot("Training loss (per step)", "loss")
-        self.epoch_plot = styled_plot("Loss per epoch", "loss")
+        # the top row shares the bottom row's x axis: its title "epoch" once, under the bottom row
+        self.loss_plot = styled_plot("Training loss (per step)", "loss", "")
+        self.epoch_plot = styled_plot("Loss per epoch", "loss", "")
         self.acc_plot = styled_plot("Accuracy per epoch", "%")
         self.lr_plot = styled_plot("Learning rate", "lr")
         self._layout()
@@ -91,13 +93,13 @@ class LivePlots(QWidget):
         return curve
 
     def _legends(self) -> dict[pg.PlotWidget, pg.LegendItem]:
-        """Legends where the curves are not: loss falls (top right is free), accuracy rises."""
-        entries = ((self.loss_plot, (-8, 8), (("raw_loss", "raw"), ("smooth_loss", "smoothed"))),
-                   (self.epoch_plot, (-8, 8), (("train_loss", "training"), ("val_loss", "validation"))),
-                   (self.acc_plot, (-8, -8), (("train_acc", "training"), ("val_acc", "validation"))))
+        """Legends under the plots, where they never cover a curve."""
+        entries = ((self.loss_plot, (("raw_loss", "raw"), ("smooth_loss", "smoothed"))),
+                   (self.epoch_plot, (("train_loss", "training"), ("val_loss", "validation"))),
+                   (self.acc_plot, (("train_acc", "training"), ("val_acc", "validation"))))
         legends = {}
-        for plot, offset, names in entries:
-            legend = plot.getPlotItem().addLegend(offset=offset)
+        for plot, names in entries:
+            legend = RowLegend(plot)
             for name, label in names:
                 legend.addItem(self.curves[name], label)
             legends[plot] = legend
@@ -115,7 +117,8 @@ class LivePlots(QWidget):
         """Colours from the current theme (after a light/dark switch too)."""
         t = theme.current()
         for plot in self.plots:
-            style_plot(plot, plot.getPlotItem().titleLabel.text, plot.getPlotItem().getAxis("left").labelText)
+            item = plot.getPlotItem()
+            style_plot(plot, item.titleLabel.text, item.getAxis("left").labelText, item.getAxis("bottom").labelText)
         colors = {"raw_loss": (t.accent, 1.2, 120), "smooth_loss": (t.accent, 2.4, 255),
                   "train_loss": (TRAIN_COLOR, 2.0, 255), "val_loss": (t.accent, 2.2, 255),
                   "train_acc": (TRAIN_COLOR, 2.0, 255), "val_acc": (t.accent, 2.2, 255), "lr": (LR_COLOR, 2.0, 255)}
@@ -131,7 +134,6 @@ class LivePlots(QWidget):
             line.setPen(pg.mkPen(t.ok, width=1.2, style=Qt.DashLine))
         for legend in self.legends.values():
             legend.setLabelTextColor(t.text)
-            legend.setBrush(pg.mkBrush(faded(t.base, 210)))
 
     # -- the detail run ------------------------------------------------------------------
     def clear(self) -> None:
@@ -219,9 +221,11 @@ class LivePlots(QWidget):
             line.show()
         y = record.val_loss if record.val_loss is not None else record.train_loss
         self._best_dot.setData([float(record.epoch)], [y])
-        label = self.legends[self.epoch_plot].getLabel(self._best_dot)
+        legend = self.legends[self.epoch_plot]
+        label = legend.getLabel(self._best_dot)
         if label is not None:
             label.setText(f"best epoch ({record.epoch})")
+            legend.reflow()
 
     # -- overlays ------------------------------------------------------------------------
     def set_overlays(self, overlays: list[Overlay]) -> None:

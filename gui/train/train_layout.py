@@ -22,7 +22,7 @@ def section(title: str) -> QLabel:
 def left_panel(view: TrainView) -> QWidget:
     page = QWidget(objectName="train_settings_page")
     layout = QVBoxLayout(page)
-    layout.setContentsMargins(14, 4, 14, 14)
+    layout.setContentsMargins(12, 4, 10, 14)
     layout.setSpacing(6)
     for widget in (section("Dataset"), view.datasets, section("Network"), view.fit_label):
         layout.addWidget(widget)
@@ -38,7 +38,9 @@ def left_panel(view: TrainView) -> QWidget:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(330)
+    # never narrower than its widest row: with the horizontal scroll bar off, that row would be cut
+    # ("Nesterov" at 1100 px)
+    scroll.setMinimumWidth(max(330, page.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()))
     return scroll
 
 

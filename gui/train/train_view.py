@@ -212,7 +212,7 @@ class TrainView(QWidget):
     def _show_comparison(self, runs: list[Run]) -> None:
         self.banner.clear()
         best = max(runs, key=lambda r: r.test_acc if r.test_acc is not None else -1.0)
-        self.banner.show_text(f"Comparing {len(runs)} runs, one colour each: <b>Compare runs</b> below lists what "
+        self.banner.show_text(f"Comparing {len(runs)} runs, one colour each: the <b>Compare</b> tab lists what "
                               f"differs. Best test accuracy: <b>{best.name}</b>. Untick runs to see one in detail.",
                               INFO)
 
