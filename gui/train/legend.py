@@ -8,17 +8,19 @@ Must not import the engine or the rest of the view.
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
 
-SPACING = 14
+SPACING = 8
 
 
 class RowLegend(pg.LegendItem):
     def __init__(self, plot: pg.PlotWidget) -> None:
         super().__init__(offset=None, horSpacing=SPACING, verSpacing=0, frame=False)
+        self.plot_widget = plot
         self.plot_item = plot.getPlotItem()
         self.plot_item.layout.addItem(self, 4, 1)
         self.plot_item.legend = self
-        self.plot_item.geometryChanged.connect(self.reflow)
+        plot.installEventFilter(self)  # re-flow before the plot lays itself out at its new width
 
     def updateSize(self) -> None:
         """Let the plot's layout size it (the floating legend sets its own geometry)."""
@@ -36,11 +38,17 @@ class RowLegend(pg.LegendItem):
     def entry_width(self) -> float:
         return max((20 + label.item.boundingRect().width() + SPACING for _, label in self.items), default=0.0)
 
-    def reflow(self) -> None:
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Resize:
+            self.reflow(event.size().width())
+        return False
+
+    def reflow(self, plot_width: int | None = None) -> None:
         """As many entries side by side as the plot's width takes."""
-        width = self.plot_item.width() - 70  # the y axis and its title take about this much
-        fits = max(1, int(width // max(self.entry_width(), 1))) if width > 0 else len(self.items)
-        columns = max(1, min(fits, len(self.items)))
+        width = (plot_width or self.plot_widget.width()) - self.plot_item.getAxis("left").width() - 16
+        columns = max(1, min(int(width // max(self.entry_width(), 1)), len(self.items)))
         if columns != self.columnCount:
             self.setColumnCount(columns)
+        while self.columnCount > 1 and self.layout.effectiveSizeHint(Qt.MinimumSize).width() > width:
+            self.setColumnCount(self.columnCount - 1)  # labels laid out wider than they measure
         self.updateSize()

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.runs import Run
 from engine.training import EpochRecord, StepRecord
 
 from .. import theme
+from .finding import FindingMarks, finding_zoom
 from .legend import RowLegend
 from .palette import LR_COLOR, TRAIN_COLOR, pen, style_plot, styled_plot
-from .series import RunCurves, Series, Smoother, keeps, y_bounds
+from .run_banner import TITLES
+from .series import RunCurves, Series, Smoother, epoch_titles, keeps, log_bounds, log_ticks, y_bounds
 
 # One plot is redrawn per tick, taking turns: a repaint of one plot is a short event for the GUI
 # thread, where all four at once held it up to ~4x longer (bench/gui_latency.py's p99). The busy
@@ -61,16 +63,36 @@ class LivePlots(QWidget):
         self._dirty: set[str] = set()
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
-        self._smoother = Smoother()
+        self._smoother: Smoother | None = None  # made for the spacing of the first points
         self._y_bounds: dict[pg.PlotWidget, tuple[float, float]] = {}
         self._turn = -1  # index of the plot redrawn last
         self.best_epoch: int | None = None
+        self.finding = FindingMarks((self.loss_plot, self.epoch_plot))
         self.refresh_theme()
 
     def _layout(self) -> None:
-        grid = QGridLayout(self)
+        self.zoom_note = QLabel(objectName="muted", wordWrap=True)
+        self.show_all_button = QPushButton("Show all epochs", objectName="show_all_epochs")
+        self.show_all_button.setToolTip("Undo the zoom: the whole loss curve, every epoch")
+        self.show_all_button.clicked.connect(self.show_all)
+        self.log_box = QCheckBox("Loss on a log scale", objectName="loss_log_scale")
+        self.log_box.setToolTip("A log scale shows small changes of a small loss as clearly as the first "
+                                "epoch's big fall")
+        self.log_box.toggled.connect(self._on_log_box_toggled)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.zoom_note, 1)
+        header.addWidget(self.show_all_button)
+        header.addWidget(self.log_box)
+        self.show_all_button.hide()
+        grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addLayout(header)
+        column.addLayout(grid, 1)
         for i, plot in enumerate(self.plots):
             grid.addWidget(plot, i // 2, i % 2)
             if i:
@@ -134,6 +156,7 @@ class LivePlots(QWidget):
             line.setPen(pg.mkPen(t.ok, width=1.2, style=Qt.DashLine))
         for legend in self.legends.values():
             legend.setLabelTextColor(t.text)
+        self.finding.refresh_theme()
 
     # -- the detail run ------------------------------------------------------------------
     def clear(self) -> None:
@@ -141,7 +164,9 @@ class LivePlots(QWidget):
         for name in DETAIL:
             self.series[name] = Series()
             self.curves[name].setData([], [])
-        self._smoother, self.best_epoch = Smoother(), None
+        self._smoother, self.best_epoch = None, None
+        self.finding.clear()
+        self.legends[self.epoch_plot].removeItem(self.finding.sample)
         for line in self._best_marks:
             line.hide()
         self._best_dot.setData([], [])
@@ -153,7 +178,39 @@ class LivePlots(QWidget):
         if run is not None:
             self._fill(run)
             self.flush()
+            self._show_finding(run)
+        self._show_zoom_note()
         self._span(max(span, run.epochs_run if run is not None else 0, 1))
+
+    # -- the doctor's finding, on the curves -----------------------------------------------
+    def _show_finding(self, run: Run) -> None:
+        """Mark the first finding that has an epoch, and zoom Loss per epoch to the epochs from there."""
+        found = next((d for d in run.diagnosis if d.epoch is not None), None)
+        if found is None:
+            return
+        self.finding.mark(found.epoch, f"{TITLES.get(found.code, found.code.replace('_', ' '))} ({found.epoch})")
+        self.legends[self.epoch_plot].addItem(self.finding.sample, self.finding.text)
+        loss = self.series["val_loss"] if self.series["val_loss"].size else self.series["train_loss"]
+        self.finding.zoom = finding_zoom(loss.x, loss.y, found.epoch - 1)
+
+    def _show_zoom_note(self) -> None:
+        zoom = self.finding.zoom
+        self.show_all_button.setVisible(zoom is not None)
+        self.zoom_note.setText(f"Loss per epoch: zoomed to epochs {zoom.first}–{zoom.last}, where the curve doctor "
+                               f"looks ({self.finding.text.lower()})." if zoom is not None else "")
+
+    def show_all(self) -> None:
+        """Undo the finding's zoom."""
+        self.finding.zoom = None
+        self._y_bounds.pop(self.epoch_plot, None)
+        self._show_zoom_note()
+        self._fit_y(self.epoch_plot)
+
+    def _on_log_box_toggled(self, on: bool) -> None:
+        for plot in (self.loss_plot, self.epoch_plot):
+            plot.getPlotItem().setLogMode(y=on)
+            self._y_bounds.pop(plot, None)
+        self._fit_y(self.loss_plot, self.epoch_plot)
 
     def _span(self, end: float) -> None:
         """All four plots share the x axis: 0 to the last epoch, the last point clear of the edge."""
@@ -173,6 +230,7 @@ class LivePlots(QWidget):
     def _fill(self, run: Run) -> None:
         c = RunCurves.of(run)
         self.series["raw_loss"].extend(c.step_x, c.loss)
+        self._smoother = Smoother.for_points(c.step_x)
         self.series["smooth_loss"].extend(c.step_x, self._smoother(c.loss))
         self.series["lr"].extend(c.step_x, c.lr)
         for name, xs, ys in (("train_loss", c.epoch, c.train_loss), ("train_acc", c.epoch, c.train_acc),
@@ -190,6 +248,9 @@ class LivePlots(QWidget):
         per_epoch = max(records[-1].steps_per_epoch, 1)
         xs = np.array([r.step for r in records], dtype=float) / per_epoch
         losses = np.array([r.loss for r in records], dtype=float)
+        if self._smoother is None:
+            raw = self.series["raw_loss"]
+            self._smoother = Smoother.for_points(xs, float(raw.x[-1]) if raw.size else 0.0)
         self.series["raw_loss"].extend(xs, losses)
         self.series["smooth_loss"].extend(xs, self._smoother(losses))
         self.series["lr"].extend(xs, [r.lr for r in records])
@@ -237,7 +298,15 @@ class LivePlots(QWidget):
         self._overlay_items, self.overlays = [], list(overlays)
         for overlay in overlays:
             self._add_overlay(overlay)
+        self._retitle()
         self._fit_y(*self.plots)
+
+    def _retitle(self) -> None:
+        """Compared runs are drawn per epoch by their validation curves: the titles say so."""
+        held_out = all(any(r.val_loss is not None for r in o.run.epochs) for o in self.overlays)
+        titles = epoch_titles(bool(self.overlays), held_out, self.curves["val_loss"].isVisible())
+        for plot, title in zip((self.epoch_plot, self.acc_plot), titles):
+            plot.setTitle(title, color=theme.current().text, bold=True)
 
     def _add_overlay(self, overlay: Overlay) -> None:
         c = RunCurves.of(overlay.run)
@@ -293,9 +362,23 @@ class LivePlots(QWidget):
                    if home is plot and item.yData is not None and len(item.yData)]
             finite = [y[np.isfinite(y)] for y in ys]
             finite = [y for y in finite if y.size]
+            log = self.log_box.isChecked() and plot in (self.loss_plot, self.epoch_plot)
+            if log:
+                finite = [y[y > 0] for y in finite if (y > 0).any()]
             low, high = (min(float(y.min()) for y in finite), max(float(y.max()) for y in finite)) if finite \
                 else (0.0, 1.0)
-            if not keeps(self._y_bounds.get(plot), low, high):
+            zoom = self.finding.zoom if plot is self.epoch_plot else None
+            if zoom is not None:
+                low, high = max(zoom.low, 1e-12) if log else zoom.low, zoom.high
+            plot.getPlotItem().getAxis("left").setTicks(None)
+            if log or zoom is not None:  # a zoom is exact; a log axis sets its range in decades
+                bounds = log_bounds(low, high) if log else (low, high)
+                plot.setYRange(*bounds, padding=0)
+                if log:  # pyqtgraph labels every 0.01..0.09 of a short log axis, on top of each other
+                    plot.getPlotItem().getAxis("left").setTicks([log_ticks(10 ** bounds[0], 10 ** bounds[1],
+                                                                           max(2, plot.height() // 35))])
+                self._y_bounds.pop(plot, None)
+            elif not keeps(self._y_bounds.get(plot), low, high):
                 self._y_bounds[plot] = y_bounds(low, high, plot is self.acc_plot)
                 plot.setYRange(*self._y_bounds[plot], padding=0)
 
@@ -303,6 +386,7 @@ class LivePlots(QWidget):
         """Hide the detail curves (and their legend entries) while only overlays are compared."""
         for name in DETAIL:
             self.curves[name].setVisible(visible)
+        self._retitle()
         self._fit_y(*self.plots)
         self._best_dot.setVisible(visible)
         for line in self._best_marks:
