@@ -125,7 +125,6 @@ class LivePlots(QWidget):
             for name, label in names:
                 legend.addItem(self.curves[name], label)
             legends[plot] = legend
-        legends[self.epoch_plot].addItem(self._best_dot, "best epoch")
         return legends
 
     def _best_line(self, plot: pg.PlotWidget) -> pg.InfiniteLine:
@@ -170,6 +169,7 @@ class LivePlots(QWidget):
         for line in self._best_marks:
             line.hide()
         self._best_dot.setData([], [])
+        self.legends[self.epoch_plot].removeItem(self._best_dot)  # no "best epoch (9)" on an empty plot
         self._dirty.clear()
 
     def show_run(self, run: Run | None, span: int = 0) -> None:
@@ -287,6 +287,8 @@ class LivePlots(QWidget):
         if label is not None:
             label.setText(f"best epoch ({record.epoch})")
             legend.reflow()
+        elif self._best_dot.isVisible():
+            legend.addItem(self._best_dot, f"best epoch ({record.epoch})")
 
     # -- overlays ------------------------------------------------------------------------
     def set_overlays(self, overlays: list[Overlay]) -> None:
@@ -402,10 +404,10 @@ class LivePlots(QWidget):
 
     def _detail_entries(self) -> dict[pg.PlotWidget, list[tuple[object, str]]]:
         c = self.curves
-        best = f"best epoch ({self.best_epoch})" if self.best_epoch is not None else "best epoch"
         return {self.loss_plot: [(c["raw_loss"], "raw"), (c["smooth_loss"], "smoothed")],
                 self.epoch_plot: [(c["train_loss"], "training"), (c["val_loss"], "validation"),
-                                  (self._best_dot, best)],
+                                  *([(self._best_dot, f"best epoch ({self.best_epoch})")]
+                                    if self.best_epoch is not None else [])],
                 self.acc_plot: [(c["train_acc"], "training"), (c["val_acc"], "validation")]}
 
     def curve_lengths(self) -> dict[str, int]:
