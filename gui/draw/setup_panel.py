@@ -39,7 +39,7 @@ class SetupPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="draw_setup")
-        self.title = QLabel("This network has no trained weights yet", objectName="setup_title")
+        self.title = QLabel("This network has no trained weights yet", objectName="setup_title", wordWrap=True)
         self.title.setFont(scaled_font(6, bold=True))
         self.text = QLabel(objectName="setup_text", wordWrap=True)
         self.train_button = QPushButton("Train", objectName="train_digits_button")

@@ -83,7 +83,7 @@ class RunsPanel(QWidget):
 
     def _lay_out(self) -> None:
         buttons = QHBoxLayout()
-        buttons.setSpacing(6)
+        buttons.setSpacing(4)
         for button in (self.continue_button, self.rerun_button, self.rename_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)

@@ -47,7 +47,7 @@ def left_panel(view: TrainView) -> QWidget:
 def right_panel(view: TrainView) -> QWidget:
     panel = QWidget(objectName="train_run_panel")
     layout = QVBoxLayout(panel)
-    layout.setContentsMargins(14, 12, 14, 10)
+    layout.setContentsMargins(12, 12, 12, 10)
     layout.setSpacing(10)
     layout.addWidget(view.control)
     layout.addWidget(view.banner)
