@@ -72,7 +72,8 @@ def test_the_loss_on_a_log_scale_with_readable_ticks(plots):
     low, high = y_range(plots.loss_plot)  # log10 units
     assert low <= np.log10(0.01) and np.log10(2.1) <= high
     ticks = plots.loss_plot.getPlotItem().getAxis("left")._tickLevels[0]
-    assert 2 <= len(ticks) <= max(2, plots.loss_plot.height() // 35) and all(label.lstrip("0.")[0] in "125" for _, label in ticks)
+    assert 2 <= len(ticks) <= max(2, plots.loss_plot.height() // 35)
+    assert all(label.lstrip("0.")[0] in "125" for _, label in ticks)
     plots.log_box.setChecked(False)
     assert y_range(plots.loss_plot)[0] >= 0
 
