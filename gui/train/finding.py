@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 FINDING_COLOR = "#d97706"  # amber, as the banner's warnings
 ZOOM_GAIN = 0.5  # zoom only when the epochs in question span at most half the plot's height
@@ -74,3 +75,21 @@ class FindingMarks:
             line.setValue(epoch)
             line.setToolTip(f"The curve doctor: {text}")
             line.show()
+
+
+class FindingHeader(QWidget):
+    """The row above the curves: what the zoom shows, "Show all epochs", and the log-scale switch."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.note = QLabel(objectName="muted", wordWrap=True)
+        self.show_all = QPushButton("Show all epochs", objectName="show_all_epochs")
+        self.show_all.setToolTip("Undo the zoom: the whole loss curve, every epoch")
+        self.show_all.hide()
+        self.log = QCheckBox("Loss on a log scale", objectName="loss_log_scale")
+        self.log.setToolTip("A log scale shows small changes of a small loss as clearly as the first epoch's big fall")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.note, 1)
+        row.addWidget(self.show_all)
+        row.addWidget(self.log)

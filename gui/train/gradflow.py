@@ -68,7 +68,6 @@ class GradientFlowView(QWidget):
         self.choice.currentIndexChanged.connect(self._on_choice_current_index_changed)
         self.note = QLabel("Train to see how strongly each layer learns.", objectName="gradient_note")
         self.note.setWordWrap(True)
-        self.scale_note = QLabel(objectName="muted", wordWrap=True)
         self._layout()
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
@@ -97,7 +96,6 @@ class GradientFlowView(QWidget):
         column.setContentsMargins(0, 4, 0, 0)
         column.addLayout(top)
         column.addWidget(self.note)
-        column.addWidget(self.scale_note)
         column.addWidget(self.pages, 1)
 
     # -- data in ------------------------------------------------------------------------------
@@ -145,15 +143,11 @@ class GradientFlowView(QWidget):
     def _draw_heat(self, shown: np.ndarray, steps: np.ndarray, colors) -> None:
         if shown.size == 0:
             self.heat.set_data([], np.zeros((0, 0)), steps, (LOWEST_DECADE, HIGHEST_DECADE), [])
-            self.scale_note.setText("")
             return
         logs = np.log10(np.clip(np.nan_to_num(shown, nan=_FLOOR), _FLOOR, None))
         # Fixed decades rather than this run's own range, so a healthy run looks bright and two runs compare
         levels = (min(math.floor(logs.min()), LOWEST_DECADE), max(math.ceil(logs.max()), HIGHEST_DECADE))
         self.heat.set_data(self.rows, logs, steps, levels, colors)
-        folded = any(r.expandable for r in self.rows)
-        self.scale_note.setText("Colour on a log scale: bright is strong, dark is faint." +
-                                (" Click a block's name to show its layers." if folded else ""))
 
     def _draw_lines(self, shown: np.ndarray, steps: np.ndarray, colors) -> None:
         if len(self.curves) != len(self.rows):

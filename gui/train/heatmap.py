@@ -20,7 +20,7 @@ from .. import theme
 from .flow_rows import FlowRow
 from .series import nice_ceil
 
-PAD = 6
+PAD = 4
 SWATCH = 10
 INDENT = 12
 BAR_WIDTH = 12
@@ -55,7 +55,7 @@ class HeatMap(QWidget):
 
     # -- geometry -------------------------------------------------------------------------------
     def row_height(self) -> int:
-        return self.fontMetrics().height() + 4
+        return self.fontMetrics().height() + 2
 
     def _label_width(self) -> int:
         fm = self.fontMetrics()
@@ -147,12 +147,15 @@ class HeatMap(QWidget):
         rgb = np.ascontiguousarray(np.repeat(self._lut[(ramp * 255).astype(np.uint8)], 2, axis=1), dtype=np.uint8)
         painter.drawImage(strip, QImage(rgb.data, 2, rgb.shape[0], 6, QImage.Format_RGB888).copy())
         fm = self.fontMetrics()
-        step = max(1, int(np.ceil((high - low) * fm.height() / max(strip.height(), 1))))
         painter.setPen(QColor(t.muted))
-        for power in range(high, low - 1, -step):
+        last = None
+        for power in range(high, low - 1, -1):
             y = strip.top() + round((high - power) / max(high - low, 1) * (strip.height() - 1))
             y = min(max(y, strip.top() + fm.ascent() // 2), strip.bottom() - fm.descent())
+            if last is not None and y - last < fm.height():  # labels never touch: skip a decade instead
+                continue
             painter.drawText(QPoint(strip.right() + PAD, y + fm.ascent() // 2 - 1), decade_text(power))
+            last = y
 
     def _paint_axis(self, painter: QPainter, axis: QRect, t) -> None:
         fm, steps = self.fontMetrics(), self.steps
@@ -197,6 +200,8 @@ class HeatMap(QWidget):
         if index is None:
             return ""
         row, box = self.rows[index], self.boxes()
+        if point.x() >= box["bar"].left():
+            return "Colour on a log scale: bright is strong, dark is faint"
         if point.x() < box["labels"].right():
             if not row.expandable:
                 return row.label

@@ -36,7 +36,18 @@ class RowLegend(pg.LegendItem):
         self.reflow()
 
     def entry_width(self) -> float:
-        return max((20 + label.item.boundingRect().width() + SPACING for _, label in self.items), default=0.0)
+        return max(self._widths(), default=0.0)
+
+    def _widths(self) -> list[float]:
+        return [20 + label.item.boundingRect().width() + SPACING for _, label in self.items]
+
+    def _columns_for(self, width: float) -> int:
+        """The most columns whose widest entries (entries fill rows left to right) fit `width`."""
+        widths = self._widths()
+        for columns in range(len(widths), 1, -1):
+            if sum(max(widths[c::columns]) for c in range(columns)) <= width:
+                return columns
+        return 1
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Resize:
@@ -46,7 +57,7 @@ class RowLegend(pg.LegendItem):
     def reflow(self, plot_width: int | None = None) -> None:
         """As many entries side by side as the plot's width takes."""
         width = (plot_width or self.plot_widget.width()) - self.plot_item.getAxis("left").width() - 16
-        columns = max(1, min(int(width // max(self.entry_width(), 1)), len(self.items)))
+        columns = self._columns_for(width)
         if columns != self.columnCount:
             self.setColumnCount(columns)
         while self.columnCount > 1 and self.layout.effectiveSizeHint(Qt.MinimumSize).width() > width:

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from engine.runs import Run
 from engine.training import EpochRecord, StepRecord
 
 from .. import theme
-from .finding import FindingMarks, finding_zoom
+from .finding import FindingHeader, FindingMarks, finding_zoom
 from .legend import RowLegend
 from .palette import LR_COLOR, TRAIN_COLOR, pen, style_plot, styled_plot
 from .run_banner import TITLES
-from .series import RunCurves, Series, Smoother, epoch_titles, keeps, log_bounds, log_ticks, y_bounds
+from .series import RunCurves, Series, Smoother, epoch_titles, keeps, log_bounds, log_ticks, others_label, y_bounds
 
 # One plot is redrawn per tick, taking turns: a repaint of one plot is a short event for the GUI
 # thread, where all four at once held it up to ~4x longer (bench/gui_latency.py's p99). The busy
@@ -68,30 +68,22 @@ class LivePlots(QWidget):
         self._turn = -1  # index of the plot redrawn last
         self.best_epoch: int | None = None
         self.finding = FindingMarks((self.loss_plot, self.epoch_plot))
+        # compared runs drawn beside one run's own curves: one legend entry says what they are
+        self._others = {p: pg.PlotDataItem(pen=pg.mkPen("#94a3b8", width=2)) for p in (self.epoch_plot, self.acc_plot)}
         self.refresh_theme()
 
     def _layout(self) -> None:
-        self.zoom_note = QLabel(objectName="muted", wordWrap=True)
-        self.show_all_button = QPushButton("Show all epochs", objectName="show_all_epochs")
-        self.show_all_button.setToolTip("Undo the zoom: the whole loss curve, every epoch")
+        self.header = FindingHeader()
+        self.zoom_note, self.show_all_button, self.log_box = self.header.note, self.header.show_all, self.header.log
         self.show_all_button.clicked.connect(self.show_all)
-        self.log_box = QCheckBox("Loss on a log scale", objectName="loss_log_scale")
-        self.log_box.setToolTip("A log scale shows small changes of a small loss as clearly as the first "
-                                "epoch's big fall")
         self.log_box.toggled.connect(self._on_log_box_toggled)
-        header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
-        header.addWidget(self.zoom_note, 1)
-        header.addWidget(self.show_all_button)
-        header.addWidget(self.log_box)
-        self.show_all_button.hide()
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        column.addLayout(header)
+        column.addWidget(self.header)
         column.addLayout(grid, 1)
         for i, plot in enumerate(self.plots):
             grid.addWidget(plot, i // 2, i % 2)
@@ -196,8 +188,8 @@ class LivePlots(QWidget):
     def _show_zoom_note(self) -> None:
         zoom = self.finding.zoom
         self.show_all_button.setVisible(zoom is not None)
-        self.zoom_note.setText(f"Loss per epoch: zoomed to epochs {zoom.first}–{zoom.last}, where the curve doctor "
-                               f"looks ({self.finding.text.lower()})." if zoom is not None else "")
+        self.zoom_note.setText(f"Loss per epoch zoomed to epochs {zoom.first}–{zoom.last} "
+                               f"({self.finding.text.lower()})" if zoom is not None else "")
 
     def show_all(self) -> None:
         """Undo the finding's zoom."""
@@ -306,9 +298,13 @@ class LivePlots(QWidget):
     def _retitle(self) -> None:
         """Compared runs are drawn per epoch by their validation curves: the titles say so."""
         held_out = all(any(r.val_loss is not None for r in o.run.epochs) for o in self.overlays)
-        titles = epoch_titles(bool(self.overlays), held_out, self.curves["val_loss"].isVisible())
+        detail = self.curves["val_loss"].isVisible()
+        titles = epoch_titles(bool(self.overlays), held_out, detail)
         for plot, title in zip((self.epoch_plot, self.acc_plot), titles):
             plot.setTitle(title, color=theme.current().text, bold=True)
+            self.legends[plot].removeItem(self._others[plot])
+            if self.overlays and detail:
+                self.legends[plot].addItem(self._others[plot], others_label(held_out))
 
     def _add_overlay(self, overlay: Overlay) -> None:
         c = RunCurves.of(overlay.run)
@@ -350,8 +346,10 @@ class LivePlots(QWidget):
     def _flush_names(self, names: list[str]) -> None:
         homes = self._homes()
         for name in names:
-            series = self.series[name]
-            self.curves[name].setData(series.x, series.y)
+            series, curve = self.series[name], self.curves[name]
+            if homes[name][1] is None and (curve.opts["symbol"] is None) != (series.size > 3):
+                curve.setSymbol(None if series.size > 3 else "o")  # a line of one point draws nothing
+            curve.setData(series.x, series.y)
             self._dirty.discard(name)
         self._fit_y(*{homes[name][0] for name in names})
 

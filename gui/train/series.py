@@ -44,15 +44,19 @@ def y_bounds(low: float, high: float, percent: bool) -> tuple[float, float]:
 
 def epoch_titles(compared: bool, held_out: bool, detail: bool) -> tuple[str, str]:
     """Titles of the per-epoch loss and accuracy plots. Compared runs are drawn by their validation
-    curves (training where a run held none out); `detail`: one run's own curves are drawn too."""
-    if not compared:
+    curves (training where a run held none out); `detail`: one run's own training and validation
+    curves are drawn too, and the legend says what the others are (`others_label`)."""
+    if not compared or detail:
         return "Loss per epoch", "Accuracy per epoch"
     which = "validation" if held_out else "validation, else training"
-    if detail:
-        return f"Loss per epoch (other runs: {which})", f"Accuracy per epoch (other runs: {which})"
     if held_out:
         return "Validation loss per epoch", "Validation accuracy per epoch"
     return f"Loss per epoch ({which})", f"Accuracy per epoch ({which})"
+
+
+def others_label(held_out: bool) -> str:
+    """The legend's entry for compared runs drawn beside one run's own curves."""
+    return "other runs: validation" if held_out else "other runs: validation, else training"
 
 
 def log_bounds(low: float, high: float) -> tuple[float, float]:

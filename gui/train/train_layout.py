@@ -61,7 +61,7 @@ def right_panel(view: TrainView) -> QWidget:
     view.run_splitter.addWidget(bottom)
     view.run_splitter.setStretchFactor(0, 3)
     view.run_splitter.setStretchFactor(1, 2)
-    view.run_splitter.setSizes([440, 300])
+    view.run_splitter.setSizes([400, 340])  # the Gradients tab needs a layer's row per text line
     view.run_splitter.setChildrenCollapsible(False)
     layout.addWidget(view.run_splitter, 1)
     return panel

@@ -122,6 +122,11 @@ def test_compared_runs_say_they_are_validation_curves(plots):
     assert plots.epoch_plot.getPlotItem().titleLabel.text == "Validation loss per epoch"
     assert plots.acc_plot.getPlotItem().titleLabel.text == "Validation accuracy per epoch"
     plots.set_detail_visible(True)  # a live run's own training and validation curves beside them
-    assert "other runs: validation" in plots.epoch_plot.getPlotItem().titleLabel.text
+    assert plots.epoch_plot.getPlotItem().titleLabel.text == "Loss per epoch"
+    assert "other runs: validation" in [label.text for _, label in plots.legends[plots.epoch_plot].items]
+    QApplication.processEvents()
+    for plot in plots.plots:  # whole at 1100 px, not "Loss per epoch (other runs: validat"
+        assert plot.getPlotItem().titleLabel.item.boundingRect().width() <= plot.width()
     plots.set_overlays([])
     assert plots.epoch_plot.getPlotItem().titleLabel.text == "Loss per epoch"
+    assert "other runs: validation" not in [label.text for _, label in plots.legends[plots.epoch_plot].items]
