@@ -65,6 +65,8 @@ class PlayView(QWidget):
         self._make_controls()
         self._make_pictures()
         self._layout()
+        self._stale = False
+        document.graph_replaced.connect(self._on_document_graph_replaced)
         self.reset()
 
     # -- construction -------------------------------------------------------------------------
@@ -151,6 +153,7 @@ class PlayView(QWidget):
 
     def reset(self) -> None:
         """A fresh session on the document's network (or a small MLP when it cannot play)."""
+        self._stale = False
         settings = PlaySettings(dataset=self.dataset.currentText(), noise=self._noise_value(),
                                 lr=float(self.lr.currentText()))
         self.session, note = _session(self.document, settings)
@@ -334,6 +337,18 @@ class PlayView(QWidget):
         node_id = self.layer.currentText()
         if node_id:
             self._change(lambda s: s.set_width(node_id, width))
+
+    def _on_document_graph_replaced(self) -> None:
+        """Another project: its network, not the last one's session (or the last one's errors)."""
+        self.pause()
+        self._stale = True
+        if self.isVisible():
+            self.reset()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reset()
 
     def hideEvent(self, event) -> None:
         self.pause()  # nobody watches: stop using the CPU

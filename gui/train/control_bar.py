@@ -116,3 +116,9 @@ class ControlBar(QWidget):
         active = time.perf_counter() - self._started - self._paused_total
         self.status.setText(f"{text} ({clock(active)})")
         self.set_state(IDLE)
+
+    def reset(self) -> None:
+        """Nothing run yet (another project was opened): an empty bar, no last run's time."""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status.setText("Ready.")

@@ -1,10 +1,12 @@
 """The gradient-flow view: how strongly each layer is being taught, over the run.
 
-Top: a heat map, one row per layer (the first layer at the top) and one column per measurement,
-coloured by log10 of the layer's gradient norm (or of its update ratio ‖Δw‖/‖w‖); vanishing
-gradients show as rows fading to dark at the top. Bottom: the same numbers as one line per layer
-on a log scale, first layers blue, last ones yellow. Fed live with GradientRecords, or with the
-series a finished run stored (`set_history`). Redrawn at most 10 times a second.
+Top: a heat map (gui.train.heatmap), one row per layer (the first layer at the top) and one column
+per measurement, coloured by log10 of the layer's gradient norm (or of its update ratio ‖Δw‖/‖w‖);
+vanishing gradients show as rows fading to dark at the top. A deep network's layers are folded
+into its blocks (gui.train.flow_rows) until a block's name is clicked. "Lines" shows the same
+numbers as one line per row on a log scale, first rows blue, last ones yellow (each row's
+swatch). Fed live with GradientRecords, or with the series a finished run stored (`set_history`).
+Redrawn at most 10 times a second.
 Must not import the engine beyond its record types.
 """
 from __future__ import annotations
@@ -13,13 +15,25 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.training import GradientHistory, GradientRecord
 from engine.training.evidence import flow_sentence
 
-from .. import theme
+from .flow_rows import FlowRow, default_expanded, layer_blocks, row_values, rows_of
+from .heatmap import HeatMap
 from .palette import style_plot
 
 REDRAW_MS = 100
@@ -39,18 +53,16 @@ class GradientFlowView(QWidget):
         super().__init__(parent, objectName="gradient_flow")
         self.history = GradientHistory()
         self.measure = "grad_norms"
-        self.heat_plot = style_plot(pg.PlotWidget(), "Gradient norm per layer (log10)", "layer", "step")
-        self.line_plot = style_plot(pg.PlotWidget(), "", "norm (log scale)", "step")
+        self.blocks: dict[str, str] = {}  # layer id -> block path, from the trained network
+        self.expanded: set[str] | None = None  # unfolded blocks; None: chosen when the layers arrive
+        self.rows: list[FlowRow] = []
+        self.heat = HeatMap()
+        self.heat.toggled.connect(self._on_heat_toggled)
+        self.image = self.heat  # `image.image`: the log10 values drawn, (rows, measurements)
+        self.line_plot = style_plot(pg.PlotWidget(), "", "", "training step")
         self.line_plot.getPlotItem().setLogMode(y=True)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("viridis"))
-        self.heat_plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(LOWEST_DECADE, HIGHEST_DECADE), colorMap=pg.colormap.get("viridis"),
-                                        interactive=False, width=12, label="log10")
-        self.colorbar.setImageItem(self.image, insert_in=self.heat_plot.getPlotItem())
-        self.heat_plot.getPlotItem().invertY(True)  # the first layer on top, as in the diagram
+        self.line_plot.setToolTip("One line per row of the heat map, in the colour of its swatch (log scale)")
         self.curves: list[pg.PlotDataItem] = []
-        self.legend = self.line_plot.addLegend(offset=(-10, 10), labelTextColor=theme.current().muted)
         self.choice = QComboBox(objectName="gradient_measure")
         for key, title in MEASURES.items():
             self.choice.addItem(title, key)
@@ -62,22 +74,41 @@ class GradientFlowView(QWidget):
         self._timer.timeout.connect(self.redraw)
 
     def _layout(self) -> None:
+        self.heat_scroll = QScrollArea(objectName="gradient_heat_scroll")
+        self.heat_scroll.setWidget(self.heat)
+        self.heat_scroll.setWidgetResizable(True)
+        self.heat_scroll.setFrameShape(QFrame.NoFrame)
+        self.heat_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.pages = QStackedWidget()  # one picture at a time: both at once left each too small to read
+        self.pages.addWidget(self.heat_scroll)
+        self.pages.addWidget(self.line_plot)
         top = QHBoxLayout()
         top.addWidget(self.choice)
-        top.addWidget(self.note, 1)
-        split = QSplitter()
-        split.setOrientation(pg.QtCore.Qt.Vertical)
-        split.addWidget(self.heat_plot)
-        split.addWidget(self.line_plot)
+        self.show_buttons = QButtonGroup(self)
+        for page, (title, tip) in enumerate((("Heat map", "One row per layer, one column per measurement"),
+                                             ("Lines", "One line per row of the heat map, on a log scale"))):
+            button = QToolButton(text=title, checkable=True, checked=page == 0, toolTip=tip,
+                                 objectName=f"gradient_show_{page}")
+            self.show_buttons.addButton(button, page)
+            top.addWidget(button)
+        top.addStretch(1)
+        self.show_buttons.idClicked.connect(self.pages.setCurrentIndex)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 4, 0, 0)
         column.addLayout(top)
-        column.addWidget(split, 1)
+        column.addWidget(self.note)
+        column.addWidget(self.pages, 1)
 
     # -- data in ------------------------------------------------------------------------------
-    def clear(self) -> None:
+    def clear(self, network: dict | None = None) -> None:
+        """Nothing measured yet (a run starting on `network`, or no run)."""
         self.history = GradientHistory()
+        self.set_network(network)
         self.redraw()
+
+    def set_network(self, network: dict | None) -> None:
+        """The network the shown series come from: its blocks group the rows."""
+        self.blocks, self.expanded = layer_blocks(network), None
 
     def add_record(self, record: GradientRecord) -> None:
         self.history.add(record)
@@ -87,6 +118,7 @@ class GradientFlowView(QWidget):
     def set_history(self, training: dict | None) -> bool:
         """Show the series a finished run stored ({"grad_steps", "grad_norms", "update_ratios"})."""
         self.history = _history_from(training or {})
+        self.expanded = None
         self.redraw()
         return bool(self.history.steps)
 
@@ -100,39 +132,38 @@ class GradientFlowView(QWidget):
 
     def redraw(self) -> None:
         layers, data, steps = self.history.layers, self.values(), np.array(self.history.steps, dtype=float)
-        self._draw_heat(layers, data, steps)
-        self._draw_lines(layers, data, steps)
+        if self.expanded is None:
+            self.expanded = default_expanded(layers, self.blocks)
+        self.rows = rows_of(layers, self.blocks, self.expanded) if data.size else []
+        shown = row_values(self.rows, data, self.measure)
+        colors = layer_colors(len(self.rows))
+        self._draw_heat(shown, steps, colors)
+        self._draw_lines(shown, steps, colors)
         self.note.setText(self._summary(layers, data))
 
-    def _draw_heat(self, layers, data: np.ndarray, steps: np.ndarray) -> None:
-        plot = self.heat_plot.getPlotItem()
-        plot.setTitle(f"{MEASURES[self.measure]} per layer (log10)", color=theme.current().text)
-        if data.size == 0:
-            self.image.clear()
+    def _draw_heat(self, shown: np.ndarray, steps: np.ndarray, colors) -> None:
+        if shown.size == 0:
+            self.heat.set_data([], np.zeros((0, 0)), steps, (LOWEST_DECADE, HIGHEST_DECADE), [])
             return
-        logs = np.log10(np.clip(np.nan_to_num(data, nan=_FLOOR), _FLOOR, None))
+        logs = np.log10(np.clip(np.nan_to_num(shown, nan=_FLOOR), _FLOOR, None))
         # Fixed decades rather than this run's own range, so a healthy run looks bright and two runs compare
         levels = (min(math.floor(logs.min()), LOWEST_DECADE), max(math.ceil(logs.max()), HIGHEST_DECADE))
-        self.image.setImage(logs, levels=levels)
-        self.colorbar.setLevels(levels)
-        span = max(steps[-1] - steps[0], 1.0) if len(steps) > 1 else 1.0
-        self.image.setRect(pg.QtCore.QRectF(steps[0], -0.5, span, len(layers)))
-        plot.getAxis("left").setTicks([[(i, name) for i, name in enumerate(layers)]])
+        self.heat.set_data(self.rows, logs, steps, levels, colors)
 
-    def _draw_lines(self, layers, data: np.ndarray, steps: np.ndarray) -> None:
-        if len(self.curves) != len(layers):
+    def _draw_lines(self, shown: np.ndarray, steps: np.ndarray, colors) -> None:
+        if len(self.curves) != len(self.rows):
             for curve in self.curves:
                 self.line_plot.removeItem(curve)
-            self.legend.clear()
-            self.curves = []
-            for i, (name, color) in enumerate(zip(layers, layer_colors(len(layers)))):
-                curve = self.line_plot.plot(pen=pg.mkPen(color, width=2))
-                if i in (0, len(layers) - 1):  # first and last named; the colours say the rest
-                    self.legend.addItem(curve, name)
-                self.curves.append(curve)
-        for curve, row in zip(self.curves, data):
+            self.curves = [self.line_plot.plot() for _ in self.rows]
+        for curve, row, color in zip(self.curves, shown, colors):
             keep = np.isfinite(row) & (row > 0)
+            curve.setPen(pg.mkPen(color, width=2))
             curve.setData(steps[keep], row[keep])
+
+    def _on_heat_toggled(self, key: str) -> None:
+        path = key.removeprefix("block:")
+        self.expanded = (self.expanded or set()) ^ {path}
+        self.redraw()
 
     def _summary(self, layers, data: np.ndarray) -> str:
         """The engine's one reading of the gradients (the doctor's vanishing_gradients reads the same)."""

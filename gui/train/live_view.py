@@ -48,7 +48,7 @@ class LiveRunView(QObject):
         view.control.begin(steps, live.request.config.epochs, first_step, live.first_epoch)
         view.control.set_state(RUNNING)
         view.banner.clear()
-        view.results.begin_live(live.request.dataset)
+        view.results.begin_live(live.request.dataset, live.network)
         view.set_editable(False)
         view.show_runs()
 

@@ -15,14 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from engine.runs import Run
 from engine.training import EpochRecord, StepRecord
 
 from .. import theme
-from .palette import LR_COLOR, TRAIN_COLOR, faded, pen, style_plot, styled_plot
-from .series import RunCurves, Series, Smoother, keeps, y_bounds
+from .finding import FindingHeader, FindingMarks, finding_zoom
+from .legend import RowLegend
+from .palette import LR_COLOR, TRAIN_COLOR, pen, style_plot, styled_plot
+from .run_banner import TITLES
+from .series import RunCurves, Series, Smoother, epoch_titles, keeps, log_bounds, log_ticks, others_label, y_bounds
 
 # One plot is redrawn per tick, taking turns: a repaint of one plot is a short event for the GUI
 # thread, where all four at once held it up to ~4x longer (bench/gui_latency.py's p99). The busy
@@ -43,8 +46,9 @@ class Overlay:
 class LivePlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss_plot = styled_plot("Training loss (per step)", "loss")
-        self.epoch_plot = styled_plot("Loss per epoch", "loss")
+        # the top row shares the bottom row's x axis: its title "epoch" once, under the bottom row
+        self.loss_plot = styled_plot("Training loss (per step)", "loss", "")
+        self.epoch_plot = styled_plot("Loss per epoch", "loss", "")
         self.acc_plot = styled_plot("Accuracy per epoch", "%")
         self.lr_plot = styled_plot("Learning rate", "lr")
         self._layout()
@@ -59,16 +63,28 @@ class LivePlots(QWidget):
         self._dirty: set[str] = set()
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
-        self._smoother = Smoother()
+        self._smoother: Smoother | None = None  # made for the spacing of the first points
         self._y_bounds: dict[pg.PlotWidget, tuple[float, float]] = {}
         self._turn = -1  # index of the plot redrawn last
         self.best_epoch: int | None = None
+        self.finding = FindingMarks((self.loss_plot, self.epoch_plot))
+        # compared runs drawn beside one run's own curves: one legend entry says what they are
+        self._others = {p: pg.PlotDataItem(pen=pg.mkPen("#94a3b8", width=2)) for p in (self.epoch_plot, self.acc_plot)}
         self.refresh_theme()
 
     def _layout(self) -> None:
-        grid = QGridLayout(self)
+        self.header = FindingHeader()
+        self.zoom_note, self.show_all_button, self.log_box = self.header.note, self.header.show_all, self.header.log
+        self.show_all_button.clicked.connect(self.show_all)
+        self.log_box.toggled.connect(self._on_log_box_toggled)
+        grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.header)
+        column.addLayout(grid, 1)
         for i, plot in enumerate(self.plots):
             grid.addWidget(plot, i // 2, i % 2)
             if i:
@@ -91,17 +107,16 @@ class LivePlots(QWidget):
         return curve
 
     def _legends(self) -> dict[pg.PlotWidget, pg.LegendItem]:
-        """Legends where the curves are not: loss falls (top right is free), accuracy rises."""
-        entries = ((self.loss_plot, (-8, 8), (("raw_loss", "raw"), ("smooth_loss", "smoothed"))),
-                   (self.epoch_plot, (-8, 8), (("train_loss", "training"), ("val_loss", "validation"))),
-                   (self.acc_plot, (-8, -8), (("train_acc", "training"), ("val_acc", "validation"))))
+        """Legends under the plots, where they never cover a curve."""
+        entries = ((self.loss_plot, (("raw_loss", "raw"), ("smooth_loss", "smoothed"))),
+                   (self.epoch_plot, (("train_loss", "training"), ("val_loss", "validation"))),
+                   (self.acc_plot, (("train_acc", "training"), ("val_acc", "validation"))))
         legends = {}
-        for plot, offset, names in entries:
-            legend = plot.getPlotItem().addLegend(offset=offset)
+        for plot, names in entries:
+            legend = RowLegend(plot)
             for name, label in names:
                 legend.addItem(self.curves[name], label)
             legends[plot] = legend
-        legends[self.epoch_plot].addItem(self._best_dot, "best epoch")
         return legends
 
     def _best_line(self, plot: pg.PlotWidget) -> pg.InfiniteLine:
@@ -115,7 +130,8 @@ class LivePlots(QWidget):
         """Colours from the current theme (after a light/dark switch too)."""
         t = theme.current()
         for plot in self.plots:
-            style_plot(plot, plot.getPlotItem().titleLabel.text, plot.getPlotItem().getAxis("left").labelText)
+            item = plot.getPlotItem()
+            style_plot(plot, item.titleLabel.text, item.getAxis("left").labelText, item.getAxis("bottom").labelText)
         colors = {"raw_loss": (t.accent, 1.2, 120), "smooth_loss": (t.accent, 2.4, 255),
                   "train_loss": (TRAIN_COLOR, 2.0, 255), "val_loss": (t.accent, 2.2, 255),
                   "train_acc": (TRAIN_COLOR, 2.0, 255), "val_acc": (t.accent, 2.2, 255), "lr": (LR_COLOR, 2.0, 255)}
@@ -131,7 +147,7 @@ class LivePlots(QWidget):
             line.setPen(pg.mkPen(t.ok, width=1.2, style=Qt.DashLine))
         for legend in self.legends.values():
             legend.setLabelTextColor(t.text)
-            legend.setBrush(pg.mkBrush(faded(t.base, 210)))
+        self.finding.refresh_theme()
 
     # -- the detail run ------------------------------------------------------------------
     def clear(self) -> None:
@@ -139,10 +155,13 @@ class LivePlots(QWidget):
         for name in DETAIL:
             self.series[name] = Series()
             self.curves[name].setData([], [])
-        self._smoother, self.best_epoch = Smoother(), None
+        self._smoother, self.best_epoch = None, None
+        self.finding.clear()
+        self.legends[self.epoch_plot].removeItem(self.finding.sample)
         for line in self._best_marks:
             line.hide()
         self._best_dot.setData([], [])
+        self.legends[self.epoch_plot].removeItem(self._best_dot)  # no "best epoch (9)" on an empty plot
         self._dirty.clear()
 
     def show_run(self, run: Run | None, span: int = 0) -> None:
@@ -151,7 +170,39 @@ class LivePlots(QWidget):
         if run is not None:
             self._fill(run)
             self.flush()
+            self._show_finding(run)
+        self._show_zoom_note()
         self._span(max(span, run.epochs_run if run is not None else 0, 1))
+
+    # -- the doctor's finding, on the curves -----------------------------------------------
+    def _show_finding(self, run: Run) -> None:
+        """Mark the first finding that has an epoch, and zoom Loss per epoch to the epochs from there."""
+        found = next((d for d in run.diagnosis if d.epoch is not None), None)
+        if found is None:
+            return
+        self.finding.mark(found.epoch, f"{TITLES.get(found.code, found.code.replace('_', ' '))} ({found.epoch})")
+        self.legends[self.epoch_plot].addItem(self.finding.sample, self.finding.text)
+        loss = self.series["val_loss"] if self.series["val_loss"].size else self.series["train_loss"]
+        self.finding.zoom = finding_zoom(loss.x, loss.y, found.epoch - 1)
+
+    def _show_zoom_note(self) -> None:
+        zoom = self.finding.zoom
+        self.show_all_button.setVisible(zoom is not None)
+        self.zoom_note.setText(f"Loss per epoch zoomed to epochs {zoom.first}–{zoom.last} "
+                               f"({self.finding.text.lower()})" if zoom is not None else "")
+
+    def show_all(self) -> None:
+        """Undo the finding's zoom."""
+        self.finding.zoom = None
+        self._y_bounds.pop(self.epoch_plot, None)
+        self._show_zoom_note()
+        self._fit_y(self.epoch_plot)
+
+    def _on_log_box_toggled(self, on: bool) -> None:
+        for plot in (self.loss_plot, self.epoch_plot):
+            plot.getPlotItem().setLogMode(y=on)
+            self._y_bounds.pop(plot, None)
+        self._fit_y(self.loss_plot, self.epoch_plot)
 
     def _span(self, end: float) -> None:
         """All four plots share the x axis: 0 to the last epoch, the last point clear of the edge."""
@@ -171,6 +222,7 @@ class LivePlots(QWidget):
     def _fill(self, run: Run) -> None:
         c = RunCurves.of(run)
         self.series["raw_loss"].extend(c.step_x, c.loss)
+        self._smoother = Smoother.for_points(c.step_x)
         self.series["smooth_loss"].extend(c.step_x, self._smoother(c.loss))
         self.series["lr"].extend(c.step_x, c.lr)
         for name, xs, ys in (("train_loss", c.epoch, c.train_loss), ("train_acc", c.epoch, c.train_acc),
@@ -188,6 +240,9 @@ class LivePlots(QWidget):
         per_epoch = max(records[-1].steps_per_epoch, 1)
         xs = np.array([r.step for r in records], dtype=float) / per_epoch
         losses = np.array([r.loss for r in records], dtype=float)
+        if self._smoother is None:
+            raw = self.series["raw_loss"]
+            self._smoother = Smoother.for_points(xs, float(raw.x[-1]) if raw.size else 0.0)
         self.series["raw_loss"].extend(xs, losses)
         self.series["smooth_loss"].extend(xs, self._smoother(losses))
         self.series["lr"].extend(xs, [r.lr for r in records])
@@ -219,9 +274,13 @@ class LivePlots(QWidget):
             line.show()
         y = record.val_loss if record.val_loss is not None else record.train_loss
         self._best_dot.setData([float(record.epoch)], [y])
-        label = self.legends[self.epoch_plot].getLabel(self._best_dot)
+        legend = self.legends[self.epoch_plot]
+        label = legend.getLabel(self._best_dot)
         if label is not None:
             label.setText(f"best epoch ({record.epoch})")
+            legend.reflow()
+        elif self._best_dot.isVisible():
+            legend.addItem(self._best_dot, f"best epoch ({record.epoch})")
 
     # -- overlays ------------------------------------------------------------------------
     def set_overlays(self, overlays: list[Overlay]) -> None:
@@ -233,7 +292,19 @@ class LivePlots(QWidget):
         self._overlay_items, self.overlays = [], list(overlays)
         for overlay in overlays:
             self._add_overlay(overlay)
+        self._retitle()
         self._fit_y(*self.plots)
+
+    def _retitle(self) -> None:
+        """Compared runs are drawn per epoch by their validation curves: the titles say so."""
+        held_out = all(any(r.val_loss is not None for r in o.run.epochs) for o in self.overlays)
+        detail = self.curves["val_loss"].isVisible()
+        titles = epoch_titles(bool(self.overlays), held_out, detail)
+        for plot, title in zip((self.epoch_plot, self.acc_plot), titles):
+            plot.setTitle(title, color=theme.current().text, bold=True)
+            self.legends[plot].removeItem(self._others[plot])
+            if self.overlays and detail:
+                self.legends[plot].addItem(self._others[plot], others_label(held_out))
 
     def _add_overlay(self, overlay: Overlay) -> None:
         c = RunCurves.of(overlay.run)
@@ -275,8 +346,10 @@ class LivePlots(QWidget):
     def _flush_names(self, names: list[str]) -> None:
         homes = self._homes()
         for name in names:
-            series = self.series[name]
-            self.curves[name].setData(series.x, series.y)
+            series, curve = self.series[name], self.curves[name]
+            if homes[name][1] is None and (curve.opts["symbol"] is None) != (series.size > 3):
+                curve.setSymbol(None if series.size > 3 else "o")  # a line of one point draws nothing
+            curve.setData(series.x, series.y)
             self._dirty.discard(name)
         self._fit_y(*{homes[name][0] for name in names})
 
@@ -289,9 +362,23 @@ class LivePlots(QWidget):
                    if home is plot and item.yData is not None and len(item.yData)]
             finite = [y[np.isfinite(y)] for y in ys]
             finite = [y for y in finite if y.size]
+            log = self.log_box.isChecked() and plot in (self.loss_plot, self.epoch_plot)
+            if log:
+                finite = [y[y > 0] for y in finite if (y > 0).any()]
             low, high = (min(float(y.min()) for y in finite), max(float(y.max()) for y in finite)) if finite \
                 else (0.0, 1.0)
-            if not keeps(self._y_bounds.get(plot), low, high):
+            zoom = self.finding.zoom if plot is self.epoch_plot else None
+            if zoom is not None:
+                low, high = max(zoom.low, 1e-12) if log else zoom.low, zoom.high
+            plot.getPlotItem().getAxis("left").setTicks(None)
+            if log or zoom is not None:  # a zoom is exact; a log axis sets its range in decades
+                bounds = log_bounds(low, high) if log else (low, high)
+                plot.setYRange(*bounds, padding=0)
+                if log:  # pyqtgraph labels every 0.01..0.09 of a short log axis, on top of each other
+                    plot.getPlotItem().getAxis("left").setTicks([log_ticks(10 ** bounds[0], 10 ** bounds[1],
+                                                                           max(2, plot.height() // 35))])
+                self._y_bounds.pop(plot, None)
+            elif not keeps(self._y_bounds.get(plot), low, high):
                 self._y_bounds[plot] = y_bounds(low, high, plot is self.acc_plot)
                 plot.setYRange(*self._y_bounds[plot], padding=0)
 
@@ -299,6 +386,7 @@ class LivePlots(QWidget):
         """Hide the detail curves (and their legend entries) while only overlays are compared."""
         for name in DETAIL:
             self.curves[name].setVisible(visible)
+        self._retitle()
         self._fit_y(*self.plots)
         self._best_dot.setVisible(visible)
         for line in self._best_marks:
@@ -314,10 +402,10 @@ class LivePlots(QWidget):
 
     def _detail_entries(self) -> dict[pg.PlotWidget, list[tuple[object, str]]]:
         c = self.curves
-        best = f"best epoch ({self.best_epoch})" if self.best_epoch is not None else "best epoch"
         return {self.loss_plot: [(c["raw_loss"], "raw"), (c["smooth_loss"], "smoothed")],
                 self.epoch_plot: [(c["train_loss"], "training"), (c["val_loss"], "validation"),
-                                  (self._best_dot, best)],
+                                  *([(self._best_dot, f"best epoch ({self.best_epoch})")]
+                                    if self.best_epoch is not None else [])],
                 self.acc_plot: [(c["train_acc"], "training"), (c["val_acc"], "validation")]}
 
     def curve_lengths(self) -> dict[str, int]:

@@ -11,7 +11,7 @@ the adopted weights). Must not import the rest of the view.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTabWidget
 
 from engine.data import Dataset
@@ -41,12 +41,17 @@ class ResultTabs(QTabWidget):
         self.mistakes = MistakesView()
         self.confusion_page = Placeholder(self.confusion, NO_RUN_CONFUSION)
         self.mistakes_page = Placeholder(self.mistakes, NO_RUN_MISTAKES)
-        self.addTab(self.compare, "Compare runs")
-        self.addTab(self.boundary, "Decision boundary")
-        self.addTab(self.confusion_page, "Confusion matrix")
-        self.addTab(self.mistakes_page, "Mistakes")
         self.gradflow = GradientFlowView()  # per-layer gradient norms over the run (engine.training.gradflow)
-        self.addTab(self.gradflow, "Gradient flow")
+        # Short titles, the full ones in tooltips: at 1100 px five long titles scrolled ("Confusion m…")
+        for page, title, tip in ((self.compare, "Compare", "Compare runs: what differs between the ticked runs"),
+                                 (self.boundary, "Boundary", "Decision boundary: the class the network answers "
+                                                             "over the plane"),
+                                 (self.confusion_page, "Confusion", "Confusion matrix of the test set"),
+                                 (self.mistakes_page, "Mistakes", "Test images the network got wrong"),
+                                 (self.gradflow, "Gradients", "Gradient flow: how strongly each layer learns")):
+            self.setTabToolTip(self.addTab(page, title), tip)
+        self.tabBar().setUsesScrollButtons(False)
+        self.tabBar().setElideMode(Qt.ElideNone)
         self.confusion.clicked.connect(self._on_confusion_clicked)
         self.run: Run | None = None
         self.dataset: Dataset | None = None
@@ -77,6 +82,7 @@ class ResultTabs(QTabWidget):
                                                 f"({right / max(total, 1):.1%}). Rows are the true class, columns "
                                                 "the network's answer; click a cell to see those mistakes.")
         self._show_mistakes()
+        self.gradflow.set_network(run.network if run is not None else None)
         self.gradflow.set_history(dict(run.extras) if run is not None else None)
         self.boundary.show_dataset(dataset if dataset is not None and dataset.kind == "points" else None)
         if dataset is not None and dataset.kind == "points" and run is not None:
@@ -115,12 +121,12 @@ class ResultTabs(QTabWidget):
             self.setCurrentIndex(MISTAKES)
 
     # -- while training -----------------------------------------------------------------------
-    def begin_live(self, dataset: Dataset) -> None:
+    def begin_live(self, dataset: Dataset, network: dict | None = None) -> None:
         self.run, self.dataset, self.pair = None, dataset, None
         self.confusion_page.set_ready(False)
         self.mistakes_page.set_ready(False)
         self.mistakes.clear()
-        self.gradflow.clear()
+        self.gradflow.clear(network)
         self.boundary.show_dataset(dataset)
 
     def show_grid(self, grid: DecisionGrid | None) -> None:

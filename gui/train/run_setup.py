@@ -7,8 +7,9 @@ view hands the request to the document's RunCoordinator). Must not import widget
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from engine.data import Dataset, dataset_info
 from engine.fitting import FitReport
@@ -84,12 +85,19 @@ def _title(name: str) -> str:
         return name
 
 
-def rerun_name(base: Run | None, config: TrainConfig) -> str:
-    """A re-run is named after its base run and what it changed ("Run 2: learning rate 0.01")."""
+def next_run_number(runs: Sequence[Run]) -> int:
+    """The number a new run gets: one more than any "Run N" so far (and than the count of runs)."""
+    numbers = [int(m.group(1)) for r in runs if (m := re.match(r"Run (\d+)\b", r.name))]
+    return max(numbers + [len(runs)]) + 1
+
+
+def rerun_name(base: Run | None, config: TrainConfig, number: int) -> str:
+    """A re-run is named once, by its own number and what it changes from its base
+    ("Run 3: learning rate 0.1"), never by its base's name and changes again."""
     if base is None:
         return ""
     change = change_summary(base.config, config)
-    return f"{base.name}: {change}" if change else f"{base.name} again"
+    return f"Run {number}: {change}" if change else f"Run {number}: {base.name.split(':')[0]} again"
 
 
 def request(dataset: Dataset, config: TrainConfig, loaded: DatasetRequest | None, name: str = "",

@@ -29,6 +29,9 @@ from ..icons import action_icon
 
 COLUMNS = ("Run", "Settings", "Epochs", "Test acc.", "Doctor")
 LIVE_ID = "__live__"
+# The adopted run's mark: not the charts' star, which marks a run's best epoch
+ADOPTED_MARK = "◆"
+ADOPTED_TIP = "adopted: the network holds this run's weights (Draw, Play and Export use them)"
 
 
 def swatch(color: str | None) -> QIcon:
@@ -65,13 +68,14 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)  # long names elide; the numbers stay in view
         header.setStretchLastSection(False)
-        self.tree.setTextElideMode(Qt.ElideMiddle)
-        self.continue_button = QPushButton(action_icon("play"), "Continue training", objectName="continue_button")
+        self.tree.setTextElideMode(Qt.ElideRight)  # a name starts with its number: keep that in view
+        self.continue_button = QPushButton(action_icon("play"), "Continue", objectName="continue_button")
         self.continue_button.setToolTip("Train the adopted run's weights further, for the epochs set in Settings")
-        self.rerun_button = QPushButton("Re-run with one change…", objectName="rerun_with_change_button")
-        self.rerun_button.setToolTip("Put the selected run's settings in the form: change one and press Start")
-        self.rename_button = QPushButton("Rename…")
-        self.delete_button = QPushButton("Delete")
+        self.rerun_button = QPushButton("Re-run…", objectName="rerun_with_change_button")
+        self.rerun_button.setToolTip("Re-run with one change: put the selected run's settings in the form, change "
+                                     "one and press Start")
+        self.rename_button = QPushButton("Rename…", toolTip="Rename the selected run (or double-click its name)")
+        self.delete_button = QPushButton("Delete", toolTip="Delete the selected run (Edit ▸ Undo brings it back)")
         self._lay_out()
         self._connect()
         self.runs: list[Run] = []
@@ -79,7 +83,7 @@ class RunsPanel(QWidget):
 
     def _lay_out(self) -> None:
         buttons = QHBoxLayout()
-        buttons.setSpacing(6)
+        buttons.setSpacing(4)
         for button in (self.continue_button, self.rerun_button, self.rename_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -106,6 +110,7 @@ class RunsPanel(QWidget):
         ids = ([LIVE_ID] if live_name is not None else []) + [r.id for r in reversed(runs)]
         if ids == [item.data(0, Qt.UserRole) for item in self._items()]:
             self._update(runs, adopted, checked, colors, current, live_name)
+            self._fit_columns()
             return
         self.runs = list(runs)
         self.tree.clear()
@@ -124,6 +129,7 @@ class RunsPanel(QWidget):
                 self.tree.setCurrentItem(item)
         self._filling = False
         self._update_buttons()
+        self._fit_columns()
 
     def _update(self, runs: list[Run], adopted: str | None, checked: list[str], colors: dict[str, str],
                 current: str | None, live_name: str | None) -> None:
@@ -151,7 +157,7 @@ class RunsPanel(QWidget):
         c = run.config
         acc = percent(run.test_acc) if run.test_acc is not None else "—"
         texts = [run.name, f"{c.optimizer} {c.lr:g} · b{c.batch_size}",
-                 f"{run.epochs_run} ★" if adopted else str(run.epochs_run), acc, verdict(run)]
+                 f"{run.epochs_run} {ADOPTED_MARK}" if adopted else str(run.epochs_run), acc, verdict(run)]
         for column, text in enumerate(texts):
             if item.text(column) != text:
                 item.setText(column, text)
@@ -159,14 +165,26 @@ class RunsPanel(QWidget):
         if item.data(0, Qt.CheckStateRole) is None or item.checkState(0) != state:
             item.setCheckState(0, state)  # a fresh item needs the role set, or it shows no box
         item.setIcon(0, swatch(color))
-        item.setToolTip(0, f"{run.name} — {run.dataset}, {run.created.replace('T', ' ') or 'date unknown'}"
-                           + (" — its weights are the network's (★)" if adopted else ""))
-        item.setToolTip(1, f"optimizer {c.optimizer}, learning rate {c.lr:g}, batch size {c.batch_size}, "
-                           f"{c.schedule} schedule, dataset {run.dataset}")
+        settings = (f"optimizer {c.optimizer}, learning rate {c.lr:g}, batch size {c.batch_size}, {c.schedule} "
+                    f"schedule, dataset {run.dataset}")
+        item.setToolTip(0, f"{run.name}\n{settings}\n{run.created.replace('T', ' ') or 'date unknown'}"
+                           + (f"\n{ADOPTED_MARK} {ADOPTED_TIP}" if adopted else ""))
+        item.setToolTip(1, settings)
+        item.setToolTip(2, f"{ADOPTED_MARK} {ADOPTED_TIP}" if adopted else f"{run.epochs_run} epochs trained")
         font = QFont(item.font(0))
         font.setBold(adopted)
         item.setFont(0, font)
         item.setToolTip(4, "\n\n".join(d.message for d in run.diagnosis) or "No problem in the curves.")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Hide the settings column when the list is too narrow for all (they are in the name's tooltip)."""
+        tree = self.tree
+        needed = sum(max(tree.sizeHintForColumn(c), tree.header().sectionSizeHint(c)) for c in range(len(COLUMNS)))
+        tree.setColumnHidden(1, needed > tree.viewport().width())
 
     def _items(self) -> list[QTreeWidgetItem]:
         return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]

@@ -22,7 +22,7 @@ def section(title: str) -> QLabel:
 def left_panel(view: TrainView) -> QWidget:
     page = QWidget(objectName="train_settings_page")
     layout = QVBoxLayout(page)
-    layout.setContentsMargins(14, 4, 14, 14)
+    layout.setContentsMargins(12, 4, 10, 14)
     layout.setSpacing(6)
     for widget in (section("Dataset"), view.datasets, section("Network"), view.fit_label):
         layout.addWidget(widget)
@@ -38,14 +38,16 @@ def left_panel(view: TrainView) -> QWidget:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(330)
+    # never narrower than its widest row: with the horizontal scroll bar off, that row would be cut
+    # ("Nesterov" at 1100 px)
+    scroll.setMinimumWidth(max(330, page.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()))
     return scroll
 
 
 def right_panel(view: TrainView) -> QWidget:
     panel = QWidget(objectName="train_run_panel")
     layout = QVBoxLayout(panel)
-    layout.setContentsMargins(14, 12, 14, 10)
+    layout.setContentsMargins(12, 12, 12, 10)
     layout.setSpacing(10)
     layout.addWidget(view.control)
     layout.addWidget(view.banner)
@@ -59,7 +61,7 @@ def right_panel(view: TrainView) -> QWidget:
     view.run_splitter.addWidget(bottom)
     view.run_splitter.setStretchFactor(0, 3)
     view.run_splitter.setStretchFactor(1, 2)
-    view.run_splitter.setSizes([440, 300])
+    view.run_splitter.setSizes([400, 340])  # the Gradients tab needs a layer's row per text line
     view.run_splitter.setChildrenCollapsible(False)
     layout.addWidget(view.run_splitter, 1)
     return panel

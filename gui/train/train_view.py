@@ -70,6 +70,7 @@ class TrainView(QWidget):
         self._rerun_base: Run | None = None
         self._remedying = False  # the doctor's network change is swapping the graph: same project, same settings
         self._notes: dict[str, str] = {}  # run id -> what happened when it finished, said once
+        self._finished: str | None = None  # the run that just finished: its message wins over comparing
         self._stale = True
         self._make_fit_box()
         lay_out(self)
@@ -104,7 +105,7 @@ class TrainView(QWidget):
         self.control.pause_requested.connect(self.coordinator.pause)
         self.control.resume_requested.connect(self.coordinator.resume)
         self.control.stop_requested.connect(self.stop)
-        self.runs_panel.checked_changed.connect(self.show_runs)
+        self.runs_panel.checked_changed.connect(self._on_runs_checked_changed)
         self.runs_panel.focus_changed.connect(self._on_runs_focus_changed)
         self.runs_panel.rename_requested.connect(self._on_runs_rename_requested)
         self.runs_panel.delete_requested.connect(self._on_runs_delete_requested)
@@ -163,8 +164,9 @@ class TrainView(QWidget):
         if self._remedying:
             self._on_document_changed()
             return
-        self._focus, self._rerun_base = None, None
+        self._focus, self._rerun_base, self._finished = None, None, None
         if not self.coordinator.running:
+            self.control.reset()
             config, dataset = initial_settings(self.document)
             if config is not None:
                 self.form.set_config(config)
@@ -184,8 +186,10 @@ class TrainView(QWidget):
         compared = [doc.run(i) for i in checked]
         self.plots.set_overlays([Overlay(r, r.name, colors[r.id]) for r in compared if live or len(compared) >= 2])
         self.results.compare.show_runs(compared, [r.name for r in compared], [colors[r.id] for r in compared])
-        if live is None:
-            overlaid = len(compared) >= 2
+        if live is not None:  # the running run is always drawn in full, compared runs beside it
+            self.plots.set_detail_visible(True)
+        else:
+            overlaid = len(compared) >= 2 and self._finished is None
             self.plots.set_detail_visible(not overlaid)
             self.plots.show_run(None if overlaid else focus, max((r.epochs_run for r in compared), default=0))
             self._show_results(focus)
@@ -220,7 +224,7 @@ class TrainView(QWidget):
     def _show_comparison(self, runs: list[Run]) -> None:
         self.banner.clear()
         best = max(runs, key=lambda r: r.test_acc if r.test_acc is not None else -1.0)
-        self.banner.show_text(f"Comparing {len(runs)} runs, one colour each: <b>Compare runs</b> below lists what "
+        self.banner.show_text(f"Comparing {len(runs)} runs, one colour each: the <b>Compare</b> tab lists what "
                               f"differs. Best test accuracy: <b>{best.name}</b>. Untick runs to see one in detail.",
                               INFO)
 
@@ -230,13 +234,18 @@ class TrainView(QWidget):
         compared = [i for i in self.runs_panel.checked_ids() if self.document.run(i) is not None]
         if live is not None:
             return [live.id] + compared
-        if len(compared) >= 2:
-            return compared
         focus = focus_run(self.document, self._focus)
+        if len(compared) >= 2:
+            shown = [focus.id] if self._finished is not None and focus is not None else []
+            return shown + [i for i in compared if i not in shown]
         return [focus.id] if focus is not None else []
 
     def _on_runs_focus_changed(self, run_id: str) -> None:
-        self._focus = run_id
+        self._focus, self._finished = run_id, None
+        self.show_runs()
+
+    def _on_runs_checked_changed(self) -> None:
+        self._finished = None
         self.show_runs()
 
     def _on_runs_rename_requested(self, run_id: str, name: str) -> None:
@@ -304,7 +313,9 @@ class TrainView(QWidget):
     # -- running --------------------------------------------------------------------------
     def start(self) -> bool:
         """Start training with the form's settings; False (with the reason shown) if refused."""
-        return self._start(run_setup.rerun_name(self._rerun_base, self.form.config()) if self.form.config() else "")
+        config = self.form.config()
+        number = run_setup.next_run_number(self.document.runs)
+        return self._start(run_setup.rerun_name(self._rerun_base, config, number) if config else "")
 
     def _start(self, name: str = "", parent: Run | None = None) -> bool:
         problem = self._start_problem()
@@ -402,7 +413,7 @@ class TrainView(QWidget):
         self.control.finish(title, status in ("completed", "early_stopped"))
         if finish.run is not None:  # said once, after the run's own message
             self._notes[finish.run.id] = finish.text.removeprefix(finish.outcome.finished.message).strip()
-            self._focus = finish.run.id
+            self._focus = self._finished = finish.run.id
         self.set_editable(True)
         self.show_runs()
         if finish.run is None:

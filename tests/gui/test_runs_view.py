@@ -137,7 +137,7 @@ def test_two_runs_overlay_in_colours_with_a_table_of_what_differs(qtbot, train_w
     assert view.form.config() == first.config
     train(qtbot, view, lr=0.01)
     second = doc.runs[1]
-    assert second.name == "Run 1: learning rate 0.01"
+    assert second.name == "Run 2: learning rate 0.01"  # its own number and its one change (issue 21)
     for run in (first, second):
         view.runs_panel.set_checked(run.id, True)
     assert view.displayed_run_ids() == [first.id, second.id]
@@ -179,7 +179,7 @@ def test_an_exploding_loss_is_red_with_a_one_click_rerun(qtbot, train_window):
     assert button.text() == "Re-run with learning rate 0.001"
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
         button.click()
-    assert doc.runs[-1].config.lr == 0.001 and doc.runs[-1].name == "Run 1: learning rate 0.001"
+    assert doc.runs[-1].config.lr == 0.001 and doc.runs[-1].name == "Run 2: learning rate 0.001"
 
 
 def test_editing_while_training_never_loses_the_trained_weights(qtbot, train_window):
