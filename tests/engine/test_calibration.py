@@ -76,6 +76,18 @@ def test_digits_get_a_learned_rejection_that_flags_scribbles_and_keeps_digits(tr
     assert not blank.unsure  # an empty pad is not "unlike a digit": there is nothing yet
 
 
+def test_a_single_dot_is_unsure(trained_digits):
+    """A pen-tip dot stays a small dot after preprocessing (not a 20×20 blob) and is flagged."""
+    from PIL import Image, ImageDraw
+
+    _, module, meta, _ = trained_digits
+    for box in ((130, 100, 153, 123), (40, 200, 52, 212)):
+        image = Image.new("L", (280, 280), 0)
+        ImageDraw.Draw(image).ellipse(box, fill=255)
+        dot = predict(module.eval().cpu(), np.asarray(image), meta)
+        assert dot.unsure and not dot.preprocessed.empty
+
+
 def test_predict_cli_says_unsure_in_json_and_in_words(trained_digits, tmp_path, capsys):
     from PIL import Image
 
