@@ -152,6 +152,17 @@ def centre_by_mass(fitted: np.ndarray, frame: tuple[int, int]) -> np.ndarray:
     return field
 
 
+def _in_box(fitted: np.ndarray, box: tuple[int, int]) -> np.ndarray:
+    """A mark smaller than the box on both sides, centred in it: the "fitted" step shows it small."""
+    h, w = fitted.shape
+    if h >= box[0] or w >= box[1]:
+        return fitted
+    out = np.zeros(box, np.float32)
+    top, left = (box[0] - h) // 2, (box[1] - w) // 2
+    out[top:top + h, left:left + w] = fitted
+    return out
+
+
 def frame_digit(ink: np.ndarray, frame: tuple[int, int] = (28, 28), ignore_specks: bool = True,
                 crop_threshold: float = 0.0, min_share: float = MIN_DIGIT_SHARE) -> Framed | None:
     """Crop, fit and centre a clean ink image; None when it has no ink above `crop_threshold`.
@@ -164,5 +175,6 @@ def frame_digit(ink: np.ndarray, frame: tuple[int, int] = (28, 28), ignore_speck
     if span is None:
         return None
     cropped = ink[span]
-    fitted = fit_into_box(cropped, box_for_frame(frame), min_share * min(ink.shape))
+    box = box_for_frame(frame)
+    fitted = _in_box(fit_into_box(cropped, box, min_share * min(ink.shape)), box)
     return Framed(cropped=cropped, fitted=fitted, centred=centre_by_mass(fitted, frame))

@@ -222,3 +222,8 @@ def test_a_tiny_mark_stays_tiny() -> None:
     assert _ink_side(centred(preprocess_image(_dot(12)))) < _ink_side(dot)  # smaller stays smaller
     assert _ink_side(centred(preprocess_image(_dot(round(big) + 10)))) >= 19  # digit-sized: MNIST's 20 px
     assert _ink_side(centred(preprocess_image(drawn_one()))) >= 19  # digits drawn on the pad are unchanged
+
+
+def test_the_fitted_step_shows_a_tiny_mark_small_in_its_box() -> None:
+    fitted = preprocess_image(_dot(23)).steps[3]
+    assert fitted.name == "fitted 20×20" and fitted.image.shape == (20, 20) and _ink_side(fitted.image) <= 10
