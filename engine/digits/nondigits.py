@@ -11,6 +11,7 @@ bench/ood.py and the tests to measure the flag on kinds of input nobody tuned it
               overlaps    two or three digits drawn over each other
               jumbles     halves of two digits joined, or a digit's quarters shuffled
               strokes     two to five lines, arcs, rings and dots anywhere
+              marred      a digit with strokes across it or a band of it wiped away
     held out  dots        one filled dot or disc, from a pen tip to most of the pad
               letters     letters that do not look like digits, from the system's fonts
               stray       an almost empty pad: one short tick or speck somewhere
@@ -154,6 +155,32 @@ def _jumbles(rng: np.random.Generator, side: int, digit: Draw = _digit_canvas) -
             order = rng.permutation(4)
         out = np.block([[tiles[order[0]], tiles[order[1]]], [tiles[order[2]], tiles[order[3]]]])
     return _placed(Image.fromarray(np.ascontiguousarray(out, dtype=np.uint8)), rng, side, 0.3)
+
+
+def _marred(rng: np.random.Generator, side: int, digit: Draw = _digit_canvas) -> Image.Image:
+    """A digit with one or two pen strokes across it, or with a band of it wiped away."""
+    image = digit(rng, side).copy()
+    draw = ImageDraw.Draw(image)
+    ink = image.getbbox() or (0, 0, side, side)
+    if rng.random() < 0.6:
+        pen = _pen(rng, side)
+        w, h = ink[2] - ink[0], ink[3] - ink[1]
+        for _ in range(int(rng.integers(1, 3))):  # from one side of the digit's box to the other
+            x0, x1 = ink[0] + w * rng.uniform(0, 0.3), ink[2] - w * rng.uniform(0, 0.3)
+            y0, y1 = ink[1] + h * rng.uniform(0, 0.3), ink[3] - h * rng.uniform(0, 0.3)
+            if rng.random() < 0.5:
+                draw.line([(x0, y0), (x1, y1)] if rng.random() < 0.5 else [(x0, y1), (x1, y0)], fill=255, width=pen)
+            else:
+                start = float(rng.uniform(0, 360))
+                draw.arc((x0, y0, x1 + pen, y1 + pen), start, start + float(rng.uniform(120, 300)), fill=255, width=pen)
+    else:
+        across = rng.random() < 0.6  # a band across the digit, else down it
+        low, high = (ink[1], ink[3]) if across else (ink[0], ink[2])
+        width = (high - low) * rng.uniform(0.35, 0.5)
+        start = rng.uniform(low, high - width)
+        box = (ink[0], start, ink[2], start + width) if across else (start, ink[1], start + width, ink[3])
+        draw.rectangle(box, fill=0)
+    return _placed(image, rng, side, 0.3)
 
 
 def _strokes(rng: np.random.Generator, side: int) -> Image.Image:
@@ -305,6 +332,7 @@ FAMILIES = (
     Family("overlaps", True, "two or three digits drawn over each other", _overlaps),
     Family("jumbles", True, "halves of two digits joined, or a digit's quarters shuffled", _jumbles),
     Family("strokes", True, "two to five lines, arcs, rings and dots anywhere", _strokes),
+    Family("marred", True, "a digit with strokes across it or a band of it wiped away", _marred),
     Family("dots", False, "one filled dot or disc, from a pen tip to most of the pad", _dots),
     Family("letters", False, "letters unlike digits, from the system's fonts", _letters),
     Family("stray", False, "an almost empty pad: one short tick or speck", _stray),
@@ -315,13 +343,13 @@ FAMILIES = (
 FITTED = tuple(f.name for f in FAMILIES if f.fitted)
 HELD_OUT = tuple(f.name for f in FAMILIES if not f.fitted)
 _BY_NAME = {f.name: f for f in FAMILIES}
-_FROM_DIGITS = {"overlaps": _overlaps, "jumbles": _jumbles}  # drawn from given digits when there are some
+_FROM_DIGITS = {"overlaps": _overlaps, "jumbles": _jumbles, "marred": _marred}  # from given digits, if any
 
 
 def make_family(name: str, n: int, seed: int = 0, side: int = CANVAS,
                 overlap_digits: np.ndarray | None = None) -> list[np.ndarray]:
     """n canvases of one family: uint8 (side, side). `overlap_digits` (N, 28, 28) uint8, white on
-    black, are the digits "overlaps" and "jumbles" are made of (synthetic ones when None)."""
+    black, are the digits "overlaps", "jumbles" and "marred" are made of (synthetic ones when None)."""
     family = _BY_NAME[name]
     rng = np.random.default_rng(seed)
     draw = family.draw
