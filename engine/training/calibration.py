@@ -280,25 +280,11 @@ def _fit(module: nn.Module, dataset: Any, val_split: float, seed: int) -> Calibr
     if not digits:
         return Calibration(temperature, "energy", _quantile(energy(val_logits, temperature)))
     rows = data.train_idx[torch.randperm(data.train_idx.numel(), generator=torch.Generator().manual_seed(seed))]
-    pos = outputs(data.normalize(pen_widths(data.x_train[rows[:MAX_POSITIVES]])))
+    pos = outputs(data.normalize(data.x_train[rows[:MAX_POSITIVES]]))
     neg = outputs(bank_for(dataset))  # the non-digits training was exposed to (engine.training.outliers)
     head = _fit_head(_head_input(*pos), _head_input(*neg), seed)
-    val_features, val_logits = outputs(data.normalize(pen_widths(data.x_train[held_out])))
     threshold = _quantile(_head_score(_tensors(head), val_features, val_logits))
     return Calibration(temperature, "digit_head", threshold, features, head)
-
-
-def pen_widths(x: torch.Tensor) -> torch.Tensor:
-    """Digits as drawn with other pens: every second one thickened by a 2×2 or 3×3 maximum (N, C, H, W).
-
-    On the pad people draw with pens of any width; the head learns, and the threshold keeps, digits
-    of every stroke width, not only MNIST's (bench/ood.py: 5-6 % of re-drawn test digits flagged
-    without this, where 1 % of the validation digits were)."""
-    out = x.clone()
-    pad2 = nn.functional.pad(x[1::4].float(), (0, 1, 0, 1))
-    out[1::4] = nn.functional.max_pool2d(pad2, 2, stride=1).to(x.dtype)
-    out[3::4] = nn.functional.max_pool2d(x[3::4].float(), 3, stride=1, padding=1).to(x.dtype)
-    return out
 
 
 def _usable_features(module: nn.Module, probe: torch.Tensor) -> tuple[str, ...]:
