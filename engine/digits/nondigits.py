@@ -34,7 +34,6 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from engine.digits.framing import frame_digit
 from engine.digits.scribbles import CANVAS, KINDS, make_scribble
 from engine.digits.synth import make_digit
 
@@ -367,16 +366,10 @@ def nondigit_frames(n: int, seed: int, frame: tuple[int, int] = (28, 28), famili
                     overlap_digits: np.ndarray | None = None, side: int = 84) -> np.ndarray:
     """n non-digits of `families` (taking turns) framed the way the pad frames a drawing: float32
     (n, H, W) in [0, 1]. Drawn on small canvases (`side`): the same figures, 10× cheaper to frame."""
-    from engine.digits.preprocess import CROP_THRESHOLD, ink_of
+    from engine.digits.preprocess import frames_as_the_pad_sees
 
-    frames = np.zeros((n, *frame), np.float32)
     per = -(-n // max(1, len(families)))
     canvases = [c for i, name in enumerate(families)
                 for c in make_family(name, per, seed + 7919 * i, side, overlap_digits)]
     order = np.arange(per * len(families)).reshape(len(families), per).T.ravel()[:n]  # families take turns
-    for row, index in enumerate(order):
-        ink = ink_of(canvases[index])
-        framed = None if ink is None else frame_digit(ink, frame, crop_threshold=CROP_THRESHOLD)
-        if framed is not None:
-            frames[row] = framed.centred
-    return frames
+    return frames_as_the_pad_sees([canvases[i] for i in order], frame)

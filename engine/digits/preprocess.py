@@ -184,6 +184,18 @@ def ink_of(image: np.ndarray, ink: InkMode = "auto") -> np.ndarray | None:
     return _cleaned(_shrink(to_grayscale(to_unit_float(image)), MAX_WORKING_SIDE), ink)
 
 
+def frames_as_the_pad_sees(images: Sequence[np.ndarray], frame: tuple[int, int] = (28, 28)) -> np.ndarray:
+    """Many pictures framed exactly as `preprocess_image` frames one: float32 (N, H, W) in [0, 1],
+    all zero where a picture has no ink. For generated inputs and calibration (no steps kept)."""
+    out = np.zeros((len(images), *frame), np.float32)
+    for row, image in enumerate(images):
+        cleaned = ink_of(image)
+        framed = None if cleaned is None else frame_digit(cleaned, frame, crop_threshold=CROP_THRESHOLD)
+        if framed is not None:
+            out[row] = framed.centred
+    return out
+
+
 def _blank(box: tuple[int, int], frame: tuple[int, int]) -> Framed:
     """The framing stages of a picture without ink: all background."""
     return Framed(cropped=np.zeros(box, np.float32), fitted=np.zeros(box, np.float32),
