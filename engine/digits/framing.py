@@ -11,12 +11,18 @@ Must not import Qt, pyqtgraph or anything from gui/.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 MNIST_BOX_RATIO = 20 / 28  # the digit's box over the field, as in MNIST
+# A mark whose longer side is under this share of the picture's shorter side is not digit-sized
+# (a dot, a stray tick): it is scaled as much as a mark of this share would be, no more, so it
+# stays small in the field instead of being blown up into a 20×20 blob. Digits drawn on the pad
+# or written on paper fill far more of the picture than a fifth.
+MIN_DIGIT_SHARE = 0.2
 SPECK_GRID = 32  # cells per side of the grid on which ink components are found
 SPECK_MASS = 0.03  # components with less ink than this share of the largest do not count
 
@@ -102,15 +108,16 @@ def ink_bbox(ink: np.ndarray, ignore_specks: bool = True, threshold: float = 0.0
     return _nonzero_span(_without_specks(ink, threshold) if ignore_specks else ink > threshold)
 
 
-def fit_into_box(crop: np.ndarray, box: tuple[int, int]) -> np.ndarray:
-    """Scale `crop` to fit `box` keeping the aspect ratio, anti-aliased.
+def fit_into_box(crop: np.ndarray, box: tuple[int, int], digit_side: float = 0.0) -> np.ndarray:
+    """Scale `crop` to fit `box` keeping the aspect ratio, anti-aliased; a crop whose longer side
+    is under `digit_side` px is scaled as one of `digit_side` px would be (it stays small).
 
     PIL's bicubic (clipped) gives the edge softness of real MNIST: of the synthetic digits'
     nonzero pixels 9.5% lie below 0.1 and 43% above 0.9 against 8.8% and 47% in MNIST; bilinear
     gives 17% and 32%, box 4.7% and 49%.
     """
     h, w = crop.shape
-    scale = min(box[0] / h, box[1] / w)
+    scale = min(box[0] / h, box[1] / w, max(box) / digit_side if digit_side > 0 else math.inf)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))  # PIL wants (width, height)
     if size == (w, h):
         return crop.astype(np.float32, copy=True)
@@ -145,15 +152,29 @@ def centre_by_mass(fitted: np.ndarray, frame: tuple[int, int]) -> np.ndarray:
     return field
 
 
+def _in_box(fitted: np.ndarray, box: tuple[int, int]) -> np.ndarray:
+    """A mark smaller than the box on both sides, centred in it: the "fitted" step shows it small."""
+    h, w = fitted.shape
+    if h >= box[0] or w >= box[1]:
+        return fitted
+    out = np.zeros(box, np.float32)
+    top, left = (box[0] - h) // 2, (box[1] - w) // 2
+    out[top:top + h, left:left + w] = fitted
+    return out
+
+
 def frame_digit(ink: np.ndarray, frame: tuple[int, int] = (28, 28), ignore_specks: bool = True,
-                crop_threshold: float = 0.0) -> Framed | None:
+                crop_threshold: float = 0.0, min_share: float = MIN_DIGIT_SHARE) -> Framed | None:
     """Crop, fit and centre a clean ink image; None when it has no ink above `crop_threshold`.
 
     The crop is the box of the ink above `crop_threshold`; fainter ink inside the box is kept.
+    Ink smaller than `min_share` of the picture's shorter side keeps its size relative to a
+    digit of that share (MNIST's scaling by the longer side is for digit-sized ink only).
     """
     span = ink_bbox(ink, ignore_specks, crop_threshold)
     if span is None:
         return None
     cropped = ink[span]
-    fitted = fit_into_box(cropped, box_for_frame(frame))
+    box = box_for_frame(frame)
+    fitted = _in_box(fit_into_box(cropped, box, min_share * min(ink.shape)), box)
     return Framed(cropped=cropped, fitted=fitted, centred=centre_by_mass(fitted, frame))

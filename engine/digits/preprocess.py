@@ -161,8 +161,7 @@ def preprocess_image(
     if ink not in ("auto", "light", "dark"):
         raise ValueError(f"ink must be 'auto', 'light' or 'dark', got {ink!r}.")
     gray = _shrink(to_grayscale(to_unit_float(image)), MAX_WORKING_SIDE)
-    dark = ink == "dark" or (ink == "auto" and ink_is_dark(gray))
-    cleaned = clean_ink(1.0 - gray if dark else gray)
+    cleaned = _cleaned(gray, ink)
     box = box_for_frame((height, width))
     framed = None if cleaned is None else frame_digit(cleaned, (height, width), crop_threshold=CROP_THRESHOLD)
     shown = framed or _blank(box, (height, width))
@@ -173,6 +172,28 @@ def preprocess_image(
         Step(f"centred {height}×{width}", shown.centred), Step("normalized", tensor[0, 0].numpy().copy()),
     )
     return Preprocessed(steps=steps, tensor=tensor, empty=framed is None)
+
+
+def _cleaned(gray: np.ndarray, ink: InkMode) -> np.ndarray | None:
+    dark = ink == "dark" or (ink == "auto" and ink_is_dark(gray))
+    return clean_ink(1.0 - gray if dark else gray)
+
+
+def ink_of(image: np.ndarray, ink: InkMode = "auto") -> np.ndarray | None:
+    """The clean ink of a picture (bright on 0, float32) as `preprocess_image` finds it; None without ink."""
+    return _cleaned(_shrink(to_grayscale(to_unit_float(image)), MAX_WORKING_SIDE), ink)
+
+
+def frames_as_the_pad_sees(images: Sequence[np.ndarray], frame: tuple[int, int] = (28, 28)) -> np.ndarray:
+    """Many pictures framed exactly as `preprocess_image` frames one: float32 (N, H, W) in [0, 1],
+    all zero where a picture has no ink. For generated inputs and calibration (no steps kept)."""
+    out = np.zeros((len(images), *frame), np.float32)
+    for row, image in enumerate(images):
+        cleaned = ink_of(image)
+        framed = None if cleaned is None else frame_digit(cleaned, frame, crop_threshold=CROP_THRESHOLD)
+        if framed is not None:
+            out[row] = framed.centred
+    return out
 
 
 def _blank(box: tuple[int, int], frame: tuple[int, int]) -> Framed:

@@ -28,6 +28,7 @@ from engine.training.distributed import Local
 from engine.training.gradflow import GradientRecorder
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
+from engine.training.outliers import exposure_for
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
 from engine.training.resident import SplitSums, make_resident, run_inference
 from engine.training.resume import Resume, capture, restore
@@ -41,7 +42,8 @@ if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvi
 
 def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(),
           control: TrainControl | None = None, gradients: int = 0,
-          strategy: Local | None = None, resume: Resume | None = None) -> Iterator[TrainRecord]:
+          strategy: Local | None = None, resume: Resume | None = None,
+          outlier_exposure: bool = True) -> Iterator[TrainRecord]:
     """Check the run now (raising TrainingError), then return the generator that trains.
 
     The module is trained in place and left on the training device. Once iteration starts
@@ -50,6 +52,7 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     A `strategy` from engine.training.distributed makes this one rank of a DDP job; every
     rank then yields the same records (losses and metrics are summed over ranks). With
     `resume`, the module's current weights are trained further for `config.epochs` more epochs.
+    `outlier_exposure`: digit datasets also learn low confidence on non-digits (engine.training.outliers).
     """
     check_memory(module, dataset, config)
     try:
@@ -62,6 +65,7 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     strategy.local_batch(config.batch_size)  # a global batch that does not split raises now
     run = _Run(module, dataset, config, control or TrainControl(), objective, strategy, resume or Resume())
     run.gradient_every = gradients
+    run.outlier_exposure = outlier_exposure
     return run.records()
 
 
@@ -107,6 +111,7 @@ class _Run:
         self.bad_epochs = 0
         self.gradient_every = 0
         self.recorder: GradientRecorder | None = None
+        self.outlier_exposure, self.exposure = True, None
 
     def records(self) -> Iterator[TrainRecord]:
         threads = torch.get_num_threads()
@@ -156,6 +161,8 @@ class _Run:
         self.total_steps = self.resume.steps_done + self.steps * cfg.epochs
         self.scheduler = make_scheduler(self.optimizer, cfg, self.steps)
         self.per_batch_schedule = cfg.schedule in PER_BATCH
+        if self.outlier_exposure:
+            self.exposure = exposure_for(self.dataset, self.objective, self.device, bs, cfg.seed + part.rank)
         if self.gradient_every > 0:
             self.recorder = GradientRecorder(self.module, self.optimizer, self.gradient_every)
 
@@ -204,10 +211,11 @@ class _Run:
         x = self.data.normalize(self.augment(x, self.generator) if self.augment is not None else x)
         y = torch.index_select(self.data.y_train, 0, rows)
         with self._autocast():
-            out = self.net(x)
+            out = self.net(x if self.exposure is None else self.exposure.extended(x))
+            out, extra = (out, 0.0) if self.exposure is None else self.exposure.split(out, y.shape[0])
             loss = self.objective.loss(out, y)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + extra).backward()
         self.optimizer.step()
         if self.per_batch_schedule and self.scheduler is not None:
             self.scheduler.step()

@@ -14,7 +14,6 @@ from engine.digits.scribbles import make_scribble
 from engine.inference import predict
 from engine.training import TrainConfig, train
 from engine.training.calibration import Calibration, calibration_entry, energy, fit_calibration, fit_temperature
-from tests.engine.test_gradflow import made_digits
 
 
 def test_fit_temperature_recovers_an_overconfident_scale():
@@ -42,15 +41,20 @@ def test_damaged_or_missing_calibration_is_neutral():
 
 @pytest.fixture(scope="module")
 def trained_digits(tmp_path_factory):
-    """A small CNN trained briefly on test-made digits, saved with its calibration like `train` does."""
+    """A small CNN trained briefly on synthetic handwritten-style digits, saved with its calibration like
+    `train` does. Real digit shapes: the calibration sets its threshold on digits as the pad frames
+    them, which would mean nothing for test-made patterns whose class is their position."""
+    from engine.digits import make_digits
+
     tmp_path = tmp_path_factory.mktemp("digits")
-    data = made_digits(768)
-    dataset = Dataset("digits", "image", data.x_train, data.y_train, data.x_test, data.y_test, (1, 28, 28), 10,
-                      data.class_names, data.mean, data.std)
+    images, labels = make_digits(768, seed=0)
+    x, y = torch.from_numpy(images)[:, None], torch.from_numpy(labels)
+    dataset = data = Dataset("digits", "image", x[64:], y[64:], x[:64], y[:64], (1, 28, 28), 10,
+                             [str(i) for i in range(10)], (0.1307,), (0.3081,))
     torch.manual_seed(0)
     graph = engine.templates.load("lenet5")
     module = engine.build_module(graph)
-    config = TrainConfig(epochs=2, batch_size=32, device="cpu", cpu_threads=1, val_split=0.2)
+    config = TrainConfig(epochs=3, batch_size=32, device="cpu", cpu_threads=1, val_split=0.2)
     assert list(train(module, dataset, config))[-1].status == "completed"
     meta = {"dataset": "digits", "class_names": data.class_names, "mean": list(data.mean), "std": list(data.std),
             "calibration": calibration_entry(module, dataset, config.val_split, config.seed)}
@@ -76,6 +80,18 @@ def test_digits_get_a_learned_rejection_that_flags_scribbles_and_keeps_digits(tr
     assert not blank.unsure  # an empty pad is not "unlike a digit": there is nothing yet
 
 
+def test_a_single_dot_is_unsure(trained_digits):
+    """A pen-tip dot stays a small dot after preprocessing (not a 20×20 blob) and is flagged."""
+    from PIL import Image, ImageDraw
+
+    _, module, meta, _ = trained_digits
+    for box in ((130, 100, 153, 123), (40, 200, 52, 212)):
+        image = Image.new("L", (280, 280), 0)
+        ImageDraw.Draw(image).ellipse(box, fill=255)
+        dot = predict(module.eval().cpu(), np.asarray(image), meta)
+        assert dot.unsure and not dot.preprocessed.empty
+
+
 def test_predict_cli_says_unsure_in_json_and_in_words(trained_digits, tmp_path, capsys):
     from PIL import Image
 
@@ -98,3 +114,15 @@ def test_other_data_gets_an_energy_threshold():
     assert cal.method == "energy" and math.isfinite(cal.threshold) and cal.head is None
     far = torch.tensor([[0.0, 0.0]])  # normalized coordinates: the middle of the data
     assert cal.judge(module.cpu().eval(), far).probabilities.shape == (1, 2)
+
+
+def test_the_threshold_is_set_on_digits_as_the_pad_frames_them():
+    from engine.training.calibration import as_the_pad_sees
+
+    x = torch.zeros(3, 1, 28, 28, dtype=torch.uint8)
+    x[:, :, 6:22, 12:15] = 255  # a "1", already framed the MNIST way
+    seen = as_the_pad_sees(x)
+    assert seen.shape == x.shape and seen.dtype == torch.uint8
+    rows = torch.nonzero(seen[0, 0] > 127)[:, 0]
+    assert int(rows.max() - rows.min()) + 1 >= 19  # the pad fits the long side to 20 px again
+    assert torch.equal(as_the_pad_sees(torch.zeros(1, 1, 28, 28)), torch.zeros(1, 1, 28, 28))  # no ink: blank

@@ -199,3 +199,31 @@ def test_corrupt_and_missing_files_raise_image_error(tmp_path) -> None:
     with pytest.raises(ImageError, match="not found"):
         load_image_file(tmp_path / "missing.png")
     assert issubclass(ImageError, ValueError)
+
+
+def _dot(diameter: int, size: int = 280) -> np.ndarray:
+    img = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(img).ellipse((100, 120, 100 + diameter, 120 + diameter), fill=255)
+    return np.asarray(img)
+
+
+def _ink_side(field: np.ndarray) -> int:
+    rows, cols = np.flatnonzero(field.max(axis=1) > 0.5), np.flatnonzero(field.max(axis=0) > 0.5)
+    return max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) if rows.size else 0
+
+
+def test_a_tiny_mark_stays_tiny() -> None:
+    """MNIST scales a digit's longer side to 20 px; a dot is not a digit and is not blown up to 20×20."""
+    from engine.digits.framing import MIN_DIGIT_SHARE
+
+    dot = centred(preprocess_image(_dot(23)))  # a pen-tip dot on the pad
+    assert 0 < _ink_side(dot) <= 10
+    big = MIN_DIGIT_SHARE * 280
+    assert _ink_side(centred(preprocess_image(_dot(12)))) < _ink_side(dot)  # smaller stays smaller
+    assert _ink_side(centred(preprocess_image(_dot(round(big) + 10)))) >= 19  # digit-sized: MNIST's 20 px
+    assert _ink_side(centred(preprocess_image(drawn_one()))) >= 19  # digits drawn on the pad are unchanged
+
+
+def test_the_fitted_step_shows_a_tiny_mark_small_in_its_box() -> None:
+    fitted = preprocess_image(_dot(23)).steps[3]
+    assert fitted.name == "fitted 20×20" and fitted.image.shape == (20, 20) and _ink_side(fitted.image) <= 10
