@@ -96,6 +96,7 @@ def run_in_background(parent: QWidget | None, text: str, fn: Callable[[], Any],
         loop.exec()
     dialog.reset()  # stops its show timer
     dialog.hide()
+    dialog.setObjectName("")  # deleted later: never found as the current call's dialog
     dialog.deleteLater()
     if waiter.cancelled:
         return CallResult(cancelled=True)
