@@ -5,7 +5,7 @@ Dialogs are the only UI here; the content change itself is a LoadGraph command p
 by the Editor. Recent files live in QSettings. Reading and writing project files needs
 PyTorch (weights): before the engine has loaded, Open and Save wait for it (the window
 keeps repainting); templates need no wait, their analysis follows when PyTorch is in.
-Reading and writing run on a worker thread with a progress line and Cancel (gui.jobs.background):
+Reading and writing run on a worker thread with a progress line and Cancel (gui.background):
 a big project opens or saves while the window keeps painting, and a cancelled save leaves
 the file on disk as it was.
 """
@@ -20,9 +20,9 @@ import engine
 from engine.graph import Graph, GraphError
 from engine.templates import TemplateError
 
+from .background import publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document, read_project
 from .editing import Editor
-from .jobs.background import publish, remove_staging, run_in_background, staging_folder
 from .startup import EngineLoader
 from .template_gallery import TemplateGalleryDialog
 

@@ -2,7 +2,7 @@
 (PyTorch code, ONNX, TorchScript): the two dialogs and the controller that runs them.
 
 The work is the engine's (engine.importer, engine.export_formats), run on a worker thread with
-a progress line and Cancel (gui.jobs.background) so the window keeps painting; an import
+a progress line and Cancel (gui.background) so the window keeps painting; an import
 replaces the document through the Editor like Open does, after the unsaved-changes question.
 Failures are shown with the engine's message, never a traceback.
 """
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 
 from engine.catalog import LayerError, ParamSpec
 
+from .background import publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document
 from .editing import Editor
-from .jobs.background import publish, remove_staging, run_in_background, staging_folder
 
 _SHAPE = ParamSpec("input shape", "shape", (3, 224, 224), "", minimum=1)
 RUNS_CODE = ("Importing a .py file runs the code in it (that is how its class gets defined): "

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QPushButton
 
-from gui.jobs import background
+from gui import background
 
 
 class Heartbeat:

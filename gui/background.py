@@ -7,7 +7,8 @@ or the user presses Cancel. It returns a `CallResult`: the value, the exception 
 or `cancelled`. A cancelled call cannot be interrupted (torch.onnx.export has no stop flag), so
 it finishes unseen: whatever it produced is handed to `discard` on the GUI thread once it ends
 (an export deletes its temporary files there). `fn` must not touch widgets or the document:
-give it copies of what it reads. Must not import the views.
+give it copies of what it reads. Lives outside gui.jobs because it owns a dialog; must not
+import the views.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from .threads import start_in_thread
+from .jobs.threads import start_in_thread
 
 SHOW_AFTER_MS = 300  # quick calls finish without a dialog flashing up
 _running: set[QThread] = set()  # threads of cancelled calls, kept alive until they end
