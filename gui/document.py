@@ -335,6 +335,11 @@ class Document(QObject):
     def save(self, path: str) -> None:
         """Write the project atomically (engine.save); raises OSError or engine.ProjectError."""
         engine.save(self.graph, path, **self.project_parts())
+        self.mark_saved(path)
+
+    def mark_saved(self, path: str) -> None:
+        """The project as it is now was written to `path` (by `save`, or by a background save
+        of `graph.copy()` and `project_parts()`)."""
         self._content = replace(self._content, path=str(path), name=Path(path).stem)
         self.undo_stack.setClean()
         self.path_changed.emit()

@@ -5,6 +5,9 @@ Dialogs are the only UI here; the content change itself is a LoadGraph command p
 by the Editor. Recent files live in QSettings. Reading and writing project files needs
 PyTorch (weights): before the engine has loaded, Open and Save wait for it (the window
 keeps repainting); templates need no wait, their analysis follows when PyTorch is in.
+Reading and writing run on a worker thread with a progress line and Cancel (gui.background):
+a big project opens or saves while the window keeps painting, and a cancelled save leaves
+the file on disk as it was.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import engine
 from engine.graph import Graph, GraphError
 from engine.templates import TemplateError
 
+from .background import publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document, read_project
 from .editing import Editor
 from .startup import EngineLoader
@@ -72,11 +76,16 @@ class FileController(QObject):
             return False
         if not self._engine_ready(f"Opening {Path(path).name}"):
             return False
-        try:
-            content = read_project(path)
-        except _load_errors() as exc:
-            self._complain("Could not open the project", path, exc)
+        call = run_in_background(self.window, f"Opening {Path(path).name}…", lambda: read_project(path))
+        if call.cancelled:
+            self.status_message.emit(f"Opening {Path(path).name} cancelled")
             return False
+        if isinstance(call.error, _load_errors()):
+            self._complain("Could not open the project", path, call.error)
+            return False
+        if call.error is not None:
+            raise call.error
+        content = call.value
         self.editor.load_content(content, f"Open {Path(path).name}")
         self.add_recent(path)
         if content.warnings:  # the network opened; only damaged parts of its history were left out
@@ -101,14 +110,42 @@ class FileController(QObject):
     def _save_to(self, path: str) -> bool:
         if not self._engine_ready(f"Saving {Path(path).name}"):
             return False
-        try:
-            self.document.save(path)
-        except _load_errors() as exc:
-            self._complain("Could not save the project", path, exc)
+        error = self._save_in_background(Path(path))
+        if error == "cancelled":
+            self.status_message.emit(f"Saving {Path(path).name} cancelled; the file on disk is unchanged")
             return False
+        if error is not None:
+            self._complain("Could not save the project", path, error)
+            return False
+        self.document.mark_saved(path)
         self.add_recent(path)
         self.status_message.emit(f"Saved {Path(path).name}")
         return True
+
+    def _save_in_background(self, target: Path) -> BaseException | str | None:
+        """Write a copy of the project on a worker thread into a hidden folder beside `target`,
+        then move it over `target` (atomic); a Cancel leaves the file on disk as it was."""
+        graph, parts = self.document.graph.copy(), self.document.project_parts()
+        try:
+            staging = staging_folder(target)
+        except OSError as exc:
+            return exc
+        call = run_in_background(self.window, f"Saving {target.name}…",
+                                 lambda: engine.save(graph, staging / target.name, **parts),
+                                 discard=lambda _: remove_staging(staging))
+        if call.cancelled:
+            return "cancelled"
+        if call.error is not None:
+            remove_staging(staging)
+            if not isinstance(call.error, _load_errors()):
+                raise call.error
+            return type(call.error)(str(call.error).replace(str(staging / target.name), str(target)))
+        try:
+            publish([call.value], target.parent, staging)
+        except OSError as exc:
+            remove_staging(staging)
+            return exc
+        return None
 
     def show_templates(self) -> bool:
         dialog = TemplateGalleryDialog(self.window)

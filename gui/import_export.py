@@ -1,19 +1,17 @@
 """File ▸ Import… (a torchvision model or a class from the user's own .py file) and File ▸ Export…
 (PyTorch code, ONNX, TorchScript): the two dialogs and the controller that runs them.
 
-The work is the engine's (engine.importer, engine.export_formats); an import replaces the
-document through the Editor like Open does, after the unsaved-changes question. Failures
-are shown with the engine's message, never a traceback.
+The work is the engine's (engine.importer, engine.export_formats), run on a worker thread with
+a progress line and Cancel (gui.background) so the window keeps painting; an import
+replaces the document through the Editor like Open does, after the unsaved-changes question.
+Failures are shown with the engine's message, never a traceback.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -33,22 +31,13 @@ from PySide6.QtWidgets import (
 from engine.catalog import LayerError, ParamSpec
 from engine.formatting import counted
 
+from .background import publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document
 from .editing import Editor
 
 _SHAPE = ParamSpec("input shape", "shape", (3, 224, 224), "", minimum=1)
 RUNS_CODE = ("Importing a .py file runs the code in it (that is how its class gets defined): "
              "only import your own files or files you trust. Project files never run code.")
-
-
-@contextmanager
-def _busy() -> Iterator[None]:
-    """A wait cursor while the engine works (imports and exports take seconds for big models)."""
-    QApplication.setOverrideCursor(Qt.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()
 
 
 class ImportDialog(QDialog):
@@ -209,12 +198,17 @@ class ImportExport(QObject):
         from engine.importer import ImportRefused, import_source
         from engine.importer.sources import SourceError
 
-        try:
-            with _busy():
-                result, src = import_source(source, input_shape, dtype, weights)
-        except (SourceError, ImportRefused) as exc:
-            QMessageBox.warning(self.window, "Could not import", str(exc))
+        call = run_in_background(self.window, f"Importing {source}…",
+                                 lambda: import_source(source, input_shape, dtype, weights))
+        if call.cancelled:
+            self.status_message.emit(f"Import of {source} cancelled")
             return False
+        if isinstance(call.error, (SourceError, ImportRefused)):
+            QMessageBox.warning(self.window, "Could not import", str(call.error))
+            return False
+        if call.error is not None:
+            raise call.error
+        result, src = call.value
         self.editor.load_content(Content(result.graph, None, src.name, result.weights, None, src.meta),
                                  f"Import {src.name}")
         notes = "; ".join(result.notes)
@@ -235,16 +229,38 @@ class ImportExport(QObject):
         return self.run_export(fmt, path)
 
     def run_export(self, fmt: str, path: str) -> bool:
+        """Export on a worker thread (the window keeps painting; Cancel leaves no file behind): the
+        files are written in a hidden folder beside `path` and moved into place when complete."""
         from engine.export_formats import ExportError, export_to
 
         if not self._may_write(fmt, path):
             return False
+        target = Path(path)
+        graph, weights, title = self.document.graph.copy(), self.document.compatible_weights(), self.document.name
         try:
-            with _busy():
-                written = export_to(fmt, self.document.graph, path, self.document.compatible_weights(),
-                                    title=self.document.name)
-        except ExportError as exc:
-            QMessageBox.warning(self.window, "Could not export", str(exc))
+            staging = staging_folder(target)
+        except OSError as exc:
+            QMessageBox.warning(self.window, "Could not export", f"cannot write in {target.parent}: "
+                                                                 f"{exc.strerror or exc}")
+            return False
+        call = run_in_background(self.window, f"Exporting {target.name}…",
+                                 lambda: export_to(fmt, graph, staging / target.name, weights, title=title),
+                                 discard=lambda _: remove_staging(staging))
+        if call.cancelled:  # the files still being written go with the staging folder when it ends
+            self.status_message.emit(f"Export of {target.name} cancelled; nothing was written")
+            return False
+        if call.error is not None:
+            remove_staging(staging)
+            if not isinstance(call.error, ExportError):
+                raise call.error
+            message = str(call.error).replace(str(staging), str(target.parent))
+            QMessageBox.warning(self.window, "Could not export", message)
+            return False
+        try:
+            written = publish(call.value, target.parent, staging)
+        except OSError as exc:
+            remove_staging(staging)
+            QMessageBox.warning(self.window, "Could not export", f"cannot write {target}: {exc.strerror or exc}")
             return False
         self.status_message.emit("Exported " + " and ".join(p.name for p in written))
         return True

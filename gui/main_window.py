@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from engine.analysis import Analysis
 from engine.formatting import count, counted, short_count
 
+from . import background, theme
 from . import help as help_menu
-from . import theme
 from .builder.build_view import BuildView
 from .document import Document
 from .editing import Editor
@@ -382,6 +382,9 @@ class MainWindow(QMainWindow):
             stop = getattr(view, "shutdown", None)
             if stop is not None:
                 stop()
+        # A cancelled export or save may still be writing its hidden staging folder: let it end
+        # and remove that folder (a QThread destroyed while running aborts the process).
+        background.wait_for_all()
 
     def confirm_close(self) -> bool:
         """Ask once whether to close; only a confirmed close stops what is running."""

@@ -21,6 +21,7 @@ from .. import theme
 from ..formatting import key_params_text, params_text, row_tooltip, shape_text
 from .cards import RADIUS, CardText, paint_card
 
+_MOVED = QGraphicsItem.ItemPositionHasChanged
 
 class PortItem(QGraphicsItem):
     """An input (top) or output (bottom) connector; dragging from it draws a wire."""
@@ -105,10 +106,12 @@ class UnitItem(QGraphicsItem):
         return path
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionHasChanged:
+        # Called for every change of every card (16 per card while a 10,000-layer network is
+        # built): compare with a module constant, and skip the base call, which returns `value`.
+        if change == _MOVED:
             for edge in self.edges:
                 edge.update_path()
-        return super().itemChange(change, value)
+        return value
 
     def card_text(self) -> CardText:
         raise NotImplementedError
