@@ -43,6 +43,16 @@ def load_folder(path: str | Path | None = None, input_shape: tuple[int, ...] | N
     )
 
 
+def folder_classes(path: str | Path | None) -> dict[str, int]:
+    """{class name: image count} of an image folder, without decoding anything; raises DatasetError
+    with the same messages a load gives (no folder, one class, empty classes)."""
+    classes, files = _scan(_check_root(path))
+    counts = dict.fromkeys(classes, 0)
+    for _, label in files:
+        counts[classes[label]] += 1
+    return counts
+
+
 def _check_root(path: str | Path | None) -> Path:
     if path is None or str(path) == "":
         raise DatasetError("choose a folder of images: one sub-folder per class, e.g. pets/cat, pets/dog")
