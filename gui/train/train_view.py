@@ -38,6 +38,7 @@ from .runs_panel import RunsPanel
 from .settings_form import SettingsForm
 from .style import train_stylesheet
 from .train_layout import lay_out
+from .transfer_panel import TransferPanel
 from .view_state import boundary_grid, focus_run, initial_settings
 
 
@@ -69,6 +70,7 @@ class TrainView(QWidget):
         self._notes: dict[str, str] = {}  # run id -> what happened when it finished, said once
         self._stale = True
         self._make_fit_box()
+        self.transfer = TransferPanel(self)  # start from, augmentation, learning-rate finder (issue 20)
         lay_out(self)
         self.setStyleSheet(train_stylesheet())
         self._connect()
@@ -302,6 +304,7 @@ class TrainView(QWidget):
             self._show_error(problem)
             return False
         request = run_setup.request(self.dataset, self.form.config(), self.datasets.loaded_request, name, parent)
+        request = self.transfer.adjust(request)  # "Start from: current weights" makes it a fine-tune
         try:
             self.coordinator.start(request)
         except BuildError as exc:
@@ -409,6 +412,7 @@ class TrainView(QWidget):
         """Stop training and loading and wait for their threads (safe to call twice)."""
         self.coordinator.shutdown()
         self.datasets.shutdown()
+        self.transfer.lr_finder.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()
