@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from ..lint.state import LintState
 from ..theme import scaled_font
 from .detail_item import parts_of
 from .param_editors import ParamEditor, make_editor
+from .trainable_box import TrainableBox
 
 
 def _label(text: str = "", name: str = "", wrap: bool = False, selectable: bool = False) -> QLabel:
@@ -66,8 +66,7 @@ class InspectorView(QScrollArea):
         self.node_ids: list[str] = []
         self.block: str | None = None
         self.name_edit: QLineEdit | None = None
-        self.trainable_box: QCheckBox | None = None  # unchecked = frozen (Editor.freeze)
-        self._trainable_ids: list[str] = []
+        self.trainable_box: TrainableBox | None = None  # unchecked = frozen (Editor.freeze)
         self.editors: dict[str, ParamEditor] = {}
         self._facts: dict[str, QLabel] = {}
         self._explain: QLabel | None = None
@@ -115,7 +114,7 @@ class InspectorView(QScrollArea):
         where = f" · in block {node.block}" if node.block else ""
         layout.addWidget(_label(f"{node_id} · {spec.category}{where}", "muted", wrap=True, selectable=True))
         layout.addWidget(_label(spec.help, "help", wrap=True))
-        self.trainable_box = self._trainable_checkbox([node_id])
+        self.trainable_box = TrainableBox(self.document, self.editor, [node_id])
         layout.addWidget(self.trainable_box)
         if spec.params:
             layout.addWidget(_section("Parameters"))
@@ -164,44 +163,12 @@ class InspectorView(QScrollArea):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         layout.addLayout(buttons)
-        self.trainable_box = self._trainable_checkbox(tree.members[path], path)
+        self.trainable_box = TrainableBox(self.document, self.editor, tree.members[path], path)
         layout.addWidget(self.trainable_box)
         layout.addWidget(_section("Shapes and size"))
         layout.addLayout(self._facts_form(("Input", "Output", "Parameters", "MACs", "Errors")))
         self._error = _label("", "error_box", wrap=True, selectable=True)
         layout.addWidget(self._error)
-
-    def _trainable_checkbox(self, node_ids, block: str | None = None) -> QCheckBox:
-        """Checked: training changes these weights; unchecked: frozen. Partly frozen shows as a dash,
-        and a click then makes all of them trainable."""
-        graph = self.document.graph
-        frozen = sum(1 for n in node_ids if graph.node(n).frozen)
-        box = QCheckBox("Trainable", objectName="trainable")
-        box.setToolTip("Unchecked: the weights are frozen — training leaves them exactly as they are "
-                       "(no gradients, no optimizer state; BatchNorm keeps its running statistics)")
-        state = Qt.Checked if not frozen else (Qt.Unchecked if frozen == len(node_ids) else Qt.PartiallyChecked)
-        box.setTristate(state == Qt.PartiallyChecked)
-        box.setCheckState(state)
-        names = [block] if block else list(node_ids)
-        self._trainable_ids = list(node_ids)
-        box.clicked.connect(lambda: self._on_trainable_clicked(names, box))
-        return box
-
-    def _on_trainable_clicked(self, names: list[str], box: QCheckBox) -> None:
-        trainable = box.checkState() != Qt.Unchecked  # from "partly": the click makes all trainable
-        box.setTristate(False)
-        self.editor.freeze(names, frozen=not trainable)
-
-    def _sync_trainable(self) -> None:
-        """After an undo, a redo or a context-menu freeze the box follows the flags."""
-        box, graph = self.trainable_box, self.document.graph
-        ids = [n for n in self._trainable_ids if n in graph]
-        if box is None or not ids:
-            return
-        frozen = sum(1 for n in ids if graph.node(n).frozen)
-        state = Qt.Checked if not frozen else (Qt.Unchecked if frozen == len(ids) else Qt.PartiallyChecked)
-        box.setTristate(state == Qt.PartiallyChecked)
-        box.setCheckState(state)
 
     def _header(self, title: str, category: str | None) -> QWidget:
         box = QWidget()
@@ -245,7 +212,7 @@ class InspectorView(QScrollArea):
     def _build_selection_page(self, layout: QVBoxLayout) -> None:
         layout.addWidget(self._header(f"{counted(len(self.node_ids), 'layer')} selected", None))
         layout.addWidget(_label(", ".join(self.node_ids), "muted", wrap=True))
-        self.trainable_box = self._trainable_checkbox(self.node_ids)
+        self.trainable_box = TrainableBox(self.document, self.editor, self.node_ids)
         layout.addWidget(self.trainable_box)
         layout.addWidget(_section("Together"))
         layout.addLayout(self._facts_form(("Parameters", "MACs", "Errors")))
@@ -387,7 +354,8 @@ class InspectorView(QScrollArea):
             self.show_nodes([n for n in self.node_ids if n in self.document.graph])
             return
         self._refresh_facts()
-        self._sync_trainable()
+        if self.trainable_box is not None:
+            self.trainable_box.sync()
 
     def _on_document_blocks_changed(self, changes) -> None:
         if self.block is not None and self.block not in block_tree(self.document.graph):
