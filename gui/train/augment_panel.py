@@ -153,6 +153,7 @@ class AugmentPanel(QWidget):
             self.preview.show_spec(self.spec())
 
     def set_dataset(self, dataset: Dataset | None) -> None:
+        self.controls.setEnabled(dataset is None or dataset.kind == "image")  # points have nothing to rotate
         self.preview.set_dataset(dataset)
         self.preview.show_spec(self.spec())
 

@@ -95,6 +95,9 @@ def test_choose_import_then_fit_the_output_in_one_undo_step(window, qtbot, hub, 
     from gui.fit_output import fit_output
     from gui.pretrained_dialog import PretrainedDialog
     _cache_resnet18(hub)
+    menus = {m.title().replace("&", ""): [a.text().replace("&", "") for a in m.actions()]
+             for m in (a.menu() for a in window.menuBar().actions()) if m is not None}
+    assert "New from a Pretrained Model…" in menus["File"] and "Fit the Output to a Dataset…" in menus["Edit"]
     seen = []
     monkeypatch.setattr(PretrainedDialog, "exec", lambda self: (seen.append(self), self.start(), self.result())[2])
     assert window.import_export.new_from_pretrained()

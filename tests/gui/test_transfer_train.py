@@ -91,6 +91,12 @@ def test_start_from_current_weights_fine_tunes_and_frozen_weights_stay(qtbot, vi
     assert choice.fresh.isChecked()  # after its own run, fresh is the default again (fair comparisons)
 
 
+def test_augmentation_is_off_for_points(qtbot, view):
+    load(qtbot, view, "moons", samples=200)
+    assert not view.transfer.augment.controls.isEnabled()
+    assert not view.transfer.augment.preview.note.isHidden()
+
+
 def test_fresh_weights_when_nothing_fits(view):
     choice = view.transfer.start_from
     assert not choice.current.isEnabled() and choice.fresh.isChecked() and not choice.fine_tune
