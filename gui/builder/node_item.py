@@ -199,4 +199,5 @@ class NodeItem(UnitItem):
         state = "error" if self.has_error else ("blocked" if self.is_blocked else "ok")
         message = ("⚠ " + row.error) if self.has_error else ("waiting for the layer above" if self.is_blocked else "")
         return CardText(self.spec.name, self.node_id, self.detail_text, shape_text(row), params_text(row),
-                        message, state, self.spec.category, self.hide_results, len(self.warnings), self.frozen)
+                        message, state, self.spec.category, self.hide_results, len(self.warnings),
+                        self.frozen and (row is None or row.params > 0))  # a lock means weights kept

@@ -241,7 +241,8 @@ class SummaryTableModel(QAbstractItemModel):
             if key not in self._texts:
                 out = fmt_shape(row.output_shape) if row.output_shape else ("error" if row.errors else "—")
                 numbers = (out, count(row.params), short_count(row.macs), self._share_text(row.params))
-                self._texts[key] = (path, f"Block, {counted(row.layers, 'layer')}",
+                locked = " · frozen" if row.params and not row.trainable_params else ""
+                self._texts[key] = (path, f"Block, {counted(row.layers, 'layer')}{locked}",
                                     *(("?",) * 4 if self._block_masked(path) else numbers))
             return self._texts[key][column]
         if role == FONT:

@@ -86,6 +86,9 @@ def test_context_menu_freezes_layers_and_blocks(build_view, document, editor):
     _menu_action(build_view.context_menu_at(block.sceneBoundingRect().center()), "Freeze block").trigger()
     assert all(n.frozen for n in document.graph.nodes.values() if n.block.startswith("layer2.0"))
     assert scene.block_item("layer2.0").card_text().frozen
+    menu = build_view.context_menu_at(scene.node_item("relu").sceneBoundingRect().center())
+    _menu_action(menu, "Freeze layer").trigger()
+    assert document.graph.node("relu").frozen and not scene.node_item("relu").card_text().frozen  # no weights
 
 
 def test_summary_shows_frozen_rows_and_totals(build_view, document, editor):
