@@ -48,7 +48,7 @@ class FitOutputDialog(QDialog):
         self.dataset.addItem("—", None)
         for name in DATASET_NAMES:
             info = dataset_info(name)
-            if info.num_classes:
+            if info.num_classes and info.kind == "image":  # a pretrained image network meets image data
                 self.dataset.addItem(f"{info.title} ({info.num_classes} classes)", name)
         self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
         folder = QPushButton("Image folder…", objectName="pick_folder", clicked=self._pick_folder)
