@@ -194,6 +194,30 @@ class ImportExport(QObject):
         return self.run_import(dialog.source(), dialog.input_shape(),
                                "tokens" if dialog.tokens.isChecked() else "float", dialog.weights.isChecked())
 
+    def new_from_pretrained(self) -> bool:
+        """File ▸ New from a pretrained model…: pick one, fetch its weights if needed, import both."""
+        from engine.pretrained import pretrained_models
+
+        from .pretrained_dialog import PretrainedDialog
+
+        if not self.files.maybe_save():
+            return False
+        with _busy():
+            models = pretrained_models()
+        dialog = PretrainedDialog(models, self.window)
+        if dialog.exec() != QDialog.Accepted or dialog.chosen is None:
+            return False
+        return self.run_import(f"torchvision:{dialog.chosen.name}", None, "float", True)
+
+    def fit_output(self) -> bool:
+        """Edit ▸ Fit the Output to a Dataset…"""
+        from .fit_output import ask_and_fit
+
+        text = ask_and_fit(self.window, self.document)
+        if text:
+            self.status_message.emit(text)
+        return bool(text)
+
     def run_import(self, source: str, input_shape=None, dtype: str = "float", weights: bool = False) -> bool:
         from engine.importer import ImportRefused, import_source
         from engine.importer.sources import SourceError

@@ -44,6 +44,7 @@ class Dataset:
     mean: tuple[float, ...]  # one per channel (images) or feature (points)
     std: tuple[float, ...]
     description: str = ""  # one line for the picker and the preview
+    skipped: tuple[str, ...] = ()  # files left out as unreadable, each "path: reason" (image folders)
 
     def __post_init__(self) -> None:
         problems = _layout_problems(self)

@@ -32,15 +32,54 @@ def load_folder(path: str | Path | None = None, input_shape: tuple[int, ...] | N
     root = _check_root(path)
     shape = _target_shape(input_shape, image_size, channels)
     classes, files = _scan(root)
-    x, y = _read_images(files, shape, progress)
+    x, y, skipped = _read_images(files, shape, progress)
+    _check_left(classes, y, root, skipped)
     train_idx, test_idx = _stratified_split(y, test_fraction, seed)
     mean, std = image_stats(x[train_idx])
     return Dataset(
         name="folder", kind="image", x_train=x[train_idx], y_train=y[train_idx],
         x_test=x[test_idx], y_test=y[test_idx], input_shape=shape, num_classes=len(classes),
         class_names=classes, mean=mean, std=std,
-        description=f"{len(files)} images from {root}",
+        description=f"{len(y)} images from {root}" + (f" ({len(skipped)} unreadable skipped)" if skipped else ""),
+        skipped=tuple(skipped),
     )
+
+
+def folder_classes(path: str | Path | None) -> dict[str, int]:
+    """{class name: image count} of an image folder, without decoding anything; raises DatasetError
+    with the same messages a load gives (no folder, one class, empty classes)."""
+    classes, files = _scan(_check_root(path))
+    counts = dict.fromkeys(classes, 0)
+    for _, label in files:
+        counts[classes[label]] += 1
+    return counts
+
+
+IMBALANCE_RATIO = 3.0  # largest class over smallest at which accuracy stops meaning much by itself
+
+
+def imbalance_warning(counts: dict[str, int]) -> str | None:
+    """A warning when the largest class has IMBALANCE_RATIO times the images of the smallest, else None."""
+    if len(counts) < 2 or min(counts.values()) == 0:
+        return None
+    big = max(counts, key=counts.get)
+    small = min(counts, key=counts.get)
+    if counts[big] < IMBALANCE_RATIO * counts[small]:
+        return None
+    share = counts[big] / sum(counts.values())
+    return (f"The classes are unbalanced: {big} has {counts[big]} images, {small} only {counts[small]}. "
+            f"A network that always answers {big} is already right {share:.0%} of the time: look at the "
+            f"confusion matrix, not only the accuracy, and add images of the small classes if you can.")
+
+
+def sample_files(path: str | Path, per_class: int = 6) -> dict[str, list[Path]]:
+    """The first `per_class` image files of each class (for thumbnails), without decoding them."""
+    classes, files = _scan(_check_root(path))
+    samples: dict[str, list[Path]] = {name: [] for name in classes}
+    for file, label in files:
+        if len(samples[classes[label]]) < per_class:
+            samples[classes[label]].append(file)
+    return samples
 
 
 def _check_root(path: str | Path | None) -> Path:
@@ -92,19 +131,36 @@ def _scan(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
 
 
 def _read_images(files: list[tuple[Path, int]], shape: tuple[int, int, int],
-                 progress: ProgressFn | None) -> tuple[torch.Tensor, torch.Tensor]:
+                 progress: ProgressFn | None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Decode every file once; unreadable ones are left out and returned as "path: reason"."""
     channels, height, width = shape
     out = np.empty((len(files), height, width, channels), dtype=np.uint8)
+    kept: list[int] = []
+    skipped: list[str] = []
     step = max(1, len(files) // 100)
     for i, (file, _) in enumerate(files):
-        out[i] = _read_one(file, channels, height, width)
+        try:
+            out[len(kept)] = _read_one(file, channels, height, width)
+            kept.append(i)
+        except DatasetError as exc:
+            skipped.append(str(exc))
         if progress is not None and i % step == 0:
             progress(i / len(files), f"Reading {file.name}")
     if progress is not None:
-        progress(1.0, f"Read {len(files)} images")
-    x = torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) -> (N, C, H, W)
-    y = torch.tensor([label for _, label in files], dtype=torch.int64)
-    return x, y
+        progress(1.0, f"Read {len(kept)} images")
+    x = torch.from_numpy(out[:len(kept)]).permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) -> (N, C, H, W)
+    y = torch.tensor([files[i][1] for i in kept], dtype=torch.int64)
+    return x, y, skipped
+
+
+def _check_left(classes: list[str], y: torch.Tensor, root: Path, skipped: list[str]) -> None:
+    """After skipping unreadable files every class still needs an image, and the set two."""
+    counts = torch.bincount(y, minlength=len(classes)).tolist()
+    empty = [name for name, n in zip(classes, counts) if n == 0]
+    if empty or len(y) < 2:
+        first = f"; the first: {skipped[0]}" if skipped else ""
+        raise DatasetError(f"no readable images left in {', '.join(empty) or root} ({len(skipped)} unreadable"
+                           f"{first})")
 
 
 def _read_one(file: Path, channels: int, height: int, width: int) -> np.ndarray:

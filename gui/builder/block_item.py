@@ -83,7 +83,12 @@ class BlockItem(UnitItem):
         message = _errors_text(row) if row.errors else ""
         out = fmt_shape(row.output_shape) if row.output_shape else ("—" if not row.output_shapes else "several")
         return CardText(self.path, count, detail, out, f"{compact_count(row.params)} params", message, state,
-                        None, self.hide_results, self.warnings)
+                        None, self.hide_results, self.warnings, self.frozen)
+
+    @property
+    def frozen(self) -> bool:
+        """Every weight inside is frozen (a block with some layers frozen is not shown as locked)."""
+        return self.row is not None and self.row.params > 0 and self.row.trainable_params == 0
 
     def chevron_rect(self) -> QRectF:
         return QRectF(NODE_WIDTH - CHEVRON - 6, 5, CHEVRON, CHEVRON)

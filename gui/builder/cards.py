@@ -42,6 +42,7 @@ class CardText:
     category: str | None = None  # for the glyph and stripe colour; None = a block
     hide_results: bool = False  # shapes and counts hidden (predict-then-reveal, gui.exercise)
     warnings: int = 0          # lint warnings (gui.lint): an amber dashed frame and a badge
+    frozen: bool = False       # weights kept as they are while training: a lock and muted colours
 
 
 class _Fonts:
@@ -59,7 +60,8 @@ class _Fonts:
 
 
 def stripe_color(text: CardText) -> QColor:
-    return theme.category_color(text.category) if text.category else QColor(theme.current().accent)
+    color = theme.category_color(text.category) if text.category else QColor(theme.current().accent)
+    return _mix(color, theme.current().color("muted"), 0.75) if text.frozen else color
 
 
 def paint_card(painter: QPainter, rect: QRectF, text: CardText, lod: float, selected: bool) -> None:
@@ -79,6 +81,27 @@ def paint_card(painter: QPainter, rect: QRectF, text: CardText, lod: float, sele
     if warned and lod >= BLOCK_LOD:
         size = 14.0 if lod >= FULL_LOD else min(rect.height() * 0.3, 14.0 / lod)
         paint_warning_badge(painter, QPointF(rect.right() - size * 0.9, rect.top() + size), text.warnings, size)
+    if text.frozen and lod >= BLOCK_LOD:
+        size = 12.0 if lod >= FULL_LOD else min(rect.height() * 0.25, 12.0 / lod)
+        top = rect.top() + (25.0 if lod >= FULL_LOD else 6.0)  # the id line, clear of title, badge and counts
+        paint_lock(painter, QRectF(rect.right() - size - 9, top, size, size))
+
+
+def paint_lock(painter: QPainter, rect: QRectF) -> None:
+    """A padlock (shackle and body) in the muted colour: the layer's weights are frozen."""
+    painter.save()
+    color = theme.current().color("muted")
+    w, h = rect.width(), rect.height()
+    painter.setPen(QPen(color, max(1.2, w * 0.13)))
+    painter.setBrush(Qt.NoBrush)
+    shackle = QRectF(rect.left() + w * 0.22, rect.top(), w * 0.56, h * 0.7)
+    painter.drawArc(shackle, 0, 180 * 16)
+    painter.drawLine(QPointF(shackle.left(), shackle.center().y()), QPointF(shackle.left(), rect.top() + h * 0.5))
+    painter.drawLine(QPointF(shackle.right(), shackle.center().y()), QPointF(shackle.right(), rect.top() + h * 0.5))
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(color)
+    painter.drawRoundedRect(QRectF(rect.left(), rect.top() + h * 0.45, w, h * 0.55), w * 0.12, w * 0.12)
+    painter.restore()
 
 
 def _paint_body(painter: QPainter, rect: QRectF, text: CardText, t: theme.Theme, selected: bool,
@@ -87,6 +110,8 @@ def _paint_body(painter: QPainter, rect: QRectF, text: CardText, t: theme.Theme,
     repaints in software, so every rounded shape counts."""
     color = stripe_color(text)
     fill = t.color("error_fill") if text.state == "error" else t.color("node_fill")
+    if text.frozen and text.state != "error":
+        fill = _mix(fill, t.color("canvas"), 0.6)  # muted: it sits out of training
     if tinted and text.state != "error":
         fill = _mix(fill, color, 0.45)
     if selected:
@@ -139,8 +164,9 @@ def _paint_full(painter: QPainter, rect: QRectF, text: CardText, t: theme.Theme)
                      title)
     painter.setFont(_Fonts.small)
     painter.setPen(t.color("muted"))
-    sub = _Fonts.small_m.elidedText(text.subtitle, Qt.ElideMiddle, right - left)
-    painter.drawText(QRectF(left, top + 22, right - left, 16), Qt.AlignLeft | Qt.AlignVCenter, sub)
+    sub_right = right - (16 if text.frozen else 0)  # room for the lock
+    sub = _Fonts.small_m.elidedText(text.subtitle, Qt.ElideMiddle, sub_right - left)
+    painter.drawText(QRectF(left, top + 22, sub_right - left, 16), Qt.AlignLeft | Qt.AlignVCenter, sub)
     detail = _Fonts.small_m.elidedText(text.detail, Qt.ElideRight, right - left)
     painter.drawText(QRectF(left, top + 37, right - left, 16), Qt.AlignLeft | Qt.AlignVCenter, detail)
     _paint_result(painter, QRectF(left, top + 53, right - left, 18), text, t)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QMenu
 
+from engine.blocks import block_tree
+
 from .block_item import BlockItem, FrameLabelItem
 from .edge_item import EdgeItem
 from .node_item import NodeItem
@@ -48,6 +50,7 @@ def _layer_menu(view, menu: QMenu, item: NodeItem) -> None:
         joined = ", ".join(graph.outputs_of(ids[0]))
         menu.addAction(f"Delete and reconnect {graph.inputs_of(ids[0])[0]} → {joined}", view.delete_and_reconnect)
     menu.addSeparator()
+    _freeze_actions(view, menu, scene.selected_member_ids() or [item.node_id], None)
     menu.addAction(a["group"])
     block = view.document.graph.node(item.node_id).block
     if block:
@@ -62,10 +65,24 @@ def _block_menu(view, menu: QMenu, path: str, folded: bool) -> None:
     menu.addAction("Rename…", lambda: view.rename_block(path))
     menu.addAction("Ungroup", lambda: editor.ungroup(path))
     menu.addSeparator()
+    _freeze_actions(view, menu, list(block_tree(view.document.graph).members.get(path, ())), path)
+    menu.addSeparator()
     menu.addAction("Copy block", lambda: view.copy_block(path))
     menu.addAction("Delete block", lambda: view.delete_block(path))
     menu.addSeparator()
     menu.addAction("Select its layers", lambda: view.select_block(path))
+
+
+def _freeze_actions(view, menu: QMenu, node_ids: list[str], block: str | None) -> None:
+    """"Freeze" and/or "Unfreeze" for what was clicked: whichever would change something."""
+    graph = view.document.graph
+    flags = [graph.node(n).frozen for n in node_ids if n in graph]
+    names = [block] if block else node_ids
+    what = "block" if block else ("layer" if len(flags) == 1 else f"{len(flags)} layers")
+    if not all(flags):
+        menu.addAction(f"Freeze {what}", lambda: view.editor.freeze(names, True))
+    if any(flags):
+        menu.addAction(f"Unfreeze {what}", lambda: view.editor.freeze(names, False))
 
 
 def _edge_menu(view, menu: QMenu, item: EdgeItem) -> None:

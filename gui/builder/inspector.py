@@ -34,6 +34,7 @@ from ..lint.state import LintState
 from ..theme import scaled_font
 from .detail_item import parts_of
 from .param_editors import ParamEditor, make_editor
+from .trainable_box import TrainableBox
 
 
 def _label(text: str = "", name: str = "", wrap: bool = False, selectable: bool = False) -> QLabel:
@@ -65,6 +66,7 @@ class InspectorView(QScrollArea):
         self.node_ids: list[str] = []
         self.block: str | None = None
         self.name_edit: QLineEdit | None = None
+        self.trainable_box: TrainableBox | None = None  # unchecked = frozen (Editor.freeze)
         self.editors: dict[str, ParamEditor] = {}
         self._facts: dict[str, QLabel] = {}
         self._explain: QLabel | None = None
@@ -81,6 +83,7 @@ class InspectorView(QScrollArea):
         self.node_ids = [n for n in node_ids if n in self.document.graph]
         self.block = block if block in block_tree(self.document.graph) else None
         self.editors, self._facts, self._explain, self._error, self.name_edit = {}, {}, None, None, None
+        self.trainable_box = None
         self.lint_panel = None
         self._parts = None
         page = QWidget(objectName="inspector_page")
@@ -111,6 +114,8 @@ class InspectorView(QScrollArea):
         where = f" · in block {node.block}" if node.block else ""
         layout.addWidget(_label(f"{node_id} · {spec.category}{where}", "muted", wrap=True, selectable=True))
         layout.addWidget(_label(spec.help, "help", wrap=True))
+        self.trainable_box = TrainableBox(self.document, self.editor, [node_id])
+        layout.addWidget(self.trainable_box)
         if spec.params:
             layout.addWidget(_section("Parameters"))
             layout.addLayout(self._param_form(spec, node.params))
@@ -158,6 +163,8 @@ class InspectorView(QScrollArea):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        self.trainable_box = TrainableBox(self.document, self.editor, tree.members[path], path)
+        layout.addWidget(self.trainable_box)
         layout.addWidget(_section("Shapes and size"))
         layout.addLayout(self._facts_form(("Input", "Output", "Parameters", "MACs", "Errors")))
         self._error = _label("", "error_box", wrap=True, selectable=True)
@@ -205,6 +212,8 @@ class InspectorView(QScrollArea):
     def _build_selection_page(self, layout: QVBoxLayout) -> None:
         layout.addWidget(self._header(f"{counted(len(self.node_ids), 'layer')} selected", None))
         layout.addWidget(_label(", ".join(self.node_ids), "muted", wrap=True))
+        self.trainable_box = TrainableBox(self.document, self.editor, self.node_ids)
+        layout.addWidget(self.trainable_box)
         layout.addWidget(_section("Together"))
         layout.addLayout(self._facts_form(("Parameters", "MACs", "Errors")))
 
@@ -279,7 +288,7 @@ class InspectorView(QScrollArea):
 
     @staticmethod
     def _param_fact(row) -> str:
-        if not row.ok:
+        if not getattr(row, "ok", True):
             return "—"
         frozen = row.params - row.trainable_params
         return count(row.params) + (f" ({count(frozen)} frozen)" if frozen else "")
@@ -291,7 +300,7 @@ class InspectorView(QScrollArea):
         out = fmt_shape(row.output_shape) if row.output_shape else \
             (", ".join(fmt_shape(s) for s in row.output_shapes) or "—")
         self._set_facts(Input=", ".join(fmt_shape(s) for s in row.input_shapes) or "—", Output=out,
-                        Parameters=count(row.params), MACs=short_count(row.macs),
+                        Parameters=self._param_fact(row), MACs=short_count(row.macs),
                         Errors=str(len(row.errors)) if row.errors else "none")
         if self.masked & set(block_tree(self.document.graph).members.get(path, ())):
             self._set_facts(Output="?", Parameters="?", MACs="?")  # they would give hidden layers away
@@ -310,7 +319,7 @@ class InspectorView(QScrollArea):
         self._set_facts(Input=fmt_shape(shape) if shape else "—",
                         Output=fmt_shape(analysis.output_shape) if analysis.output_shape else "—",
                         Layers=count(len(analysis.rows)), Parameters=count(analysis.total_params),
-                        Trainable=count(analysis.trainable_params), MACs=short_count(analysis.total_macs),
+                        Trainable=_trainable_fact(analysis), MACs=short_count(analysis.total_macs),
                         Activations=f"{byte_size(analysis.activation_bytes(1))} per sample")
         if self.masked:  # totals would give hidden layers' numbers away
             self._set_facts(Output="?", Parameters="?", Trainable="?", MACs="?", Activations="?")
@@ -345,6 +354,8 @@ class InspectorView(QScrollArea):
             self.show_nodes([n for n in self.node_ids if n in self.document.graph])
             return
         self._refresh_facts()
+        if self.trainable_box is not None:
+            self.trainable_box.sync()
 
     def _on_document_blocks_changed(self, changes) -> None:
         if self.block is not None and self.block not in block_tree(self.document.graph):
@@ -358,3 +369,8 @@ class InspectorView(QScrollArea):
         params = self.document.graph.node(node_id).params
         for name, editor in self.editors.items():
             editor.set_value(params.get(name, editor.spec.default))
+
+
+def _trainable_fact(analysis: Analysis) -> str:
+    frozen = analysis.total_params - analysis.trainable_params
+    return count(analysis.trainable_params) + (f" ({count(frozen)} frozen)" if frozen else "")

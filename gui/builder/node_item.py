@@ -132,6 +132,7 @@ class NodeItem(UnitItem):
         self.hide_results = False  # predict-then-reveal hides this layer's numbers (gui.exercise)
         self.inputs_masked = False  # ... or the shape flowing into it
         self.warnings: list = []  # lint warnings about this layer (gui.lint)
+        self.frozen = node.frozen  # its weights stay as they are while training (engine.freezing)
         self.in_port = PortItem(self, "in") if spec.max_inputs != 0 else None
         self.out_port = PortItem(self, "out")
         self.setPos(*node.pos)
@@ -141,6 +142,12 @@ class NodeItem(UnitItem):
     def set_params(self, params: dict) -> None:
         self.key_text = key_params_text(self.spec, params)
         self.update()
+
+    def set_frozen(self, frozen: bool) -> None:
+        if frozen != self.frozen:
+            self.frozen = frozen
+            self._set_tooltip()
+            self.update()
 
     def set_row(self, row: NodeRow | None) -> None:
         self.row = row
@@ -169,7 +176,8 @@ class NodeItem(UnitItem):
             self.setToolTip(f"{self.spec.name} ({self.node_id}): predict its numbers in the Exercise tab")
             return
         lints = "".join(f"\n⚠ {w.message}" for w in self.warnings)
-        self.setToolTip(row_tooltip(self.spec, self.node_id, self.row) + lints)
+        frozen = "\n🔒 Frozen: its weights do not change while training" if self.frozen else ""
+        self.setToolTip(row_tooltip(self.spec, self.node_id, self.row) + frozen + lints)
 
     @property
     def detail_text(self) -> str:
@@ -194,4 +202,5 @@ class NodeItem(UnitItem):
         state = "error" if self.has_error else ("blocked" if self.is_blocked else "ok")
         message = ("⚠ " + row.error) if self.has_error else ("waiting for the layer above" if self.is_blocked else "")
         return CardText(self.spec.name, self.node_id, self.detail_text, shape_text(row), params_text(row),
-                        message, state, self.spec.category, self.hide_results, len(self.warnings))
+                        message, state, self.spec.category, self.hide_results, len(self.warnings),
+                        self.frozen and (row is None or row.params > 0))  # a lock means weights kept

@@ -333,7 +333,9 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
     def _on_document_params_changed(self, node_id: str) -> None:
         item = self._units.get((NODE, node_id))
         if item is not None:
-            item.set_params(self.document.graph.node(node_id).params)
+            node = self.document.graph.node(node_id)
+            item.set_params(node.params)
+            item.set_frozen(node.frozen)
 
     def _on_document_node_moved(self, node_id: str) -> None:
         item = self._units.get((NODE, node_id))

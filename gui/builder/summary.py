@@ -112,7 +112,9 @@ class SummaryTableModel(QAbstractItemModel):
         self._blocks = self.document.block_rows
         self._total, self._macs = analysis.total_params, analysis.total_macs
         output = fmt_shape(analysis.output_shape) if analysis.output_shape else ""
-        self._totals = ("Total", counted(len(analysis.rows), "layer"), output, count(self._total),
+        frozen = analysis.total_params - analysis.trainable_params
+        params = count(self._total) + (f" ({short_count(frozen)} frozen)" if frozen else "")
+        self._totals = ("Total", counted(len(analysis.rows), "layer"), output, params,
                         short_count(self._macs), "100 %" if self._total else "")
 
     def _build(self, tree) -> None:
@@ -227,7 +229,8 @@ class SummaryTableModel(QAbstractItemModel):
             if row.node_id in self._masked and row.ok:
                 shape, numbers = "?", ("?", "?", "?")
             name = f"⚠ {row.node_id}" if row.node_id in self._warnings and not row.error else row.node_id
-            self._texts[key] = (name, CATALOG.get(row.layer_id).name, shape, *numbers)
+            kind = CATALOG.get(row.layer_id).name + (" · frozen" if _frozen(row) else "")
+            self._texts[key] = (name, kind, shape, *numbers)
         return self._texts[key][column]
 
     def _block_data(self, row: BlockRow | None, path: str, column: int, role: int):
@@ -238,7 +241,8 @@ class SummaryTableModel(QAbstractItemModel):
             if key not in self._texts:
                 out = fmt_shape(row.output_shape) if row.output_shape else ("error" if row.errors else "—")
                 numbers = (out, count(row.params), short_count(row.macs), self._share_text(row.params))
-                self._texts[key] = (path, f"Block, {counted(row.layers, 'layer')}",
+                locked = " · frozen" if row.params and not row.trainable_params else ""
+                self._texts[key] = (path, f"Block, {counted(row.layers, 'layer')}{locked}",
                                     *(("?",) * 4 if self._block_masked(path) else numbers))
             return self._texts[key][column]
         if role == FONT:
@@ -271,7 +275,7 @@ class SummaryTableModel(QAbstractItemModel):
             return QColor(t.error)
         if column == 0 and row.node_id in self._warnings:
             return lint_style.color("warning")
-        return QColor(t.muted) if (row.blocked or column in (1, 4)) else None
+        return QColor(t.muted) if (row.blocked or column in (1, 4) or _frozen(row)) else None
 
     def _tooltip(self, row: NodeRow, column: int):
         if row.error:
@@ -281,7 +285,8 @@ class SummaryTableModel(QAbstractItemModel):
         if row.node_id in self._masked:
             return "Predict its numbers in the Exercise tab, then reveal them."
         lints = [f"⚠ {m}" for m in self._warnings.get(row.node_id, ())]
-        return "\n".join(list(row.explain) + lints) or None
+        frozen = ["Frozen: training leaves its weights as they are"] if _frozen(row) else []
+        return "\n".join(frozen + list(row.explain) + lints) or None
 
     def _totals_data(self, column: int, role: int):
         if role == DISPLAY:
@@ -293,6 +298,10 @@ class SummaryTableModel(QAbstractItemModel):
         if role == BACKGROUND:
             return theme.current().color("alt_base")
         return None
+
+
+def _frozen(row: NodeRow) -> bool:
+    return row.ok and row.params > 0 and row.trainable_params == 0
 
 
 _BOLD: list = []

@@ -39,6 +39,7 @@ class RunRequest:
     options: dict[str, Any] = field(default_factory=dict)  # what the dataset was loaded with
     name: str = ""  # "" names it "Run N" (or "<parent>, continued")
     parent: Run | None = None  # continue this run: the document's weights and optimizer state
+    fine_tune: bool = False  # a new run from the document's weights, with a fresh optimizer
     undo_text: str = "Train network"
 
 

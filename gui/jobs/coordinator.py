@@ -83,6 +83,10 @@ class RunCoordinator(QObject):
             module.load_state_dict(doc.compatible_weights())
             parent = request.parent
             resume = Resume(parent.epochs_run, parent.steps.steps, doc.optimizer_state)
+        elif request.fine_tune:
+            if doc.compatible_weights() is None:
+                raise TrainingError("fine-tuning needs weights that fit the network: import or train some first")
+            module.load_state_dict(doc.compatible_weights())
         network = snapshot(doc.graph)
         self.runner.start(module, request.dataset, request.config, resume, network=network)
         self.live = LiveRun(new_run_id(r.id for r in doc.runs), self._name(request), request, network,

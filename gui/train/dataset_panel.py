@@ -32,6 +32,7 @@ from engine.data import DATASET_NAMES, Dataset, dataset_info, default_data_dir
 from engine.data.toy import TOY_SETS
 
 from ..jobs.loader import DatasetLoader, DatasetRequest
+from .folder_view import FolderView
 from .preview import DatasetPreview
 
 AUTO_LOAD_DELAY_MS = 250  # option spin boxes change in bursts
@@ -95,6 +96,7 @@ class DatasetPanel(QWidget):
         self.preview = DatasetPreview()
 
     def _layout(self) -> None:
+        self.folder_view = FolderView()
         self.form = QFormLayout()
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -111,6 +113,7 @@ class DatasetPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(self.form)
+        layout.addWidget(self.folder_view)  # classes, counts, thumbnails of an image folder (issue 20)
         layout.addWidget(self.load_button, 0, Qt.AlignLeft)
         for widget in (self.progress, self.progress_label, self.error, self.hint):
             layout.addWidget(widget)  # the view places `preview` (below the settings, so they stay in view)
@@ -170,6 +173,9 @@ class DatasetPanel(QWidget):
         self.form.setRowVisible(self.data_dir_row, info.downloads)
         self.form.setRowVisible(self.download, info.downloads)
         self.form.setRowVisible(self.folder_row, self.name == "folder")
+        self.folder_view.setVisible(self.name == "folder")
+        if self.name == "folder":
+            self.folder_view.show_folder(self.folder_path.text().strip())
         self.form.setRowVisible(self.samples, toy or digits)
         self.form.setRowVisible(self.noise, toy)
         self._set_option_defaults(toy, digits)
@@ -191,6 +197,8 @@ class DatasetPanel(QWidget):
     def _on_option_changed(self, *args) -> None:
         self.settings.setValue("train/data_dir", self.data_dir.text().strip())
         self.settings.setValue("train/folder_path", self.folder_path.text().strip())
+        if self.name == "folder":
+            self.folder_view.show_folder(self.folder_path.text().strip())
         if self.request().same_data(self.loaded_request):
             return
         self._forget_dataset()
@@ -256,6 +264,8 @@ class DatasetPanel(QWidget):
         self._end_load()
         self.dataset, self.loaded_request = dataset, request
         self.preview.show_dataset(dataset)
+        if dataset.name == "folder":
+            self.folder_view.show_loaded(dataset)
         self.hint.setToolTip("")
         self.hint.setText(f"{dataset.num_train:,} training and {dataset.num_test:,} test samples of "
                           f"{sample_shape(dataset.input_shape)}, {dataset.num_classes} classes.")

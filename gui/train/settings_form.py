@@ -120,6 +120,11 @@ class SettingsForm(QWidget):
             editor.blockSignals(False)
         self._on_editor_changed()
 
+    def set_field(self, name: str, value) -> None:
+        """Set a setting that has no editor here (augmentation, from gui.train.augment_panel)."""
+        self.base = dataclasses.replace(self.base, **{name: value})
+        self._on_editor_changed()
+
     def config(self) -> TrainConfig | None:
         """The settings shown, or None while a value is unusable (see `problems`)."""
         values = self._values()

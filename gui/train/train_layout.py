@@ -30,6 +30,8 @@ def left_panel(view: TrainView) -> QWidget:
     layout.addWidget(section("Settings"))
     layout.addWidget(view.form)
     layout.addWidget(view.memory_label)
+    layout.addWidget(section("Transfer learning"))
+    layout.addWidget(view.transfer)
     layout.addWidget(section("Data preview"))
     layout.addWidget(view.datasets.preview)
     layout.addStretch(1)

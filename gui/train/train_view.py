@@ -40,6 +40,7 @@ from .runs_panel import RunsPanel
 from .settings_form import SettingsForm
 from .style import train_stylesheet
 from .train_layout import lay_out
+from .transfer_panel import TransferPanel
 from .view_state import boundary_grid, focus_run, initial_settings
 
 
@@ -73,6 +74,7 @@ class TrainView(QWidget):
         self._finished: str | None = None  # the run that just finished: its message wins over comparing
         self._stale = True
         self._make_fit_box()
+        self.transfer = TransferPanel(self)  # start from, augmentation, learning-rate finder (issue 20)
         lay_out(self)
         self.setStyleSheet(train_stylesheet())
         self._connect()
@@ -323,6 +325,7 @@ class TrainView(QWidget):
             self._show_error(problem)
             return False
         request = run_setup.request(self.dataset, self.form.config(), self.datasets.loaded_request, name, parent)
+        request = self.transfer.adjust(request)  # "Start from: current weights" makes it a fine-tune
         try:
             self.coordinator.start(request)
         except BuildError as exc:
@@ -457,6 +460,7 @@ class TrainView(QWidget):
         """Stop training and loading and wait for their threads (safe to call twice)."""
         self.coordinator.shutdown()
         self.datasets.shutdown()
+        self.transfer.lr_finder.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()

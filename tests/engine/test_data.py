@@ -164,9 +164,12 @@ def test_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="empty_class"):
         load_dataset("folder", path=tmp_path)
     (tmp_path / "empty_class" / "bad.png").write_text("not a png")
+    with pytest.raises(DatasetError, match="no readable images left in empty_class.*bad.png"):
+        load_dataset("folder", path=tmp_path)  # its only file is unreadable
     Image.new("L", (4, 4)).save(tmp_path / "empty_class" / "good.png")
-    with pytest.raises(DatasetError, match="bad.png"):
-        load_dataset("folder", path=tmp_path)
+    ds = load_dataset("folder", path=tmp_path)  # an unreadable file is left out and named, not fatal
+    assert len(ds.skipped) == 1 and "bad.png" in ds.skipped[0] and ds.num_train + ds.num_test == 2
+    assert "1 unreadable skipped" in ds.description
 
 
 @pytest.mark.parametrize("name", ["moons", "circles", "xor", "spirals", "blobs"])
