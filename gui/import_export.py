@@ -202,9 +202,12 @@ class ImportExport(QObject):
 
         if not self.files.maybe_save():
             return False
-        with _busy():
-            models = pretrained_models()
-        dialog = PretrainedDialog(models, self.window)
+        listing = run_in_background(self.window, "Listing torchvision's pretrained models…", pretrained_models)
+        if listing.cancelled or listing.error is not None:
+            if listing.error is not None:
+                QMessageBox.warning(self.window, "Could not list the pretrained models", str(listing.error))
+            return False
+        dialog = PretrainedDialog(listing.value, self.window)
         if dialog.exec() != QDialog.Accepted or dialog.chosen is None:
             return False
         return self.run_import(f"torchvision:{dialog.chosen.name}", None, "float", True)
