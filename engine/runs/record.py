@@ -25,6 +25,7 @@ from engine.runs.network import fingerprint
 from engine.training.config import TrainConfig
 from engine.training.doctor import Diagnosis, diagnose
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord
+from engine.training.status import ERROR, is_failed
 
 if TYPE_CHECKING:  # evaluation code pulls in the datasets; a run only reads its arrays
     from engine.training.evaluation import EvalResult
@@ -77,7 +78,7 @@ class Run:
 
     @property
     def status(self) -> str:
-        return self.result.status if self.result is not None else "error"
+        return self.result.status if self.result is not None else ERROR
 
     @property
     def epochs_run(self) -> int:
@@ -107,7 +108,7 @@ class Run:
     @property
     def failed(self) -> bool:
         """True when the weights it produced are useless: it crashed, diverged or exploded."""
-        return self.status in ("nan", "oom", "error") or any(d.severity == "error" for d in self.diagnosis)
+        return is_failed(self.status) or any(d.severity == "error" for d in self.diagnosis)
 
 
 def training_run(runs: Sequence[Run], adopted: str | None) -> Run | None:

@@ -156,7 +156,8 @@ def _run_job(job: dict[str, Any], control: TrainControl, datasets: dict[int, Any
         module.load_state_dict(weights_from_wire(job["weights"]))
         epochs_done, steps_done, saved = job["resume"]
         resume = Resume(epochs_done, steps_done, optimizer_from_wire(saved))
-        records = train(module, dataset, config, control, gradients=job.get("gradients", 0), resume=resume)
+        records = train(module, dataset, config, control, gradients=job.get("gradients", 0), resume=resume,
+                        final_test=False)  # the job tests the run once (engine.training.job)
     except (TrainingError, ValueError, RuntimeError) as exc:
         results.send(("refused", str(exc)))
         return

@@ -35,6 +35,7 @@ class RunCoordinator(QObject):
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
     gradients_recorded = Signal(object)  # GradientRecord (the Train view's gradient-flow panel)
+    ended = Signal(object)  # FinishedRecord: training is over (the state to show now); `finished` follows
     finished = Signal(object)  # Finish, after the document took the run
     pause_changed = Signal(bool)
     pending_changed = Signal()
@@ -52,6 +53,7 @@ class RunCoordinator(QObject):
         self.runner.grid_computed.connect(self.grid_computed)
         self.runner.gradients_recorded.connect(self.gradients_recorded)
         self.runner.pause_changed.connect(self.pause_changed)
+        self.runner.run_ended.connect(self.ended)
         self.runner.run_finished.connect(self._on_runner_run_finished)
         document.graph_replaced.connect(self._on_document_graph_replaced)
 
