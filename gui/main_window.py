@@ -393,11 +393,16 @@ class MainWindow(QMainWindow):
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Cancel:
             return False
-        self.shutdown()  # the stopped runs' weights are now in the document
-        return answer == QMessageBox.Discard or self.files.save()
+        self.hide()  # gone at once: the run stops behind it (a stopped run is tested only when kept)
+        self.shutdown()  # the stopped runs are now in the document
+        if answer == QMessageBox.Discard or self.files.save():
+            return True
+        self.show()  # the save was cancelled or failed: the window stays
+        return False
 
     def closeEvent(self, event) -> None:
         if self.confirm_close():
+            self.hide()
             self.shutdown()
             self.autosave.discard()  # a normal close: nothing to recover
             self.settings.sync()  # recent files on disk now, not whenever the process is torn down

@@ -74,12 +74,11 @@ def land(wanted: Path, write: Callable[[Path], object]) -> Landing:
 
 
 def other_kind(path: Path) -> str | None:
-    """What `path` is when it exists and is not a Netwright project ("a folder", "a file of another
-    kind"); None when it is absent or a project that may be replaced."""
-    if not path.exists():
-        return None
+    """What `path` is when it is a file that is not a Netwright project; None when it is absent, a
+    project that may be replaced, or no file at all (a folder cannot be replaced: the chain of
+    `land` moves past it)."""
     if not path.is_file():
-        return "a folder or a special file"
+        return None
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:

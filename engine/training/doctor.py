@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from engine.training.config import TrainConfig
 from engine.training.records import EpochRecord
+from engine.training.status import NAN
 
 CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
          "vanishing_gradients")
@@ -74,7 +75,7 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     run's extras), which tell a network too deep for its gradients from one too small."""
     curves = _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
                      chance_loss(config.loss, num_classes))
-    if status == "nan":
+    if status == NAN:
         return [_diverged(curves)]
     exploding = curves.exploding()
     if exploding is not None:
