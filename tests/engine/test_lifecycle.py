@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 import engine.project
-from engine.cli import run_cli
-from engine.cli import train_cmd
+from engine.cli import run_cli, train_cmd
 from engine.data import load_dataset
 from engine.project import load
 from engine.runs import lifecycle, new_run
-from engine.training import EpochRecord, FinishedRecord, TrainConfig, TrainControl
+from engine.training import EpochRecord, FinishedRecord, TrainConfig, TrainControl, status
 from engine.training import job as job_module
-from engine.training import status
 from engine.training.job import RunOutcome, TrainingJob
 
 ROOT = Path(__file__).resolve().parents[2]
