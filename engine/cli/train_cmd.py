@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 from .. import session
 from ..analysis import analyze
-from ..builder import BuildError, build_module
+from ..builder import BuildError
 from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
@@ -222,7 +222,7 @@ class _Training:
             estimate = run_estimate(self.project.graph, self.config, self.dataset)  # before any weight exists
             if not estimate.fits:
                 raise TrainingError(estimate.message())
-            module = build_module(self.project.graph)
+            module = lifecycle.fresh_module(self.project.graph, self.config.seed)
             resume = None
             if self.parent is not None:
                 module.load_state_dict(self.project.weights)

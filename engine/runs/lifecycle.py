@@ -21,6 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+import torch
+
+from engine.builder import GraphModule, build_module
+from engine.graph import Graph
 from engine.runs.record import Run, new_run
 from engine.training.config import TrainConfig
 from engine.training.records import StepRecord
@@ -45,6 +49,14 @@ class Adoption:
     def offers_weights(self) -> bool:
         """The user may still make this run's weights the project's (one undo step)."""
         return self.verdict in (KEPT, CHANGED)
+
+
+def fresh_module(graph: Graph, seed: int) -> GraphModule:
+    """The network to train, its first weights drawn from `seed` (the run's): the same settings and
+    seed give the same run wherever it trains. The caller's random state is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_module(graph)
 
 
 def record_of(outcome: RunOutcome, *, run_id: str, name: str, config: TrainConfig, dataset: str,

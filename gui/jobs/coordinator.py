@@ -17,8 +17,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.builder import build_module
-from engine.runs import fingerprint, new_run_id, snapshot
+from engine.runs import fingerprint, lifecycle, new_run_id, snapshot
 from engine.training import EpochRecord, Resume, TrainingError
 
 from ..document import Document
@@ -76,7 +75,7 @@ class RunCoordinator(QObject):
         if self.running:
             raise TrainingError("a training run is already going")
         doc = self.document
-        module = build_module(doc.graph)
+        module = lifecycle.fresh_module(doc.graph, request.config.seed)
         resume = None
         if request.parent is not None:
             adopted = doc.adopted_run
