@@ -67,6 +67,8 @@ def run_ours(env: dict[str, str]) -> dict[str, float]:
         raise SystemExit(f"the app failed (exit {proc.returncode}, missing {missing}):\n{proc.stderr[-2000:]}")
     result = {m: stamps[m] - start for m in MARKS}
     result["stall"] = stamps.get("longest_stall_ms", float("nan")) / 1000
+    result["stall_at"] = stamps.get("longest_stall_at", float("nan")) - start  # when the longest stall began
+    result["torch_loaded"] = stamps.get("torch_loaded", float("nan")) - start
     result["exit"] = end - max(stamps[m] for m in MARKS)  # it closes right after the last milestone
     return result
 
@@ -178,7 +180,8 @@ def _rounds(rounds: int, envs: dict[str, dict[str, str]], ours: dict[str, list[d
             peer.append(run_peer(env))
             r = ours[name][-1]
             print(f"round {round_ + 1} {name}: first paint {r['first_paint']:.2f} s, usable {r['usable']:.2f} s, "
-                  f"engine {r['engine_loaded']:.2f} s, stall {r['stall']:.2f} s, exit {r['exit']:.2f} s; "
+                  f"engine {r['engine_loaded']:.2f} s, stall {r['stall']:.2f} s at {r['stall_at']:.2f} s (torch in "
+                  f"at {r['torch_loaded']:.2f} s), exit {r['exit']:.2f} s; "
                   f"peer {peer[-1]:.2f} s", flush=True)
 
 
