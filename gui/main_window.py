@@ -14,9 +14,10 @@ import torch or the Train and Draw views at import time.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QLabel,
     QMainWindow,
@@ -88,9 +89,11 @@ class MainWindow(QMainWindow):
         self.train_view = TrainView(self.document, self)
         self.train_view.build_view_requested.connect(lambda: self.show_view("Build"))
         self.add_view("Train", self.train_view)
+        _let_it_paint()
         self.draw_view = DrawView(self.document, self, settings=self.settings)
         self.add_view("Draw", self.draw_view)
         self.draw_pad = self.draw_view.pad
+        _let_it_paint()
         from .play import PlayView
 
         self.play_view = PlayView(self.document)  # Play mode: the network training live on 2-D data
@@ -409,6 +412,12 @@ class MainWindow(QMainWindow):
             event.accept()
         else:
             event.ignore()
+
+
+def _let_it_paint() -> None:
+    """Between two views being made: the window repaints (user input waits), so making all three
+    is three short pauses instead of one long freeze."""
+    QApplication.processEvents(QEventLoop.ExcludeUserInputEvents)
 
 
 def _loading_page(name: str) -> QWidget:
