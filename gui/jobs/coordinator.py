@@ -5,7 +5,10 @@ the document), so a run started from the Draw view is the same live run the Trai
 draws, and only one run trains at a time. It builds the module from the document (with
 the adopted weights when a run continues), starts the `TrainRunner`, keeps the live run's
 records, and when the run ends adopts it through `adoption.adopt`, the one adoption path.
-A run whose network was edited meanwhile leaves a `pending` keep-or-discard decision.
+`ended` says training is over the moment it is (the view shows "Stopped" at once); `finished`
+follows once the run is tested and recorded. The adoption rule is the engine's
+(engine.runs.lifecycle): a stopped run over trained weights, or one whose network was edited
+meanwhile, leaves a `pending` decision the view offers. Decides nothing about runs itself.
 Where the run trains: `NETWRIGHT_TRAINING=process` (what the app sets) trains in a warm child
 process (ProcessRunner), anything else on a thread (TrainRunner, what tests use); both have
 the same signals. Must not touch widgets.
