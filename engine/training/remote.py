@@ -262,9 +262,13 @@ class RemoteTraining:
         return messages
 
     def close(self, timeout: float = 5.0) -> None:
-        """Ask the child to quit, then make sure it is gone."""
+        """Ask the child to quit, then make sure it is gone. `timeout` 0 does not wait for an idle child:
+        it ends by itself on "quit" (at once, engine.training.remote._exit_now) or when its pipe closes."""
         if self.process is not None:
             self.send("quit")
+            if timeout <= 0:
+                self._forget()
+                return
             self.process.join(timeout)
             if self.process.is_alive():
                 self.process.terminate()

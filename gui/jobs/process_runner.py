@@ -107,15 +107,17 @@ class ProcessRunner(RunnerSignals):
 
     def shutdown(self) -> None:
         """Stop now, wait for the outcome (delivered before returning), and end the process."""
+        stuck = False
         if self.running:
             self.remote.send("stop", False)
             deadline = time.monotonic() + SHUTDOWN_WAIT_S
             while self.running and time.monotonic() < deadline:
                 self._handle(self.remote.receive(timeout=0.2))
-            if self.running:
+            stuck = self.running
+            if stuck:
                 self._fail("The training process did not stop in time.")
         self._unwatch()
-        self.remote.close()
+        self.remote.close(5.0 if stuck else 0.0)  # an idle child quits by itself: closing does not wait
 
     # -- reports ----------------------------------------------------------------------------
     def _on_pipe_readable(self, *args) -> None:
