@@ -62,7 +62,7 @@ def land(wanted: Path, write: Callable[[Path], object]) -> Landing:
     landing = Landing(None)
     for place in landing_places(wanted):
         try:
-            if place != wanted:
+            if place.parent != wanted.parent:  # our own folders are made on demand; the user's are not
                 place.parent.mkdir(parents=True, exist_ok=True)
             write(place)
         except (ProjectError, OSError) as exc:

@@ -237,3 +237,13 @@ def test_progress_reports_keep_the_step_records():
     batch = (StepRecord(1, 1, 10, 0.5, 0.01, 100.0, 10), StepRecord(1, 2, 10, 0.4, 0.01, 100.0, 10))
     report("steps", batch)
     assert steps == list(batch)
+
+
+def test_a_missing_out_folder_is_not_created_the_result_lands_in_the_recovery_folder(tmp_path, capsys,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("NETWRIGHT_RECOVERY", str(tmp_path / "recovery"))
+    wanted = tmp_path / "no" / "such" / "p.nwproj"
+    code, out, err = train_cli("--template", "mlp", "--dataset", "moons", "--epochs", "1", "--out", str(wanted),
+                               capsys=capsys)
+    [landed] = (tmp_path / "recovery").glob("*.nwproj")
+    assert code == 1 and not (tmp_path / "no").exists() and f"saved to {landed} instead" in err
