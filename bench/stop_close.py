@@ -3,8 +3,10 @@
 Each round starts the real window (python -c ... gui.app's parts, the training in its own
 process as the app does), opens LeNet-5, loads MNIST (--data-dir, default
 /work/shared/data/mnist-10k) in the Train view and then:
-  stop            presses Start, after --train-s seconds of training presses Stop, and times the
-                  control bar reading "Stopped" (drawn), then the run recorded (tested once);
+  stop            presses Start, after --train-s seconds of training (counted from the end of the
+                  first epoch with --after-epoch, so the stopped run has epochs to test and record)
+                  presses Stop, and times the control bar reading "Stopped" (drawn), then the run
+                  recorded (tested once; a run stopped in its first epoch has nothing to record);
                   --stops times per round
   close training  (even rounds) presses Start, after --train-s closes the window (the close
                   question answered "Discard"): the window gone (its hide event) and the app's
@@ -43,7 +45,7 @@ TIMEOUT_S = 400
 
 
 # -- the app's side (a child process) -------------------------------------------------------------
-def drive_app(stops: int, close: str, train_s: float, data_dir: str) -> None:
+def drive_app(stops: int, close: str, train_s: float, data_dir: str, after_epoch: bool = False) -> None:
     os.environ["NETWRIGHT_TRAINING"] = "process"
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QMessageBox
@@ -74,7 +76,7 @@ def drive_app(stops: int, close: str, train_s: float, data_dir: str) -> None:
     view.form.editors["epochs"].setValue(50)
     results: dict = {"stopped": [], "recorded": []}
     for _ in range(stops):
-        results_of_stop(app, view, train_s, results)
+        results_of_stop(app, view, train_s, results, after_epoch)
 
     class HideWatch(QObject):
         hidden = math.nan
@@ -110,18 +112,20 @@ def until(app, condition, timeout_s: float) -> None:
         time.sleep(0.005)
 
 
-def start_and_train(app, view, train_s: float) -> None:
-    steps = []
+def start_and_train(app, view, train_s: float, after_epoch: bool = False) -> None:
+    steps, epochs = [], []
     view.coordinator.steps_logged.connect(steps.append)
+    view.coordinator.epoch_ended.connect(epochs.append)
     assert view.start(), view.message.text()
-    until(app, lambda: steps, 120)
+    until(app, lambda: epochs if after_epoch else steps, 300)  # with --after-epoch the stopped run has epochs
     t = time.monotonic()
     until(app, lambda: time.monotonic() - t >= train_s, 60)
     view.coordinator.steps_logged.disconnect(steps.append)
+    view.coordinator.epoch_ended.disconnect(epochs.append)
 
 
-def results_of_stop(app, view, train_s: float, results: dict) -> None:
-    start_and_train(app, view, train_s)
+def results_of_stop(app, view, train_s: float, results: dict, after_epoch: bool = False) -> None:
+    start_and_train(app, view, train_s, after_epoch)
     marks: dict[str, float] = {}
     view.coordinator.ended.connect(lambda r: marks.setdefault("ended", time.perf_counter()))  # after the view's
     view.training_finished.connect(lambda o: marks.setdefault("finished", time.perf_counter()))
@@ -232,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--stops", type=int, default=3)
     parser.add_argument("--train-s", type=float, default=1.5)
+    parser.add_argument("--after-epoch", action="store_true",
+                        help="stop --train-s after the first epoch ended: the stopped run is tested and recorded")
     parser.add_argument("--load", type=int, default=0, help="CPU-bound busy processes during the measurement")
     parser.add_argument("--platforms", default="offscreen,xvfb")
     parser.add_argument("--data-dir", default=DATA)
@@ -239,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        drive_app(args.stops, args.child, args.train_s, args.data_dir)
+        drive_app(args.stops, args.child, args.train_s, args.data_dir, args.after_epoch)
         return 0
     if args.peer:
         peer_stop(args.stops, args.train_s, args.data_dir)
@@ -260,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
                     env = {**env, "XDG_CONFIG_HOME": config, "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2")}
                     mode = "training" if round_ % 2 == 0 else "idle"
                     result, ended = child_result(["--child", mode, "--stops", str(args.stops), "--train-s",
-                                                  str(args.train_s), "--data-dir", args.data_dir], env)
+                                                  str(args.train_s), "--data-dir", args.data_dir,
+                                                  *(["--after-epoch"] if args.after_epoch else [])], env)
                     s = samples[name]
                     s["stopped"] += result["stopped"]
                     s["recorded"] += result["recorded"]
