@@ -14,7 +14,11 @@ Platforms: `offscreen` (no display) and `xvfb` (the real xcb plugin on a private
 script starts and stops), when Xvfb is installed. Goals (issue 8): first paint <= 1.5 s and at
 most half the peer; usable within the peer + 1 s; exit <= 2 s.
 
-Usage: python bench/startup.py [--rounds 5] [--platforms offscreen,xvfb]
+--load N runs N CPU-bound busy processes (`while True: pass`) during the whole measurement,
+the peer's included, as on a machine that is doing something else (issue 18: usable <= peer + 1 s
+and the longest stall <= 100 ms also under --load 2).
+
+Usage: python bench/startup.py [--rounds 5] [--platforms offscreen,xvfb] [--load 0]
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -33,6 +38,18 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKS = ("first_paint", "usable", "engine_loaded")
 PROBE = "netwright-startup"
 TIMEOUT_S = 180
+
+
+@contextmanager
+def busy_load(n: int):
+    """`n` CPU-bound processes running for the duration (each one a core's worth of work)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
 
 
 def run_ours(env: dict[str, str]) -> dict[str, float]:
@@ -50,6 +67,8 @@ def run_ours(env: dict[str, str]) -> dict[str, float]:
         raise SystemExit(f"the app failed (exit {proc.returncode}, missing {missing}):\n{proc.stderr[-2000:]}")
     result = {m: stamps[m] - start for m in MARKS}
     result["stall"] = stamps.get("longest_stall_ms", float("nan")) / 1000
+    result["stall_at"] = stamps.get("longest_stall_at", float("nan")) - start  # when the longest stall began
+    result["torch_loaded"] = stamps.get("torch_loaded", float("nan")) - start
     result["exit"] = end - max(stamps[m] for m in MARKS)  # it closes right after the last milestone
     return result
 
@@ -124,7 +143,8 @@ def report(ours: dict[str, list[dict[str, float]]], peer: list[float]) -> None:
         print(f"  usable           {med['usable']:6.2f} s   {med['usable'] / p:.2f} × peer, peer "
               f"{med['usable'] - p:+.2f} s   goal <= peer + 1 s: {'met' if med['usable'] <= p + 1 else 'NOT met'}")
         print(f"  engine loaded    {med['engine_loaded']:6.2f} s   {med['engine_loaded'] / p:.2f} × peer")
-        print(f"  longest GUI stall while loading {med['stall']:.2f} s")
+        print(f"  longest GUI stall while loading {med['stall']:.2f} s   goal <= 0.1 s: "
+              f"{'met' if med['stall'] <= 0.1 else 'NOT met'}")
         print(f"  exit after close {med['exit']:6.2f} s   goal <= 2 s: {'met' if med['exit'] <= 2 else 'NOT met'}")
 
 
@@ -132,21 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--platforms", default="offscreen,xvfb", help="comma-separated: offscreen, xvfb")
+    parser.add_argument("--load", type=int, default=0, help="CPU-bound busy processes during the measurement")
     args = parser.parse_args(argv)
     print("Netwright startup: python main.py --template lenet5 vs python -c 'import torch', alternating")
     print(f"machine: {machine()}")
-    print(f"load average at start: {load()}")
+    print(f"busy processes: {args.load} (the peer runs under the same load); load average at start: {load()}")
     envs, servers = environments(args.platforms.split(","))
     ours: dict[str, list[dict[str, float]]] = {name: [] for name in envs}
     peer: list[float] = []
     try:
-        for round_ in range(args.rounds):
-            for name, env in envs.items():
-                ours[name].append(run_ours(env))
-                peer.append(run_peer(env))
-                r = ours[name][-1]
-                print(f"round {round_ + 1} {name}: first paint {r['first_paint']:.2f} s, usable {r['usable']:.2f} s, "
-                      f"engine {r['engine_loaded']:.2f} s, exit {r['exit']:.2f} s; peer {peer[-1]:.2f} s", flush=True)
+        with busy_load(args.load):
+            _rounds(args.rounds, envs, ours, peer)
     finally:
         for server in servers:
             server.terminate()
@@ -154,6 +170,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at end: {load()}")
     report(ours, peer)
     return 0
+
+
+def _rounds(rounds: int, envs: dict[str, dict[str, str]], ours: dict[str, list[dict[str, float]]],
+            peer: list[float]) -> None:
+    for round_ in range(rounds):
+        for name, env in envs.items():
+            ours[name].append(run_ours(env))
+            peer.append(run_peer(env))
+            r = ours[name][-1]
+            print(f"round {round_ + 1} {name}: first paint {r['first_paint']:.2f} s, usable {r['usable']:.2f} s, "
+                  f"engine {r['engine_loaded']:.2f} s, stall {r['stall']:.2f} s at {r['stall_at']:.2f} s (torch in "
+                  f"at {r['torch_loaded']:.2f} s), exit {r['exit']:.2f} s; "
+                  f"peer {peer[-1]:.2f} s", flush=True)
 
 
 if __name__ == "__main__":

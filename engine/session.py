@@ -56,7 +56,8 @@ def resume_from(project: Project, parent: Run) -> Resume:
 def record_run(project: Project, graph: Graph, dataset: Dataset, config: TrainConfig, steps: list[StepRecord],
                history: list[EpochRecord], finished: FinishedRecord | None, evaluation: EvalResult | None = None,
                options: dict[str, Any] | None = None, parent: Run | None = None, name: str = "") -> Run:
-    """The run just trained on `graph`, as it goes into `project.runs`."""
+    """The run just trained on `graph`, as it goes into `project.runs`, from its parts (for scripts and
+    tests; the CLI and the window record a finished job with engine.runs.lifecycle.record_of)."""
     run_id = new_run_id(r.id for r in project.runs)
     name = name or (f"{parent.name}, continued" if parent is not None else f"Run {len(project.runs) + 1}")
     return new_run(run_id=run_id, name=name, config=config, dataset=dataset.name, dataset_meta=dataset_meta(dataset),

@@ -14,9 +14,10 @@ import torch or the Train and Draw views at import time.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QLabel,
     QMainWindow,
@@ -89,9 +90,11 @@ class MainWindow(QMainWindow):
         self.train_view = TrainView(self.document, self)
         self.train_view.build_view_requested.connect(lambda: self.show_view("Build"))
         self.add_view("Train", self.train_view)
+        _let_it_paint()
         self.draw_view = DrawView(self.document, self, settings=self.settings)
         self.add_view("Draw", self.draw_view)
         self.draw_pad = self.draw_view.pad
+        _let_it_paint()
         from .play import PlayView
 
         self.play_view = PlayView(self.document)  # Play mode: the network training live on 2-D data
@@ -400,17 +403,28 @@ class MainWindow(QMainWindow):
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Cancel:
             return False
-        self.shutdown()  # the stopped runs' weights are now in the document
-        return answer == QMessageBox.Discard or self.files.save()
+        self.hide()  # gone at once: the run stops behind it (a stopped run is tested only when kept)
+        self.shutdown()  # the stopped runs are now in the document
+        if answer == QMessageBox.Discard or self.files.save():
+            return True
+        self.show()  # the save was cancelled or failed: the window stays
+        return False
 
     def closeEvent(self, event) -> None:
         if self.confirm_close():
+            self.hide()
             self.shutdown()
             self.autosave.discard()  # a normal close: nothing to recover
             self.settings.sync()  # recent files on disk now, not whenever the process is torn down
             event.accept()
         else:
             event.ignore()
+
+
+def _let_it_paint() -> None:
+    """Between two views being made: the window repaints (user input waits), so making all three
+    is three short pauses instead of one long freeze."""
+    QApplication.processEvents(QEventLoop.ExcludeUserInputEvents)
 
 
 def _loading_page(name: str) -> QWidget:

@@ -72,3 +72,12 @@ class KeepTrainedNetwork(_Macro):
         self.add(SetNetwork(document, graph))
         self.add(SetRunsState(document, adopted_state(document.runs_state, run, weights, meta, optimizer_state),
                               "Adopt run"))
+
+
+class UseRunWeights(SetRunsState):
+    """Make a recorded run's weights the project's (a stopped run the rule did not adopt)."""
+
+    def __init__(self, document: Document, run: Run, weights: dict[str, Any], meta: dict[str, Any],
+                 optimizer_state: OptimizerState | None) -> None:
+        super().__init__(document, adopted_state(document.runs_state, run, weights, meta, optimizer_state),
+                         f"Use the weights of {run.name}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 import time
 from typing import Callable
@@ -32,12 +33,49 @@ LOADING_TEXT = "Loading PyTorch…"
 PROBE_ENV = "NETWRIGHT_STARTUP_PROBE"  # "1": print milestones; "exit": print them, then quit
 # Stage 1: what an analysis needs. Stage 2: what files, training and the views need.
 ANALYSIS_MODULES = ("torch", "engine.analysis")
+# Every engine module the views import when they are made: imported here, off the GUI thread (the
+# views used to import torchvision, the datasets, the lints and the trainer on the GUI thread, a
+# 0.5-1 s freeze right after loading; tests/gui/test_startup.py keeps this list complete).
 ENGINE_MODULES = ("engine.builder", "engine.project", "engine.training", "engine.data", "engine.session",
-                  "engine.fitting", "engine.inference", "engine.classifier", "pyqtgraph")
+                  "engine.fitting", "engine.inference", "engine.classifier", "pyqtgraph",
+                  "engine.data.registry", "engine.data.digits", "engine.data.download", "engine.data.folder",
+                  "engine.data.toy", "engine.blocks", "engine.block_analysis", "engine.exercise", "engine.fragments",
+                  "engine.layout", "engine.lint", "engine.play.session", "engine.preflight", "engine.recovery",
+                  "engine.runs.lifecycle", "engine.training.loop", "engine.training.memory",
+                  "engine.training.remote", "engine.export", "PIL.ImageEnhance", "numpy.ma")
+
+
+def preload_torch_libraries() -> None:
+    """Load PyTorch's native libraries without holding the interpreter lock (Linux; best effort).
+
+    `import torch` dlopens libtorch_global_deps and torch._C (with libtorch_cpu, libtorch_cuda and
+    their CUDA libraries, hundreds of MB) from inside the import, which holds the interpreter lock
+    for the whole load: the window froze 0.8-1.3 s on this 2-core machine. Calling libc's dlopen
+    through ctypes releases the lock, and the import then finds the libraries loaded. The flags
+    are the ones torch itself uses (global deps RTLD_GLOBAL, _C local)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import glob
+        import importlib.util
+
+        spec = importlib.util.find_spec("torch")
+        if spec is None or spec.origin is None:
+            return
+        folder = os.path.dirname(spec.origin)
+        dlopen = ctypes.CDLL(None).dlopen
+        dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+        dlopen(os.path.join(folder, "lib", "libtorch_global_deps.so").encode(), os.RTLD_GLOBAL | os.RTLD_NOW)
+        for path in glob.glob(os.path.join(folder, "_C.*.so")):
+            dlopen(path.encode(), os.RTLD_LOCAL | os.RTLD_NOW)
+    except Exception:  # the import below loads them the usual way
+        pass
 
 
 def import_analysis() -> None:
     """Stage 1: enough for the analysis (most layers are counted by formula, no meta run)."""
+    preload_torch_libraries()
     for name in ANALYSIS_MODULES:
         importlib.import_module(name)
 
@@ -181,6 +219,7 @@ class StartupProbe(QObject):
         self.quit_after = quit_after
         self.marks: dict[str, float] = {}
         self.longest_stall = 0.0  # seconds the event loop went without a tick while loading
+        self.longest_stall_at = 0.0  # when it began (time.time())
         self._window: QWidget | None = None
         self._last_tick = 0.0
         self._ticker = QTimer(self, interval=self.STALL_TICK_MS)
@@ -197,12 +236,15 @@ class StartupProbe(QObject):
         window.installEventFilter(self)
         window.document.analysis_changed.connect(self._on_document_analysis_changed)
         window.engine.when_ready(lambda: self._mark("engine_loaded"))
+        window.engine.analysis_ready.connect(lambda: self._mark("torch_loaded"))
         self._last_tick = time.perf_counter()
         self._ticker.start()
 
     def _on_ticker_timeout(self) -> None:
         now = time.perf_counter()
-        self.longest_stall = max(self.longest_stall, now - self._last_tick - self.STALL_TICK_MS / 1000)
+        stall = now - self._last_tick - self.STALL_TICK_MS / 1000
+        if stall > self.longest_stall:
+            self.longest_stall, self.longest_stall_at = stall, time.time() - (now - self._last_tick)
         self._last_tick = now
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -227,6 +269,7 @@ class StartupProbe(QObject):
         if done and self._ticker.isActive():
             self._ticker.stop()
             print(f"netwright-startup longest_stall_ms {1000 * self.longest_stall:.0f}", flush=True)
+            print(f"netwright-startup longest_stall_at {self.longest_stall_at:.4f}", flush=True)
         if self.quit_after and done:
             self._window.document.undo_stack.setClean()
             self._window.close()

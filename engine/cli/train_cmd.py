@@ -1,11 +1,16 @@
 """`train`: train a project or template on a dataset, headless, with a progress bar.
 
-Each training becomes a run of the project (engine.runs): the written project keeps its
-earlier runs and adopts the new one's weights. `--resume` continues the adopted run from
-the project's weights (and its optimizer state when saved). The curve doctor's findings
-are printed and go into `--metrics` with the per-layer gradient norms; a run that diverged
-or exploded leaves the project untouched and exits 1. Under torchrun (`--distributed`)
-every process trains its shard and process 0 alone prints and writes. Never imports Qt.
+Each training runs the engine's one run lifecycle, the window's too: `TrainingJob` trains and
+tests the run once, `engine.runs.lifecycle` records it and decides about its weights (a
+completed run is adopted; a run stopped with Ctrl-C is kept with what it reached and
+adopted only when the project had no weights; a run that diverged or exploded leaves the
+project untouched and exits 1). `--resume` continues the adopted run from the project's
+weights (and its optimizer state when saved). The curve doctor's findings are printed and go
+into `--metrics` with the per-layer gradient norms; metrics that cannot be written never cost
+the project. The project lands at `--out`, else beside it, in the recovery folder or in the
+user data folder (engine.cli.landing), and the message names the place that worked. `--out`
+over a file that is not a project needs `--force`. Under torchrun (`--distributed`) every
+process trains its shard and process 0 alone prints and writes. Never imports Qt.
 """
 from __future__ import annotations
 
@@ -13,43 +18,32 @@ import argparse
 import dataclasses
 import io
 import json
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .. import session
 from ..analysis import analyze
-from ..builder import BuildError, build_module
+from ..builder import BuildError
 from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
-from ..recovery import fallback_path
-from ..runs import Run, advise
+from ..runs import Run, advise, lifecycle, new_run_id, snapshot
 from ..serialize import ProjectError, json_safe
-from ..training import (
-    Diagnosis,
-    EpochRecord,
-    FinishedRecord,
-    GradientHistory,
-    GradientRecord,
-    StepRecord,
-    TrainConfig,
-    TrainControl,
-    TrainingError,
-    augment_spec,
-    evaluate,
-    train,
-)
-from ..training.calibration import calibration_entry
+from ..training import Diagnosis, StepRecord, TrainConfig, TrainControl, TrainingError, augment_spec, train
 from ..training.distributed import Local, barrier, distributed_session
 from ..training.gradflow import DEFAULT_EVERY
+from ..training.job import RunOutcome, TrainingJob
 from ..training.memory import run_estimate
+from ..training.status import ADOPTED, FAILED, STOPPED, is_failed, is_finished
 from . import UsageError, echo
 from .common import open_source
+from .landing import Landing, land, other_kind
 from .progress import ProgressBar
-
-KEPT = ("completed", "early_stopped")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -79,6 +73,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"augment the training split on the device: {augment_spec.grammar()}; e.g. "
                         "flip,rotate=15,crop=0.8,jitter=0.2")
     p.add_argument("--out", help="project file to write (default: the PROJECT itself, or TEMPLATE-DATASET.nwproj)")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out even when it is a file of another kind (not a Netwright project)")
     p.add_argument("--metrics", help="write the run's settings, per-epoch history, diagnosis and per-layer "
                                      "gradient norms as JSON here")
     p.add_argument("--grad-every", type=int, default=DEFAULT_EVERY,
@@ -188,6 +184,10 @@ def _run(args: argparse.Namespace, project: Project | None, name: str, parent: R
     out = Path(args.out or args.project or f"{name}-{dataset.name}.nwproj")
     if args.fine_tune:
         dataset = _weights_normalization(project, dataset)
+    kind = other_kind(out)
+    if kind is not None and not args.force:
+        raise UsageError(f"{out} is {kind}: training would replace it. Choose another --out, or add --force to "
+                         "replace it")
     training = _Training(project, dataset, config, options, parent, bar, part, say)
     training.fine_tune = args.fine_tune
     return training.run(out, args.metrics, args.grad_every)
@@ -208,39 +208,36 @@ def _silent(*args, **kwargs) -> None:
 
 
 class _Training:
-    """One CLI training: check, train, record the run, report, write."""
+    """One CLI training: check, train (engine.training.job, as the window does), record the run and
+    decide about its weights (engine.runs.lifecycle), report, write."""
 
     def __init__(self, project: Project, dataset: Dataset, config: TrainConfig, options: dict[str, Any],
                  parent: Run | None, bar: ProgressBar, part: Local, say) -> None:
         self.project, self.dataset, self.config, self.options = project, dataset, config, options
         self.parent, self.bar, self.part, self.say = parent, bar, part, say
         self.control = TrainControl()
-        self.gradients = GradientHistory()
         self.fine_tune = False  # start from the project's weights with a fresh optimizer, as a new run
 
     def run(self, out: Path, metrics: str | None, grad_every: int) -> int:
-        module = self._start(grad_every)
-        if module is None:
+        started = self._start(grad_every)
+        if started is None:
             return 1
-        module, records = module
-        steps, history, finished = _consume(records, self.bar, self.gradients)
+        module, records = started
+        with stop_on_interrupt(self.control, self.say):
+            steps, outcome = self._train(module, records)
         if not self.part.is_main:
-            return 0 if finished is not None and finished.status in KEPT else 1
-        run = self._record(module, steps, history, finished)
-        try:
-            if metrics:
-                data = {**session.run_metrics(run, self.project.runs), **self.gradients.to_dict()}
-                _atomic_write(Path(metrics), json.dumps(json_safe(data), indent=2).encode())
-        except ProjectError as exc:
-            echo(f"error: {exc}", file=sys.stderr)
+            return 0 if is_finished(outcome.finished.status) else 1
+        run = self._record(steps, outcome) if outcome.history or is_failed(outcome.finished.status) else None
+        decision = lifecycle.adoption(run, outcome, bool(self.project.weights))
+        metrics_ok = run is None or not metrics or _write_metrics(run, self.project.runs, Path(metrics))
+        if run is None or not _report(run, decision, advise(run, self.project.runs)):
+            if run is None:
+                echo(f"{outcome.finished.message} {decision.text}", file=sys.stderr)
+            echo("the project was not changed", file=sys.stderr)
             return 1
-        if not _report(run, advise(run, self.project.runs)):
-            return 1
-        saved = self._save(module, run, out)
-        if saved is None:
-            return 1
-        echo(f"wrote {saved}" + (f" and {metrics}" if metrics else ""))
-        return 0 if saved == out else 1
+        landing = land(out, lambda place: save(self.project.graph, place, **self._contents(run, outcome, decision)))
+        written = _said_where(landing, out, metrics if metrics_ok else None)
+        return 0 if written and metrics_ok else 1
 
     def _start(self, grad_every: int):
         """(module, records), or None after saying why training cannot start."""
@@ -252,7 +249,7 @@ class _Training:
             estimate = run_estimate(self.project.graph, self.config, self.dataset)  # before any weight exists
             if not estimate.fits:
                 raise TrainingError(estimate.message())
-            module = build_module(self.project.graph)
+            module = lifecycle.fresh_module(self.project.graph, self.config.seed)
             resume = None
             if self.parent is not None:
                 module.load_state_dict(self.project.weights)
@@ -260,20 +257,28 @@ class _Training:
             elif self.fine_tune:
                 module.load_state_dict(self.project.weights)
             records = train(module, self.dataset, self.config, self.control, gradients=grad_every,
-                            strategy=self.part, resume=resume)
+                            strategy=self.part, resume=resume, final_test=False)  # the job tests once
         except (TrainingError, BuildError) as exc:
             self.say(f"error: {exc}", file=sys.stderr)
             return None
         return module, records
 
-    def _record(self, module, steps: list[StepRecord], history: list[EpochRecord],
-                finished: FinishedRecord | None) -> Run:
-        evaluation = None
-        if finished is not None and finished.status in KEPT and self.dataset.num_test > 0:
-            evaluation = evaluate(module, self.dataset, "test", loss=self.config.loss)
-        run = session.record_run(self.project, self.project.graph, self.dataset, self.config, steps, history,
-                                 finished, evaluation, self.options, self.parent, self._fine_tune_name())
-        return session.with_extras(run, self.gradients.to_dict())
+    def _train(self, module, records) -> tuple[list[StepRecord], RunOutcome]:
+        """The engine's TrainingJob, the window's too: the same outcome, tested once."""
+        steps: list[StepRecord] = []
+        last_epoch = (self.parent.epochs_run if self.parent is not None else 0) + self.config.epochs
+        job = TrainingJob(records, module, self.dataset, self.config, _Progress(self.bar, steps), self.control,
+                          last_epoch)
+        job.evaluate_at_end = self.part.is_main  # only process 0 records the run
+        return steps, job.run()
+
+    def _record(self, steps: list[StepRecord], outcome: RunOutcome) -> Run:
+        name = (self._fine_tune_name() or
+                (f"{self.parent.name}, continued" if self.parent is not None else f"Run {len(self.project.runs) + 1}"))
+        return lifecycle.record_of(outcome, run_id=new_run_id(r.id for r in self.project.runs), name=name,
+                                   config=self.config, dataset=self.dataset.name,
+                                   dataset_meta=session.dataset_meta(self.dataset), dataset_options=self.options,
+                                   network=snapshot(self.project.graph), steps=steps, parent=self.parent)
 
     def _fine_tune_name(self) -> str:
         """A fine-tuning run says where it started: the adopted run, or the imported weights."""
@@ -284,66 +289,93 @@ class _Training:
         start = origin.name if origin is not None else (f"{source} weights" if source else "the project's weights")
         return f"Run {len(self.project.runs) + 1}: fine-tuned from {start}"
 
-    def _save(self, module, run: Run, out: Path) -> Path | None:
-        """Save to `out`; if that fails, beside it or in the recovery folder, saying where.
-        Trained weights are never thrown away because one path was unwritable."""
-        meta = session.dataset_meta(self.dataset)
-        calibration = calibration_entry(module, self.dataset, self.config.val_split, self.config.seed)
-        if calibration is not None:
-            meta["calibration"] = calibration
-        kwargs = dict(weights=session.state_on_cpu(module), meta=meta, sections=self.project.sections,
-                      runs=self.project.runs + [run], adopted_run=run.id,
-                      optimizer_state=self.control.optimizer_state)
-        try:
-            save(self.project.graph, out, **kwargs)
-            return out
-        except ProjectError as exc:
-            reason = str(exc)
-        try:
-            rescue = fallback_path(out)
-            save(self.project.graph, rescue, **kwargs)
-        except (ProjectError, OSError) as exc:
-            echo(f"error: {reason}; saving to the recovery folder failed too ({exc})", file=sys.stderr)
-            return None
-        echo(f"error: {reason}; the trained project was saved to {rescue} instead", file=sys.stderr)
-        return rescue
+    def _contents(self, run: Run, outcome: RunOutcome, decision: lifecycle.Adoption) -> dict[str, Any]:
+        """What `save` writes: the run added, with its weights when the rule adopts it."""
+        runs = self.project.runs + [run]
+        if decision.adopted:
+            meta = lifecycle.meta_of(session.dataset_meta(self.dataset), outcome)
+            return dict(weights=outcome.weights, meta=meta, sections=self.project.sections, runs=runs,
+                        adopted_run=run.id, optimizer_state=outcome.optimizer_state)
+        return dict(weights=self.project.weights, meta=self.project.meta, sections=self.project.sections, runs=runs,
+                    adopted_run=self.project.adopted_run, optimizer_state=self.project.optimizer_state)
 
 
-def _consume(records, bar: ProgressBar, gradients: GradientHistory
-             ) -> tuple[list[StepRecord], list[EpochRecord], FinishedRecord | None]:
-    steps: list[StepRecord] = []
-    history: list[EpochRecord] = []
-    finished = None
-    start = time.perf_counter()
-    for record in records:
-        if isinstance(record, StepRecord):
-            steps.append(record)
-            bar.step(record, time.perf_counter() - start)
-        elif isinstance(record, EpochRecord):
-            history.append(record)
-            bar.epoch(record)
-        elif isinstance(record, FinishedRecord):
-            finished = record
-        elif isinstance(record, GradientRecord):
-            gradients.add(record)
-    bar.end_line()
-    return steps, history, finished
+class _Progress:
+    """The job's reports on the progress bar; step records kept for the run's curve."""
+
+    def __init__(self, bar: ProgressBar, steps: list[StepRecord]) -> None:
+        self.bar, self.steps, self.start = bar, steps, time.perf_counter()
+
+    def __call__(self, kind: str, payload: Any) -> None:
+        if kind == "steps":
+            self.steps.extend(payload)
+            self.bar.step(payload[-1], time.perf_counter() - self.start)
+        elif kind == "epoch":
+            self.bar.epoch(payload)
+        elif kind == "ended":
+            self.bar.end_line()
 
 
-def _report(run: Run, diagnoses: list[Diagnosis]) -> bool:
-    """Print the outcome and the curve doctor's findings; False when the run failed."""
+@contextmanager
+def stop_on_interrupt(control: TrainControl, say) -> Iterator[None]:
+    """Ctrl-C stops training between batches (the run is kept with what it reached); a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signum, frame) -> None:
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        say("\nstopping after this batch (Ctrl-C again to abort)…", file=sys.stderr)
+        control.request_stop()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _write_metrics(run: Run, runs: list[Run], path: Path) -> bool:
+    """Write the --metrics JSON; False (after saying why) when it cannot: the project is still saved."""
+    data = {**session.run_metrics(run, runs), **run.extras}
+    try:
+        if path.is_dir():
+            raise ProjectError(f"cannot write the metrics to {path}: it is a folder — give a file name")
+        _atomic_write(path, json.dumps(json_safe(data), indent=2).encode())
+    except ProjectError as exc:
+        echo(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _said_where(landing: Landing, out: Path, metrics: str | None) -> bool:
+    """Say where the project went (the truth: each place tried and why it failed); True when it is `out`."""
+    if landing.path is None:
+        echo(f"error: the trained project could not be written anywhere: {landing.failures()}", file=sys.stderr)
+        return False
+    if landing.path != out:
+        echo(f"error: could not write {out} ({landing.failures()}); the trained project was saved to "
+              f"{landing.path} instead", file=sys.stderr)
+    echo(f"wrote {landing.path}" + (f" and {metrics}" if metrics else ""))
+    return landing.path == out
+
+
+def _report(run: Run, decision: lifecycle.Adoption, diagnoses: list[Diagnosis]) -> bool:
+    """Print the outcome, what became of the weights and the curve doctor's findings; False when it failed."""
     finished = run.result
-    if finished is None or run.failed:
+    if finished is None or decision.verdict == FAILED:
         message = finished.message if finished else "training ended without a result"
         echo(f"training failed: {message}", file=sys.stderr)
         for d in diagnoses:
             echo(f"doctor [{d.code}] {d.message}", file=sys.stderr)
-        echo("the project was not changed", file=sys.stderr)
         return False
     val = f"{finished.best_val_acc:.2%}" if finished.best_val_acc is not None else "n/a"
     test = f"{finished.test_acc:.2%}" if finished.test_acc is not None else "n/a"
     echo(f"{finished.message}")
     echo(f"best validation accuracy {val} (epoch {finished.best_epoch}); test accuracy {test}")
+    if decision.verdict != ADOPTED or finished.status == STOPPED:
+        echo(decision.text)
     for d in diagnoses:
         echo(f"doctor [{d.code}] {d.message}")
     return True

@@ -30,6 +30,7 @@ from engine.training.config import TrainConfig
 from engine.training.doctor import Diagnosis, diagnose
 from engine.training.network_remedy import applicable
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord
+from engine.training.status import ERROR, is_failed
 
 if TYPE_CHECKING:  # evaluation code pulls in the datasets; a run only reads its arrays
     from engine.training.evaluation import EvalResult
@@ -84,7 +85,7 @@ class Run:
 
     @property
     def status(self) -> str:
-        return self.result.status if self.result is not None else "error"
+        return self.result.status if self.result is not None else ERROR
 
     @property
     def epochs_run(self) -> int:
@@ -114,7 +115,7 @@ class Run:
     @property
     def failed(self) -> bool:
         """True when the weights it produced are useless: it crashed, diverged or exploded."""
-        return self.status in ("nan", "oom", "error") or any(d.severity == "error" for d in self.diagnosis)
+        return is_failed(self.status) or any(d.severity == "error" for d in self.diagnosis)
 
 
 def network_changes(run: Run) -> tuple[str, ...] | None:

@@ -52,6 +52,7 @@ from engine.training.evidence import (
     loss_evidence,
 )
 from engine.training.records import EpochRecord
+from engine.training.status import NAN
 
 CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
          "vanishing_gradients")
@@ -128,7 +129,7 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     (None: the network is not known, so the remedies are named without a one-click change)."""
     curves = _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
                      chance_loss(config.loss, num_classes), gradient_evidence(gradients))
-    if status == "nan":
+    if status == NAN:
         return [_diverged(curves)]
     exploding = curves.exploding()
     if exploding is not None:

@@ -3,9 +3,12 @@
 Iterates the records, hands them on through an `emit(kind, payload)` callback (step
 records coalesced to at most one "steps" batch per `interval_s`, every "epoch" record, a
 "grid" of predicted classes for 2-D point sets, at most every GRID_INTERVAL_S, every
-"gradients" record of per-layer gradient norms), and ends with the outcome: the trained
-weights and optimizer state on the CPU, the test evaluation, the run's gradient flow and
-the calibration of its predictions (engine.training.calibration). The same job runs on a
+"gradients" record of per-layer gradient norms, and one "ended" record (the trainer's
+FinishedRecord) the moment training ends, before anything is evaluated, so a host can show
+"Stopped" at once), and ends with the outcome: the trained weights and optimizer state on
+the CPU, the test evaluation (the only one: the trainer is started with final_test=False,
+and every run with weights is tested here once, a stopped one too), the run's gradient flow
+and the calibration of its predictions (engine.training.calibration). The same job runs on a
 GUI worker thread (gui.jobs.worker) and in a training process (engine.training.remote), so
 what a run reports does not depend on where it ran.
 Knows nothing of threads, processes or Qt. Must not import Qt or pyqtgraph.
@@ -25,6 +28,7 @@ from engine.training.evaluation import EvalResult, decision_grid, evaluate
 from engine.training.gradflow import GradientHistory, GradientRecord
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
 from engine.training.resume import OptimizerState
+from engine.training.status import ERROR, WEIGHTS_STATUSES
 
 if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvision
     from engine.data import Dataset
@@ -32,7 +36,7 @@ if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvi
 EMIT_INTERVAL_S = 0.08  # step records are coalesced to at most one batch per interval
 GRID_INTERVAL_S = 0.15  # tiny point sets run many epochs a second; a boundary per epoch is too many
 GRID_RESOLUTION = 120
-KEPT_STATUSES = ("completed", "early_stopped", "stopped")  # runs whose weights are worth keeping
+KEPT_STATUSES = WEIGHTS_STATUSES  # runs whose weights are worth keeping (and testing)
 
 Emit = Callable[[str, Any], None]
 
@@ -94,8 +98,9 @@ class TrainingJob:
                 self.emit("gradients", record)
         self._flush_steps()
         if finished is None:
-            finished = FinishedRecord("error", "Training ended without a result.", None, None, None,
+            finished = FinishedRecord(ERROR, "Training ended without a result.", None, None, None,
                                       None, len(self._history))
+        self.emit("ended", finished)  # the state change first; the test pass follows
         return self._outcome(finished)
 
     def _on_step(self, record: StepRecord) -> None:
@@ -146,13 +151,24 @@ class TrainingJob:
             return RunOutcome(finished, history, weights, None, optimizer_state=state)
         if wants_grid(self.dataset):
             self._emit_grid()  # early stopping may have restored other weights
+        if self.dataset.num_test == 0:
+            return RunOutcome(finished, history, weights, None, optimizer_state=state)
         try:
             evaluation = evaluate(self.module, self.dataset, "test", loss=self.config.loss)
         except Exception as exc:  # the weights are still good; only the analysis is missing
             return RunOutcome(finished, history, weights, None, f"Could not evaluate on the test set: {exc}", state)
-        return RunOutcome(finished, history, weights, evaluation, optimizer_state=state)
+        return RunOutcome(tested(finished, evaluation), history, weights, evaluation, optimizer_state=state)
 
     def _crashed(self, exc: Exception) -> RunOutcome:
         message = f"Training failed: {type(exc).__name__}: {exc}"
-        finished = FinishedRecord("error", message, None, None, None, None, len(self._history))
+        finished = FinishedRecord(ERROR, message, None, None, None, None, len(self._history))
         return RunOutcome(finished, tuple(self._history), None, None, "The previous weights are kept.")
+
+
+def tested(finished: FinishedRecord, evaluation: EvalResult | None) -> FinishedRecord:
+    """`finished` with the run's one test evaluation in its figures and its message."""
+    if evaluation is None or finished.test_acc is not None:
+        return finished
+    message = f"{finished.message} Test accuracy: {evaluation.accuracy:.1%}."
+    return replace(finished, message=message, test_acc=float(evaluation.accuracy),
+                   test_loss=float(evaluation.loss))

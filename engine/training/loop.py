@@ -32,6 +32,7 @@ from engine.training.outliers import exposure_for
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
 from engine.training.resident import SplitSums, make_resident, run_inference
 from engine.training.resume import Resume, capture, restore
+from engine.training.status import COMPLETED, EARLY_STOPPED, ERROR, NAN, OOM, STOPPED, has_weights, is_finished
 from engine.training.threads import ThreadTuner
 
 from ..formatting import counted
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # annotations only: importing the datasets would load torchvi
 def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(),
           control: TrainControl | None = None, gradients: int = 0,
           strategy: Local | None = None, resume: Resume | None = None,
-          outlier_exposure: bool = False) -> Iterator[TrainRecord]:
+          outlier_exposure: bool = False, final_test: bool = True) -> Iterator[TrainRecord]:
     """Check the run now (raising TrainingError), then return the generator that trains.
 
     The module is trained in place and left on the training device. Once iteration starts
@@ -55,6 +56,8 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     `outlier_exposure`: digit datasets also learn low confidence on non-digits (engine.training.outliers).
     Off by default: bench/ood.py measured it flagging fewer held-out non-digits than the calibration head
     alone (66 % vs 70 %) while training 2-3 times slower, so the app does not use it yet.
+    `final_test` False leaves the test split to the caller (engine.runs.lifecycle tests a run once,
+    with its confusion matrix): the FinishedRecord then has no test figures.
     """
     check_memory(module, dataset, config)
     try:
@@ -66,7 +69,7 @@ def train(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig
     strategy = strategy or Local()
     strategy.local_batch(config.batch_size)  # a global batch that does not split raises now
     run = _Run(module, dataset, config, control or TrainControl(), objective, strategy, resume or Resume())
-    run.gradient_every = gradients
+    run.gradient_every, run.final_test = gradients, final_test
     run.outlier_exposure = outlier_exposure
     return run.records()
 
@@ -104,7 +107,8 @@ class _Run:
         self.module, self.dataset, self.config, self.strategy = module, dataset, config, strategy
         self.control, self.objective, self.resume = control, objective, resume
         self.first_epoch = resume.epochs_done + 1
-        self.status, self.epochs_run, self.diverged_at = "completed", resume.epochs_done, ""
+        self.status, self.epochs_run, self.diverged_at = COMPLETED, resume.epochs_done, ""
+        self.final_test = True
         self.global_step, self.fresh_optimizer_note = resume.steps_done, ""
         self.best_value: float | None = None
         self.best_epoch: int | None = None
@@ -130,12 +134,12 @@ class _Run:
         for epoch in range(self.first_epoch, self.first_epoch + self.config.epochs):
             yield from self._train_epoch(epoch)
             yield from self.recorder.drain(epoch) if self.recorder else ()
-            record = self._end_epoch(epoch) if self.status == "completed" else None
+            record = self._end_epoch(epoch) if self.status == COMPLETED else None
             if record is None:
                 break
             yield record
             if self.config.early_stopping and self.bad_epochs >= self.config.patience:
-                self.status = "early_stopped"
+                self.status = EARLY_STOPPED
                 break
         return self._finished()
 
@@ -191,7 +195,7 @@ class _Run:
         for i in range(self.steps):
             waited = self._wait_if_paused()
             if self.control.stop_requested:
-                self.status, self.stopped_in = "stopped", epoch
+                self.status, self.stopped_in = STOPPED, epoch
                 return
             self.epoch_start, window_start = self.epoch_start + waited, window_start + waited
             self._step(i, order[i * bs:(i + 1) * bs])
@@ -237,7 +241,7 @@ class _Run:
                           self.steps)
 
     def _diverged(self, epoch: int) -> None:
-        self.status, self.diverged_at = "nan", f"epoch {epoch}, by step {self.global_step}"
+        self.status, self.diverged_at = NAN, f"epoch {epoch}, by step {self.global_step}"
 
     def _end_epoch(self, epoch: int) -> EpochRecord | None:
         sums = torch.stack([(self.losses * self.batch_sizes).sum(), self.corrects.sum().float()])
@@ -284,17 +288,17 @@ class _Run:
 
     def _restore_best(self) -> bool:
         """Put back the best epoch's weights (early stopping only); True when they differ from the last."""
-        if self.best_state is None or self.status == "stopped":
+        if self.best_state is None or self.status == STOPPED:
             return False
         self.module.load_state_dict(self.best_state)
-        return self.best_epoch != self.epochs_run or self.status == "nan"
+        return self.best_epoch != self.epochs_run or self.status == NAN
 
     def _finished(self) -> FinishedRecord:
         restored = self._restore_best()
-        if self.status in ("completed", "early_stopped", "stopped"):
+        if has_weights(self.status):
             self.control.optimizer_state = capture(self.optimizer, self.config.optimizer)
         test_loss = test_acc = None
-        if self.status in ("completed", "early_stopped") and self.dataset.num_test > 0:
+        if self.final_test and is_finished(self.status) and self.dataset.num_test > 0:
             test_loss, test_acc = self._test()
         return FinishedRecord(self.status, self._message(restored, test_acc), self.best_epoch,
                               self.best_val_acc, test_acc, test_loss, self.epochs_run)
@@ -311,12 +315,12 @@ class _Run:
         tested = f" Test accuracy: {test_acc:.1%}." if test_acc is not None else ""
         if self.fresh_optimizer_note:
             tested += f" The optimizer started afresh: {self.fresh_optimizer_note}."
-        if self.status == "early_stopped":
+        if self.status == EARLY_STOPPED:
             return (f"Stopped early after epoch {self.epochs_run}: the validation loss had not improved "
                     f"for {counted(self.config.patience, 'epoch')}.{kept}{tested}")
-        if self.status == "stopped":
+        if self.status == STOPPED:
             return f"Stopped on request during epoch {self.stopped_in}, after {counted(self.global_step, 'step')}."
-        if self.status == "nan":
+        if self.status == NAN:
             lr = self.config.lr
             return (f"The loss became NaN or infinite ({self.diverged_at}): training diverged. Lower the "
                     f"learning rate (now {lr:g}), e.g. to {min(lr / 10, 1e-3):g}.{kept}")
@@ -331,8 +335,8 @@ class _Run:
             where = getattr(self, "device", torch.device("cpu")).type.upper()
             message = (f"The {where} ran out of memory. Use a smaller batch size (now "
                        f"{self.config.batch_size}) or a smaller network.")
-            return FinishedRecord("oom", message, self.best_epoch, self.best_val_acc, None, None,
+            return FinishedRecord(OOM, message, self.best_epoch, self.best_val_acc, None, None,
                                   self.epochs_run)
         message = f"Training failed: {type(exc).__name__}: {exc}"
-        return FinishedRecord("error", message, self.best_epoch, self.best_val_acc, None, None,
+        return FinishedRecord(ERROR, message, self.best_epoch, self.best_val_acc, None, None,
                               self.epochs_run)

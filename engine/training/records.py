@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-STATUSES = ("completed", "stopped", "early_stopped", "nan", "oom", "error")
+from engine.training.status import STATUSES  # noqa: F401  (re-exported: the one home is engine.training.status)
 
 
 @dataclass(frozen=True)

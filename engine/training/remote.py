@@ -104,12 +104,22 @@ def serve(commands: Any, results: Any) -> None:
     while True:
         message = jobs.get()
         if message[0] == "quit":
-            return
+            _exit_now(results)
         if message[0] == "dataset":
             datasets.clear()  # one dataset at a time: they can be large
             datasets[message[1]] = dataset_from_wire(message[2])
         elif message[0] == "train":
             _run_job(message[1], message[2], datasets, current, results)
+
+
+def _exit_now(results: Any) -> None:
+    """End the child at once. A normal interpreter exit with PyTorch loaded runs several full
+    garbage collections over millions of objects (2-4 s on a busy machine) and would keep the
+    app's close waiting; nothing of the child's needs tearing down (its only output is the pipe)."""
+    try:
+        results.close()
+    finally:
+        os._exit(0)
 
 
 def _listen(commands: Any, jobs: queue.Queue, current: dict[str, Any]) -> None:
@@ -156,7 +166,8 @@ def _run_job(job: dict[str, Any], control: TrainControl, datasets: dict[int, Any
         module.load_state_dict(weights_from_wire(job["weights"]))
         epochs_done, steps_done, saved = job["resume"]
         resume = Resume(epochs_done, steps_done, optimizer_from_wire(saved))
-        records = train(module, dataset, config, control, gradients=job.get("gradients", 0), resume=resume)
+        records = train(module, dataset, config, control, gradients=job.get("gradients", 0), resume=resume,
+                        final_test=False)  # the job tests the run once (engine.training.job)
     except (TrainingError, ValueError, RuntimeError) as exc:
         results.send(("refused", str(exc)))
         return
@@ -251,9 +262,13 @@ class RemoteTraining:
         return messages
 
     def close(self, timeout: float = 5.0) -> None:
-        """Ask the child to quit, then make sure it is gone."""
+        """Ask the child to quit, then make sure it is gone. `timeout` 0 does not wait for an idle child:
+        it ends by itself on "quit" (at once, engine.training.remote._exit_now) or when its pipe closes."""
         if self.process is not None:
             self.send("quit")
+            if timeout <= 0:
+                self._forget()
+                return
             self.process.join(timeout)
             if self.process.is_alive():
                 self.process.terminate()

@@ -28,7 +28,7 @@ from engine.inference import unlike_words
 from engine.project import weight_changes
 
 from ..document import Document
-from ..jobs.adoption import ADOPTED, CHANGED, dataset_title
+from ..jobs.adoption import ADOPTED, CHANGED, KEPT, dataset_title
 from ..jobs.loader import DatasetLoader, DatasetRequest
 from .feature_maps import FeatureMapsPanel
 from .pad_panel import PadPanel
@@ -322,7 +322,8 @@ class DrawView(QWidget):
     def _on_trainer_finished(self, finish) -> None:
         self.setup.set_busy(False)
         if finish.kind != ADOPTED:
-            extra = (" The Train view offers to keep the trained version." if finish.kind == CHANGED else "")
+            extra = {CHANGED: " The Train view offers to keep the trained version.",
+                     KEPT: " The Train view offers to use its weights."}.get(finish.kind, "")
             self.setup.show_message(finish.text + extra)
             self.training_finished.emit(False)
             return

@@ -1,15 +1,16 @@
 """Turning a finished training job into a run of the project: the one adoption path of the
-Train and Draw views.
+Train and Draw views, over the engine's run lifecycle (engine.runs.lifecycle).
 
 `RunRequest` says what to train; `LiveRun` is the run while it trains (its id and name,
-a snapshot of the network it trains, the records so far). `adopt` makes the finished run
-part of the document with one undo command: with its weights when the network is still
-the one it trained (`adopted`); without them when the run failed (NaN, crash, or the
-curve doctor says the loss exploded: the previous weights stay); and, when the network
-was edited meanwhile, without them but with a `PendingKeep` the view offers ("keep the
-trained version" restores that network with its weights, as one more undo step). A run
-whose project was closed meanwhile is not added. `Finish` carries the outcome and its
-words. Must not touch widgets.
+a snapshot of the network it trains, the records so far). `adopt` records the finished run
+with `lifecycle.record_of` (the same record the CLI writes) and applies the engine's
+adoption rule (`lifecycle.adoption`) with one undo command: adopted runs bring their weights;
+failed runs never do; a stopped run over a project that already has weights is kept without
+them and leaves a `PendingKeep` (the banner offers "Use this run's weights", one more undo
+step); a run whose network was edited meanwhile leaves one too ("Keep the trained version"
+restores that network with its weights). A run whose project was closed meanwhile is not
+added. `Finish` carries the outcome and its words. Decides nothing itself. Must not touch
+widgets.
 """
 from __future__ import annotations
 
@@ -18,18 +19,19 @@ from typing import Any
 
 from engine import session
 from engine.data import Dataset, dataset_info
-from engine.runs import Run, new_run
+from engine.runs import Run, lifecycle
 from engine.serialize import graph_from_dict
 from engine.training import EpochRecord, StepRecord, TrainConfig
+from engine.training.status import ADOPTED, CHANGED, EMPTY, FAILED_STATUSES, KEPT, REPLACED, status_title
+from engine.training.status import FAILED as FAILED_RUN
 
 from ..document import Document
-from ..run_commands import KeepTrainedNetwork, add_run
+from ..run_commands import KeepTrainedNetwork, UseRunWeights, add_run
 from .worker import RunOutcome
 
-_TITLES = {"completed": "Finished", "early_stopped": "Stopped early", "stopped": "Stopped",
-           "nan": "Diverged", "oom": "Out of memory", "error": "Failed"}
-FAILED = ("nan", "oom", "error")
-ADOPTED, CHANGED, FAILED_RUN, REPLACED, EMPTY = "adopted", "changed", "failed", "replaced", "empty"
+FAILED = FAILED_STATUSES
+__all__ = ["ADOPTED", "CHANGED", "EMPTY", "FAILED", "FAILED_RUN", "KEPT", "REPLACED", "Finish", "LiveRun",
+           "PendingKeep", "RunRequest", "adopt", "dataset_title", "keep", "record", "run_title", "status_title"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,11 +75,12 @@ class PendingKeep:
     weights: dict[str, Any]
     meta: dict[str, Any]
     optimizer_state: Any
+    network_changed: bool = True  # False: a stopped run over the same network, its weights not adopted
 
 
 @dataclass(frozen=True, eq=False)
 class Finish:
-    kind: str  # ADOPTED, CHANGED, FAILED_RUN, REPLACED or EMPTY
+    kind: str  # ADOPTED, KEPT, CHANGED, FAILED_RUN, REPLACED or EMPTY (engine.training.status)
     outcome: RunOutcome
     run: Run | None  # the run added to the document (None for REPLACED and EMPTY)
     text: str  # what happened, for the user
@@ -86,55 +89,52 @@ class Finish:
 
 
 def record(live: LiveRun, outcome: RunOutcome) -> Run:
-    """The run record of a finished job."""
+    """The run record of a finished job (engine.runs.lifecycle.record_of, as the CLI's)."""
     req = live.request
-    run = new_run(run_id=live.id, name=live.name, config=req.config, dataset=req.dataset.name,
-                  dataset_meta=session.dataset_meta(req.dataset), dataset_options=req.options, network=live.network,
-                  steps=live.steps, epochs=outcome.history, result=outcome.finished, evaluation=outcome.evaluation,
-                  parent=req.parent)
-    return session.with_extras(run, outcome.gradients)  # the gradient flow is stored with the run
+    return lifecycle.record_of(outcome, run_id=live.id, name=live.name, config=req.config, dataset=req.dataset.name,
+                               dataset_meta=session.dataset_meta(req.dataset), dataset_options=req.options,
+                               network=live.network, steps=live.steps, parent=req.parent)
 
 
 def adopt(document: Document, live: LiveRun, outcome: RunOutcome) -> Finish:
-    """Add the finished run to the document (one undo step) and say what happened."""
+    """Add the finished run to the document (one undo step), as the engine's adoption rule says."""
     message = outcome.finished.message
     if document.content_generation != live.generation:
         return Finish(REPLACED, outcome, None, f"{message} Another project was opened during training, so this "
                                                "run was not added to it.")
-    if not outcome.history and outcome.finished.status not in FAILED:  # stopped before an epoch ended
-        return Finish(EMPTY, outcome, None, " ".join(p for p in (message, outcome.note) if p))
-    run = record(live, outcome)
-    meta = session.dataset_meta(live.request.dataset)
-    if outcome.calibration is not None:
-        meta["calibration"] = outcome.calibration  # honest predictions (engine.training.calibration)
-    if run.failed or outcome.weights is None:
-        document.undo_stack.push(add_run(document, run, text=live.request.undo_text))
-        return Finish(FAILED_RUN, outcome, run, f"{message} The previous weights are kept.")
-    if document.graph_fingerprint() == run.fingerprint:
+    run = record(live, outcome) if outcome.history or outcome.finished.status in FAILED else None
+    same = document.graph_fingerprint() == live.fingerprint
+    decision = lifecycle.adoption(run, outcome, document.compatible_weights() is not None, same)
+    text = " ".join(p for p in (message, decision.text) if p)
+    if run is None:
+        return Finish(EMPTY, outcome, None, text)
+    meta = lifecycle.meta_of(session.dataset_meta(live.request.dataset), outcome)
+    if decision.adopted:
         document.undo_stack.push(add_run(document, run, outcome.weights, meta, outcome.optimizer_state,
                                          live.request.undo_text))
-        return Finish(ADOPTED, outcome, run, f"{message} The trained weights are now part of the project; "
-                                             "Undo brings back the previous ones.")
+        return Finish(ADOPTED, outcome, run, text)
     document.undo_stack.push(add_run(document, run, text=live.request.undo_text))
-    pending = PendingKeep(run, outcome.weights, meta, outcome.optimizer_state)
-    return Finish(CHANGED, outcome, run, f"{message} The network was edited while it trained, so its weights fit "
-                                         "the version it trained, not this one. Keep the trained version (its "
-                                         "network comes back with the weights; Undo brings your edits back) or "
-                                         "discard it.", pending)
+    pending = None
+    if decision.offers_weights:
+        pending = PendingKeep(run, outcome.weights, meta, outcome.optimizer_state, decision.verdict == CHANGED)
+        if decision.verdict == KEPT:
+            text += " Use this run's weights to make them the project's (Undo brings the previous ones back)."
+    return Finish(decision.verdict, outcome, run, text, pending)
 
 
 def keep(document: Document, pending: PendingKeep) -> bool:
-    """Restore the network `pending.run` trained and adopt its weights; False if the run is gone."""
+    """Adopt `pending.run`'s weights (restoring the network it trained when it was edited meanwhile),
+    one undo step; False if the run is gone."""
     if document.run(pending.run.id) is None:
         return False
+    if not pending.network_changed:
+        document.undo_stack.push(UseRunWeights(document, pending.run, pending.weights, pending.meta,
+                                               pending.optimizer_state))
+        return True
     graph = graph_from_dict(dict(pending.run.network))
     document.undo_stack.push(KeepTrainedNetwork(document, pending.run, graph, pending.weights, pending.meta,
                                                 pending.optimizer_state))
     return True
-
-
-def status_title(status: str) -> str:
-    return _TITLES.get(status, status)
 
 
 def run_title(run: Run) -> str:

@@ -5,7 +5,10 @@ the document), so a run started from the Draw view is the same live run the Trai
 draws, and only one run trains at a time. It builds the module from the document (with
 the adopted weights when a run continues), starts the `TrainRunner`, keeps the live run's
 records, and when the run ends adopts it through `adoption.adopt`, the one adoption path.
-A run whose network was edited meanwhile leaves a `pending` keep-or-discard decision.
+`ended` says training is over the moment it is (the view shows "Stopped" at once); `finished`
+follows once the run is tested and recorded. The adoption rule is the engine's
+(engine.runs.lifecycle): a stopped run over trained weights, or one whose network was edited
+meanwhile, leaves a `pending` decision the view offers. Decides nothing about runs itself.
 Where the run trains: `NETWRIGHT_TRAINING=process` (what the app sets) trains in a warm child
 process (ProcessRunner), anything else on a thread (TrainRunner, what tests use); both have
 the same signals. Must not touch widgets.
@@ -17,8 +20,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.builder import build_module
-from engine.runs import fingerprint, new_run_id, snapshot
+from engine.runs import fingerprint, lifecycle, new_run_id, snapshot
 from engine.training import EpochRecord, Resume, TrainingError
 
 from ..document import Document
@@ -35,6 +37,7 @@ class RunCoordinator(QObject):
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
     gradients_recorded = Signal(object)  # GradientRecord (the Train view's gradient-flow panel)
+    ended = Signal(object)  # FinishedRecord: training is over (the state to show now); `finished` follows
     finished = Signal(object)  # Finish, after the document took the run
     pause_changed = Signal(bool)
     pending_changed = Signal()
@@ -52,6 +55,7 @@ class RunCoordinator(QObject):
         self.runner.grid_computed.connect(self.grid_computed)
         self.runner.gradients_recorded.connect(self.gradients_recorded)
         self.runner.pause_changed.connect(self.pause_changed)
+        self.runner.run_ended.connect(self.ended)
         self.runner.run_finished.connect(self._on_runner_run_finished)
         document.graph_replaced.connect(self._on_document_graph_replaced)
 
@@ -74,7 +78,7 @@ class RunCoordinator(QObject):
         if self.running:
             raise TrainingError("a training run is already going")
         doc = self.document
-        module = build_module(doc.graph)
+        module = lifecycle.fresh_module(doc.graph, request.config.seed)
         resume = None
         if request.parent is not None:
             adopted = doc.adopted_run

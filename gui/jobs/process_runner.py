@@ -20,6 +20,7 @@ from engine.data import Dataset
 from engine.training import FinishedRecord, Resume, TrainConfig, validate
 from engine.training.gradflow import DEFAULT_EVERY as GRADIENT_EVERY
 from engine.training.remote import RemoteTraining, outcome_from_wire
+from engine.training.status import ERROR
 
 from .runner import RunnerSignals
 from .worker import RunOutcome
@@ -106,15 +107,17 @@ class ProcessRunner(RunnerSignals):
 
     def shutdown(self) -> None:
         """Stop now, wait for the outcome (delivered before returning), and end the process."""
+        stuck = False
         if self.running:
             self.remote.send("stop", False)
             deadline = time.monotonic() + SHUTDOWN_WAIT_S
             while self.running and time.monotonic() < deadline:
                 self._handle(self.remote.receive(timeout=0.2))
-            if self.running:
+            stuck = self.running
+            if stuck:
                 self._fail("The training process did not stop in time.")
         self._unwatch()
-        self.remote.close()
+        self.remote.close(5.0 if stuck else 0.0)  # an idle child quits by itself: closing does not wait
 
     # -- reports ----------------------------------------------------------------------------
     def _on_pipe_readable(self, *args) -> None:
@@ -131,6 +134,8 @@ class ProcessRunner(RunnerSignals):
                 self.grid_computed.emit(payload)
             elif kind == "gradients":
                 self.gradients_recorded.emit(payload)
+            elif kind == "ended":
+                self.run_ended.emit(payload)
             elif kind == "outcome":
                 self._deliver(outcome_from_wire(payload))
             elif kind == "refused":
@@ -142,7 +147,7 @@ class ProcessRunner(RunnerSignals):
 
     def _fail(self, message: str) -> None:
         if self.running:
-            finished = FinishedRecord("error", message, None, None, None, None, len(self._history))
+            finished = FinishedRecord(ERROR, message, None, None, None, None, len(self._history))
             self._deliver(RunOutcome(finished, tuple(self._history), None, None, "The previous weights are kept."))
 
     def _deliver(self, outcome: RunOutcome) -> None:

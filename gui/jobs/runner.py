@@ -26,6 +26,7 @@ class RunnerSignals(QObject):
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
     gradients_recorded = Signal(object)  # GradientRecord (per-layer gradient norms, engine.training.gradflow)
+    run_ended = Signal(object)  # FinishedRecord: training ended (stopped, finished, failed); evaluation follows
     run_finished = Signal(object)  # RunOutcome, exactly once per started run
     pause_changed = Signal(bool)
 
@@ -53,7 +54,8 @@ class TrainRunner(RunnerSignals):
         if self.running:
             raise RuntimeError("a training run is already going")
         control = TrainControl()
-        records = train(module, dataset, config, control, gradients=GRADIENT_EVERY, resume=resume)  # checks first
+        records = train(module, dataset, config, control, gradients=GRADIENT_EVERY, resume=resume,
+                        final_test=False)  # checks first; the job tests the run once
         self._release_thread()
         self.control, self._delivered = control, False
         last_epoch = (resume.epochs_done if resume is not None else 0) + config.epochs
@@ -62,6 +64,7 @@ class TrainRunner(RunnerSignals):
         self._worker.epoch_ended.connect(self.epoch_ended)
         self._worker.grid_computed.connect(self.grid_computed)
         self._worker.gradients_recorded.connect(self.gradients_recorded)
+        self._worker.run_ended.connect(self.run_ended)
         self._worker.run_finished.connect(self._on_worker_run_finished)
         self.thread = start_in_thread(self._worker, "netwright-training")
         self.started.emit()

@@ -25,6 +25,7 @@ class TrainWorker(QObject):
     epoch_ended = Signal(object)  # EpochRecord
     grid_computed = Signal(object)  # DecisionGrid
     gradients_recorded = Signal(object)  # GradientRecord (per-layer gradient norms, engine.training.gradflow)
+    run_ended = Signal(object)  # FinishedRecord, before the test evaluation
     run_finished = Signal(object)  # RunOutcome
     done = Signal()  # last signal of run(); the thread quits on it
 
@@ -53,5 +54,5 @@ class TrainWorker(QObject):
 
     def _emit(self, kind: str, payload: Any) -> None:
         signals = {"steps": self.steps_logged, "epoch": self.epoch_ended, "grid": self.grid_computed,
-                   "gradients": self.gradients_recorded}
+                   "gradients": self.gradients_recorded, "ended": self.run_ended}
         signals[kind].emit(payload)

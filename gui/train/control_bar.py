@@ -16,7 +16,7 @@ from engine.training import StepRecord
 from .. import theme
 from ..icons import action_icon
 
-IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
+IDLE, RUNNING, PAUSED, STOPPING, ENDED = "idle", "running", "paused", "stopping", "ended"
 
 
 def clock(seconds: float) -> str:
@@ -110,7 +110,16 @@ class ControlBar(QWidget):
                 f"{record.samples_per_s:,.0f} samples/s · about {clock(left)} left")
         self.status.setText(text + (" · paused" if self.state == PAUSED else ""))
 
+    def ended(self, title: str, testing: bool) -> None:
+        """Training itself is over (`title`, e.g. "Stopped"); the run is being tested and recorded."""
+        self.set_state(ENDED)
+        line = " · testing the weights on the test split…" if testing else " · saving the run…"
+        self.status.setText(title + line)
+        self.progress.setRange(0, 0)  # busy: the test pass has no steps to count
+
     def finish(self, text: str, completed: bool) -> None:
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
         if completed:
             self.progress.setValue(self.progress.maximum())
         active = time.perf_counter() - self._started - self._paused_total

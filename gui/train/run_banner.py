@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from engine.training import Diagnosis
 from engine.training.doctor import TITLES  # noqa: F401  (the doctor's titles live in the engine)
+from engine.training.status import is_failed, is_finished
 
 OK, INFO, WARNING, ERROR = "ok", "info", "warning", "error"
 _BOX = {OK: "result_box", INFO: "info_box", WARNING: "warn_box", ERROR: "failed_box"}
@@ -99,9 +100,17 @@ class RunBanner(QFrame):
     def _on_rerun(self, change: dict[str, Any]) -> None:
         self.rerun_requested.emit(change)
 
-    def show_pending(self, pending: bool) -> None:
+    def show_pending(self, pending: bool, network_changed: bool = True) -> None:
+        """Offer the shown run's weights: with the network it trained (edited meanwhile), or as they
+        are (a stopped run the project did not adopt)."""
+        if network_changed:
+            self.keep_button.setText("Keep the trained version")
+            self.keep_button.setToolTip("Restore the network this run trained, with its weights (one undo step)")
+        else:
+            self.keep_button.setText("Use this run's weights")
+            self.keep_button.setToolTip("Make the weights this run reached the project's (one undo step)")
         self.keep_button.setVisible(pending)
-        self.discard_button.setVisible(pending)
+        self.discard_button.setVisible(pending and network_changed)
 
     def clear(self) -> None:
         self.show_diagnoses([])
@@ -111,8 +120,8 @@ class RunBanner(QFrame):
 
 def level_of(status: str | None, diagnoses: list[Diagnosis]) -> str:
     """The banner colour for a run's status and the doctor's findings."""
-    if status in ("nan", "oom", "error") or any(d.severity == "error" for d in diagnoses):
+    if is_failed(status or "") or any(d.severity == "error" for d in diagnoses):
         return ERROR
     if diagnoses:
         return WARNING
-    return OK if status in ("completed", "early_stopped") else INFO
+    return OK if is_finished(status or "") else INFO

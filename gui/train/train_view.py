@@ -21,6 +21,7 @@ from engine.preflight import MemoryEstimate
 from engine.runs import Run, advise
 from engine.serialize import ProjectError
 from engine.training import TrainingError
+from engine.training.status import has_weights, is_finished
 
 from .. import theme
 from ..document import Document
@@ -113,6 +114,7 @@ class TrainView(QWidget):
         self.runs_panel.delete_requested.connect(self._on_runs_delete_requested)
         self.runs_panel.rerun_requested.connect(self.prepare_rerun)
         self.runs_panel.continue_requested.connect(self.continue_training)
+        self.coordinator.ended.connect(self._on_coordinator_ended)
         self.coordinator.finished.connect(self._on_coordinator_finished)
         self.coordinator.pending_changed.connect(self.show_runs)
         doc = self.document
@@ -221,7 +223,8 @@ class TrainView(QWidget):
         self.banner.show_text(f"<b>{run.name}</b> — {run_title(run)}. {said}",
                               level_of(run.status, diagnoses))
         self.banner.show_diagnoses(diagnoses, can_rerun=not self.coordinator.running)
-        self.banner.show_pending(pending is not None and pending.run.id == run.id)
+        self.banner.show_pending(pending is not None and pending.run.id == run.id,
+                                 pending is None or pending.network_changed)
 
     def _show_comparison(self, runs: list[Run]) -> None:
         self.banner.clear()
@@ -409,11 +412,16 @@ class TrainView(QWidget):
         self.fit_button.setEnabled(editable)
         self._refresh_start()
 
+    def _on_coordinator_ended(self, record) -> None:
+        """Training is over: say so now; the test pass and the record follow (`finished`)."""
+        self.control.ended(status_title(record.status), has_weights(record.status))
+        self.control.repaint()  # seen at once, before the window waits for the outcome
+
     def _on_coordinator_finished(self, finish: Finish) -> None:
         self.plots.flush()
         status = finish.outcome.finished.status
         title = run_title(finish.run) if finish.run is not None else status_title(status)
-        self.control.finish(title, status in ("completed", "early_stopped"))
+        self.control.finish(title, is_finished(status))
         if finish.run is not None:  # said once, after the run's own message
             self._notes[finish.run.id] = finish.text.removeprefix(finish.outcome.finished.message).strip()
             self._focus = self._finished = finish.run.id
@@ -427,7 +435,8 @@ class TrainView(QWidget):
         pending = self.coordinator.pending
         if pending is not None and self.coordinator.keep_pending():
             self._notes[pending.run.id] = ("The network it trained is back, with its weights; Undo brings your "
-                                           "edits back.")
+                                           "edits back." if pending.network_changed else
+                                           "Its weights are now the project's; Undo brings the previous ones back.")
             self._focus = pending.run.id
             self.show_runs()
 

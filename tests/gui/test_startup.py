@@ -19,6 +19,15 @@ SHELL_WITHOUT_TORCH = textwrap.dedent("""
     from gui.main_window import MainWindow
     from gui.startup import EngineLoader
 
+    made = {}
+    original = MainWindow._make_engine_views
+
+    def watched(self):  # what making the views imports runs on the GUI thread: no engine module may be new
+        before = set(sys.modules)
+        original(self)
+        made["new"] = sorted(m for m in set(sys.modules) - before if m.startswith(("engine", "torchvision")))
+
+    MainWindow._make_engine_views = watched
     app = make_application()
     engine = EngineLoader()
     window = MainWindow(engine=engine)
@@ -37,6 +46,7 @@ SHELL_WITHOUT_TORCH = textwrap.dedent("""
     assert not window.document.analysis_pending
     assert window.document.analysis.total_params == 61_706  # LeNet-5 plus a ReLU
     assert window.train_view is not None and window.draw_pad is not None
+    assert made["new"] == [], f"gui.startup.ENGINE_MODULES misses what the views import: {made['new']}"
     print("ok")
 """)
 
