@@ -384,7 +384,8 @@ class TrainView(QWidget):
             self.document.undo_stack.push(SetNetwork(self.document, graph, text))
         finally:
             self._remedying = False
-        return self._rerun(base, change, f"{base.name}: {text}")
+        number = run_setup.next_run_number(self.document.runs)
+        return self._rerun(base, change, f"Run {number}: {text}")  # named once, by its own number and its change
 
     def _rerun(self, base: Run, change: dict, name: str = "") -> bool:
         self._focus = base.id

@@ -281,7 +281,8 @@ def test_vanishing_gradients_offer_a_network_change_as_one_undo_step(qtbot, trai
     assert view.runner.thread.wait(10_000)
     layers = [n.layer for n in doc.graph.nodes.values()]
     assert layers.count("batchnorm1d") == 10 and layers.count("sigmoid") == 10
-    assert doc.runs[-1].name == f"{run.name}: batch normalization" and doc.runs[-1].config == run.config
+    # named once, by its own number and its one change (issue 21), not "Run 1: batch normalization"
+    assert doc.runs[-1].name == "Run 2: batch normalization" and doc.runs[-1].config == run.config
     doc.undo_stack.undo()  # the new run
     doc.undo_stack.undo()  # the network change: one step
     assert doc.graph_fingerprint() == before
