@@ -15,7 +15,7 @@ from .builder import GraphModule, build_module
 from .data import Dataset
 from .graph import Graph
 from .project import Project
-from .runs import Run, advise, new_run, new_run_id, run_to_dict, snapshot
+from .runs import Run, advise, default_name, new_run, new_run_id, run_to_dict, snapshot
 from .templates import load as load_template
 from .training import EpochRecord, EvalResult, FinishedRecord, Resume, StepRecord, TrainConfig, TrainingError
 from .training.job import state_on_cpu  # noqa: F401  (re-exported: the CLI and GUI use it)
@@ -59,7 +59,7 @@ def record_run(project: Project, graph: Graph, dataset: Dataset, config: TrainCo
     """The run just trained on `graph`, as it goes into `project.runs`, from its parts (for scripts and
     tests; the CLI and the window record a finished job with engine.runs.lifecycle.record_of)."""
     run_id = new_run_id(r.id for r in project.runs)
-    name = name or (f"{parent.name}, continued" if parent is not None else f"Run {len(project.runs) + 1}")
+    name = name or default_name(project.runs, parent)
     return new_run(run_id=run_id, name=name, config=config, dataset=dataset.name, dataset_meta=dataset_meta(dataset),
                    dataset_options=options or {}, network=snapshot(graph), steps=steps, epochs=history,
                    result=finished, evaluation=evaluation, parent=parent)

@@ -32,7 +32,7 @@ from ..builder import BuildError
 from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
-from ..runs import Run, advise, lifecycle, new_run_id, snapshot
+from ..runs import Run, advise, default_name, lifecycle, new_run_id, snapshot
 from ..serialize import ProjectError, json_safe
 from ..training import Diagnosis, StepRecord, TrainConfig, TrainControl, TrainingError, augment_spec, train
 from ..training.distributed import Local, barrier, distributed_session
@@ -249,6 +249,8 @@ class _Training:
             estimate = run_estimate(self.project.graph, self.config, self.dataset)  # before any weight exists
             if not estimate.fits:
                 raise TrainingError(estimate.message())
+            if estimate.tight:  # it fits the machine and the limits, not what is free this moment
+                self.say(f"warning: {estimate.warning()}", file=sys.stderr)
             module = lifecycle.fresh_module(self.project.graph, self.config.seed)
             resume = None
             if self.parent is not None:
@@ -273,8 +275,7 @@ class _Training:
         return steps, job.run()
 
     def _record(self, steps: list[StepRecord], outcome: RunOutcome) -> Run:
-        name = (self._fine_tune_name() or
-                (f"{self.parent.name}, continued" if self.parent is not None else f"Run {len(self.project.runs) + 1}"))
+        name = self._fine_tune_name() or default_name(self.project.runs, self.parent)
         return lifecycle.record_of(outcome, run_id=new_run_id(r.id for r in self.project.runs), name=name,
                                    config=self.config, dataset=self.dataset.name,
                                    dataset_meta=session.dataset_meta(self.dataset), dataset_options=self.options,

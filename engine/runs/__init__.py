@@ -12,8 +12,17 @@ from engine.runs.advice import advise, remedied_from
 from engine.runs.codec import read_runs, run_from_dict, run_to_dict, runs_section
 from engine.runs.compare import DiffRow, change_summary, differences, parameter_count
 from engine.runs.network import fingerprint, snapshot
-from engine.runs.record import MAX_STEP_POINTS, Mistakes, Run, StepSeries, new_run, new_run_id, training_run
+from engine.runs.record import (
+    MAX_STEP_POINTS,
+    Mistakes,
+    Run,
+    StepSeries,
+    default_name,
+    new_run,
+    new_run_id,
+    training_run,
+)
 
-__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "advise", "change_summary",
+__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "advise", "change_summary", "default_name",
            "differences", "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "remedied_from",
            "read_runs", "run_from_dict", "run_to_dict", "runs_section", "snapshot"]

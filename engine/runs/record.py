@@ -61,6 +61,20 @@ class Mistakes:
     total: int = 0  # how many it got wrong in all
 
 
+CONTINUED = ", continued"
+
+
+def default_name(runs: Sequence[Any], parent: Any | None = None) -> str:
+    """A new run's name when the user gave none: "Run N" by its own number, or "<parent's name>,
+    continued", said once however often a run is continued (not "…, continued, continued")."""
+    if parent is None:
+        return f"Run {len(runs) + 1}"
+    base = parent.name
+    while base.endswith(CONTINUED):
+        base = base[: -len(CONTINUED)]
+    return base + CONTINUED
+
+
 @dataclass(frozen=True, eq=False)
 class Run:
     id: str  # unique within its project

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.runs import fingerprint, lifecycle, new_run_id, snapshot
+from engine.runs import default_name, fingerprint, lifecycle, new_run_id, snapshot
 from engine.training import EpochRecord, Resume, TrainingError
 
 from ..document import Document
@@ -102,9 +102,7 @@ class RunCoordinator(QObject):
     def _name(self, request: RunRequest) -> str:
         if request.name:
             return request.name
-        if request.parent is not None:
-            return f"{request.parent.name}, continued"
-        return f"Run {len(self.document.runs) + 1}"
+        return default_name(self.document.runs, request.parent)
 
     def warm_up(self) -> None:
         """Start a training process now (when runs train in one), so the first run does not wait."""

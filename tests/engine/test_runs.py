@@ -216,3 +216,14 @@ def test_cli_an_exploding_run_fails_and_leaves_the_project_alone(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 1 and "doctor [exploding]" in err and path.read_bytes() == before
     assert [d["code"] for d in json.loads(metrics.read_text())["diagnosis"]] == ["exploding"]
+
+
+def test_a_run_continued_again_is_named_once():
+    from types import SimpleNamespace
+
+    from engine.runs import default_name
+    first = SimpleNamespace(name="Run 1")
+    assert default_name([first]) == "Run 2"
+    once = SimpleNamespace(name=default_name([first], first))
+    assert once.name == "Run 1, continued"
+    assert default_name([first, once], once) == "Run 1, continued"  # not "Run 1, continued, continued"
