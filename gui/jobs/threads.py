@@ -6,9 +6,55 @@ the thread ends. Must not touch widgets.
 """
 from __future__ import annotations
 
+import gc
+import threading
 from typing import Callable
 
-from PySide6.QtCore import QObject, Qt, QThread
+from PySide6.QtCore import QObject, Qt, QThread, QTimer
+
+GUI_COLLECT_MS = 2000  # while workers run, the GUI thread collects cyclic garbage this often
+
+
+class _GcOnGuiThread:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate. Run on a
+    worker thread, it can destroy PySide wrappers of Qt objects that live on the GUI thread, and
+    the process crashes (seen: a segfault "Garbage-collecting" inside a worker's torch call). So
+    while any worker runs, automatic collection is off and the GUI thread collects on a timer;
+    when the last worker ends, automatic collection comes back."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._workers = 0
+        self._was_enabled = True
+        self._timer: QTimer | None = None
+
+    def ensure_timer(self) -> None:
+        """Called on the GUI thread when a worker is started."""
+        if self._timer is None:
+            self._timer = QTimer()
+            self._timer.setInterval(GUI_COLLECT_MS)
+            self._timer.timeout.connect(self._collect)
+            self._timer.start()
+
+    def _collect(self) -> None:
+        if self._workers:
+            gc.collect()
+
+    def worker_started(self) -> None:
+        with self._lock:
+            if self._workers == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._workers += 1
+
+    def worker_finished(self) -> None:
+        with self._lock:
+            self._workers = max(self._workers - 1, 0)
+            if self._workers == 0 and self._was_enabled:
+                gc.enable()
+
+
+GC_GUARD = _GcOnGuiThread()
 
 
 def start_in_thread(worker: QObject, name: str, on_finished: Callable[[], None] | None = None) -> QThread:
@@ -20,6 +66,9 @@ def start_in_thread(worker: QObject, name: str, on_finished: Callable[[], None] 
     thread = QThread()
     thread.setObjectName(name)
     worker.moveToThread(thread)
+    GC_GUARD.ensure_timer()
+    thread.started.connect(GC_GUARD.worker_started, Qt.DirectConnection)  # before run: same thread, in order
+    thread.finished.connect(GC_GUARD.worker_finished, Qt.DirectConnection)
     thread.started.connect(worker.run)
     # Direct: quit from the worker's own thread the moment run ends, even if the GUI is busy.
     worker.done.connect(thread.quit, Qt.DirectConnection)
