@@ -32,7 +32,7 @@ from ..builder import BuildError
 from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
-from ..runs import Run, advise, default_name, lifecycle, new_run_id, snapshot
+from ..runs import Run, advise, default_name, fine_tune_name, lifecycle, new_run_id, snapshot
 from ..serialize import ProjectError, json_safe
 from ..training import Diagnosis, StepRecord, TrainConfig, TrainControl, TrainingError, augment_spec, train
 from ..training.distributed import Local, barrier, distributed_session
@@ -282,13 +282,9 @@ class _Training:
                                    network=snapshot(self.project.graph), steps=steps, parent=self.parent)
 
     def _fine_tune_name(self) -> str:
-        """A fine-tuning run says where it started: the adopted run, or the imported weights."""
         if not self.fine_tune:
             return ""
-        origin = session.adopted_run(self.project)
-        source = self.project.meta.get("source") if isinstance(self.project.meta, dict) else None
-        start = origin.name if origin is not None else (f"{source} weights" if source else "the project's weights")
-        return f"Run {len(self.project.runs) + 1}: fine-tuned from {start}"
+        return fine_tune_name(self.project.runs, session.adopted_run(self.project), self.project.meta)
 
     def _contents(self, run: Run, outcome: RunOutcome, decision: lifecycle.Adoption) -> dict[str, Any]:
         """What `save` writes: the run added, with its weights when the rule adopts it."""

@@ -18,11 +18,14 @@ from engine.runs.record import (
     Run,
     StepSeries,
     default_name,
+    fine_tune_name,
+    fine_tune_origin,
     new_run,
     new_run_id,
     training_run,
 )
 
 __all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "advise", "change_summary", "default_name",
+           "fine_tune_name", "fine_tune_origin",
            "differences", "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "remedied_from",
            "read_runs", "run_from_dict", "run_to_dict", "runs_section", "snapshot"]

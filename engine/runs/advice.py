@@ -6,7 +6,7 @@ by a doctor's one click (`remedied_from`): an earlier run on the same data whose
 applied to its settings (or its network, engine.training.network_remedy), gives exactly this run's
 settings and network. When this run proposes the same change again and did not do better than that
 run (`evidence.helped`: test accuracy, else the final validation loss), the finding says so and offers
-the doctor's other remedy (`doctor.alternative`) or none. A continued run (`parent`) counts as its
+the doctor's other remedy (`alternative`) or none. A continued run (`parent`) counts as its
 parent with more epochs. Torch-free (the network changes compared here need no shapes). Must not
 import Qt.
 """
@@ -19,8 +19,10 @@ from engine.graph import Graph, GraphError
 from engine.runs.network import fingerprint, snapshot
 from engine.runs.record import Run, network_changes
 from engine.serialize import ProjectError, graph_from_dict
-from engine.training.doctor import Diagnosis, alternative, with_alternative
+from engine.training.config import TrainConfig
+from engine.training.doctor import network_diagnosis
 from engine.training.evidence import helped
+from engine.training.findings import NETWORK_CHANGES, WARNING, Diagnosis
 from engine.training.network_remedy import to_relu
 
 
@@ -121,3 +123,30 @@ def _tried_text(before: Run, run: Run, applied: Diagnosis) -> str:
     result = (f"test accuracy {acc[0]:.1%} → {acc[1]:.1%}" if None not in acc else "no better loss")
     return (f"{run.name} already tried {applied.change_text} on the settings of {before.name}, and it did not help "
             f"({result}).")
+
+
+def with_alternative(found: Diagnosis, tried: str, alternative: Diagnosis | None) -> Diagnosis:
+    """`found` told that its one click was already tried (`tried`, a sentence) and did not help: it offers
+    `alternative`'s one click instead, or none."""
+    if alternative is None or not alternative.one_click:
+        return replace(found, message=f"{tried} {found.message} The same one-click change is not offered "
+                                      "again.", change={}, change_text="", network_change="")
+    return replace(found, message=f"{tried} {found.message} Instead, try {alternative.change_text}.",
+                   change=dict(alternative.change), change_text=alternative.change_text,
+                   network_change=alternative.network_change)
+
+
+def alternative(found: Diagnosis, config: TrainConfig, network_changes: Sequence[str],
+                tried: Sequence[str] = ()) -> Diagnosis | None:
+    """The other remedy for `found` when its own did not help: another network change, a different
+    optimizer, a warm-up schedule; None when the doctor has no second one-click remedy."""
+    if found.network_change:
+        rest = [k for k in network_changes if k != found.network_change and k not in tried and k in NETWORK_CHANGES]
+        return network_diagnosis(found.code, rest[0], "", {}) if rest else None
+    if found.code in ("lr_too_low", "exploding", "diverged", "oscillating") and config.optimizer != "adam":
+        return Diagnosis(found.code, None, WARNING, "", {"optimizer": "adam", "lr": 1e-3},
+                         "Adam at learning rate 0.001")
+    if found.code in ("exploding", "diverged", "oscillating") and config.schedule != "onecycle":
+        return Diagnosis(found.code, None, WARNING, "", {"schedule": "onecycle"},
+                         "a one-cycle schedule (it warms up)")
+    return None

@@ -75,6 +75,20 @@ def default_name(runs: Sequence[Any], parent: Any | None = None) -> str:
     return base + CONTINUED
 
 
+
+def fine_tune_origin(adopted: Any | None, meta: Mapping[str, Any]) -> str:
+    """Where a fine-tune starts: the adopted run, or the weights the project brought in (an import's
+    `source`, else its `weights`)."""
+    if adopted is not None:
+        return adopted.name
+    source = (meta.get("source") or meta.get("weights")) if isinstance(meta, Mapping) else None
+    return f"{source} weights" if source else "the project's weights"
+
+
+def fine_tune_name(runs: Sequence[Any], adopted: Any | None, meta: Mapping[str, Any]) -> str:
+    """A fine-tuning run's name says where it started."""
+    return f"Run {len(runs) + 1}: fine-tuned from {fine_tune_origin(adopted, meta)}"
+
 @dataclass(frozen=True, eq=False)
 class Run:
     id: str  # unique within its project

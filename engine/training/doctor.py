@@ -7,8 +7,8 @@ course's remedy, the measurements it rests on (`evidence`, engine.training.evide
 where the remedy is one click, either the `TrainConfig` change for a re-run (`change`) or a
 network change (`network_change`, a key of engine.training.network_remedy.CHANGES). It works
 on a finished run and on one still going (`final=False` skips what only a finished run can
-show). The codes, their titles (`TITLES`) and the words for every remedy live here and
-nowhere else. Pure Python over plain numbers: no torch, no Qt, no pyqtgraph.
+show). The codes, their titles (`TITLES`), the words for every remedy and the `Diagnosis`
+record live in engine.training.findings and nowhere else. Pure Python over plain numbers: no torch, no Qt, no pyqtgraph.
 
 Codes, in order of precedence (stable: used by files, the CLI's --metrics JSON and tests), each
 with the evidence it needs. Of oscillating, vanishing_gradients, lr_too_low and plateau (causes
@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Sequence
 
 from engine.training.config import TrainConfig
@@ -51,23 +51,19 @@ from engine.training.evidence import (
     gradient_evidence,
     loss_evidence,
 )
+from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's public names)
+    CODES,
+    ERROR,
+    NETWORK_CHANGES,
+    PRECEDENCE,
+    TITLES,
+    WARNING,
+    Diagnosis,
+    chance_loss,
+)
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
 
-CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
-         "vanishing_gradients")
-PRECEDENCE = ("diverged", "exploding", "oscillating", "vanishing_gradients", "lr_too_low", "plateau",
-              "overfitting", "underfitting")
-TITLES = {"diverged": "Diverged", "exploding": "Exploding loss", "oscillating": "Oscillating loss",
-          "lr_too_low": "Learning rate too low", "plateau": "Plateau", "overfitting": "Overfitting",
-          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients"}
-NETWORK_CHANGES = {  # engine.training.network_remedy's changes in words: (button text, what it does)
-    "batchnorm": ("batch normalization", "put a batch normalization between each layer and its activation "
-                                         "(it rescales the signal, and so the gradient, at every layer)"),
-    "relu": ("ReLU instead of sigmoid", "replace every hidden sigmoid and tanh by ReLU (slope 1 instead of "
-                                        "at most 0.25)"),
-}
-ERROR, WARNING = "error", "warning"
 EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
 EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
 RISE = 1.05  # an epoch's training loss above the previous one by 5 % counts as a rise
@@ -84,38 +80,6 @@ MATTERS = 0.05  # ...or the validation loss rose by this share of chance level
 MAX_EPOCHS = 10_000
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    code: str  # one of CODES
-    epoch: int | None  # where it shows first (1-based); None when it is about the whole run
-    severity: str  # "error": the weights are useless; "warning": it worked, it could work better
-    message: str  # what the curves show and what to do, for the user
-    change: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides for a re-run; {} if none
-    change_text: str = ""  # the one-click change in words ("learning rate 0.001"); "" when there is none
-    network_change: str = ""  # a network_remedy.CHANGES key for a re-run with a changed network; "" if none
-    evidence: Mapping[str, Any] = field(default_factory=dict)  # the measurements it rests on (evidence.py)
-
-    @property
-    def title(self) -> str:
-        return TITLES.get(self.code, self.code)
-
-    @property
-    def one_click(self) -> bool:
-        return bool(self.change or self.network_change)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The --metrics JSON form."""
-        return {"code": self.code, "epoch": self.epoch, "severity": self.severity, "message": self.message,
-                "change": dict(self.change), "network_change": self.network_change, "evidence": dict(self.evidence)}
-
-
-def chance_loss(loss: str, num_classes: int | None) -> float | None:
-    """The loss of a network that guesses uniformly: where an untrained network starts."""
-    if loss in ("cross_entropy", "nll") and num_classes and num_classes >= 2:
-        return math.log(num_classes)
-    if loss == "bce":
-        return math.log(2.0)
-    return None
 
 
 def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
@@ -416,30 +380,3 @@ class _Curves:
         return (f"Its steps are not small (‖Δw‖/‖w‖ ≈ {g.update_ratio:.0e}) and the gradient reaches the first "
                 "layer, so the learning rate is not the cause: check that the labels match the inputs, and try "
                 "another optimizer or a lower learning rate.")
-
-
-def with_alternative(found: Diagnosis, tried: str, alternative: Diagnosis | None) -> Diagnosis:
-    """`found` told that its one click was already tried (`tried`, a sentence) and did not help: it offers
-    `alternative`'s one click instead, or none."""
-    if alternative is None or not alternative.one_click:
-        return replace(found, message=f"{tried} {found.message} The same one-click change is not offered "
-                                      "again.", change={}, change_text="", network_change="")
-    return replace(found, message=f"{tried} {found.message} Instead, try {alternative.change_text}.",
-                   change=dict(alternative.change), change_text=alternative.change_text,
-                   network_change=alternative.network_change)
-
-
-def alternative(found: Diagnosis, config: TrainConfig, network_changes: Sequence[str],
-                tried: Sequence[str] = ()) -> Diagnosis | None:
-    """The other remedy for `found` when its own did not help: another network change, a different
-    optimizer, a warm-up schedule; None when the doctor has no second one-click remedy."""
-    if found.network_change:
-        rest = [k for k in network_changes if k != found.network_change and k not in tried and k in NETWORK_CHANGES]
-        return network_diagnosis(found.code, rest[0], "", {}) if rest else None
-    if found.code in ("lr_too_low", "exploding", "diverged", "oscillating") and config.optimizer != "adam":
-        return Diagnosis(found.code, None, WARNING, "", {"optimizer": "adam", "lr": 1e-3},
-                         "Adam at learning rate 0.001")
-    if found.code in ("exploding", "diverged", "oscillating") and config.schedule != "onecycle":
-        return Diagnosis(found.code, None, WARNING, "", {"schedule": "onecycle"},
-                         "a one-cycle schedule (it warms up)")
-    return None

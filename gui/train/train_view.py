@@ -11,7 +11,7 @@ graph and keeps no results of its own.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.builder import BuildError
 from engine.data import Dataset, dataset_info
@@ -23,7 +23,6 @@ from engine.serialize import ProjectError
 from engine.training import TrainingError
 from engine.training.status import has_weights, is_finished
 
-from .. import theme
 from ..document import Document
 from ..jobs.adoption import Finish, LiveRun, run_title, status_title
 from ..jobs.coordinator import RunCoordinator
@@ -35,6 +34,7 @@ from .fit import FitNetwork
 from .live_view import LiveRunView
 from .palette import run_color
 from .plots import LivePlots, Overlay
+from .readiness import Readiness
 from .results_tabs import ResultTabs
 from .run_banner import ERROR, INFO, RunBanner, level_of
 from .runs_panel import RunsPanel
@@ -85,20 +85,14 @@ class TrainView(QWidget):
 
     # -- construction -------------------------------------------------------------------
     def _make_fit_box(self) -> None:
-        self.fit_label = QLabel(objectName="fit_ok", wordWrap=True)
-        self.fit_button = QPushButton("Fit network to dataset", objectName="fit_button")
-        self.fit_button.setToolTip("Set the input shape and the last linear layer's outputs to match the data "
-                                   "(one undoable step)")
-        self.fit_button.hide()
-        self.memory_label = QLabel(objectName="memory_estimate", wordWrap=True)
-        self.memory_label.setToolTip("Memory a run with these settings needs, worked out from the network "
-                                     "before anything is allocated (weights, gradients, optimizer state, the "
-                                     "activations kept for the backward pass, the data)")
+        self.readiness = Readiness(self)
+        self.fit_label, self.fit_button = self.readiness.fit_label, self.readiness.fit_button
+        self.memory_label = self.readiness.memory_label
 
     def _connect(self) -> None:
         self.datasets.dataset_changed.connect(self._on_datasets_dataset_changed)
         self.form.changed.connect(self._refresh_start)
-        self.fit_button.clicked.connect(self._on_fit_button_clicked)
+        self.readiness.fit_requested.connect(self._on_readiness_fit_requested)
         self.banner.link_activated.connect(self._on_banner_link_activated)
         self.banner.rerun_requested.connect(self.rerun_with_change)
         self.banner.remedy_requested.connect(self.rerun_with_network_change)
@@ -268,9 +262,9 @@ class TrainView(QWidget):
         if self.dataset is not None:
             self.fit = fit_report(self.document.graph, self.dataset, config.loss if config else "cross_entropy",
                                   dataset_info(self.dataset.name).title)
-        self._show_fit()
+        self.readiness.show_fit(self.fit, dataset_info(self.dataset.name).title if self.dataset else None)
         self.estimate = run_setup.memory_estimate(self.document, config, self.dataset, self.fit)
-        self._show_estimate()
+        self.readiness.show_estimate(self.estimate)
         problem = self._start_problem()
         self.control.set_startable(problem is None, problem or "")
 
@@ -278,34 +272,7 @@ class TrainView(QWidget):
         return run_setup.start_problem(self.coordinator.running, self.dataset, self.form.config(),
                                        self.form.problems(), self.fit, self.estimate)
 
-    def _show_estimate(self) -> None:
-        estimate = self.estimate
-        self.memory_label.setVisible(estimate is not None)
-        if estimate is None:
-            return
-        if estimate.tight:  # fits the machine and the limits, not what is free this instant
-            self.memory_label.setText(f"Memory: {estimate.summary()} — warning: {estimate.warning()}")
-            self.memory_label.setObjectName("muted")
-        elif estimate.fits:
-            self.memory_label.setText(f"Memory: {estimate.summary()}")
-            theme.restyle(self.memory_label, "muted")
-        else:
-            self.memory_label.setText(f"Too big to train: {estimate.message()}")
-            theme.restyle(self.memory_label, "error_box")
-
-    def _show_fit(self) -> None:
-        if self.fit is None:
-            self.fit_label.setText("Load a dataset to check that the network fits it.")
-            theme.restyle(self.fit_label, "muted")
-        else:
-            self.fit_label.setText(("✓ " if self.fit.ok else "") + self.fit.message)
-            theme.restyle(self.fit_label, "fit_ok" if self.fit.ok else "error_box")
-        offer = self.fit is not None and not self.fit.ok and bool(self.fit.changes)
-        self.fit_button.setVisible(offer)
-        if offer:
-            self.fit_button.setText(f"Fit network to {dataset_info(self.dataset.name).title}")
-
-    def _on_fit_button_clicked(self) -> None:
+    def _on_readiness_fit_requested(self) -> None:
         if self.fit is not None and self.fit.changes and self.dataset is not None:
             title = dataset_info(self.dataset.name).title
             self.document.undo_stack.push(FitNetwork(self.document, self.fit, title))

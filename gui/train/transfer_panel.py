@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QButtonGroup, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from engine.builder import BuildError, build_module
+from engine.runs import fine_tune_name, fine_tune_origin
 
 from ..jobs.adoption import RunRequest
 from .augment_panel import AugmentPanel
@@ -63,12 +64,8 @@ class StartFromChoice(QWidget):
 
 
 def start_name(document) -> str:
-    """Where a fine-tune starts: the adopted run, or the weights the project brought in."""
-    adopted = document.adopted_run
-    if adopted is not None:
-        return adopted.name
-    source = document.meta.get("source") or document.meta.get("weights")
-    return f"{source} weights" if source else "the project's weights"
+    """Where a fine-tune starts (engine.runs.fine_tune_origin: one rule for the window and the CLI)."""
+    return fine_tune_origin(document.adopted_run, document.meta)
 
 
 class TransferPanel(QWidget):
@@ -102,7 +99,7 @@ class TransferPanel(QWidget):
         if request.parent is not None or not self.start_from.fine_tune:
             return request
         doc = self.view.document
-        name = request.name or f"Run {len(doc.runs) + 1}: fine-tuned from {start_name(doc)}"
+        name = request.name or fine_tune_name(doc.runs, doc.adopted_run, doc.meta)
         return replace(request, fine_tune=True, name=name)
 
     def probe(self) -> tuple | str:

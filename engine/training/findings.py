@@ -1,0 +1,60 @@
+"""What the curve doctor can find: its codes in order of precedence, their titles, the words for each
+network remedy, and the `Diagnosis` record. The one home of this vocabulary: the doctor
+(engine.training.doctor) produces findings, the run banner, the CLI and files read them.
+Pure Python: no torch, no Qt, no pyqtgraph.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
+         "vanishing_gradients")
+PRECEDENCE = ("diverged", "exploding", "oscillating", "vanishing_gradients", "lr_too_low", "plateau",
+              "overfitting", "underfitting")
+TITLES = {"diverged": "Diverged", "exploding": "Exploding loss", "oscillating": "Oscillating loss",
+          "lr_too_low": "Learning rate too low", "plateau": "Plateau", "overfitting": "Overfitting",
+          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients"}
+NETWORK_CHANGES = {  # engine.training.network_remedy's changes in words: (button text, what it does)
+    "batchnorm": ("batch normalization", "put a batch normalization between each layer and its activation "
+                                         "(it rescales the signal, and so the gradient, at every layer)"),
+    "relu": ("ReLU instead of sigmoid", "replace every hidden sigmoid and tanh by ReLU (slope 1 instead of "
+                                        "at most 0.25)"),
+}
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str  # one of CODES
+    epoch: int | None  # where it shows first (1-based); None when it is about the whole run
+    severity: str  # "error": the weights are useless; "warning": it worked, it could work better
+    message: str  # what the curves show and what to do, for the user
+    change: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides for a re-run; {} if none
+    change_text: str = ""  # the one-click change in words ("learning rate 0.001"); "" when there is none
+    network_change: str = ""  # a network_remedy.CHANGES key for a re-run with a changed network; "" if none
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # the measurements it rests on (evidence.py)
+
+    @property
+    def title(self) -> str:
+        return TITLES.get(self.code, self.code)
+
+    @property
+    def one_click(self) -> bool:
+        return bool(self.change or self.network_change)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The --metrics JSON form."""
+        return {"code": self.code, "epoch": self.epoch, "severity": self.severity, "message": self.message,
+                "change": dict(self.change), "network_change": self.network_change, "evidence": dict(self.evidence)}
+
+
+def chance_loss(loss: str, num_classes: int | None) -> float | None:
+    """The loss of a network that guesses uniformly: where an untrained network starts."""
+    if loss in ("cross_entropy", "nll") and num_classes and num_classes >= 2:
+        return math.log(num_classes)
+    if loss == "bce":
+        return math.log(2.0)
+    return None
