@@ -33,6 +33,7 @@ from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_data
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
 from ..runs import Run, advise, default_name, fine_tune_name, lifecycle, new_run_id, snapshot
+from ..runs import weights as run_weights
 from ..serialize import ProjectError, json_safe
 from ..training import Diagnosis, StepRecord, TrainConfig, TrainControl, TrainingError, augment_spec, train
 from ..training.distributed import Local, barrier, distributed_session
@@ -235,7 +236,10 @@ class _Training:
                 echo(f"{outcome.finished.message} {decision.text}", file=sys.stderr)
             echo("the project was not changed", file=sys.stderr)
             return 1
-        landing = land(out, lambda place: save(self.project.graph, place, **self._contents(run, outcome, decision)))
+        contents = self._contents(run, outcome, decision)
+        if (too_large := run_weights.save_warning(contents)) is not None:
+            echo(f"warning: {too_large}", file=sys.stderr)
+        landing = land(out, lambda place: save(self.project.graph, place, **contents))
         written = _said_where(landing, out, metrics if metrics_ok else None)
         return 0 if written and metrics_ok else 1
 
