@@ -27,7 +27,8 @@ from engine.runs.record import (
     training_run,
 )
 
-__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "RunWeights", "StepSeries", "advise", "change_summary", "default_name",
+__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "RunWeights", "StepSeries", "advise", "change_summary",
+           "default_name",
            "fine_tune_name", "fine_tune_origin",
            "differences", "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "remedied_from",
            "read_runs", "run_from_dict", "run_to_dict", "runs_section", "snapshot"]

@@ -68,7 +68,8 @@ def test_float16_halves_the_runs_weights_and_reloads_within_its_precision(tmp_pa
     half = members(save_runs(tmp_path / "half.nwproj", lenet, runs, adopted="b", float16=True))
     assert 0.49 < half["runs/a.safetensors"] / full["runs/a.safetensors"] < 0.52
     assert half["weights.safetensors"] == full["weights.safetensors"]  # adopted weights are never halved
-    assert rw.added_bytes(runs, "b", rw.WeightSettings(float16=True)) * 2 == rw.added_bytes(runs, "b", rw.WeightSettings())
+    halved = rw.added_bytes(runs, "b", rw.WeightSettings(float16=True))
+    assert halved * 2 == rw.added_bytes(runs, "b", rw.WeightSettings())
     loaded = engine.load(tmp_path / "half.nwproj").runs[0]
     for key, value in runs[0].weights.tensors.items():
         assert loaded.weights.tensors[key].dtype == torch.float32
