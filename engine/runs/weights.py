@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -145,11 +144,12 @@ def _stored_tensor(tensor: torch.Tensor, float16: bool) -> torch.Tensor:
 
 def expected_for(run: Run) -> weights_file.Expected:
     """The state-dict names, shapes and dtypes of the network `run` trained; ProjectError if it has errors."""
-    from engine.builder import BuildError
-    from engine.project import expected_state  # engine.project imports this package
+    from engine.builder import BuildError, GraphModule
 
     try:
-        return expected_state(graph_from_dict(dict(run.network)))
+        with torch.device("meta"):  # shapes only (as engine.project.expected_state)
+            state = GraphModule(graph_from_dict(dict(run.network))).state_dict()
+        return {k: (tuple(v.shape), v.dtype) for k, v in state.items()}
     except BuildError as exc:
         raise ProjectError(f"its network cannot be built ({exc})") from None
 
@@ -207,16 +207,6 @@ def use_run_weights(project: Any, run_id: str) -> Run:
     project.meta = weights_meta(run)
     project.adopted_run = run.id
     return run
-
-
-def export_run(run: Run, fmt: str, path: str | Path, title: str = "") -> Any:
-    """Export the network `run` trained with its weights (engine.export_formats.export_to)."""
-    from engine.export_formats import export_to
-
-    if run.weights is None:
-        raise RunWeightsError(f"{run.name} kept no weights to export")
-    graph = graph_from_dict(dict(run.network))
-    return export_to(fmt, graph, path, dict(run.weights.tensors), title=title or run.name)
 
 
 # -- the archive side (engine.project calls these) ---------------------------------------------

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 import engine
-from engine import templates
+from engine import session, templates
 from engine.runs import RunWeights, new_run, snapshot
 from engine.runs import weights as rw
 from engine.training import FinishedRecord, TrainConfig
@@ -145,7 +145,7 @@ def test_adopting_a_run_of_another_network_brings_its_network_back(lenet):
 
 def test_a_run_is_exported_with_its_own_weights(tmp_path, lenet):
     runs = [synthetic_run("a", lenet, 1), synthetic_run("b", lenet, 2)]
-    written = rw.export_run(runs[0], "python", tmp_path / "net.py")
+    written = session.export_run(runs[0], "python", tmp_path / "net.py")
     saved = load_file(str(written[1]))
     assert all(torch.equal(saved[k], v) for k, v in runs[0].weights.tensors.items())
 
