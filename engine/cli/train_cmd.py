@@ -42,7 +42,7 @@ from ..training.job import RunOutcome, TrainingJob
 from ..training.memory import run_estimate
 from ..training.status import ADOPTED, FAILED, STOPPED, is_failed, is_finished
 from . import UsageError, echo
-from .common import open_source
+from .common import add_run_arg, open_source, use_named_run
 from .landing import Landing, land, other_kind
 from .progress import ProgressBar
 
@@ -70,6 +70,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fine-tune", action="store_true",
                    help="start from the project's current weights (pretrained, imported or an earlier run's) "
                         "with a fresh optimizer, as a new run; frozen layers keep their weights bit for bit")
+    add_run_arg(p, "with --resume continue that run (a fresh optimizer unless it is the adopted one), with "
+                   "--fine-tune start a new run from them")
     p.add_argument("--augment", metavar="SPEC",
                    help=f"augment the training split on the device: {augment_spec.grammar()}; e.g. "
                         "flip,rotate=15,crop=0.8,jitter=0.2")
@@ -155,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--fine-tune starts a new run from the weights with a fresh optimizer; --resume continues "
                          "the adopted run: give one of them")
     project, name = open_source(args) if args.project else (None, args.template)
+    use_named_run(project, args.run)
     if args.fine_tune and (project is None or not project.weights):
         raise UsageError("--fine-tune starts from the project's weights, and this has none: import a pretrained "
                          "network (import torchvision:NAME --weights) or train it first")

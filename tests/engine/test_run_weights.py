@@ -4,6 +4,7 @@ again, continued and exported; a project whose runs' weights make it huge warns 
 from __future__ import annotations
 
 import dataclasses
+import json
 import zipfile
 
 import pytest
@@ -12,6 +13,7 @@ from safetensors.torch import load_file
 
 import engine
 from engine import session, templates
+from engine.cli import run_cli
 from engine.runs import RunWeights, new_run, snapshot
 from engine.runs import weights as rw
 from engine.training import FinishedRecord, TrainConfig
@@ -176,3 +178,22 @@ def test_the_cli_warns_on_stderr_before_saving_a_large_project(tmp_path, capsys,
     assert code == 0 and "warning: the runs' weights add" in err
     loaded = engine.load(path)
     assert [r.weights is not None for r in loaded.runs] == [True, True]
+
+
+def test_the_cli_continues_and_exports_any_run_that_kept_its_weights(tmp_path, capsys):
+    path = tmp_path / "p.nwproj"
+    args = ["--dataset", "moons", "--epochs", "1"]
+    assert train_cli("--template", "mlp", *args, "--out", str(path), capsys=capsys)[0] == 0
+    assert train_cli(str(path), *args, "--lr", "0.01", capsys=capsys)[0] == 0
+    first, second = engine.load(path).runs
+    assert run_cli(["runs", str(path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["weights_kept"] for r in listed] == [True, True] and listed[1]["adopted"]
+    assert run_cli(["export", str(path), "--run", first.id, "--python", str(tmp_path / "net.py")]) == 0
+    saved = load_file(str(tmp_path / "net.safetensors"))
+    assert all(torch.equal(saved[k], v) for k, v in first.weights.tensors.items())
+    code, _, err = train_cli(str(path), "--resume", "--run", first.id, "--epochs", "1", capsys=capsys)
+    assert code == 0, err
+    project = engine.load(path)
+    assert project.runs[-1].parent == first.id and project.adopted_run == project.runs[-1].id
+    assert run_cli(["export", str(path), "--run", "nope", "--python", str(tmp_path / "x.py")]) == 2
