@@ -54,7 +54,8 @@ MAX_JSON_BYTES = 32 * 2**20  # a 50,000-layer network with typical parameters ta
 MAX_CONTAINERS = 8 * MAX_NODES
 MAX_VALUES = 40 * MAX_NODES
 MAX_JSON_DEPTH = 32  # the engine writes at most 6 levels; deeper is damage or an attack
-MAX_MEMBERS = 3 + run_weights.MAX_KEEP  # json, weights, optimizer, and one member per run keeping weights
+MAX_OTHER_MEMBERS = 16  # a project archive holds 3 members besides its runs' weights; more is not a Netwright file
+MAX_MEMBERS = MAX_OTHER_MEMBERS + run_weights.MAX_KEEP  # and one member per run that keeps weights
 CHUNK = 2**20
 MAX_COUNTED = 64 * 2**20  # directory bytes scanned to count a refused archive's entries
 OPTIMIZER_SLOTS = 3  # Adam keeps two tensors per parameter; room for one more
@@ -205,6 +206,9 @@ def _load_zip(path: Path, fh: BinaryIO) -> Project:
     try:
         with zipfile.ZipFile(fh) as zf:
             infos = {i.filename: i for i in zf.infolist()}
+            if sum(not run_weights.is_member(name) for name in infos) > MAX_OTHER_MEMBERS:
+                raise ProjectError(f"{path.name} is not a Netwright project: its archive holds {len(infos)} entries "
+                                   "that are not runs' weights (a project holds at most 3)")
             if JSON_NAME not in infos:
                 raise ProjectError(f"{path.name} is a zip archive but not a Netwright project")
             has_weights = WEIGHTS_NAME in infos

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
@@ -29,6 +30,7 @@ from engine.serialize import ProjectError, graph_from_dict, max_depth
 
 SECTION = "run_weights"  # the project file's section for WeightSettings
 MEMBER_PREFIX = "runs/"
+MEMBER_NAME = re.compile(r"runs/[A-Za-z0-9_-]{1,64}\.safetensors")
 DEFAULT_KEEP = 10  # runs that keep weights when the user set nothing
 MAX_KEEP = 50  # the most runs a project file keeps weights for (bounds the archive's members)
 SIZE_WARNING = 2**30  # runs' weights adding more than this to a file are worth a question before saving
@@ -62,6 +64,11 @@ class WeightSettings:
 
 def member_name(run_id: str) -> str:
     return f"{MEMBER_PREFIX}{run_id}.safetensors"  # run ids are [A-Za-z0-9_-] (engine.schema.RunId)
+
+
+def is_member(name: str) -> bool:
+    """Whether an archive member's name is a run's weights (as `member_name` writes it)."""
+    return MEMBER_NAME.fullmatch(name) is not None
 
 
 def capped(runs: Sequence[Run], keep: int, adopted: str | None) -> list[Run]:
