@@ -111,8 +111,10 @@ def size_note(runs: Sequence[Run], adopted: str | None, settings: WeightSettings
     if not kept:
         return "Runs' weights add nothing to the file (only the adopted weights are saved)."
     how = " as float16" if settings.float16 else ""
+    besides = " besides the adopted one" if adopted is not None else ""
     return (f"Runs' weights add {byte_size(added_bytes(runs, adopted, settings))} to the file "
-            f"({len(kept)} run{'s' if len(kept) != 1 else ''}{how}, at most {settings.keep} keep weights).")
+            f"({len(kept)} run{'s' if len(kept) != 1 else ''}{besides}{how}; at most {settings.keep} runs keep "
+            "weights, starred ones always).")
 
 
 def size_warning(runs: Sequence[Run], adopted: str | None, settings: WeightSettings) -> str | None:

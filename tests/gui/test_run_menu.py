@@ -120,3 +120,15 @@ def test_saving_a_huge_project_asks_first(view, monkeypatch):
     monkeypatch.setattr(rw, "SIZE_WARNING", 10)
     assert not confirm_save_size(view, view.document)
     assert "The runs' weights add" in asked[0]
+
+
+def test_ten_runs_of_vgg16_ask_before_saving(document, monkeypatch):
+    from gui.save_size import confirm_save_size
+
+    vgg = templates.load("vgg16")
+    runs = [synthetic_run(f"r{i}", vgg, i, meta_device=True) for i in range(10)]  # shapes only, no memory
+    document.replace_content(Content(vgg, runs=tuple(runs)))  # no adopted weights: all ten are stored
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Save)
+    assert confirm_save_size(None, document)
+    assert "5.2 GiB" in asked[0] and "float16" in asked[0]
