@@ -243,12 +243,22 @@ def attach(project: Any, names: set[str], read: Any) -> None:
     project.runs = runs
 
 
+def _adopted_weights(project: Any, run: Run) -> Run:
+    """The adopted run's weights are the project's, when they fit the network it trained."""
+    if project.weights is None:
+        return run
+    try:
+        weights_file.check_fit({k: tuple(v.shape) for k, v in project.weights.items()},
+                               {k: shape for k, (shape, _) in expected_for(run).items()})
+    except ProjectError:
+        return run
+    return replace(run, weights=RunWeights(project.weights, project.meta.get("calibration")))
+
+
 def _with_weights(project: Any, run: Run, names: set[str], read: Any) -> Run:
     name = member_name(run.id)
     if name not in names:
-        if run.id == project.adopted_run and project.weights is not None:
-            return replace(run, weights=RunWeights(project.weights, project.meta.get("calibration")))
-        return run
+        return _adopted_weights(project, run) if run.id == project.adopted_run else run
     try:
         expected = expected_for(run)
         return replace(run, weights=decode(read(name, weights_file.size_limit(expected)), expected))

@@ -109,6 +109,13 @@ def test_a_file_without_runs_weights_opens_as_before(tmp_path, lenet):
     assert rw.WeightSettings.of(loaded.sections) == rw.WeightSettings()
 
 
+def test_an_adopted_run_of_another_network_does_not_take_the_projects_weights(tmp_path, lenet):
+    run = dataclasses.replace(synthetic_run("a", templates.load("mlp", (4,), 2), 0), weights=None)
+    weights = synthetic_run("x", lenet, 1).weights.tensors
+    loaded = engine.load(engine.save(lenet, tmp_path / "p.nwproj", weights=weights, runs=[run], adopted_run="a"))
+    assert loaded.weights is not None and loaded.runs[0].weights is None
+
+
 def test_a_damaged_run_member_costs_only_that_runs_weights(tmp_path, lenet):
     runs = [synthetic_run("a", lenet, 1), synthetic_run("b", lenet, 2)]
     good = save_runs(tmp_path / "p.nwproj", lenet, runs, adopted="b")
