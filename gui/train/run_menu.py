@@ -152,12 +152,10 @@ class RunMenu(QObject):
 
 def export_run_files(parent: QWidget, run: Run, fmt: str, target: Path, project_path: str | None) -> bool:
     """Write the export into a hidden folder beside `target` and move it into place when complete."""
-    from engine.export_formats import ExportError, overwrite_check
+    from engine.export_formats import ExportError
     from engine.session import export_run
 
-    refusal, others = overwrite_check(fmt, str(target), fmt == "python", project_path)
-    if refusal or others:  # File ▸ Export asks before replacing another kind of file; this one never does
-        QMessageBox.warning(parent, "Could not export", refusal or f"{others[0]} exists — choose another name")
+    if not _may_write(parent, fmt, target, project_path):
         return False
     try:
         staging = staging_folder(target)
@@ -179,5 +177,16 @@ def export_run_files(parent: QWidget, run: Run, fmt: str, target: Path, project_
     except OSError as exc:
         remove_staging(staging)
         QMessageBox.warning(parent, "Could not export", f"cannot write {target}: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def _may_write(parent: QWidget, fmt: str, target: Path, project_path: str | None) -> bool:
+    """Never over the open project, nor over a file of another kind (File ▸ Export asks about those)."""
+    from engine.export_formats import overwrite_check
+
+    refusal, others = overwrite_check(fmt, str(target), fmt == "python", project_path)
+    if refusal or others:
+        QMessageBox.warning(parent, "Could not export", refusal or f"{others[0]} exists — choose another name")
         return False
     return True
