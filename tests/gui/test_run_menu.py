@@ -132,3 +132,27 @@ def test_ten_runs_of_vgg16_ask_before_saving(document, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Save)
     assert confirm_save_size(None, document)
     assert "5.2 GiB" in asked[0] and "float16" in asked[0]
+
+
+def test_trained_runs_keep_their_weights_in_the_saved_file(qtbot, window, tmp_path):
+    import zipfile
+
+    import engine
+    from tests.gui.test_runs_view import load_data, train
+
+    window.show_view("train")
+    window.editor.load_template("mlp", (2,), 2)
+    view, doc = window.train_view, window.document
+    load_data(qtbot, view, "moons", samples=200)
+    train(qtbot, view, epochs=1)
+    train(qtbot, view, epochs=1, lr=0.01)
+    first, second = doc.runs
+    assert first.weights is not None and doc.adopted_run.id == second.id
+    path = tmp_path / "p.nwproj"
+    assert window.files._save_to(str(path))
+    with zipfile.ZipFile(path) as zf:
+        assert f"runs/{first.id}.safetensors" in zf.namelist()
+    action(view, first.id, "use_run_weights").trigger()
+    assert all(torch.equal(doc.weights[k], v) for k, v in first.weights.tensors.items())
+    loaded = engine.load(path)
+    assert all(torch.equal(loaded.runs[0].weights.tensors[k], v) for k, v in first.weights.tensors.items())
