@@ -7,6 +7,7 @@ The public face of engine.runs:
     run_to_dict, run_from_dict, read_runs, runs_section the "runs" section of a file (engine.runs.codec)
     DiffRow, differences, change_summary                runs side by side (engine.runs.compare)
     advise, remedied_from                               the doctor, told what earlier runs tried (engine.runs.advice)
+    engine.runs.weights                                 every run's kept weights: cap, file members, adopt again
 Must not import Qt.
 """
 from engine.runs.advice import advise, remedied_from
