@@ -6,6 +6,8 @@ Layout of a `.nwproj` file (a zip archive):
                             "runs": [...], "adopted_run": ID | null, "optimizer": {...} | null}
     weights.safetensors    optional; keys are the module's state_dict keys
     optimizer.safetensors  optional; the adopted run's optimizer state (engine.runs.optimizer_codec)
+    runs/<id>.safetensors  optional; the weights each other run keeps (engine.runs.weights, which
+                           also owns the optional "run_weights" settings section and its cap)
 A plain `.json` file with the same content (and no weights) also loads. The runs section is
 read by engine.runs (a damaged run is left out with a warning; a format-1 "training"
 section becomes one run). Versions: 1 held one "training" section; 2 adds the runs, the
@@ -36,9 +38,11 @@ from . import weights_file
 from .atomic import Writer, atomic_write
 from .graph import MAX_NODES, Graph
 from .runs import Run, optimizer_codec, read_runs, runs_section
+from .runs import weights as run_weights
 from .sections import read_sections, section_entries
 from .serialize import ProjectError, graph_from_dict, graph_to_dict, json_safe, max_depth
 from .training.resume import OptimizerState
+from .weight_changes import weight_changes  # noqa: F401  (its home; imported from here by older code)
 
 FORMAT = "netwright-project"
 VERSION = 2  # see the module docstring for what each version added
@@ -50,7 +54,8 @@ MAX_JSON_BYTES = 32 * 2**20  # a 50,000-layer network with typical parameters ta
 MAX_CONTAINERS = 8 * MAX_NODES
 MAX_VALUES = 40 * MAX_NODES
 MAX_JSON_DEPTH = 32  # the engine writes at most 6 levels; deeper is damage or an attack
-MAX_MEMBERS = 16  # a project archive holds at most 3 members; more is not a Netwright file
+MAX_OTHER_MEMBERS = 16  # a project archive holds 3 members besides its runs' weights; more is not a Netwright file
+MAX_MEMBERS = MAX_OTHER_MEMBERS + run_weights.MAX_KEEP  # and one member per run that keeps weights
 CHUNK = 2**20
 MAX_COUNTED = 64 * 2**20  # directory bytes scanned to count a refused archive's entries
 OPTIMIZER_SLOTS = 3  # Adam keeps two tensors per parameter; room for one more
@@ -94,6 +99,7 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
         _atomic_write(path, text.encode())
         return path
     blob = _weights_blob(graph, weights) if weights is not None else None
+    members = run_weights.run_members(runs, adopted if blob is not None else None, sections, FORMAT)
 
     def write(fh: BinaryIO) -> None:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -103,6 +109,8 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
             if optimizer_blob is not None:
                 zf.writestr(zipfile.ZipInfo(optimizer_codec.MEMBER), optimizer_blob,
                             compress_type=zipfile.ZIP_STORED)
+            for name, member in members:
+                zf.writestr(zipfile.ZipInfo(name), member, compress_type=zipfile.ZIP_STORED)
     _atomic_write(path, write)
     return path
 
@@ -198,6 +206,9 @@ def _load_zip(path: Path, fh: BinaryIO) -> Project:
     try:
         with zipfile.ZipFile(fh) as zf:
             infos = {i.filename: i for i in zf.infolist()}
+            if sum(not run_weights.is_member(name) for name in infos) > MAX_OTHER_MEMBERS:
+                raise ProjectError(f"{path.name} is not a Netwright project: its archive holds {len(infos)} entries "
+                                   "that are not runs' weights (a project holds at most 3)")
             if JSON_NAME not in infos:
                 raise ProjectError(f"{path.name} is a zip archive but not a Netwright project")
             has_weights = WEIGHTS_NAME in infos
@@ -206,6 +217,7 @@ def _load_zip(path: Path, fh: BinaryIO) -> Project:
                 _attach_weights(project, zf, infos[WEIGHTS_NAME])
             if project.weights is not None and doc.get("optimizer") is not None:
                 _attach_optimizer(project, zf, infos.get(optimizer_codec.MEMBER), doc["optimizer"])
+            run_weights.attach(project, set(infos), lambda name, limit: _read_member(zf, infos[name], limit))
             return project
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
             RuntimeError, struct.error, OverflowError, zlib.error):
@@ -229,7 +241,7 @@ def _check_directory(path: Path, fh: BinaryIO) -> None:
     if entries > MAX_MEMBERS or directory_size > MAX_MEMBERS * 1024:
         counted = _count_entries(fh, directory_at, directory_size)
         raise ProjectError(f"{path.name} is not a Netwright project: its archive holds {counted} entries "
-                           "(a project holds at most 3)")
+                           f"(a project holds at most {MAX_MEMBERS})")
     fh.seek(0)
 
 
@@ -353,36 +365,6 @@ def expected_state(graph: Graph) -> weights_file.Expected:
     with torch.device("meta"):
         state = GraphModule(graph).state_dict()
     return {k: (tuple(v.shape), v.dtype) for k, v in state.items()}
-
-
-def weight_changes(graph: Graph, weights: Mapping[str, Any], limit: int = 3) -> list[str]:
-    """What changed in the network since `weights` were trained, layer by layer, in words:
-    "conv1's weight is 8×1×5×5 now (6×1×5×5 when trained)", 'fc4 is new', 'fc3 was removed'
-    (at most `limit`, then how many more). Empty when they fit, or when the network has errors."""
-    from .builder import BuildError
-
-    try:
-        expected = {k: shape for k, (shape, _) in expected_state(graph).items()}
-    except BuildError:
-        return []
-    found = {k: tuple(v.shape) for k, v in weights.items()}
-    layers = dict.fromkeys(k.split(".")[0] for k in [*expected, *found])
-    notes = []
-    for layer in layers:
-        mine = {k: v for k, v in expected.items() if k.split(".")[0] == layer}
-        theirs = {k: v for k, v in found.items() if k.split(".")[0] == layer}
-        if not theirs:
-            notes.append(f"{layer} is new")
-        elif not mine:
-            notes.append(f"{layer} was removed")
-        elif mine != theirs:
-            key = next((k for k in mine if theirs.get(k) != mine[k]), next(iter(mine)))
-            was = "×".join(map(str, theirs[key])) if key in theirs else "none"
-            notes.append(f"{layer}'s {key.split('.', 1)[-1]} is {'×'.join(map(str, mine[key]))} now "
-                         f"({was} when trained)")
-    if len(notes) > limit:
-        notes = notes[:limit] + [f"{len(notes) - limit} more"]
-    return notes
 
 
 def check_weights(graph: Graph, weights: Mapping[str, torch.Tensor]) -> None:

@@ -135,6 +135,7 @@ class RunEntry(_Part):
     confusion_summary: ConfusionSummary | None = None
     mistakes: MistakeList | None = None
     extras: Extras = {}
+    starred: bool = False  # keeps its weights whatever the project's cap (engine.runs.weights)
 
 
 OptimizerNumbers = Annotated[dict[Annotated[str, Meta(pattern=r"^\d{1,7}$")],

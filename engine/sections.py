@@ -3,6 +3,7 @@ the training record and the dataset meta:
 
     "lint":      dismissed warnings per node (engine.lint.dismissals)
     "exercise":  a teacher's exercise and the student's answers (engine.exercise)
+    "run_weights": how many runs keep their weights, and whether as float16 (engine.runs.weights)
 
 A file without them opens as before; a file with a section that is not a JSON object is refused
 with one clear message. Each owner validates its own content leniently. No torch, no Qt.
@@ -13,7 +14,7 @@ from typing import Any, Mapping
 
 from .serialize import ProjectError
 
-SECTIONS = ("lint", "exercise")
+SECTIONS = ("lint", "exercise", "run_weights")
 
 
 def read_sections(doc: Mapping[str, Any], file_name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ ready module. Must not import Qt.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Sequence
 
 from .builder import GraphModule, build_module
@@ -16,6 +17,7 @@ from .data import Dataset
 from .graph import Graph
 from .project import Project
 from .runs import Run, advise, default_name, new_run, new_run_id, run_to_dict, snapshot
+from .serialize import graph_from_dict
 from .templates import load as load_template
 from .training import EpochRecord, EvalResult, FinishedRecord, Resume, StepRecord, TrainConfig, TrainingError
 from .training.job import state_on_cpu  # noqa: F401  (re-exported: the CLI and GUI use it)
@@ -86,3 +88,14 @@ def trained_module(project: Project) -> GraphModule:
     module = build_module(project.graph)
     module.load_state_dict(project.weights)
     return module.eval()
+
+
+def export_run(run: Run, fmt: str, path: str | Path, title: str = "") -> list[Path]:
+    """Export the network `run` trained with the weights it kept (engine.export_formats.export_to);
+    RunWeightsError when it kept none."""
+    from .export_formats import export_to
+    from .runs.weights import RunWeightsError
+
+    if run.weights is None:
+        raise RunWeightsError(f"{run.name} kept no weights to export")
+    return export_to(fmt, graph_from_dict(dict(run.network)), path, dict(run.weights.tensors), title=title or run.name)

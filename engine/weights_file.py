@@ -30,9 +30,21 @@ HEADER_PER_TENSOR = 512  # name, dtype, shape and offsets of one tensor in the h
 Expected = dict[str, tuple[tuple[int, ...], torch.dtype]]
 
 
-def to_bytes(state: Mapping[str, torch.Tensor], fmt: str) -> bytes:
+def to_bytes(state: Mapping[str, torch.Tensor], fmt: str, metadata: Mapping[str, str] | None = None) -> bytes:
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
-    return save_safetensors(tensors, metadata={"format": fmt})
+    return save_safetensors(tensors, metadata={"format": fmt, **(metadata or {})})
+
+
+def metadata(blob: bytes) -> dict[str, str]:
+    """The text metadata of a safetensors blob (its header's "__metadata__"); {} when it has none."""
+    try:
+        (size,) = struct.unpack("<Q", blob[:8])
+        found = json.loads(blob[8:8 + min(size, HEADER_SLACK * 64)].decode("utf-8")).get("__metadata__")
+    except (struct.error, UnicodeDecodeError, ValueError, RecursionError, AttributeError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def check_state(state: Mapping[str, torch.Tensor], expected: Expected) -> None:

@@ -23,6 +23,7 @@ from engine.templates import TemplateError
 from .background import publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document, read_project
 from .editing import Editor
+from .save_size import confirm_save_size
 from .startup import EngineLoader
 from .template_gallery import TemplateGalleryDialog
 
@@ -109,6 +110,8 @@ class FileController(QObject):
 
     def _save_to(self, path: str) -> bool:
         if not self._engine_ready(f"Saving {Path(path).name}"):
+            return False
+        if not confirm_save_size(self.window, self.document):  # runs' weights can make it huge
             return False
         error = self._save_in_background(Path(path))
         if error == "cancelled":

@@ -1,5 +1,7 @@
 """Undo commands for training runs: add a finished run (adopting its weights or not), rename
-one, delete one, and keep a trained version whose network was edited meanwhile.
+one, star one, delete one, keep a trained version whose network was edited meanwhile, use any
+run's kept weights again (`use_run`), and change how runs keep weights (`set_weight_settings`).
+Every run keeps its weights (engine.runs.weights); adding a run applies the project's cap.
 
 Each redo and undo swaps the document's whole `RunsState` (runs, adopted run, weights,
 meta, optimizer state) with `Document.set_runs_state`, or the network with
@@ -13,10 +15,14 @@ from typing import Any
 
 from engine.graph import Graph
 from engine.runs import Run
+from engine.runs import weights as run_weights
+from engine.runs.network import fingerprint
+from engine.serialize import graph_from_dict
 from engine.training.resume import OptimizerState
 
 from .commands import Swap, _Macro
 from .document import Document, RunsState
+from .sections import SetSection
 
 
 class SetRunsState(Swap):
@@ -44,7 +50,44 @@ def add_run(document: Document, run: Run, weights: dict[str, Any] | None = None,
     state = replace(document.runs_state, runs=document.runs + (run,))
     if weights is not None:
         state = adopted_state(state, run, weights, meta or {}, optimizer_state)
-    return SetRunsState(document, state, text)
+    return SetRunsState(document, capped_state(document, state), text)
+
+
+def capped_state(document: Document, state: RunsState, settings: run_weights.WeightSettings | None = None
+                 ) -> RunsState:
+    """`state` with the oldest unstarred runs' weights dropped beyond the project's cap."""
+    settings = settings or run_weights.WeightSettings.of(document.sections)
+    adopted = state.adopted_run if state.weights is not None else None
+    return replace(state, runs=tuple(run_weights.capped(state.runs, settings.keep, adopted)))
+
+
+def star_run(document: Document, run_id: str, starred: bool) -> SetRunsState:
+    runs = tuple(replace(r, starred=starred) if r.id == run_id else r for r in document.runs)
+    name = next((r.name for r in runs if r.id == run_id), "run")
+    return SetRunsState(document, replace(document.runs_state, runs=runs),
+                        f"{'Star' if starred else 'Unstar'} “{name}”")
+
+
+def use_run(document: Document, run: Run) -> SetRunsState | KeepTrainedNetwork:
+    """Make `run`'s kept weights the project's, one undo step; its network comes back with them
+    when the network was edited since. Continuing another run than the adopted one starts a fresh
+    optimizer (only the adopted run's optimizer state is kept)."""
+    if run.weights is None:
+        raise run_weights.RunWeightsError(f"{run.name} kept no weights")
+    weights, meta = dict(run.weights.tensors), run_weights.weights_meta(run)
+    adopted = document.adopted_run
+    optimizer = document.optimizer_state if adopted is not None and adopted.id == run.id else None
+    if fingerprint(document.graph) != run.fingerprint:
+        return KeepTrainedNetwork(document, run, graph_from_dict(dict(run.network)), weights, meta, optimizer)
+    return UseRunWeights(document, run, weights, meta, optimizer)
+
+
+def set_weight_settings(document: Document, settings: run_weights.WeightSettings) -> _Macro:
+    """Change how runs keep weights (a lower cap drops weights at once; Undo brings them back)."""
+    macro = _Macro(document, "Change how runs keep weights")
+    macro.add(SetSection(document, run_weights.SECTION, settings.to_section(), "Run weights"))
+    macro.add(SetRunsState(document, capped_state(document, document.runs_state, settings), "Run weights"))
+    return macro
 
 
 def rename_run(document: Document, run_id: str, name: str) -> SetRunsState:

@@ -51,3 +51,21 @@ def open_source(args: argparse.Namespace) -> tuple[Project, str]:
         for node_id in project.graph.input_nodes():
             project.graph.update_params(node_id, shape=list(shape))
     return project, Path(args.project).stem
+
+
+def add_run_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--run", metavar="ID", help=f"use the weights run ID kept (see `runs PROJECT`): {what}")
+
+
+def use_named_run(project: Project | None, run_id: str | None) -> None:
+    """Make run `run_id`'s kept weights the project's (engine.runs.weights); UsageError says why not."""
+    from ..runs.weights import RunWeightsError, use_run_weights
+
+    if not run_id:
+        return
+    if project is None:
+        raise UsageError("--run names a run of a PROJECT file")
+    try:
+        use_run_weights(project, run_id)
+    except RunWeightsError as exc:
+        raise UsageError(str(exc)) from None

@@ -7,7 +7,7 @@ import sys
 
 from ..export_formats import FORMATS, ExportError, export_to, overwrite_check
 from . import echo
-from .common import add_source_args, open_source
+from .common import add_run_arg, add_source_args, open_source, use_named_run
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,11 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--torchscript", metavar="OUT.pt", help="a traced TorchScript module")
     p.add_argument("--force", action="store_true",
                    help="replace an existing file of another kind (never the project being exported)")
+    add_run_arg(p, "export the network that run trained with them")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     project, name = open_source(args)
+    use_named_run(project, args.run)
     fmt = "python" if args.python else "onnx" if args.onnx else "torchscript"
     out = args.python or args.onnx or args.torchscript
     refusal, others = overwrite_check(fmt, out, bool(project.weights) and fmt == "python", args.project)

@@ -48,7 +48,8 @@ def as_json(run: Run, adopted: bool, runs: Sequence[Run] = ()) -> dict[str, Any]
             "epochs": run.epochs_run, "best_epoch": run.best_epoch, "status": run.status,
             "test_acc": run.test_acc, "test_loss": run.result.test_loss if run.result else None,
             "parameters": parameter_count(run), "fingerprint": run.fingerprint, "parent": run.parent,
-            "adopted": adopted, "diagnosis": [d.to_dict() for d in advise(run, runs)]}
+            "adopted": adopted, "starred": run.starred, "weights_kept": run.weights is not None,
+            "diagnosis": [d.to_dict() for d in advise(run, runs)]}
 
 
 def _row(r: Run, adopted: str | None, runs: Sequence[Run]) -> tuple[str, ...]:

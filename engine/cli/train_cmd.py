@@ -33,6 +33,7 @@ from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_data
 from ..fitting import fit_report
 from ..project import Project, _atomic_write, save
 from ..runs import Run, advise, default_name, fine_tune_name, lifecycle, new_run_id, snapshot
+from ..runs import weights as run_weights
 from ..serialize import ProjectError, json_safe
 from ..training import Diagnosis, StepRecord, TrainConfig, TrainControl, TrainingError, augment_spec, train
 from ..training.distributed import Local, barrier, distributed_session
@@ -41,7 +42,7 @@ from ..training.job import RunOutcome, TrainingJob
 from ..training.memory import run_estimate
 from ..training.status import ADOPTED, FAILED, STOPPED, is_failed, is_finished
 from . import UsageError, echo
-from .common import open_source
+from .common import add_run_arg, open_source, use_named_run
 from .landing import Landing, land, other_kind
 from .progress import ProgressBar
 
@@ -69,6 +70,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fine-tune", action="store_true",
                    help="start from the project's current weights (pretrained, imported or an earlier run's) "
                         "with a fresh optimizer, as a new run; frozen layers keep their weights bit for bit")
+    add_run_arg(p, "with --resume continue that run (a fresh optimizer unless it is the adopted one), with "
+                   "--fine-tune start a new run from them")
     p.add_argument("--augment", metavar="SPEC",
                    help=f"augment the training split on the device: {augment_spec.grammar()}; e.g. "
                         "flip,rotate=15,crop=0.8,jitter=0.2")
@@ -154,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--fine-tune starts a new run from the weights with a fresh optimizer; --resume continues "
                          "the adopted run: give one of them")
     project, name = open_source(args) if args.project else (None, args.template)
+    use_named_run(project, args.run)
     if args.fine_tune and (project is None or not project.weights):
         raise UsageError("--fine-tune starts from the project's weights, and this has none: import a pretrained "
                          "network (import torchvision:NAME --weights) or train it first")
@@ -235,7 +239,10 @@ class _Training:
                 echo(f"{outcome.finished.message} {decision.text}", file=sys.stderr)
             echo("the project was not changed", file=sys.stderr)
             return 1
-        landing = land(out, lambda place: save(self.project.graph, place, **self._contents(run, outcome, decision)))
+        contents = self._contents(run, outcome, decision)
+        if (too_large := run_weights.save_warning(contents)) is not None:
+            echo(f"warning: {too_large}", file=sys.stderr)
+        landing = land(out, lambda place: save(self.project.graph, place, **contents))
         written = _said_where(landing, out, metrics if metrics_ok else None)
         return 0 if written and metrics_ok else 1
 

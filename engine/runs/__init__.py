@@ -2,10 +2,12 @@
 
 The public face of engine.runs:
     Run, StepSeries, Mistakes, new_run, new_run_id     the record (engine.runs.record)
+    RunWeights                                          a run's weights (kept by engine.runs.weights)
     fingerprint, snapshot                               the trained network (engine.runs.network)
     run_to_dict, run_from_dict, read_runs, runs_section the "runs" section of a file (engine.runs.codec)
     DiffRow, differences, change_summary                runs side by side (engine.runs.compare)
     advise, remedied_from                               the doctor, told what earlier runs tried (engine.runs.advice)
+    engine.runs.weights                                 every run's kept weights: cap, file members, adopt again
 Must not import Qt.
 """
 from engine.runs.advice import advise, remedied_from
@@ -16,6 +18,7 @@ from engine.runs.record import (
     MAX_STEP_POINTS,
     Mistakes,
     Run,
+    RunWeights,
     StepSeries,
     default_name,
     fine_tune_name,
@@ -25,7 +28,8 @@ from engine.runs.record import (
     training_run,
 )
 
-__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "StepSeries", "advise", "change_summary", "default_name",
+__all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "RunWeights", "StepSeries", "advise", "change_summary",
+           "default_name",
            "fine_tune_name", "fine_tune_origin",
            "differences", "fingerprint", "new_run", "new_run_id", "training_run", "parameter_count", "remedied_from",
            "read_runs", "run_from_dict", "run_to_dict", "runs_section", "snapshot"]

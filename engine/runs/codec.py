@@ -53,7 +53,8 @@ def run_to_dict(run: Run, scale: int = 1) -> dict[str, Any]:
            "result": _result_entry(run.result),
            "confusion": [list(row) for row in confusion] if confusion is not None else None,
            "confusion_summary": summary,
-           "mistakes": _mistakes_entry(run.mistakes), "extras": thin_extras(run.extras, scale)}
+           "mistakes": _mistakes_entry(run.mistakes), "extras": thin_extras(run.extras, scale),
+           "starred": run.starred}
     _free_parts(raw["dataset"], "cannot save: ")
     return write_as(raw, RunEntry)
 
@@ -131,7 +132,7 @@ def run_from_dict(data: Any) -> Run:
                dict(entry.dataset.meta), dict(entry.dataset.options), network, fingerprint(network),
                _epochs(entry.history), _steps(entry.steps), _result(entry.result), _confusion(entry.confusion),
                _mistakes(entry.mistakes), entry.parent, entry.first_epoch, dict(entry.extras),
-               _summary(entry.confusion_summary))
+               _summary(entry.confusion_summary), entry.starred)
 
 
 # -- what the types cannot say ----------------------------------------------------------------

@@ -25,7 +25,7 @@ import torch
 
 from engine.builder import GraphModule, build_module
 from engine.graph import Graph
-from engine.runs.record import Run, new_run
+from engine.runs.record import Run, RunWeights, new_run
 from engine.training.config import TrainConfig
 from engine.training.records import StepRecord
 from engine.training.status import ADOPTED, CHANGED, EMPTY, FAILED, KEPT, STOPPED, is_failed
@@ -62,11 +62,15 @@ def fresh_module(graph: Graph, seed: int) -> GraphModule:
 def record_of(outcome: RunOutcome, *, run_id: str, name: str, config: TrainConfig, dataset: str,
               dataset_meta: Mapping[str, Any], dataset_options: Mapping[str, Any], network: Mapping[str, Any],
               steps: Sequence[StepRecord], parent: Run | None = None, created: str | None = None) -> Run:
-    """The run record of a finished job: the one constructor the CLI and the window share."""
+    """The run record of a finished job: the one constructor the CLI and the window share. It keeps
+    the weights it trained (engine.runs.weights), unless it failed: those are of no use."""
     run = new_run(run_id=run_id, name=name, config=config, dataset=dataset, dataset_meta=dataset_meta,
                   dataset_options=dataset_options, network=network, steps=steps, epochs=outcome.history,
                   result=outcome.finished, evaluation=outcome.evaluation, parent=parent, created=created)
-    return replace(run, extras={**run.extras, **outcome.gradients}) if outcome.gradients else run
+    run = replace(run, extras={**run.extras, **outcome.gradients}) if outcome.gradients else run
+    if outcome.weights is None or run.failed or is_failed(run.status):
+        return run
+    return replace(run, weights=RunWeights(outcome.weights, outcome.calibration))
 
 
 def meta_of(dataset_meta: Mapping[str, Any], outcome: RunOutcome) -> dict[str, Any]:

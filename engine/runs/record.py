@@ -6,7 +6,9 @@ graph dict, small, plus a fingerprint that ignores layout), its curves (per-epoc
 and the per-step loss and learning rate, decimated to at most `MAX_STEP_POINTS`), its
 outcome, the test confusion matrix and the test mistakes. A run that continued another
 carries that run's history before its own (`first_epoch` says where its own begins).
-Weights are not part of a run: the project keeps those of its adopted run. `extras` holds
+Its trained weights ride along as `RunWeights` (kept in the project file by engine.runs.weights,
+unless the project's cap dropped them: then `weights` is None); `starred` runs keep them
+whatever the cap. `extras` holds
 further per-run series by name (e.g. per-layer gradient norms) without a format change.
 `new_run` builds one from what the trainer yielded. Must not import Qt.
 """
@@ -90,6 +92,14 @@ def fine_tune_name(runs: Sequence[Any], adopted: Any | None, meta: Mapping[str, 
     return f"Run {len(runs) + 1}: fine-tuned from {fine_tune_origin(adopted, meta)}"
 
 @dataclass(frozen=True, eq=False)
+class RunWeights:
+    """The weights a run trained, and the calibration fitted to them (meta["calibration"])."""
+
+    tensors: Mapping[str, Any]  # state_dict name -> torch.Tensor, float32 in memory
+    calibration: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, eq=False)
 class Run:
     id: str  # unique within its project
     name: str  # the user's name for it
@@ -110,6 +120,8 @@ class Run:
     extras: Mapping[str, Any] = field(default_factory=dict)  # more per-run series, by name
     # instead of `confusion` when there are more classes than a matrix is kept whole for (engine.runs.fit)
     confusion_summary: ConfusionSummary | None = None
+    starred: bool = False  # the user's mark: a starred run keeps its weights whatever the cap
+    weights: RunWeights | None = field(default=None, repr=False)  # None: not kept (or a failed run)
 
     @property
     def status(self) -> str:

@@ -3,8 +3,10 @@ settings, epochs, test accuracy and the curve doctor's verdict; tick runs to ove
 them, click one to see its results, double-click its name to rename it.
 
 Buttons ask for what the view does: continue training the adopted run, re-run the
-selected run with one change, rename, delete. Only shows what it is given; it never
-changes the document itself. Must not import the rest of the view.
+selected run with one change, rename, delete; a right-click on a row opens its menu
+(gui.train.run_menu, which also fills the note on what the runs' weights add to the file).
+Only shows what it is given; it never changes the document itself. Must not import the
+rest of the view.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -36,6 +39,7 @@ LIVE_ID = "__live__"
 # The adopted run's mark: not the charts' star, which marks a run's best epoch
 ADOPTED_MARK = "◆"
 ADOPTED_TIP = "adopted: the network holds this run's weights (Draw, Play and Export use them)"
+STAR_MARK = "★"
 SHOWN_ROLE = Qt.UserRole + 1  # a fingerprint of what an item shows, so unchanged rows are not redone
 
 
@@ -82,6 +86,7 @@ class RunsPanel(QWidget):
                                      "one and press Start")
         self.rename_button = QPushButton("Rename…", toolTip="Rename the selected run (or double-click its name)")
         self.delete_button = QPushButton("Delete", toolTip="Delete the selected run (Edit ▸ Undo brings it back)")
+        self.weights_note = QLabel(objectName="run_weights_note", wordWrap=True)
         self._lay_out()
         self._connect()
         self.runs: list[Run] = []
@@ -98,6 +103,7 @@ class RunsPanel(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.weights_note)
 
     def _connect(self) -> None:
         self.tree.itemChanged.connect(self._on_tree_item_changed)
@@ -188,8 +194,8 @@ class RunsPanel(QWidget):
         item.setData(0, SHOWN_ROLE, shown)
         c = run.config
         acc = percent(run.test_acc) if run.test_acc is not None else "—"
-        texts = [run.name, f"{c.optimizer} {c.lr:g} · b{c.batch_size}",
-                 f"{run.epochs_run} {ADOPTED_MARK}" if adopted else str(run.epochs_run), acc, verdict(run)]
+        marks = (f" {ADOPTED_MARK}" if adopted else "") + (f" {STAR_MARK}" if run.starred else "")
+        texts = [run.name, f"{c.optimizer} {c.lr:g} · b{c.batch_size}", f"{run.epochs_run}{marks}", acc, verdict(run)]
         for column, text in enumerate(texts):
             if item.text(column) != text:
                 item.setText(column, text)
@@ -240,6 +246,9 @@ class RunsPanel(QWidget):
         item = self._find(run_id)
         if item is not None:
             self.tree.setCurrentItem(item)
+
+    def set_weights_note(self, text: str) -> None:
+        self.weights_note.setText(text)
 
     def set_continuable(self, possible: bool, why: str = "") -> None:
         self.continue_button.setEnabled(possible)

@@ -37,6 +37,7 @@ from .plots import LivePlots, Overlay
 from .readiness import Readiness
 from .results_tabs import ResultTabs
 from .run_banner import ERROR, INFO, RunBanner, level_of
+from .run_menu import RunMenu
 from .runs_panel import RunsPanel
 from .settings_form import SettingsForm
 from .style import train_stylesheet
@@ -65,6 +66,7 @@ class TrainView(QWidget):
         self.message = self.banner.message
         self.plots = LivePlots()
         self.runs_panel = RunsPanel()
+        self.run_menu = RunMenu(self.runs_panel, document)  # right-click a run: use, continue, export, …
         self.results = ResultTabs()
         self.fit: FitReport | None = None
         self.estimate: MemoryEstimate | None = None
