@@ -1,0 +1,48 @@
+"""torch.nn modules the catalog claims: a layer spec's `torch_types` ("torch.nn.ReLU") map an
+instance of exactly that class to the layer, each parameter read from the module attribute
+of the same name (`negative_slope`), its weights taken over as they are.
+
+Modules that need more than that (a padding mode to refuse, a dim to check) keep their own
+function in engine.importer.modules_map. Must not import Qt.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from torch import fx, nn
+
+from ..catalog import CATALOG, LayerSpec
+from .plan import Context, Layer, Mapped
+
+_index: tuple[tuple[str, ...], dict[type, LayerSpec]] = ((), {})
+
+
+def _resolve(dotted: str) -> type:
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def claimed_types() -> dict[type, LayerSpec]:
+    """Module class -> the layer spec that names it, over the catalog as it is now."""
+    global _index
+    ids = tuple(CATALOG.ids())
+    if _index[0] != ids:  # a layer registered since (a plug-in, a test's throwaway spec)
+        _index = (ids, {_resolve(t): spec for spec in CATALOG for t in spec.torch_types})
+    return _index[1]
+
+
+def _canon(value: Any) -> Any:
+    """Pairs as the catalog stores them: an int when square."""
+    if isinstance(value, (tuple, list)):
+        return value[0] if len(set(value)) == 1 else tuple(value)
+    return value
+
+
+def map_claimed(ctx: Context, node: fx.Node, module: nn.Module) -> Mapped | None:
+    """The layer a catalog spec claims `module` for, or None when no spec names its class."""
+    spec = claimed_types().get(type(module))
+    if spec is None:
+        return None
+    params = {p.name: _canon(getattr(module, p.name)) for p in spec.params if hasattr(module, p.name)}
+    return [Layer(spec.id, params, (node.args[0],), ctx.leaf_weights(node))]
