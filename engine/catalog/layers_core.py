@@ -70,7 +70,8 @@ def register(reg: Registry) -> None:
         export=lambda s, p: "nn.ReLU()",
         torch_types=("torch.nn.ReLU",),
         roles=frozenset({"pool_after", "play_hidden"}),
-        score_effect="no score can go below 0"))
+        score_effect="no score can go below 0",
+        torch_functions=("torch.nn.functional.relu", "torch.relu", "Tensor.relu", "Tensor.relu_")))
     reg.register(_activation(
         "leaky_relu", "Leaky ReLU", "x for x > 0, slope·x otherwise: never fully dead.",
         lambda p: nn.LeakyReLU(p["negative_slope"]),
@@ -78,18 +79,21 @@ def register(reg: Registry) -> None:
         export=lambda s, p: f"nn.LeakyReLU({p['negative_slope']})",
         torch_types=("torch.nn.LeakyReLU",),
         roles=frozenset({"pool_after", "play_hidden"}),
-        score_effect="negative scores are scaled down by its slope"))
+        score_effect="negative scores are scaled down by its slope",
+        torch_functions=("torch.nn.functional.leaky_relu",)))
     reg.register(_activation("sigmoid", "Sigmoid", "1 / (1 + e^−x): squashes to (0, 1); saturates.",
                              lambda p: nn.Sigmoid(),
         export=lambda s, p: "nn.Sigmoid()",
         torch_types=("torch.nn.Sigmoid",),
-        roles=frozenset({"saturating", "squashing_output", "pool_after", "play_output", "play_hidden"})))
+        roles=frozenset({"saturating", "squashing_output", "pool_after", "play_output", "play_hidden"}),
+        torch_functions=("torch.sigmoid", "torch.nn.functional.sigmoid", "Tensor.sigmoid")))
     reg.register(_activation("tanh", "Tanh", "Squashes to (−1, 1), zero-centred; saturates.",
                              lambda p: nn.Tanh(),
         export=lambda s, p: "nn.Tanh()",
         torch_types=("torch.nn.Tanh",),
         roles=frozenset({"pool_after", "saturating", "play_hidden"}),
-        score_effect="every score is held in −1..1"))
+        score_effect="every score is held in −1..1",
+        torch_functions=("torch.tanh", "torch.nn.functional.tanh", "Tensor.tanh")))
     reg.register(_activation("gelu", "GELU", "Smooth ReLU used by Transformers.", lambda p: nn.GELU(),
         export=lambda s, p: "nn.GELU()",
         roles=frozenset({"pool_after", "play_hidden"}), score_effect="no score can go below −0.17"))
@@ -121,19 +125,23 @@ def _register_modern_activations(reg: Registry) -> None:
     reg.register(_activation("relu6", "ReLU6", "min(max(0, x), 6): ReLU capped at 6 (MobileNet).",
                              lambda p: nn.ReLU6(),
         export=lambda s, p: "nn.ReLU6()",
-        torch_types=("torch.nn.ReLU6",), score_effect="every score is held in 0..6"))
+        torch_types=("torch.nn.ReLU6",), score_effect="every score is held in 0..6",
+        torch_functions=("torch.nn.functional.relu6",)))
     reg.register(_activation("silu", "SiLU (swish)", "x · sigmoid(x): smooth, self-gated (EfficientNet).",
                              lambda p: nn.SiLU(),
         export=lambda s, p: "nn.SiLU()",
-        torch_types=("torch.nn.SiLU",), score_effect="no score can go below −0.28"))
+        torch_types=("torch.nn.SiLU",), score_effect="no score can go below −0.28",
+        torch_functions=("torch.nn.functional.silu",)))
     reg.register(_activation("hardswish", "Hard swish", "x · relu6(x + 3) / 6: a cheap swish (MobileNetV3).",
                              lambda p: nn.Hardswish(),
         export=lambda s, p: "nn.Hardswish()",
-        torch_types=("torch.nn.Hardswish",), score_effect="no score can go below −0.375"))
+        torch_types=("torch.nn.Hardswish",), score_effect="no score can go below −0.375",
+        torch_functions=("torch.nn.functional.hardswish",)))
     reg.register(_activation("hardsigmoid", "Hard sigmoid", "relu6(x + 3) / 6: a cheap sigmoid (MobileNetV3).",
                              lambda p: nn.Hardsigmoid(),
         export=lambda s, p: "nn.Hardsigmoid()",
-        torch_types=("torch.nn.Hardsigmoid",), score_effect="every score is held in 0..1"))
+        torch_types=("torch.nn.Hardsigmoid",), score_effect="every score is held in 0..1",
+        torch_functions=("torch.nn.functional.hardsigmoid",)))
     reg.register(LayerSpec(
         "prelu", "PReLU", "Activation", "Leaky ReLU whose negative slope is learned, shared or per channel.",
         (p_bool("per_channel", False, "Learn one slope per channel instead of one for all."),
@@ -146,7 +154,8 @@ def _register_modern_activations(reg: Registry) -> None:
         lambda p: nn.ELU(p["alpha"]), (p_float("alpha", 1.0, "Value approached for very negative x.",
                                                 minimum=0.0),),
         export=lambda s, p: f"nn.ELU({p['alpha']})",
-        torch_types=("torch.nn.ELU",), score_effect="no score can go below −1"))
+        torch_types=("torch.nn.ELU",), score_effect="no score can go below −1",
+        torch_functions=("torch.nn.functional.elu",)))
     reg.register(_activation("log_softmax", "Log-softmax", "log of softmax over dim 1: pair it with the "
                              "nll loss (numerically safer than log(softmax)).", lambda p: nn.LogSoftmax(dim=1),
         export=lambda s, p: "nn.LogSoftmax(dim=1)",

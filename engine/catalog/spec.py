@@ -245,6 +245,8 @@ class LayerSpec:
     export: ExportFn | None = field(default=None, compare=False)  # engine.export: the constructor in __init__
     inline: InlineFn | None = field(default=None, compare=False)  # ... or, weightless, the forward() expression
     torch_types: tuple[str, ...] = ()  # "torch.nn.Hardtanh": modules the importer maps here, params read by name
+    # "torch.nn.functional.relu", "Tensor.relu_": calls the importer maps here, params by position after the input
+    torch_functions: tuple[str, ...] = ()
     card: CardFn | None = field(default=None, compare=False)  # the card's detail line when key_params don't say it
     roles: frozenset[str] = frozenset()  # see ROLES
     score_effect: str = ""  # an activation: what it does to class scores it is applied to (the lint's reason)

@@ -31,7 +31,7 @@ THROWAWAY = textwrap.dedent('''
             (ParamSpec("min_val", "float", -1.0, "Lower bound."), ParamSpec("max_val", "float", 1.0, "Upper bound.")),
             build=lambda s, p: nn.Hardtanh(p["min_val"], p["max_val"]), counts=f.same_shape,
             export=lambda s, p: f"nn.Hardtanh({p['min_val']!r}, {p['max_val']!r})",
-            torch_types=("torch.nn.Hardtanh",),
+            torch_types=("torch.nn.Hardtanh",), torch_functions=("torch.nn.functional.hardtanh",),
             card=lambda p: f"clip {p['min_val']:g}..{p['max_val']:g}",
             roles=frozenset({"saturating"})))
 ''')
@@ -80,6 +80,22 @@ def test_a_new_layer_is_imported_summarized_and_exported_from_its_spec_alone(thr
     x = torch.randn(5, 4) * 3
     with torch.no_grad():
         assert torch.equal(exported(x), original(x))
+
+
+class _Functional(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return nn.functional.leaky_relu(nn.functional.hardtanh(self.fc(x), -0.25, max_val=0.75), 0.2).relu_()
+
+
+def test_calls_are_imported_by_the_specs_torch_functions(throwaway):
+    result = import_module(_Functional(), (4,), weights=True)
+    layers = [(n.layer, n.params) for n in result.graph.nodes.values()][2:]
+    assert layers == [("throwaway_hardtanh", {"min_val": -0.25, "max_val": 0.75}),
+                      ("leaky_relu", {"negative_slope": 0.2}), ("relu", {})]
 
 
 def test_the_throwaway_leaves_the_catalog_as_it_was(tmp_path):
