@@ -100,3 +100,17 @@ def test_an_option_outside_its_range_is_refused_before_loading() -> None:
     with pytest.raises(DatasetError, match="noise must be between 0 and 10"):
         load_dataset("moons", noise=11.0)
     assert load_dataset("moons", n_samples=10, noise=0.0).num_train > 0
+
+
+def test_the_toy_loaders_own_checks_agree_with_the_option_ranges() -> None:
+    info = dataset_info("spirals")
+    low = info.option("n_samples").minimum
+    assert load_toy("spirals", n_samples=int(low)).num_train > 0
+    with pytest.raises(DatasetError):
+        load_toy("spirals", n_samples=int(low) - 1)
+    noise, classes = info.option("noise"), info.option("n_classes")
+    load_toy("spirals", n_samples=20, noise=noise.maximum, n_classes=int(classes.maximum))
+    with pytest.raises(DatasetError):
+        load_toy("spirals", n_samples=20, noise=noise.maximum + 0.5)
+    with pytest.raises(DatasetError):
+        load_toy("spirals", n_samples=20, n_classes=int(classes.maximum) + 1)
