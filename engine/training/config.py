@@ -1,7 +1,9 @@
 """`TrainConfig`, the settings of one training run, and `TrainingError`, the one error of engine.training.
 
 Owns the defaults, the allowed values, their checks (with messages that say what to do)
-and the dict form stored in project files. Must not import Qt, pyqtgraph or torch.
+and the dict form stored in project files. Each setting is one `setting(...)` field: its title,
+help, range and choices are read from there by the Train view's form, the `train` options and
+the README's table (`SETTINGS`). Must not import Qt, pyqtgraph or torch.
 """
 from __future__ import annotations
 
