@@ -2,7 +2,8 @@
 
 The generated class has one attribute per layer (named after the node, so the project's
 weights load into it unchanged) and a `forward` written out for the DAG. Helper classes
-the network needs are copied from `engine.catalog.modules`. The generated file is inert:
+the network needs are copied from `engine.catalog.modules`. What each layer becomes is its
+spec's `export` (a constructor) or `inline` (a forward() expression), in the catalog. The generated file is inert:
 user text (the title, from a file name) is reduced to harmless characters before it
 enters the docstring, the class name and node ids must be plain identifiers, and every
 parameter value is written with repr() after the catalog coerced it to its type.
@@ -13,120 +14,16 @@ from __future__ import annotations
 import inspect
 import keyword
 import re
-from typing import Any, Callable, Sequence
 
 import torch
 
 from .analysis import analyze
 from .builder import BuildError, _require_valid
 from .catalog import CATALOG, Shape, fmt_shape, modules
-from .catalog.layers_pool import pool_stride
-from .catalog.spec import pair
 from .graph import Graph, valid_node_id
 
 TITLE_CHARS = frozenset(" _-.,()+#[]:")  # besides letters and digits; never quotes or backslashes
 MAX_TITLE = 80
-
-Ctor = Callable[[Sequence[Shape], dict[str, Any]], str]
-
-
-def _conv(cls: str) -> Ctor:
-    def make(s: Sequence[Shape], p: dict[str, Any]) -> str:
-        pad = repr(p["padding"])
-        return (f"nn.{cls}({s[0][0]}, {p['out_channels']}, kernel_size={p['kernel_size']}, stride={p['stride']}, "
-                f"padding={pad}, dilation={p['dilation']}, groups={p['groups']}, bias={p['bias']})")
-    return make
-
-
-def _pool(cls: str) -> Ctor:
-    return lambda s, p: (f"nn.{cls}({p['kernel_size']}, stride={pool_stride(p)}, "
-                         f"padding={p['padding']}, ceil_mode={p['ceil_mode']})")
-
-
-def _tconv(s: Sequence[Shape], p: dict[str, Any]) -> str:
-    return (f"nn.ConvTranspose2d({s[0][0]}, {p['out_channels']}, kernel_size={p['kernel_size']}, "
-            f"stride={p['stride']}, padding={p['padding']}, output_padding={p['output_padding']}, "
-            f"groups={p['groups']}, bias={p['bias']}, dilation={p['dilation']})")
-
-
-def _upsample(s: Sequence[Shape], p: dict[str, Any]) -> str:
-    align = p["align_corners"] if p["mode"] == "bilinear" else None
-    size = f"size={pair(p['size'])}" if p["size"] != 0 else f"scale_factor={p['scale_factor']!r}"
-    return f"nn.Upsample({size}, mode={p['mode']!r}, align_corners={align})"
-
-
-def _recurrent(cell: str) -> Ctor:
-    return lambda s, p: (f"Recurrent({cell!r}, {s[0][-1]}, {p['hidden_size']}, num_layers={p['num_layers']}, "
-                         f"bidirectional={p['bidirectional']}, output={p['output']!r}, dropout={p['dropout']})")
-
-
-def _patch(s: Sequence[Shape], p: dict[str, Any]) -> str:
-    c, h, w = s[0]
-    n = (h // p["patch_size"]) * (w // p["patch_size"])
-    return f"PatchEmbed({c}, {p['patch_size']}, {p['embed_dim']}, num_patches={n}, cls_token={p['cls_token']})"
-
-
-CTORS: dict[str, Ctor] = {
-    "linear": lambda s, p: f"nn.Linear({s[0][-1]}, {p['out_features']}, bias={p['bias']})",
-    "relu": lambda s, p: "nn.ReLU()",
-    "leaky_relu": lambda s, p: f"nn.LeakyReLU({p['negative_slope']})",
-    "sigmoid": lambda s, p: "nn.Sigmoid()",
-    "tanh": lambda s, p: "nn.Tanh()",
-    "gelu": lambda s, p: "nn.GELU()",
-    "softmax": lambda s, p: "nn.Softmax(dim=1)",
-    "relu6": lambda s, p: "nn.ReLU6()",
-    "silu": lambda s, p: "nn.SiLU()",
-    "hardswish": lambda s, p: "nn.Hardswish()",
-    "hardsigmoid": lambda s, p: "nn.Hardsigmoid()",
-    "prelu": lambda s, p: f"nn.PReLU({s[0][0] if p['per_channel'] else 1}, init={p['init']})",
-    "elu": lambda s, p: f"nn.ELU({p['alpha']})",
-    "log_softmax": lambda s, p: "nn.LogSoftmax(dim=1)",
-    "dropout": lambda s, p: f"nn.Dropout({p['p']})",
-    "dropout2d": lambda s, p: f"nn.Dropout2d({p['p']})",
-    "stochastic_depth": lambda s, p: f"StochasticDepth({p['p']}, {p['mode']!r})",
-    "layer_scale": lambda s, p: f"LayerScale({tuple(s[0])}, {p['dim']}, {p['init_value']})",
-    "conv_transpose2d": _tconv,
-    "upsample": _upsample,
-    "maxpool1d": _pool("MaxPool1d"),
-    "avgpool1d": _pool("AvgPool1d"),
-    "channel_shuffle": lambda s, p: f"ChannelShuffle({p['groups']})",
-    "class_token": lambda s, p: f"ClassToken({s[0][-1]})",
-    "position_embedding": lambda s, p: f"PositionEmbedding({tuple(s[0])})",
-    "batchnorm1d": lambda s, p: f"nn.BatchNorm1d({s[0][0]}, eps={p['eps']}, momentum={p['momentum']})",
-    "batchnorm2d": lambda s, p: f"nn.BatchNorm2d({s[0][0]}, eps={p['eps']}, momentum={p['momentum']})",
-    "layernorm": lambda s, p: f"nn.LayerNorm({s[0][-1]}, eps={p['eps']})",
-    "local_response_norm": lambda s, p: f"nn.LocalResponseNorm({p['size']}, {p['alpha']}, {p['beta']}, {p['k']})",
-    "conv1d": _conv("Conv1d"),
-    "conv2d": _conv("Conv2d"),
-    "maxpool2d": _pool("MaxPool2d"),
-    "avgpool2d": _pool("AvgPool2d"),
-    "adaptive_avgpool2d": lambda s, p: f"nn.AdaptiveAvgPool2d(({p['output_height']}, {p['output_width']}))",
-    "rnn": _recurrent("rnn"),
-    "lstm": _recurrent("lstm"),
-    "gru": _recurrent("gru"),
-    "embedding": lambda s, p: f"nn.Embedding({p['num_embeddings']}, {p['embedding_dim']})",
-    "patch_embed": _patch,
-    "multihead_attention": lambda s, p: f"SelfAttention({s[0][-1]}, {p['num_heads']}, dropout={p['dropout']})",
-    "transformer_encoder": lambda s, p: (
-        f"TransformerEncoder({s[0][-1]}, {p['num_heads']}, {p['dim_feedforward']}, {p['num_layers']}, "
-        f"dropout={p['dropout']}, activation={p['activation']!r}, norm_first={p['norm_first']}, "
-        f"layer_norm_eps={p['layer_norm_eps']})"),
-    "token_pool": lambda s, p: f"TokenPool({p['mode']!r})",
-}
-
-# Layers written inline in forward(): they have no weights.
-INLINE: dict[str, Callable[[list[str], dict[str, Any]], str]] = {
-    "add": lambda xs, p: " + ".join(xs),
-    "mul": lambda xs, p: " * ".join(xs),
-    "identity": lambda xs, p: xs[0],
-    "chunk": lambda xs, p: f"torch.chunk({xs[0]}, {p['chunks']}, dim={p['dim'] + 1})[{p['index']}]",
-    "split": lambda xs, p: (f"torch.split({xs[0]}, {p['sizes'][0] if len(p['sizes']) == 1 else list(p['sizes'])}, "
-                            f"dim={p['dim'] + 1})[{p['index']}]"),
-    "concat": lambda xs, p: f"torch.cat([{', '.join(xs)}], dim={p['dim'] + 1})",
-    "flatten": lambda xs, p: f"torch.flatten({xs[0]}, 1)",
-    "reshape": lambda xs, p: f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(map(str, p['shape']))})",
-    "permute": lambda xs, p: f"{xs[0]}.permute(0, {', '.join(str(d + 1) for d in p['dims'])})",
-}
 
 HELPERS = ("Recurrent", "PatchEmbed", "SelfAttention", "TransformerEncoder", "TokenPool", "StochasticDepth",
            "LayerScale", "ChannelShuffle", "ClassToken", "PositionEmbedding")
@@ -162,13 +59,16 @@ def export_python(graph: Graph, class_name: str = "Net", title: str = "network",
         if row.node_id == input_id:
             continue
         node = graph.node(row.node_id)
-        p = CATALOG.get(node.layer).resolve(node.params)
+        p = CATALOG.get(node.layer).resolve(node.params)  # coerced: only the catalog's values reach the code
         args = ["x" if s == input_id else s for s in graph.inputs_of(node.id)]
         shape = f"  # -> {fmt_shape(row.output_shape)}"
-        if node.layer in INLINE:
-            body.append(f"        {node.id} = {INLINE[node.layer](args, p)}{shape}")
+        spec = CATALOG.get(node.layer)
+        if spec.inline is not None:  # weightless: written out in forward()
+            body.append(f"        {node.id} = {spec.inline(args, p)}{shape}")
             continue
-        ctor = CTORS[node.layer](row.input_shapes, p)
+        if spec.export is None:
+            raise BuildError(f"{spec.name} layers cannot be exported as Python yet")
+        ctor = spec.export(row.input_shapes, p)
         used.update(h for h in HELPERS if ctor.startswith(h + "("))
         init.append(f"        self.{node.id} = {ctor}")
         body.append(f"        {node.id} = self.{node.id}({', '.join(args)}){shape}")

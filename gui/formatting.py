@@ -40,7 +40,10 @@ def params_text(row: NodeRow | None) -> str:
 
 
 def key_params_text(spec: LayerSpec, params: dict[str, Any]) -> str:
-    """'6 ch · 5×5 · pad 2' for a conv; '' when the layer has no key parameters."""
+    """'6 ch · 5×5 · pad 2' for a conv; '' when the layer has no key parameters. A spec with
+    its own `card` writes the line itself."""
+    if spec.card is not None:
+        return spec.card({**spec.defaults(), **params})
     parts = []
     for name in spec.key_params:
         value = params.get(name, _default(spec, name))

@@ -10,6 +10,7 @@ import math
 from typing import Sequence
 
 from ..lazy import LazyModule
+from . import export_code as code
 from .formulas import Counts
 from .helpers import need_rank, p_bool, p_int, rank_fix
 from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, fmt_shape, pair
@@ -205,13 +206,15 @@ def register(reg: Registry) -> None:
         "conv1d", "Conv 1D", "Convolution", "Slides filters along a sequence (channels×length).",
         _conv_params(3, 1), build=_build_conv("Conv1d"), check=_conv_check("conv1d", 1),
         explain=_conv_explain(1), counts=_conv_counts(1),
-        key_params=("out_channels", "kernel_size", "stride", "padding")))
+        key_params=("out_channels", "kernel_size", "stride", "padding"),
+        export=code.conv("Conv1d")))
     reg.register(LayerSpec(
         "conv2d", "Conv 2D", "Convolution",
         "Slides learned filters over an image; output size (W − F + 2P) / S + 1.",
         _conv_params(5, 2), build=_build_conv("Conv2d"), check=_conv_check("conv2d", 2),
         explain=_conv_explain(2), counts=_conv_counts(2),
-        key_params=("out_channels", "kernel_size", "stride", "padding")))
+        key_params=("out_channels", "kernel_size", "stride", "padding"),
+        export=code.conv("Conv2d")))
     reg.register(LayerSpec(
         "conv_transpose2d", "Transposed conv 2D", "Convolution",
         "Learned upsampling (decoders, U-Nets): output (W − 1)·S − 2P + F + output_padding.",
@@ -224,4 +227,5 @@ def register(reg: Registry) -> None:
          p_bool("bias", True, "Learn a bias per output channel."),
          p_pair("dilation", 1, "Spacing between filter taps (or height,width).")),
         build=_build_tconv, check=_tconv_check, explain=_tconv_explain,
-        key_params=("out_channels", "kernel_size", "stride")))
+        key_params=("out_channels", "kernel_size", "stride"),
+        export=code.tconv))

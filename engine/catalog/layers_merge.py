@@ -161,31 +161,36 @@ def register(reg: Registry) -> None:
         "add", "Add (residual)", "Merge",
         "Sums two or more equally shaped inputs: ResNet's skip connection.",
         (), build=lambda s, p: modules.Add(), check=_add_check, min_inputs=2, max_inputs=None,
-        counts=f.same_shape))
+        counts=f.same_shape,
+        inline=lambda xs, p: " + ".join(xs)))
     reg.register(LayerSpec(
         "mul", "Multiply", "Merge",
         "Element-wise product of its inputs; a C×1×1 gate scales each channel of a C×H×W map "
         "(squeeze-and-excitation).",
-        (), build=lambda s, p: modules.Mul(), check=_mul_check, min_inputs=2, max_inputs=None))
+        (), build=lambda s, p: modules.Mul(), check=_mul_check, min_inputs=2, max_inputs=None,
+        inline=lambda xs, p: " * ".join(xs)))
     reg.register(LayerSpec(
         "concat", "Concatenate", "Merge",
         "Stacks inputs along a dimension (0 = channels): GoogLeNet's inception merge.",
         (p_int("dim", 0, "Dimension to join along, 0 = channels.", minimum=0, maximum=3),),
         build=lambda s, p: modules.Concat(p["dim"]), check=_concat_check, explain=_concat_explain,
-        min_inputs=2, max_inputs=None, counts=f.concat))
+        min_inputs=2, max_inputs=None, counts=f.concat,
+        inline=lambda xs, p: f"torch.cat([{', '.join(xs)}], dim={p['dim'] + 1})"))
     _register_pieces(reg)
     reg.register(LayerSpec(
         "reshape", "Reshape", "Reshape", "Gives each sample a new shape with the same number of values.",
         (ParamSpec("shape", "shape", (28, 28), "New shape without the batch; one entry may be -1.",
                    minimum=-1),),
         build=lambda s, p: modules.Reshape(p["shape"]), check=_reshape_check, key_params=("shape",),
-        counts=f.reshape))
+        counts=f.reshape,
+        inline=lambda xs, p: f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(map(str, p['shape']))})"))
     reg.register(LayerSpec(
         "permute", "Permute", "Reshape", "Reorders dimensions, e.g. 1,0,2 swaps channels and rows.",
         (ParamSpec("dims", "shape", (1, 0, 2), "New order of the dims (0-based, batch excluded).",
                    minimum=0),),
         build=lambda s, p: modules.Permute(p["dims"]), check=_permute_check, key_params=("dims",),
-        counts=f.permute))
+        counts=f.permute,
+        inline=lambda xs, p: f"{xs[0]}.permute(0, {', '.join(str(d + 1) for d in p['dims'])})"))
 
 
 def _register_pieces(reg: Registry) -> None:
@@ -197,7 +202,8 @@ def _register_pieces(reg: Registry) -> None:
         "node per piece (ShuffleNet's x1, x2 = x.chunk(2)).",
         (p_int("chunks", 2, "Number of pieces.", maximum=2**31 - 1), dim, index),
         build=lambda s, p: modules.Chunk(p["chunks"], p["dim"], p["index"]), check=_chunk_check,
-        counts=_chunk_counts, key_params=("chunks", "index")))
+        counts=_chunk_counts, key_params=("chunks", "index"),
+        inline=lambda xs, p: f"torch.chunk({xs[0]}, {p['chunks']}, dim={p['dim'] + 1})[{p['index']}]"))
     reg.register(LayerSpec(
         "split", "Split", "Reshape",
         "Cuts the input along a dimension into pieces of one size, or of the listed sizes, and outputs "
@@ -205,9 +211,12 @@ def _register_pieces(reg: Registry) -> None:
         (ParamSpec("sizes", "ints", (1,), "One size (equal pieces) or the size of every piece, e.g. 16,48.",
                    minimum=1), dim, index),
         build=lambda s, p: modules.Split(p["sizes"], p["dim"], p["index"]), check=_split_check,
-        counts=_split_counts, key_params=("sizes", "index")))
+        counts=_split_counts, key_params=("sizes", "index"),
+        inline=lambda xs, p: (f"torch.split({xs[0]}, {p['sizes'][0] if len(p['sizes']) == 1 else list(p['sizes'])}, "
+                            f"dim={p['dim'] + 1})[{p['index']}]")))
     reg.register(LayerSpec(
         "channel_shuffle", "Channel shuffle", "Reshape",
         "Interleaves the channels of several groups so grouped convolutions mix (ShuffleNet).",
         (p_int("groups", 2, "Number of channel groups."),),
-        build=lambda s, p: modules.ChannelShuffle(p["groups"]), check=_shuffle_check, key_params=("groups",)))
+        build=lambda s, p: modules.ChannelShuffle(p["groups"]), check=_shuffle_check, key_params=("groups",),
+        export=lambda s, p: f"ChannelShuffle({p['groups']})"))

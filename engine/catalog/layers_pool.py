@@ -8,10 +8,11 @@ import math
 from typing import Sequence
 
 from ..lazy import LazyModule
+from . import export_code as code
 from .formulas import Counts
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
 from .layers_conv import dims, out_size, p_pair, size_lines, window_fits
-from .spec import LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, pair
+from .spec import ExportFn, LayerError, LayerSpec, Params, ParamSpec, Registry, Shape, pair
 
 nn = LazyModule("torch.nn")  # torch loads when a layer is first built, not on import
 
@@ -72,13 +73,18 @@ def _pool_params(rank: int) -> tuple[ParamSpec, ...]:
     return (*geometry, p_bool("ceil_mode", False, "Round the output size up instead of down."))
 
 
-def _pool_spec(layer_id: str, name: str, cls_name: str, help: str, rank: int = 2) -> LayerSpec:
+def _pool_code(cls: str) -> ExportFn:
+    return lambda s, p: (f"nn.{cls}({p['kernel_size']}, stride={pool_stride(p)}, "
+                         f"padding={p['padding']}, ceil_mode={p['ceil_mode']})")
+
+
+def _pool_spec(layer_id: str, name: str, cls_name: str, help: str, rank: int = 2, **facts) -> LayerSpec:
     return LayerSpec(
         layer_id, name, "Pooling", help, _pool_params(rank), check=_pool_check(layer_id, rank),
         explain=_pool_explain(rank), counts=_pool_counts(rank),
         build=lambda s, p: getattr(nn, cls_name)(p["kernel_size"], pool_stride(p), p["padding"],
                                                  ceil_mode=p["ceil_mode"]),
-        key_params=("kernel_size", "stride"))
+        key_params=("kernel_size", "stride"), **facts)
 
 
 def _adaptive_check(shapes: Sequence[Shape], p: Params) -> None:
@@ -116,9 +122,11 @@ def _upsample_explain(shapes: Sequence[Shape], out: Shape, p: Params) -> tuple[s
 
 def register(reg: Registry) -> None:
     reg.register(_pool_spec("maxpool2d", "Max pool 2D", "MaxPool2d",
-                            "Keeps the largest value in each window; halves size with 2×2."))
+                            "Keeps the largest value in each window; halves size with 2×2.",
+        export=_pool_code("MaxPool2d")))
     reg.register(_pool_spec("avgpool2d", "Average pool 2D", "AvgPool2d",
-                            "Averages each window (LeNet's subsampling)."))
+                            "Averages each window (LeNet's subsampling).",
+        export=_pool_code("AvgPool2d")))
     reg.register(LayerSpec(
         "adaptive_avgpool2d", "Adaptive average pool", "Pooling",
         "Averages to a fixed output size whatever the input (1×1 = global average pooling).",
@@ -126,11 +134,14 @@ def register(reg: Registry) -> None:
         check=_adaptive_check,
         build=lambda s, p: nn.AdaptiveAvgPool2d((p["output_height"], p["output_width"])),
         counts=lambda s, p: Counts((s[0][0], p["output_height"], p["output_width"]), 0, 0),
-        key_params=("output_height", "output_width")))
+        key_params=("output_height", "output_width"),
+        export=lambda s, p: f"nn.AdaptiveAvgPool2d(({p['output_height']}, {p['output_width']}))"))
     reg.register(_pool_spec("maxpool1d", "Max pool 1D", "MaxPool1d",
-                            "Keeps the largest value in each window of a channels×length sequence.", rank=1))
+                            "Keeps the largest value in each window of a channels×length sequence.", rank=1,
+        export=_pool_code("MaxPool1d")))
     reg.register(_pool_spec("avgpool1d", "Average pool 1D", "AvgPool1d",
-                            "Averages each window of a channels×length sequence.", rank=1))
+                            "Averages each window of a channels×length sequence.", rank=1,
+        export=_pool_code("AvgPool1d")))
     reg.register(LayerSpec(
         "upsample", "Upsample", "Pooling",
         "Enlarges an image by repeating (nearest) or interpolating (bilinear) pixels; no weights.",
@@ -140,4 +151,5 @@ def register(reg: Registry) -> None:
          p_pair("size", 0, "A fixed output height,width instead of scale_factor; 0 uses scale_factor.",
                 minimum=0)),
         build=build_upsample, check=_upsample_check, explain=_upsample_explain,
-        key_params=("scale_factor", "mode")))
+        key_params=("scale_factor", "mode"),
+        export=code.upsample))

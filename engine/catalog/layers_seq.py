@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..lazy import LazyModule
+from . import export_code as code
 from . import formulas as f
 from .explain_seq import attention_explain, embedding_explain, encoder_explain, recurrent_explain
 from .helpers import need_rank, p_bool, p_choice, p_float, p_int, rank_fix
@@ -22,7 +23,7 @@ def _recurrent_check(layer: str):
     return check
 
 
-def _recurrent(cell: str, name: str, help: str) -> LayerSpec:
+def _recurrent(cell: str, name: str, help: str, **facts) -> LayerSpec:
     return LayerSpec(
         cell, name, "Recurrent", help,
         (p_int("hidden_size", 64, "Units in the hidden state."),
@@ -34,7 +35,7 @@ def _recurrent(cell: str, name: str, help: str) -> LayerSpec:
         build=lambda s, p: modules.Recurrent(cell, s[0][-1], p["hidden_size"], p["num_layers"],
                                              p["bidirectional"], p["output"], p["dropout"]),
         check=_recurrent_check(cell), explain=recurrent_explain(cell), key_params=("hidden_size", "output"),
-        counts=f.recurrent(cell))
+        counts=f.recurrent(cell), **facts)
 
 
 def _embedding_check(shapes: Sequence[Shape], p: Params) -> None:
@@ -74,16 +75,20 @@ def _heads_check(layer: str):
 
 
 def register(reg: Registry) -> None:
-    reg.register(_recurrent("rnn", "RNN", "Simple recurrent layer: h_t = tanh(W x_t + U h_{t−1})."))
-    reg.register(_recurrent("lstm", "LSTM", "Long short-term memory: gates keep gradients alive over long sequences."))
-    reg.register(_recurrent("gru", "GRU", "Gated recurrent unit: a lighter LSTM."))
+    reg.register(_recurrent("rnn", "RNN", "Simple recurrent layer: h_t = tanh(W x_t + U h_{t−1}).",
+        export=code.recurrent("rnn")))
+    reg.register(_recurrent("lstm", "LSTM", "Long short-term memory: gates keep gradients alive over long sequences.",
+        export=code.recurrent("lstm")))
+    reg.register(_recurrent("gru", "GRU", "Gated recurrent unit: a lighter LSTM.",
+        export=code.recurrent("gru")))
     reg.register(LayerSpec(
         "embedding", "Embedding", "Recurrent", "Looks up a learned vector for each token id.",
         (p_int("num_embeddings", 1000, "Vocabulary size (token ids 0 … n−1)."),
          p_int("embedding_dim", 64, "Length of each token vector.")),
         build=lambda s, p: nn.Embedding(p["num_embeddings"], p["embedding_dim"]),
         check=_embedding_check, explain=embedding_explain, takes_tokens=True, key_params=("embedding_dim",),
-        counts=f.embedding))
+        counts=f.embedding,
+        export=lambda s, p: f"nn.Embedding({p['num_embeddings']}, {p['embedding_dim']})"))
     reg.register(LayerSpec(
         "patch_embed", "Patch embedding", "Attention",
         "Cuts an image into patches and embeds each as a token, plus learned positions (ViT).",
@@ -91,7 +96,8 @@ def register(reg: Registry) -> None:
          p_int("embed_dim", 64, "Width of each token."),
          p_bool("cls_token", True, "Prepend a learned class token for classification.")),
         build=_build_patch, check=_patch_check, explain=_patch_explain,
-        key_params=("patch_size", "embed_dim")))
+        key_params=("patch_size", "embed_dim"),
+        export=code.patch))
     reg.register(LayerSpec(
         "multihead_attention", "Multi-head self-attention", "Attention",
         "Every token attends to every other token, in several heads.",
@@ -99,7 +105,8 @@ def register(reg: Registry) -> None:
          p_float("dropout", 0.0, "Dropout on attention weights.", minimum=0.0, maximum=0.99)),
         build=lambda s, p: modules.SelfAttention(s[0][-1], p["num_heads"], p["dropout"]),
         check=_heads_check("multihead_attention"), explain=attention_explain, key_params=("num_heads",),
-        counts=f.attention))
+        counts=f.attention,
+        export=lambda s, p: f"SelfAttention({s[0][-1]}, {p['num_heads']}, dropout={p['dropout']})"))
     reg.register(LayerSpec(
         "transformer_encoder", "Transformer encoder", "Attention",
         "Stacked self-attention + feed-forward blocks with residuals and LayerNorm.",
@@ -114,22 +121,29 @@ def register(reg: Registry) -> None:
             s[0][-1], p["num_heads"], p["dim_feedforward"], p["num_layers"], p["dropout"],
             p["activation"], p["norm_first"], p["layer_norm_eps"]),
         check=_heads_check("transformer_encoder"), explain=encoder_explain,
-        key_params=("num_layers", "num_heads"), counts=f.transformer_encoder))
+        key_params=("num_layers", "num_heads"), counts=f.transformer_encoder,
+        export=lambda s, p: (
+        f"TransformerEncoder({s[0][-1]}, {p['num_heads']}, {p['dim_feedforward']}, {p['num_layers']}, "
+        f"dropout={p['dropout']}, activation={p['activation']!r}, norm_first={p['norm_first']}, "
+        f"layer_norm_eps={p['layer_norm_eps']})")))
     reg.register(LayerSpec(
         "class_token", "Class token", "Attention",
         "Prepends one learned token to a sequence; a classifier later reads it (ViT).",
         (), build=lambda s, p: modules.ClassToken(s[0][-1]),
-        check=lambda s, p: need_rank("class_token", s[0], (2,), rank_fix(2, s[0]))))
+        check=lambda s, p: need_rank("class_token", s[0], (2,), rank_fix(2, s[0])),
+        export=lambda s, p: f"ClassToken({s[0][-1]})"))
     reg.register(LayerSpec(
         "position_embedding", "Position embedding", "Attention",
         "Adds a learned tensor of the input's shape, so tokens know where they are (ViT).",
-        (), build=lambda s, p: modules.PositionEmbedding(s[0])))
+        (), build=lambda s, p: modules.PositionEmbedding(s[0]),
+        export=lambda s, p: f"PositionEmbedding({tuple(s[0])})"))
     reg.register(LayerSpec(
         "token_pool", "Token pool", "Attention",
         "Sequence → vector: the class token, or the mean of all tokens.",
         (p_choice("mode", "first", ("first", "mean"), "first: the class token; mean: average all."),),
         build=lambda s, p: modules.TokenPool(p["mode"]),
         check=lambda s, p: need_rank("token_pool", s[0], (2,), rank_fix(2, s[0])),
-        key_params=("mode",), counts=f.token_pool))
+        key_params=("mode",), counts=f.token_pool,
+        export=lambda s, p: f"TokenPool({p['mode']!r})"))
 
 

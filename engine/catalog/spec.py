@@ -206,6 +206,16 @@ BuildFn = Callable[[Sequence[Shape], Params], "nn.Module"]
 CheckFn = Callable[[Sequence[Shape], Params], None]
 ExplainFn = Callable[[Sequence[Shape], Shape, Params], tuple[str, ...]]
 CountsFn = Callable[[Sequence[Shape], Params], "Counts"]
+ExportFn = Callable[[Sequence[Shape], Params], str]  # incoming shapes, params -> "nn.Conv2d(1, 6, ...)"
+InlineFn = Callable[[list[str], Params], str]  # input variable names, params -> "torch.cat([a, b], dim=1)"
+CardFn = Callable[[Params], str]  # params -> the card's key-parameter line
+
+#: What a layer is to the lints and Play, besides its category:
+#: saturating — squashes to a bounded range and saturates (sigmoid, tanh: vanishing gradients);
+#: squashing_output — turns scores into probabilities, judged against the loss (softmax, sigmoid);
+#: pool_after — LeNet/VGG put the pooling after it (the lint's "add pooling" goes there);
+#: play_hidden — a hidden activation Play offers; play_output — at the very end it shapes Play's output.
+ROLES = frozenset({"saturating", "squashing_output", "pool_after", "play_hidden", "play_output"})
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,20 @@ class LayerSpec:
     takes_tokens: bool = False   # consumes integer token ids (embedding)
     counts: CountsFn | None = None
     note: str = field(default="", compare=False)
+    # -- what the rest of the engine and the GUI need, here so a layer type is one entry:
+    export: ExportFn | None = field(default=None, compare=False)  # engine.export: the constructor in __init__
+    inline: InlineFn | None = field(default=None, compare=False)  # ... or, weightless, the forward() expression
+    torch_types: tuple[str, ...] = ()  # "torch.nn.Hardtanh": modules the importer maps here, params read by name
+    # "torch.nn.functional.relu", "Tensor.relu_": calls the importer maps here, params by position after the input
+    torch_functions: tuple[str, ...] = ()
+    card: CardFn | None = field(default=None, compare=False)  # the card's detail line when key_params don't say it
+    roles: frozenset[str] = frozenset()  # see ROLES
+    score_effect: str = ""  # an activation: what it does to class scores it is applied to (the lint's reason)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.roles) - ROLES
+        if unknown:
+            raise ValueError(f"layer {self.id!r}: unknown role(s) {', '.join(sorted(unknown))}")
 
     def param(self, name: str) -> ParamSpec:
         for p in self.params:
@@ -277,6 +301,10 @@ class Registry:
 
     def ids(self) -> list[str]:
         return list(self._specs)
+
+    def with_role(self, role: str) -> tuple[str, ...]:
+        """Ids of the layers with `role`, in catalog order."""
+        return tuple(spec.id for spec in self._specs.values() if role in spec.roles)
 
     def categories(self) -> dict[str, list[LayerSpec]]:
         result: dict[str, list[LayerSpec]] = {}

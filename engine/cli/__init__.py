@@ -8,12 +8,36 @@ quoting them) is shown on a terminal, never obeyed (engine.formatting.inert).
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
+from pathlib import Path
 from typing import Callable, TextIO
 
 from ..formatting import inert
 
-SUBCOMMANDS = ("summary", "lint", "export", "templates", "train", "lr-find", "runs", "predict", "import")
+COMMAND_SUFFIX = "_cmd"
+
+
+def _commands() -> dict[str, str]:
+    """Subcommand name -> module: every `engine/cli/<name>_cmd.py` (`lr_find_cmd` is `lr-find`).
+
+    Naming the file is the one registration: main.py's dispatch, the parser, --help and the
+    app's Help read this. Only file names are listed here; a module is imported when its
+    command runs or the parser is built, so `main.py` starts the app without loading them."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith(COMMAND_SUFFIX))
+    return {name[: -len(COMMAND_SUFFIX)].replace("_", "-"): f"{__name__}.{name}" for name in names}
+
+
+COMMANDS: dict[str, str] = _commands()
+SUBCOMMANDS: tuple[str, ...] = tuple(COMMANDS)
+
+
+def unknown_command(word: str) -> bool:
+    """`word` reads as a mistyped subcommand (`trian`), not a project to open: a plain word
+    that names no file."""
+    plain = word.replace("-", "").replace("_", "").isalnum() and not word.startswith("-")
+    return plain and word not in SUBCOMMANDS and not Path(word).exists()
 
 
 class UsageError(Exception):
@@ -28,23 +52,12 @@ def echo(text: object = "", file: TextIO | None = None, lines: bool = False) -> 
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import (
-        export_cmd,
-        import_cmd,
-        lint_cmd,
-        lr_find_cmd,
-        predict_cmd,
-        runs_cmd,
-        summary,
-        templates_cmd,
-        train_cmd,
-    )
-
     parser = argparse.ArgumentParser(prog="python main.py", description="Netwright command line.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (summary, lint_cmd, export_cmd, templates_cmd, train_cmd, lr_find_cmd, runs_cmd, predict_cmd,
-                   import_cmd):
-        module.add_parser(sub)
+    for name, module in COMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+        if name not in sub.choices:
+            raise RuntimeError(f"{module}.add_parser must add the subcommand {name!r} (its file name)")
     return parser
 
 

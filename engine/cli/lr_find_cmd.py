@@ -20,6 +20,9 @@ from ..training import TrainConfig, TrainingError, lr_find
 from . import UsageError
 from .common import open_source
 from .progress import ProgressBar
+from .settings_args import add_setting_args, config_from_args
+
+LR_FIND_OPTIONS = ("batch_size", "optimizer", "device", "seed")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,13 +35,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--template", help="a template, sized to the dataset's input and classes")
     p.add_argument("--dataset", required=True, help=f"one of: {', '.join(DATASET_NAMES)}")
     p.add_argument("--data-dir", help="where datasets live; with --dataset folder: the folder of class sub-folders")
-    p.add_argument("--batch-size", type=int, help="mini-batch size (default: the project's, else 64)")
-    p.add_argument("--optimizer", help="optimizer to probe with (default: the project's, else adam)")
     p.add_argument("--steps", type=int, default=100, help="mini-batches to probe (default 100)")
     p.add_argument("--start-lr", type=float, default=1e-7, help="first learning rate (default 1e-7)")
     p.add_argument("--end-lr", type=float, default=10.0, help="last learning rate (default 10)")
-    p.add_argument("--device", help="auto, cpu, cuda or mps")
-    p.add_argument("--seed", type=int, help="shuffling seed (default 0)")
+    add_setting_args(p, LR_FIND_OPTIONS, {"batch_size": "The mini-batch size to probe with.",
+                                          "optimizer": "The optimizer to probe with."})
     p.add_argument("--json", action="store_true", help='print {"lrs": [...], "losses": [...], "suggestion": X}')
     p.set_defaults(handler=run, input=None, classes=None)
 
@@ -93,13 +94,7 @@ def _options(args: argparse.Namespace, project: Project | None) -> dict[str, obj
 
 
 def _config(args: argparse.Namespace, base: TrainConfig) -> TrainConfig:
-    overrides = {"batch_size": args.batch_size, "optimizer": args.optimizer, "device": args.device,
-                 "seed": args.seed}
-    values = {**base.to_dict(), **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        return TrainConfig.from_dict(values)
-    except TrainingError as exc:
-        raise UsageError(str(exc)) from None
+    return config_from_args(args, base, LR_FIND_OPTIONS)
 
 
 def _print(result, as_json: bool) -> None:

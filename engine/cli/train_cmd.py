@@ -45,6 +45,10 @@ from . import UsageError, echo
 from .common import add_run_arg, open_source, use_named_run
 from .landing import Landing, land, other_kind
 from .progress import ProgressBar
+from .settings_args import TRAIN_OPTIONS, add_setting_args, config_from_args
+
+CLI_NOTES = {"epochs": "With --resume: epochs to add.",
+             "augment": f"Grammar: {augment_spec.grammar()}; e.g. flip,rotate=15,crop=0.8,jitter=0.2."}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,12 +62,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                      "project's adopted run)")
     p.add_argument("--data-dir", help="where datasets live (default: NETWRIGHT_DATA or the user data folder); "
                                       "with --dataset folder: the folder of class sub-folders")
-    p.add_argument("--epochs", type=int, help="epochs to train (with --resume: epochs to add)")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--optimizer")
-    p.add_argument("--device", help="auto, cpu, cuda or mps")
-    p.add_argument("--seed", type=int)
     p.add_argument("--resume", action="store_true",
                    help="continue the project's adopted run from its weights (and optimizer state) instead of "
                         "starting from fresh weights")
@@ -72,9 +70,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "with a fresh optimizer, as a new run; frozen layers keep their weights bit for bit")
     add_run_arg(p, "with --resume continue that run (a fresh optimizer unless it is the adopted one), with "
                    "--fine-tune start a new run from them")
-    p.add_argument("--augment", metavar="SPEC",
-                   help=f"augment the training split on the device: {augment_spec.grammar()}; e.g. "
-                        "flip,rotate=15,crop=0.8,jitter=0.2")
+    add_setting_args(p, TRAIN_OPTIONS, CLI_NOTES, {"augment": "SPEC"})
     p.add_argument("--out", help="project file to write (default: the PROJECT itself, or TEMPLATE-DATASET.nwproj)")
     p.add_argument("--force", action="store_true",
                    help="replace --out even when it is a file of another kind (not a Netwright project)")
@@ -90,13 +86,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace, base: TrainConfig) -> TrainConfig:
-    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
-                 "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "augment": args.augment}
-    values = {**base.to_dict(), **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        return TrainConfig.from_dict(values)
-    except TrainingError as exc:
-        raise UsageError(str(exc)) from None
+    return config_from_args(args, base, TRAIN_OPTIONS)
 
 
 def _parent(args: argparse.Namespace, project: Project | None) -> Run | None:

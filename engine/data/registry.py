@@ -68,6 +68,9 @@ def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None, down
     if unknown:
         known = ", ".join(info.options) or "none"
         raise DatasetError(f"{info.title} has no option {', '.join(unknown)}; its options are: {known}")
+    problems = [p for name, value in options.items() if (p := info.option(name).problem(value))]
+    if problems:
+        raise DatasetError(f"{info.title}: {problems[0]}")
     try:
         return _LOADERS[info.name](resolve_data_dir(data_dir), download, progress, options)
     except TypeError as exc:  # a badly typed option reaching a loader

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import fx
 
 from ..catalog.spec import LayerError
+from .catalog_types import map_claimed_call
 from .modules_map import adaptive_layer, pool_layer
 from .plan import (
     Alias,
@@ -31,10 +32,6 @@ Handler = Callable[[Context, fx.Node], Mapped]
 
 def _first(node: fx.Node) -> fx.Node:
     return node.args[0] if node.args else next(iter(node.kwargs.values()))
-
-
-def _simple(layer: str) -> Handler:
-    return lambda ctx, node: [Layer(layer, {}, (_first(node),))]
 
 
 def _binary(kind: str) -> Handler:
@@ -298,10 +295,7 @@ FUNCTIONS: dict[Any, Handler] = {
     torch.cat: _cat, torch.concat: _cat, torch.flatten: _flatten, torch.reshape: _view,
     torch.permute: _permute, torch.transpose: _transpose, torch.swapaxes: _transpose,
     torch.chunk: _pieces("chunk"), torch.split: _pieces("split"), torch.mean: _mean, operator.getitem: _getitem,
-    F.relu: _simple("relu"), torch.relu: _simple("relu"), F.relu6: _simple("relu6"), F.silu: _simple("silu"),
-    F.hardswish: _simple("hardswish"), F.hardsigmoid: _simple("hardsigmoid"), torch.sigmoid: _simple("sigmoid"),
-    F.sigmoid: _simple("sigmoid"), torch.tanh: _simple("tanh"), F.tanh: _simple("tanh"), F.gelu: _gelu,
-    F.leaky_relu: _param("leaky_relu", "negative_slope", 1, 0.01), F.elu: _param("elu", "alpha", 1, 1.0),
+    F.gelu: _gelu,  # relu, sigmoid, tanh, leaky_relu, ...: their specs' torch_functions (catalog_types)
     F.softmax: _fsoftmax("softmax"), F.log_softmax: _fsoftmax("log_softmax"),
     F.dropout: _param("dropout", "p", 1, 0.5), F.dropout2d: _param("dropout2d", "p", 1, 0.5),
     F.adaptive_avg_pool2d: _adaptive, F.max_pool2d: _fpool("maxpool2d", True),
@@ -313,8 +307,7 @@ METHODS: dict[str, Handler] = {
     "add": _binary("add"), "add_": _binary("add"), "mul": _binary("mul"), "mul_": _binary("mul"),
     "flatten": _flatten, "view": _view, "reshape": _view, "permute": _permute, "transpose": _transpose,
     "swapaxes": _transpose, "contiguous": _alias, "chunk": _pieces("chunk"), "split": _pieces("split"),
-    "mean": _mean, "relu": _simple("relu"), "relu_": _simple("relu"), "sigmoid": _simple("sigmoid"),
-    "tanh": _simple("tanh"), "softmax": _fsoftmax("softmax"), "log_softmax": _fsoftmax("log_softmax"),
+    "mean": _mean, "softmax": _fsoftmax("softmax"), "log_softmax": _fsoftmax("log_softmax"),
 }
 
 
@@ -332,6 +325,9 @@ def _optional_functions() -> dict[Any, Handler]:
 
 
 def map_function(ctx: Context, node: fx.Node) -> Mapped:
+    claimed = map_claimed_call(ctx, node)
+    if claimed is not None:
+        return claimed
     if node.op == "call_method":
         handler = METHODS.get(node.target)
         name = f"Tensor.{node.target}()"

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from torch import fx, nn
 
+from .catalog_types import map_claimed
 from .plan import Alias, Context, Layer, Mapped, Pieces, Unsupported
 
 
@@ -59,17 +60,11 @@ def _layernorm(ctx: Context, node: fx.Node, m: nn.LayerNorm) -> Mapped:
 
 
 def _activation(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
-    simple = {nn.ReLU: "relu", nn.ReLU6: "relu6", nn.SiLU: "silu", nn.Hardswish: "hardswish",
-              nn.Hardsigmoid: "hardsigmoid", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
-    if type(m) in simple:
-        return [Layer(simple[type(m)], {}, (node.args[0],))]
+    """Activations with a setting to check; the plain ones (ReLU, Tanh, LeakyReLU, ...) are claimed
+    by their catalog spec's torch_types (engine.importer.catalog_types)."""
     if isinstance(m, nn.GELU):
         return [Layer("gelu", {}, (node.args[0],))] if m.approximate == "none" else \
             Unsupported("GELU(approximate='tanh')")
-    if isinstance(m, nn.LeakyReLU):
-        return [Layer("leaky_relu", {"negative_slope": m.negative_slope}, (node.args[0],))]
-    if isinstance(m, nn.ELU):
-        return [Layer("elu", {"alpha": m.alpha}, (node.args[0],))]
     if isinstance(m, nn.PReLU):
         per_channel = m.num_parameters > 1
         return [Layer("prelu", {"per_channel": per_channel}, (node.args[0],), ctx.leaf_weights(node))]
@@ -199,8 +194,7 @@ _TABLE: list[tuple[tuple[type, ...], Callable[[Context, fx.Node, Any], Mapped]]]
     ((nn.ConvTranspose2d,), _conv_transpose),
     ((nn.BatchNorm1d, nn.BatchNorm2d), _batchnorm),
     ((nn.LayerNorm,), _layernorm),
-    ((nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh, nn.GELU, nn.LeakyReLU,
-      nn.ELU, nn.PReLU, nn.Softmax, nn.LogSoftmax), _activation),
+    ((nn.GELU, nn.PReLU, nn.Softmax, nn.LogSoftmax), _activation),
     ((nn.Dropout, nn.Dropout2d), _dropout),
     ((nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d), _pool),
     ((nn.AdaptiveAvgPool2d,), _adaptive),
@@ -222,6 +216,9 @@ def map_module(ctx: Context, node: fx.Node) -> Mapped:
         if len(ctx.shape(node.args[0])) > 2:
             params["per_position"] = True
         return [Layer("linear", params, (node.args[0],), ctx.leaf_weights(node))]
+    claimed = map_claimed(ctx, node, m)
+    if claimed is not None:
+        return claimed
     for types, handler in _TABLE:
         if isinstance(m, types):
             return handler(ctx, node, m)

@@ -17,8 +17,9 @@ LEARNED_MAPS = frozenset({"linear", "conv1d", "conv2d"})  # y = Wx + b: stacked,
 # Layers that keep a map linear (or only move values): a chain through them is still linear.
 LINEAR_PASS = frozenset({"dropout", "flatten", "reshape", "permute", "batchnorm1d", "batchnorm2d",
                          "avgpool2d", "adaptive_avgpool2d", "token_pool"})
-SATURATING = frozenset({"sigmoid", "tanh"})
-SQUASHING_OUTPUTS = frozenset({"softmax", "sigmoid", "log_softmax", "softmin"})  # judged by the loss rules
+SATURATING = frozenset(CATALOG.with_role("saturating"))  # roles live on the layer specs
+SQUASHING_OUTPUTS = frozenset(CATALOG.with_role("squashing_output"))  # judged by the loss rules
+POOL_AFTER = frozenset(CATALOG.with_role("pool_after"))  # LeNet and VGG pool after these
 DOWNSAMPLERS = frozenset({"maxpool2d", "avgpool2d", "adaptive_avgpool2d", "patch_embed"})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..catalog import fmt_shape
+from ..catalog import CATALOG, fmt_shape
 from ..training.objective import LOSS_TITLES, fit_problem
 from .context import SQUASHING_OUTPUTS, Context, category, is_norm
 from .model import Fix, LintWarning, Step
@@ -173,14 +173,6 @@ def batchnorm_after_output(ctx: Context) -> Iterator[LintWarning]:
             _remove(ctx, node))
 
 
-# What each activation does to the scores it is applied to (others: "it reshapes the scores").
-SCORE_EFFECTS = {"relu": "no score can go below 0", "relu6": "every score is held in 0..6",
-                 "tanh": "every score is held in −1..1", "hardsigmoid": "every score is held in 0..1",
-                 "elu": "no score can go below −1", "silu": "no score can go below −0.28",
-                 "gelu": "no score can go below −0.17", "hardswish": "no score can go below −0.375",
-                 "leaky_relu": "negative scores are scaled down by its slope"}
-
-
 def activation_before_output(ctx: Context) -> Iterator[LintWarning]:
     """An activation (other than the softmax/sigmoid the loss rules judge) between the last learned
     layer and the output: it bounds or bends the scores the loss reads. SqueezeNet's ReLU before its
@@ -189,7 +181,7 @@ def activation_before_output(ctx: Context) -> Iterator[LintWarning]:
         return category(layer) == "Activation" and layer not in SQUASHING_OUTPUTS
 
     for node in _spoilers(ctx, spoils):
-        effect = SCORE_EFFECTS.get(ctx.layer(node), "it reshapes the scores")
+        effect = CATALOG.get(ctx.layer(node)).score_effect or "it reshapes the scores"
         yield LintWarning(
             node, "activation_before_output",
             f"{node} ({ctx.layer(node)}) is applied to the class scores (the logits) after the last learned "

@@ -13,7 +13,7 @@ from ..catalog import fmt_shape
 from ..catalog.layers_conv import conv_pads, dims
 from ..formatting import count, ordinal, percent
 from .collapse import Collapse, collapse
-from .context import SATURATING, Context, is_learned_map, is_linear_pass, is_merge, is_norm
+from .context import POOL_AFTER, SATURATING, Context, is_learned_map, is_linear_pass, is_merge, is_norm
 from .model import Fix, LintWarning, Step
 
 VANISHING_DEPTH = 6  # saturating activations in a row before gradients are ~0.25^6 ≈ 1/4000
@@ -214,7 +214,7 @@ def _reduces(ctx: Context, node: str) -> bool:
 def _downsampling_warning(ctx: Context, n: int, first: str, last: str, shape: tuple[int, ...]) -> LintWarning:
     after = first
     outs = ctx.graph.outputs_of(first)
-    if len(outs) == 1 and ctx.layer(outs[0]) in ("relu", "leaky_relu", "gelu", "tanh", "sigmoid"):
+    if len(outs) == 1 and ctx.layer(outs[0]) in POOL_AFTER:
         after = outs[0]  # pool after the activation, as LeNet and VGG do
     targets = ctx.graph.outputs_of(after)
     fix = (Fix(f"Add 2×2 max pooling after {after}",

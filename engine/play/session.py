@@ -27,8 +27,8 @@ from ..training.objective import Objective, guess_loss
 from ..training.optim import make_optimizer
 from ..training.resident import Normalizer
 
-PLAY_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "gelu")
-OUTPUT_SQUASH = ("softmax", "sigmoid")  # at the very end they shape the output, not hidden units
+PLAY_ACTIVATIONS = CATALOG.with_role("play_hidden")  # roles live on the layer specs
+OUTPUT_SQUASH = CATALOG.with_role("play_output")  # at the very end they shape the output, not hidden units
 MAX_PARAMS = 100_000  # Play is for small networks: bigger ones would not move at a watchable pace
 MAX_UNITS_SHOWN = 8  # hidden units drawn per layer
 MAX_LAYERS_SHOWN = 4

@@ -18,12 +18,14 @@ from engine.training.config import (
     LOSSES,
     OPTIMIZERS,
     SCHEDULES,
+    SETTINGS,
     TrainConfig,
     TrainingError,
 )
 from engine.training.control import TrainControl
 from engine.training.doctor import Diagnosis, diagnose
 from engine.training.records import STATUSES, EpochRecord, FinishedRecord, StepRecord, TrainRecord
+from engine.training.settings import Setting
 
 _LAZY = {
     "validate": "checks", "pick_device": "device",
@@ -44,9 +46,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "AMP_MODES", "DEVICES", "LOSSES", "OPTIMIZERS", "SCHEDULES", "STATUSES",
+    "AMP_MODES", "DEVICES", "LOSSES", "OPTIMIZERS", "SCHEDULES", "SETTINGS", "STATUSES",
     "DecisionGrid", "Diagnosis", "EpochRecord", "EvalResult", "FinishedRecord", "GradientHistory",
-    "GradientRecord", "LrFindResult", "OptimizerState", "Resume", "StepRecord", "TrainConfig", "TrainControl",
+    "GradientRecord", "LrFindResult", "OptimizerState", "Resume", "Setting", "StepRecord", "TrainConfig",
+    "TrainControl",
     "TrainRecord", "TrainingError", "decision_grid", "diagnose", "evaluate", "lr_find", "pick_device",
     "steps_per_epoch", "train", "validate",
 ]

@@ -1,30 +1,20 @@
 """`TrainConfig`, the settings of one training run, and `TrainingError`, the one error of engine.training.
 
 Owns the defaults, the allowed values, their checks (with messages that say what to do)
-and the dict form stored in project files. Must not import Qt, pyqtgraph or torch.
+and the dict form stored in project files. Each setting is one `setting(...)` field: its title,
+help, range and choices are read from there by the Train view's form, the `train` options and
+the README's table (`SETTINGS`). Must not import Qt, pyqtgraph or torch.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from engine.training import augment_spec
+from engine.training.settings import Setting, setting, settings_of
 
-OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "adadelta", "rmsprop")
-LOSSES = ("cross_entropy", "bce", "mse", "nll")
-SCHEDULES = ("none", "step", "cosine", "onecycle")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-AMP_MODES = ("auto", "off")
 MAX_SEED = 2**63 - 1
-FIELD_TITLES = {  # each setting in words, for tables that compare runs and for messages
-    "optimizer": "optimizer", "lr": "learning rate", "momentum": "momentum", "nesterov": "Nesterov momentum",
-    "weight_decay": "weight decay", "loss": "loss", "batch_size": "batch size", "epochs": "epochs",
-    "schedule": "lr schedule", "val_split": "validation split", "early_stopping": "early stopping",
-    "patience": "patience", "seed": "seed", "device": "device", "amp": "mixed precision",
-    "log_every": "log every (steps)", "cpu_threads": "CPU threads", "augment": "augmentation",
-}
 
 
 class TrainingError(Exception):
@@ -33,29 +23,56 @@ class TrainingError(Exception):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    optimizer: str = "adam"  # forgives a rough learning rate best; see OPTIMIZERS
-    lr: float = 3e-3  # learning rate; the peak rate for "onecycle" (which warms up to it, then anneals)
-    momentum: float = 0.9  # sgd and rmsprop only
-    nesterov: bool = False  # sgd only, needs momentum > 0
-    weight_decay: float = 0.0  # L2 penalty (decoupled for adamw)
-    loss: str = "cross_entropy"  # see LOSSES; "bce" for 2 classes with 1 output, "nll" after log_softmax
-    batch_size: int = 64  # samples per step
-    epochs: int = 10  # passes over the training split
-    # lr schedule: none, step (x0.1 every third of the run), cosine, onecycle. onecycle at lr 3e-3
-    # took LeNet-5 on 8k MNIST digits to 98.3-98.7% test accuracy in 10 epochs (4 seeds), where
-    # a constant 1e-3 gave 97.2-98.0%.
-    schedule: str = "onecycle"
-    val_split: float = 0.1  # share of the training set held out for validation, 0..0.9
-    early_stopping: bool = False  # stop when validation loss stalls and restore the best weights
-    patience: int = 3  # epochs without a better validation loss before early stopping
-    seed: int = 0  # shuffling, validation split, dropout; repeats a CPU run exactly with fixed cpu_threads
-    device: str = "auto"  # auto picks cuda, then mps, then cpu
-    amp: str = "auto"  # auto: bfloat16 autocast on CUDA only; off: float32 everywhere
-    log_every: int = 10  # steps between loss reports, the only point that waits for the device
-    cpu_threads: int = 0  # CPU only; 0: auto (1 for tiny networks, else the fastest count, timed)
-    # training-split augmentation, e.g. "flip=0.5,rotate=15" (grammar: engine.training.augment_spec);
-    # "" for none. Pictures only; applied per sample on the device, never to validation or test data.
-    augment: str = ""
+    """One training run's settings. Each field is one `setting(default, title, help, ...)`
+    (engine.training.settings): the form, the CLI, the README table and the checks read it."""
+
+    # adam forgives a rough learning rate best
+    optimizer: str = setting("adam", "optimizer", "How the weights move along the gradient. Adam forgives a "
+                             "rough learning rate.", choices=(("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"),
+                             ("adagrad", "Adagrad"), ("adadelta", "Adadelta"), ("rmsprop", "RMSprop")), cli=True)
+    # the peak rate for "onecycle" (which warms up to it, then anneals)
+    lr: float = setting(3e-3, "learning rate", "Step size of each update. Too high: the loss jumps or becomes "
+                        "NaN; too low: slow.", minimum=0, above=True, hint="0.003", cli=True)
+    batch_size: int = setting(64, "batch size", "Samples per update. Larger batches run faster per sample; "
+                              "smaller ones take more, noisier steps.", minimum=1, hint="64", form_max=65536, cli=True)
+    epochs: int = setting(10, "epochs", "Passes over the training split.", minimum=1, form_max=10000, cli=True)
+    # "bce" for 2 classes with 1 output, "nll" after log_softmax
+    loss: str = setting("cross_entropy", "loss", "What is minimized; cross-entropy for classification with one "
+                        "output per class.", choices=(("cross_entropy", "Cross-entropy"),
+                        ("bce", "Binary cross-entropy (1 output)"), ("mse", "Mean squared error"),
+                        ("nll", "NLL (after log-softmax)")))
+    # step: x0.1 every third of the run. onecycle at lr 3e-3 took LeNet-5 on 8k MNIST digits to
+    # 98.3-98.7% test accuracy in 10 epochs (4 seeds), where a constant 1e-3 gave 97.2-98.0%.
+    schedule: str = setting("onecycle", "lr schedule", "How the learning rate changes during the run.",
+                            label="LR schedule", choices=(("none", "Constant"), ("step", "Step (×0.1 every third)"),
+                            ("cosine", "Cosine"), ("onecycle", "One-cycle")))
+    weight_decay: float = setting(0.0, "weight decay", "L2 penalty on the weights; 0 turns it off. Try 0.0005.",
+                                  minimum=0, hint="0.0005")  # decoupled for adamw
+    momentum: float = setting(0.9, "momentum", "SGD and RMSprop: share of the previous update kept.", minimum=0,
+                              maximum=1, below=True, hint="0.9", when=("optimizer", ("sgd", "rmsprop")))
+    nesterov: bool = setting(False, "Nesterov momentum", "SGD only: look ahead along the momentum before taking "
+                             "the gradient.", label="Nesterov", beside="momentum", when=("optimizer", ("sgd",)))
+    val_split: float = setting(0.1, "validation split", "Share of the training set held out to measure "
+                               "generalization each epoch.", minimum=0, maximum=0.9, hint="0.1", percent=True)
+    early_stopping: bool = setting(False, "early stopping", "Stop when the validation loss stops improving and "
+                                   "keep the best epoch's weights.", label="Stop early")
+    patience: int = setting(3, "patience", "Epochs without a better validation loss before stopping early.",
+                            minimum=1, form_max=1000, beside="early_stopping", when=("early_stopping", (True,)))
+    # repeats a CPU run exactly with fixed cpu_threads
+    seed: int = setting(0, "seed", "Same seed, same initial weights and batch order: the same run (on the CPU).",
+                        minimum=0, maximum=MAX_SEED, cli=True)
+    device: str = setting("auto", "device", "Where training runs; auto picks a GPU when there is one (CUDA, then "
+                          "Apple MPS, then the CPU).", choices=(("auto", "Auto (best available)"), ("cpu", "CPU"),
+                          ("cuda", "CUDA GPU"), ("mps", "Apple GPU")), cli=True)
+    amp: str = setting("auto", "mixed precision", "auto: bfloat16 autocast on CUDA only; off: float32 everywhere.",
+                       choices=(("auto", "Auto"), ("off", "Off")), form=False)
+    # the only point that waits for the device
+    log_every: int = setting(10, "log every (steps)", "Steps between loss reports.", minimum=1, form=False)
+    cpu_threads: int = setting(0, "CPU threads", "CPU only; 0: auto (1 for tiny networks, else the fastest count, "
+                               "timed).", minimum=0, form=False)
+    # grammar: engine.training.augment_spec. Applied per sample on the device, never to validation or test data
+    augment: str = setting("", "augmentation", "Training-split augmentation of pictures, e.g. "
+                           "\"flip=0.5,rotate=15\"; empty for none.", form=False, cli=True)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for a project file."""
@@ -83,6 +100,14 @@ class TrainConfig:
         return _choice_problems(self) + _number_problems(self)
 
 
+SETTINGS: dict[str, Setting] = settings_of(TrainConfig)
+FIELD_TITLES = {name: spec.title for name, spec in SETTINGS.items()}  # each setting in words
+OPTIMIZERS = SETTINGS["optimizer"].values
+LOSSES = SETTINGS["loss"].values
+SCHEDULES = SETTINGS["schedule"].values
+DEVICES = SETTINGS["device"].values
+AMP_MODES = SETTINGS["amp"].values
+
 _KIND_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
 
@@ -102,45 +127,19 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
 
 
 def _choice_problems(c: TrainConfig) -> list[str]:
-    choices = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES,
-               "device": DEVICES, "amp": AMP_MODES}
-    return [f"{key} must be one of {', '.join(options)}, not '{getattr(c, key)}'"
-            for key, options in choices.items() if getattr(c, key) not in options]
+    return [p for spec in SETTINGS.values() if spec.choices and (p := spec.problem(getattr(c, spec.name)))]
 
 
 def _number_problems(c: TrainConfig) -> list[str]:
-    p: list[str] = []
-    if not _finite(c.lr) or c.lr <= 0:
-        p.append(f"learning rate must be a positive number, not {c.lr}; try 0.003")
-    if c.batch_size < 1:
-        p.append(f"batch size must be at least 1, not {c.batch_size}; try 64")
-    if c.epochs < 1:
-        p.append(f"epochs must be at least 1, not {c.epochs}")
-    if not _finite(c.val_split) or not 0.0 <= c.val_split <= 0.9:
-        p.append(f"validation split must be between 0 and 0.9, not {c.val_split}; try 0.1")
-    if not _finite(c.momentum) or not 0.0 <= c.momentum < 1.0:
-        p.append(f"momentum must be at least 0 and below 1, not {c.momentum}; try 0.9")
+    p = [problem for spec in SETTINGS.values() if spec.kind in ("int", "float")
+         if (problem := spec.problem(getattr(c, spec.name)))]
     if c.nesterov and c.optimizer == "sgd" and c.momentum <= 0:
         p.append("Nesterov momentum needs a momentum above 0; set momentum to 0.9 or turn Nesterov off")
-    if not _finite(c.weight_decay) or c.weight_decay < 0:
-        p.append(f"weight decay must be 0 or more, not {c.weight_decay}")
-    if c.patience < 1:
-        p.append(f"patience must be at least 1 epoch, not {c.patience}")
-    if c.log_every < 1:
-        p.append(f"log_every must be at least 1 step, not {c.log_every}")
-    if c.cpu_threads < 0:
-        p.append(f"cpu_threads must be 0 (auto) or a number of threads, not {c.cpu_threads}")
-    if not 0 <= c.seed <= MAX_SEED:
-        p.append(f"seed must be between 0 and {MAX_SEED}, not {c.seed}")
     try:
         augment_spec.parse(c.augment)
     except augment_spec.AugmentError as exc:
         p.append(str(exc))
     return p
-
-
-def _finite(value: float) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def check_config(config: TrainConfig) -> None:

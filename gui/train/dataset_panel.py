@@ -29,13 +29,41 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import DATASET_NAMES, Dataset, dataset_info, default_data_dir
-from engine.data.toy import TOY_SETS
+from engine.data.info import DatasetOption
 
 from ..jobs.loader import DatasetLoader, DatasetRequest
 from .folder_view import FolderView
 from .preview import DatasetPreview
 
 AUTO_LOAD_DELAY_MS = 250  # option spin boxes change in bursts
+
+
+def _option_rows() -> dict[str, DatasetOption]:
+    """One row per option title the form shows, over every dataset (e.g. "Samples", "Noise")."""
+    rows: dict[str, DatasetOption] = {}
+    for name in DATASET_NAMES:
+        for option in dataset_info(name).form_options:
+            rows.setdefault(option.title, option)
+    return rows
+
+
+def _option_editor(option: DatasetOption) -> QWidget:
+    if option.kind == "int":
+        return QSpinBox(singleStep=int(option.step), accelerated=True, minimumWidth=64)
+    edit = QLineEdit(minimumWidth=64)
+    edit.setValidator(QDoubleValidator(edit))
+    return edit
+
+
+def _show_option(editor: QWidget, option: DatasetOption) -> None:
+    """Give `editor` the range, default and help of `option` (of the dataset just picked)."""
+    editor.setToolTip(option.help)
+    if isinstance(editor, QSpinBox):
+        editor.setRange(int(option.minimum or 0), int(option.maximum or 2**31 - 1))
+        editor.setValue(option.default)
+    else:
+        editor.validator().setRange(option.minimum or 0.0, option.maximum or 1e9, 3)
+        editor.setText(f"{option.default:g}")
 
 
 def _browse_row(edit: QLineEdit, button: QPushButton) -> QWidget:
@@ -81,10 +109,9 @@ class DatasetPanel(QWidget):
         self.folder_path = QLineEdit(str(self.settings.value("train/folder_path", "")))
         self.folder_path.setPlaceholderText("a folder with one sub-folder per class")
         self.folder_button = QPushButton("Browse…")
-        self.samples = QSpinBox(minimum=10, maximum=200000, singleStep=100, accelerated=True, minimumWidth=64)
-        self.noise = QLineEdit(minimumWidth=64)
-        self.noise.setValidator(QDoubleValidator(0.0, 10.0, 3, self.noise))
-        self.noise.setToolTip("Spread of the random jitter added to each point, in the data's units")
+        self.option_editors = {title: _option_editor(option) for title, option in _option_rows().items()}
+        self.samples = self.option_editors["Samples"]  # the sample count of a toy set or the digits
+        self.noise = self.option_editors["Noise"]
         self.download = QCheckBox("Download if missing")
         self.download.setChecked(True)
         self.load_button = QPushButton("Load", objectName="load_button")
@@ -106,8 +133,8 @@ class DatasetPanel(QWidget):
         self.folder_row = _browse_row(self.folder_path, self.folder_button)
         self.form.addRow("Data folder", self.data_dir_row)
         self.form.addRow("Image folder", self.folder_row)
-        self.form.addRow("Samples", self.samples)
-        self.form.addRow("Noise", self.noise)
+        for title, editor in self.option_editors.items():
+            self.form.addRow(title, editor)
         self.form.addRow("", self.download)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -122,8 +149,9 @@ class DatasetPanel(QWidget):
 
     def _connect(self) -> None:
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
-        self.samples.valueChanged.connect(self._on_option_changed)
-        self.noise.editingFinished.connect(self._on_option_changed)
+        for editor in self.option_editors.values():
+            signal = editor.valueChanged if isinstance(editor, QSpinBox) else editor.editingFinished
+            signal.connect(self._on_option_changed)
         self.data_dir.editingFinished.connect(self._on_option_changed)
         self.folder_path.editingFinished.connect(self._on_option_changed)
         self.data_dir_button.clicked.connect(self._on_data_dir_button_clicked)
@@ -147,28 +175,30 @@ class DatasetPanel(QWidget):
 
     def request(self, download: bool = False) -> DatasetRequest:
         """What Load would load now."""
-        options: dict = {}
         name = self.name
-        if name in TOY_SETS:
-            options = {"n_samples": self.samples.value(), "noise": self.noise_value()}
-        elif name == "digits":
-            options = {"n_train": self.samples.value()}
-        elif name == "folder":
+        options = {option.name: self._option_value(option) for option in dataset_info(name).form_options}
+        if name == "folder":
             options = {"path": self.folder_path.text().strip()}
             if self.network_input and len(self.network_input) == 3 and self.network_input[0] in (1, 3):
                 options["input_shape"] = self.network_input
         return DatasetRequest(name, self.data_dir.text().strip(), download, options)
 
-    def noise_value(self) -> float:
+    def _option_value(self, option: DatasetOption) -> int | float:
+        editor = self.option_editors[option.title]
+        if isinstance(editor, QSpinBox):
+            return editor.value()
         try:
-            return round(float(self.noise.text()), 3)
+            return round(float(editor.text()), 3)
         except ValueError:  # empty: the set's own default
-            return TOY_SETS[self.name][1] if self.name in TOY_SETS else 0.0
+            return option.default
+
+    def noise_value(self) -> float:
+        info = dataset_info(self.name)
+        return self._option_value(info.option("noise")) if "noise" in info.options else 0.0
 
     def _on_combo_changed(self, *args) -> None:
         info = dataset_info(self.name)
         self.settings.setValue("train/dataset", self.name)
-        toy, digits = self.name in TOY_SETS, self.name == "digits"
         self.description.setText(_describe(info))
         self.form.setRowVisible(self.data_dir_row, info.downloads)
         self.form.setRowVisible(self.download, info.downloads)
@@ -176,23 +206,20 @@ class DatasetPanel(QWidget):
         self.folder_view.setVisible(self.name == "folder")
         if self.name == "folder":
             self.folder_view.show_folder(self.folder_path.text().strip())
-        self.form.setRowVisible(self.samples, toy or digits)
-        self.form.setRowVisible(self.noise, toy)
-        self._set_option_defaults(toy, digits)
+        self._show_options(info.form_options)
         self.load_button.setText("Load" if not info.downloads else "Load (download if missing)")
         self._forget_dataset()
         self._maybe_auto_load()
 
-    def _set_option_defaults(self, toy: bool, digits: bool) -> None:
-        for spin in (self.samples, self.noise):
-            spin.blockSignals(True)
-        if toy:
-            self.samples.setValue(1000)
-            self.noise.setText(f"{TOY_SETS[self.name][1]:g}")
-        elif digits:
-            self.samples.setValue(20000)
-        for spin in (self.samples, self.noise):
-            spin.blockSignals(False)
+    def _show_options(self, options: tuple[DatasetOption, ...]) -> None:
+        """Show the rows of the picked set's options, each with its range, default and help."""
+        shown = {option.title: option for option in options}
+        for title, editor in self.option_editors.items():
+            self.form.setRowVisible(editor, title in shown)
+            if title in shown:
+                editor.blockSignals(True)
+                _show_option(editor, shown[title])
+                editor.blockSignals(False)
 
     def _on_option_changed(self, *args) -> None:
         self.settings.setValue("train/data_dir", self.data_dir.text().strip())
@@ -309,7 +336,7 @@ class DatasetPanel(QWidget):
 
     def set_editable(self, editable: bool) -> None:
         for widget in (self.combo, self.data_dir, self.data_dir_button, self.folder_path, self.folder_button,
-                       self.samples, self.noise, self.download):
+                       *self.option_editors.values(), self.download):
             widget.setEnabled(editable)
         self.load_button.setEnabled(editable and not self.loading)
 
@@ -329,6 +356,4 @@ def _describe(info) -> str:
         parts.append(f"Samples of {sample_shape(info.input_shape)}, {info.num_classes} classes.")
     if info.downloads:
         parts.append("Downloaded on first use.")
-    if info.name == "digits":
-        parts.append("Drawing 20,000 takes a little while.")
     return " ".join(parts)

@@ -1,4 +1,5 @@
-"""The hyperparameter form: one editor per `TrainConfig` field a learner should see.
+"""The hyperparameter form: one editor per `TrainConfig` setting a learner should see,
+generated from the engine's `Setting` records (kind, range, choices, help, `when`, `beside`).
 
 Turns the editors into a `TrainConfig` and lists what is wrong in the engine's own words
 (`TrainConfig.problems()`, plus the device check), so the view can show the message
@@ -13,53 +14,32 @@ import math
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
-from engine.training import TrainConfig, TrainingError, pick_device
+from engine.training import SETTINGS, Setting, TrainConfig, TrainingError, pick_device
 
-OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adagrad": "Adagrad",
-                    "adadelta": "Adadelta", "rmsprop": "RMSprop"}
-LOSS_TITLES = {"cross_entropy": "Cross-entropy", "bce": "Binary cross-entropy (1 output)",
-               "mse": "Mean squared error", "nll": "NLL (after log-softmax)"}
-SCHEDULE_TITLES = {"none": "Constant", "step": "Step (×0.1 every third)", "cosine": "Cosine",
-                   "onecycle": "One-cycle"}
-DEVICE_TITLES = {"auto": "Auto (best available)", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple GPU"}
-TEXT_FIELDS = {"lr": "learning rate", "weight_decay": "weight decay", "momentum": "momentum"}
-PERCENT_FIELDS = ("val_split",)  # shown as whole percents, stored as fractions
-TIPS = {
-    "optimizer": "How the weights move along the gradient. Adam forgives a rough learning rate.",
-    "lr": "Step size of each update. Too high: the loss jumps or becomes NaN; too low: slow.",
-    "batch_size": "Samples per update. Larger batches run faster per sample; smaller ones take more, noisier steps.",
-    "epochs": "Passes over the training split.",
-    "loss": "What is minimized; cross-entropy for classification with one output per class.",
-    "schedule": "How the learning rate changes during the run.",
-    "weight_decay": "L2 penalty on the weights; 0 turns it off. Try 0.0005.",
-    "momentum": "SGD and RMSprop: share of the previous update kept.",
-    "nesterov": "SGD only: look ahead along the momentum before taking the gradient.",
-    "val_split": "Share of the training set held out to measure generalization each epoch.",
-    "early_stopping": "Stop when the validation loss stops improving and keep the best epoch's weights.",
-    "patience": "Epochs without a better validation loss before stopping early.",
-    "seed": "Same seed, same initial weights and batch order: the same run (on the CPU).",
-    "device": "Where training runs; auto picks a GPU when there is one.",
-}
+SPIN_LIMIT = 2**31 - 1  # the widest a QSpinBox counts
+SHOWN = {name: spec for name, spec in SETTINGS.items() if spec.form}
+TEXT_FIELDS = {name: spec.title for name, spec in SHOWN.items() if spec.kind == "float" and not spec.percent}
 
 
-def _combo(titles: dict[str, str]) -> QComboBox:
-    combo = QComboBox()
-    for key, title in titles.items():
-        combo.addItem(title, key)
-    return combo
-
-
-def _spin(low: int, high: int) -> QSpinBox:
+def _editor(spec: Setting) -> QWidget:
+    """The editor for one setting, from its kind and range (never from a list of its own)."""
+    if spec.kind == "choice":
+        combo = QComboBox()
+        for value, title in spec.choices:
+            combo.addItem(title, value)
+        return combo
+    if spec.kind == "bool":
+        return QCheckBox(spec.form_label)
+    if spec.kind == "float" and not spec.percent:
+        return QLineEdit()
+    scale = 100 if spec.percent else 1
+    high = spec.maximum if spec.maximum is not None else spec.form_max
     spin = QSpinBox()
-    spin.setRange(low, high)
+    spin.setRange(int((spec.minimum or 0) * scale), int(min(SPIN_LIMIT, high * scale if high else SPIN_LIMIT)))
     spin.setAccelerated(True)
-    return spin
-
-
-def _percent(high: int) -> QSpinBox:
-    spin = _spin(0, high)
-    spin.setSuffix(" %")
-    spin.setSingleStep(5)
+    if spec.percent:
+        spin.setSuffix(" %")
+        spin.setSingleStep(5)
     return spin
 
 
@@ -69,14 +49,7 @@ class SettingsForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.base = TrainConfig()
-        self.editors = {
-            "optimizer": _combo(OPTIMIZER_TITLES), "lr": QLineEdit(), "batch_size": _spin(1, 65536),
-            "epochs": _spin(1, 10000), "loss": _combo(LOSS_TITLES), "schedule": _combo(SCHEDULE_TITLES),
-            "weight_decay": QLineEdit(), "momentum": QLineEdit(),
-            "nesterov": QCheckBox("Nesterov"), "val_split": _percent(90),
-            "early_stopping": QCheckBox("Stop early"), "patience": _spin(1, 1000),
-            "seed": _spin(0, 2**31 - 1), "device": _combo(DEVICE_TITLES),
-        }
+        self.editors = {name: _editor(spec) for name, spec in SHOWN.items()}
         self.error_label = QLabel(objectName="inline_error", wordWrap=True)
         self.error_label.hide()
         self._layout()
@@ -88,17 +61,20 @@ class SettingsForm(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-        rows = [("Optimizer", e["optimizer"]), ("Learning rate", e["lr"]), ("Batch size", e["batch_size"]),
-                ("Epochs", e["epochs"]), ("Loss", e["loss"]), ("LR schedule", e["schedule"]),
-                ("Weight decay", e["weight_decay"]), ("Momentum", _pair(e["momentum"], e["nesterov"])),
-                ("Validation split", e["val_split"]),
-                ("Early stopping", _pair(e["early_stopping"], QLabel("patience"), e["patience"])),
-                ("Seed", e["seed"]), ("Device", e["device"])]
-        for label, widget in rows:
-            form.addRow(label, widget)
+        rows: dict[str, list[QWidget]] = {}
+        for name, spec in SHOWN.items():
+            if spec.beside:  # e.g. Nesterov beside momentum, patience beside early stopping
+                words = [] if spec.kind == "bool" else [QLabel(spec.title)]
+                rows[spec.beside] += [*words, e[name]]
+            else:
+                rows[name] = [e[name]]
+        for name, widgets in rows.items():
+            spec = SHOWN[name]  # a check box carries its own text; its row is titled
+            label = spec.title[:1].upper() + spec.title[1:] if spec.kind == "bool" else spec.form_label
+            form.addRow(label, widgets[0] if len(widgets) == 1 else _pair(*widgets))
         form.addRow(self.error_label)
         for name, editor in e.items():
-            editor.setToolTip(TIPS[name])
+            editor.setToolTip(SHOWN[name].help)
             editor.setObjectName(f"setting_{name}")
             if not isinstance(editor, QCheckBox):
                 editor.setMinimumWidth(64)  # long choices and wide ranges must not widen the panel
@@ -149,7 +125,8 @@ class SettingsForm(QWidget):
         problems = []
         for name, words in TEXT_FIELDS.items():
             if _parse_float(self.editors[name].text()) is None:
-                problems.append(f"{words} must be a number such as {getattr(TrainConfig(), name) or 0.0005:g}")
+                example = SHOWN[name].default or float(SHOWN[name].hint)
+                problems.append(f"{words} must be a number such as {example:g}")
         return problems
 
     @staticmethod
@@ -162,10 +139,10 @@ class SettingsForm(QWidget):
 
     def _on_editor_changed(self, *args) -> None:
         e = self.editors
-        optimizer = e["optimizer"].currentData()
-        e["momentum"].setEnabled(optimizer in ("sgd", "rmsprop"))
-        e["nesterov"].setEnabled(optimizer == "sgd")
-        e["patience"].setEnabled(e["early_stopping"].isChecked())
+        for name, spec in SHOWN.items():
+            if spec.when is not None:  # e.g. momentum applies to sgd and rmsprop only
+                other, values = spec.when
+                e[name].setEnabled(_value(e[other], other) in values)
         problems = self.problems()
         self.error_label.setText(problems[0] if problems else "")
         self.error_label.setVisible(bool(problems))
@@ -207,7 +184,7 @@ def _set_value(editor: QWidget, name: str, value) -> None:
     elif isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))
     else:
-        editor.setValue(round(value * 100) if name in PERCENT_FIELDS else value)
+        editor.setValue(round(value * 100) if SHOWN[name].percent else value)
 
 
 def _value(editor: QWidget, name: str):
@@ -217,7 +194,7 @@ def _value(editor: QWidget, name: str):
         return _parse_float(editor.text())
     if isinstance(editor, QCheckBox):
         return editor.isChecked()
-    return editor.value() / 100.0 if name in PERCENT_FIELDS else int(editor.value())
+    return editor.value() / 100.0 if SHOWN[name].percent else int(editor.value())
 
 
 def _mark_invalid(editor: QWidget, invalid: bool) -> None:
