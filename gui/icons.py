@@ -21,6 +21,18 @@ def action_icon(name: str, color: str | None = None) -> QIcon:
     return _svg_icon(name, color or theme.current().text, theme.current().muted)
 
 
+def themed_icon(target, name: str, role: str = "text") -> None:
+    """Give `target` (a button or an action) the icon `name` in the theme colour `role`, now and
+    after every theme switch; call again to change the icon (Play/Pause)."""
+    target.setProperty("icon_name", name)
+    target.setProperty("icon_role", role)
+    target.setIcon(action_icon(name, getattr(theme.current(), role)))
+    if not target.property("icon_followed"):
+        target.setProperty("icon_followed", True)
+        theme.follow(target, lambda: target.setIcon(
+            action_icon(target.property("icon_name"), getattr(theme.current(), target.property("icon_role")))))
+
+
 @lru_cache(maxsize=128)
 def _svg_icon(name: str, color: str, disabled: str) -> QIcon:
     path = theme.RESOURCES / "icons" / f"{name}.svg"
