@@ -60,6 +60,7 @@ class Theme:
     positive: str
     negative: str
     zero: str
+    picture_gap: str  # between the samples of the Train view's sample grid (a gray)
     # the same in both themes
     caution: str = "#d97706"  # the edge of a warning box and the doctor's finding lines in plots
     ink: str = "#1f2328"  # dark text on a pale or saturated fill (the amber badge's "!", pale cells)
@@ -68,8 +69,10 @@ class Theme:
     lr_metric: str = "#8b5cf6"
     other_run: str = "#94a3b8"  # runs drawn behind the current one
     data_ink: str = "#ffffff"  # outline of Play's data points
+    picture_ground: str = "#000000"  # behind pictures of data (the pad, image tiles): MNIST is white on black
+    picture_hint: str = "#969696"  # words on that ground ("Draw a digit here")
     sequential: str = "viridis"  # pyqtgraph colour map for magnitudes (gradient flow)
-    categories: MappingProxyType = field(default=CATEGORY_COLORS)
+    categories: MappingProxyType = field(default_factory=lambda: CATEGORY_COLORS, hash=False, compare=False)
     classes: tuple[str, ...] = CLASS_COLORS
     runs: tuple[str, ...] = RUN_COLORS
 
@@ -89,11 +92,11 @@ LIGHT = Theme(False, window="#eef0f3", panel="#f7f8fa", base="#ffffff", alt_base
               canvas="#f3f4f7", grid="#dadee6", node_fill="#ffffff", node_border="#cfd5de",
               edge="#8e98a8", label_fill="#ffffff",
               warning="#b45309", warning_fill="#fff7e6", warning_border="#f59e0b",
-              positive="#f97316", negative="#3b82f6", zero="#ffffff")
+              positive="#f97316", negative="#3b82f6", zero="#ffffff", picture_gap="#282828")
 DARK = Theme(True, window="#1b1d22", panel="#212329", base="#26292f", alt_base="#2b2e35",
              text="#e6e8eb", muted="#9aa1ad", border="#363a43", accent="#5b8def",
              accent_text="#ffffff", error="#f06a6a", error_fill="#3b2428", ok="#4ade80",
              canvas="#17191d", grid="#2c3038", node_fill="#272a31", node_border="#3c414b",
              edge="#7b8494", label_fill="#23262c",
              warning="#fbbf24", warning_fill="#3a2f1a", warning_border="#d97706",
-             positive="#f97316", negative="#3b82f6", zero="#181a1e")
+             positive="#f97316", negative="#3b82f6", zero="#181a1e", picture_gap="#000000")

@@ -98,7 +98,7 @@ class DatasetPreview(QWidget):
         self._show_counts(dataset)
 
     def _show_images(self, dataset: Dataset) -> None:
-        background = 0 if theme.current().dark else 40
+        background = theme.current().color("picture_gap").red()  # a gray: red = green = blue
         self.grid.set_image(sample_grid(dataset.x_train, dataset.y_train, dataset.num_classes,
                                         background=background))
         self.scatter_plot.hide()
