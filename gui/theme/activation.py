@@ -18,9 +18,12 @@ def rgb(color: str) -> np.ndarray:
     return np.array([int(value[i:i + 2], 16) for i in (0, 2, 4)], dtype=np.float32)
 
 
+STEPS = 255  # odd, so that 0 has an entry of its own: exactly the neutral colour
+
+
 def diverging_lut(t: Theme) -> np.ndarray:
-    """256 uint8 RGB entries over -1..1: `negative` at -1, `zero` at 0, `positive` at +1."""
-    s = np.linspace(-1.0, 1.0, 256, dtype=np.float32)[:, None]
+    """STEPS uint8 RGB entries over -1..1: `negative` at -1, `zero` at 0, `positive` at +1."""
+    s = np.linspace(-1.0, 1.0, STEPS, dtype=np.float32)[:, None]
     zero, pos, neg = rgb(t.zero), rgb(t.positive), rgb(t.negative)
     mix = np.where(s < 0, zero + (neg - zero) * -s, zero + (pos - zero) * s)
     return np.clip(np.rint(mix), 0, 255).astype(np.uint8)
@@ -36,7 +39,8 @@ def activation_colors(t: Theme, values: np.ndarray, scale: float) -> np.ndarray:
     if lut is None:
         lut = _LUTS[key] = diverging_lut(t)
     scale = scale if scale > 0 else 1.0
-    index = np.clip(np.rint((np.asarray(values, np.float32) / scale + 1.0) * 127.5), 0, 255)
+    half = (STEPS - 1) / 2
+    index = np.clip(np.rint((np.asarray(values, np.float32) / scale + 1.0) * half), 0, STEPS - 1)
     return lut[index.astype(np.intp)]
 
 
