@@ -21,6 +21,18 @@ def action_icon(name: str, color: str | None = None) -> QIcon:
     return _svg_icon(name, color or theme.current().text, theme.current().muted)
 
 
+def themed_icon(target, name: str, role: str = "text") -> None:
+    """Give `target` (a button or an action) the icon `name` in the theme colour `role`, now and
+    after every theme switch; call again to change the icon (Play/Pause)."""
+    target.setProperty("icon_name", name)
+    target.setProperty("icon_role", role)
+    target.setIcon(action_icon(name, getattr(theme.current(), role)))
+    if not target.property("icon_followed"):
+        target.setProperty("icon_followed", True)
+        theme.follow(target, lambda: target.setIcon(
+            action_icon(target.property("icon_name"), getattr(theme.current(), target.property("icon_role")))))
+
+
 @lru_cache(maxsize=128)
 def _svg_icon(name: str, color: str, disabled: str) -> QIcon:
     path = theme.RESOURCES / "icons" / f"{name}.svg"
@@ -67,7 +79,7 @@ def category_icon(category: str) -> QIcon:
 
 
 def paint_category_glyph(painter: QPainter, category: str, rect: QRectF) -> None:
-    """A rounded square in the category colour with a white glyph; `rect` in any units."""
+    """A rounded square in the category colour with a glyph in `on_fill` (white); `rect` in any units."""
     painter.save()
     painter.setPen(Qt.NoPen)
     painter.setBrush(theme.category_color(category))
@@ -75,11 +87,18 @@ def paint_category_glyph(painter: QPainter, category: str, rect: QRectF) -> None
     painter.drawRoundedRect(rect, radius, radius)
     painter.translate(rect.topLeft())
     painter.scale(rect.width() / 16.0, rect.height() / 16.0)
-    pen = QPen(QColor("white"), 1.5, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
+    pen = QPen(_ink(), 1.5, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
     painter.setPen(pen)
     painter.setBrush(Qt.NoBrush)
     _GLYPHS.get(category, _glyph_dot)(painter)
     painter.restore()
+
+
+def _ink(alpha: int = 255) -> QColor:
+    """The glyphs' colour on their category square (the theme's `on_fill`)."""
+    color = theme.current().color("on_fill")
+    color.setAlpha(alpha)
+    return color
 
 
 def _glyph_input(p: QPainter) -> None:
@@ -90,12 +109,12 @@ def _glyph_input(p: QPainter) -> None:
 
 def _glyph_dense(p: QPainter) -> None:
     left, right = [QPointF(4.5, y) for y in (4, 8, 12)], [QPointF(11.5, y) for y in (5.5, 10.5)]
-    p.setPen(QPen(QColor(255, 255, 255, 170), 0.9))
+    p.setPen(QPen(_ink(170), 0.9))
     for a in left:
         for b in right:
             p.drawLine(a, b)
     p.setPen(Qt.NoPen)
-    p.setBrush(QColor("white"))
+    p.setBrush(_ink())
     for point in left + right:
         p.drawEllipse(point, 1.5, 1.5)
 
@@ -108,13 +127,13 @@ def _glyph_conv(p: QPainter) -> None:
     p.setPen(Qt.NoPen)
     for i in range(3):
         for j in range(3):
-            p.setBrush(QColor(255, 255, 255, 255 if (i + j) % 2 == 0 else 170))
+            p.setBrush(_ink(255 if (i + j) % 2 == 0 else 170))
             p.drawRect(QRectF(3.4 + 3.4 * i, 3.4 + 3.4 * j, 2.4, 2.4))
 
 
 def _glyph_pool(p: QPainter) -> None:
     p.drawRoundedRect(QRectF(3.5, 3.5, 9, 9), 1, 1)
-    p.setBrush(QColor("white"))
+    p.setBrush(_ink())
     p.drawRect(QRectF(6.5, 6.5, 3, 3))
 
 
@@ -128,7 +147,7 @@ def _glyph_norm(p: QPainter) -> None:
 
 def _glyph_regularization(p: QPainter) -> None:
     for i, (x, y) in enumerate(((5, 5), (11, 5), (5, 11), (11, 11))):
-        p.setBrush(QColor("white") if i != 1 else Qt.NoBrush)
+        p.setBrush(_ink() if i != 1 else Qt.NoBrush)
         p.drawEllipse(QPointF(x, y), 1.8, 1.8)
 
 
@@ -152,12 +171,12 @@ def _glyph_attention(p: QPainter) -> None:
     path.quadTo(8, 2, 13.5, 8)
     path.quadTo(8, 14, 2.5, 8)
     p.drawPath(path)
-    p.setBrush(QColor("white"))
+    p.setBrush(_ink())
     p.drawEllipse(QPointF(8, 8), 1.7, 1.7)
 
 
 def _glyph_dot(p: QPainter) -> None:
-    p.setBrush(QColor("white"))
+    p.setBrush(_ink())
     p.drawEllipse(QPointF(8, 8), 2.5, 2.5)
 
 

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._on_document_analysis_changed(self.document.analysis)
         self._follow_engine()
+        theme.follow(self, self.refresh_theme)  # every view follows the theme by itself
 
     # -- views ------------------------------------------------------------------------
     def _make_views(self) -> None:
@@ -367,14 +368,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.name}{star} — {APP_NAME}")
 
     def refresh_theme(self) -> None:
-        """After the system switched light/dark: re-tint icons and repaint the canvas."""
+        """After a light/dark switch: re-tint the actions' and the view switcher's icons."""
         for action in self.actions_by_name.values():
             if action.property("icon_name"):
                 action.setIcon(action_icon(action.property("icon_name")))
-        self.build_view.canvas.refresh_theme()
-        self.build_view.summary.viewport().update()
-        if self.train_view is not None:
-            self.train_view.refresh_theme()
+        for button in self.view_buttons.buttons():
+            button.setIcon(action_icon(button.text().lower()))
 
 
     # -- closing ------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QSplitter, QTa
 
 from engine.blocks import BLOCK, NODE, block_tree, common_block
 
-from .. import clipboard
+from .. import clipboard, theme
 from ..document import Document
 from ..editing import Editor
 from ..exercise import ExercisePanel, ExerciseState
-from ..icons import action_icon
+from ..icons import themed_icon
 from ..lint.state import LintState
 from .canvas import CanvasView
 from .context_menu import build_menu
@@ -50,6 +50,8 @@ class BuildView(QWidget):
         self.exercise = ExercisePanel(document, self.exercise_state)
         self.summary_model = SummaryTableModel(document, self)
         self.summary = SummaryView(self.summary_model)
+        theme.follow(self.canvas, self.canvas.refresh_theme)  # cards cache their pictures
+        theme.follow(self.summary, self.summary.viewport().update)
         self._syncing = False
         self._local_clipboard: dict | None = None
         self._layout_panels()
@@ -119,8 +121,8 @@ class BuildView(QWidget):
         ]
         actions = {}
         for name, text, shortcut, slot, icon in spec:
-            action = QAction(action_icon(icon), text, self)
-            action.setProperty("icon_name", icon)
+            action = QAction(text, self)
+            themed_icon(action, icon)
             action.setShortcut(shortcut)
             action.triggered.connect(slot)
             actions[name] = action

@@ -7,12 +7,12 @@ the selection). Reads the catalog only.
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from engine.catalog import CATALOG, CATEGORY_ORDER
 
-from ..icons import action_icon, category_icon
+from ..icons import category_icon, themed_icon
 from ..theme import scaled_font
 from .canvas import LAYER_MIME
 
@@ -73,8 +73,7 @@ class PaletteView(QWidget):
         self.proxy = _SearchProxy(self)
         self.proxy.setSourceModel(self.model)
         self.search = QLineEdit(placeholderText="Search layers", clearButtonEnabled=True)
-        self.search.addAction(action_icon("search", self.palette().placeholderText().color().name()),
-                              QLineEdit.LeadingPosition)
+        themed_icon(self.search.addAction(QIcon(), QLineEdit.LeadingPosition), "search", "muted")
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_return_pressed)
         self.tree = self._make_tree()

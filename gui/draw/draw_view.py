@@ -82,7 +82,7 @@ class DrawView(QWidget):
         self.feature_maps = FeatureMapsPanel()
         self.maps_title = QLabel("What the network sees", objectName="section_title")
         self.maps_legend = QLabel("Each layer's outputs for this input: orange above zero, blue below, "
-                                  "brightest where the layer responds most.", objectName="muted_note",
+                                  "strongest where the layer responds most.", objectName="muted_note",
                                   wordWrap=True)
         self.setup = SetupPanel()
         self.pages = QStackedWidget(objectName="draw_pages")

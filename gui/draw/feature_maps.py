@@ -1,10 +1,10 @@
 """"What the network sees": each convolution layer's feature maps as a grid of small images
 and each dense layer's outputs as a strip of coloured cells, for the current input.
 
-Colours are diverging per layer (blue below zero, orange above, near-black at zero, full
-colour at the layer's largest magnitude), so a layer's strong channels stand out. Widgets
-are built once per network structure and only repainted afterwards. Input is the list of
-`LayerActivation`s from `Classifier.activations`; no network logic here.
+Colours are diverging per layer in the theme's activation convention (orange above zero, blue
+below, the page's neutral at zero, full colour at the layer's largest magnitude; gui.theme), so a
+layer's strong channels stand out. Widgets are built once per network structure and only
+repainted afterwards. Input is the list of `LayerActivation`s from `Classifier.activations`; no network logic here.
 """
 from __future__ import annotations
 
@@ -99,15 +99,16 @@ class ValueStrip(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), theme.current().color("border"))  # gaps read as a grid, even at zero
+        t = theme.current()
+        painter.fillRect(self.rect(), t.color("border"))  # gaps read as a grid, even at zero
         colors = diverging_colors(self.values, self.scale)
         c = self.cell
         for index, (r, g, b) in enumerate(colors):
             row, column = divmod(index, self.columns)
             cell = QRectF(column * c + 1, row * c + 1, c - 1, c - 1)
             painter.fillRect(cell, QColor(int(r), int(g), int(b)))
-            if c == BIG_CELL:
-                painter.setPen(QColor(235, 235, 235))
+            if c == BIG_CELL:  # dark digits on a pale cell, light ones on a strong colour
+                painter.setPen(t.color("ink" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "on_fill"))
                 painter.drawText(cell, Qt.AlignCenter, str(index))
         painter.end()
 
@@ -126,8 +127,18 @@ class LayerSection(QWidget):
         values = activation.values
         self.body = MapGrid(*values.shape) if activation.is_maps else ValueStrip(values.shape[0])
         column.addWidget(self.body)
+        self.shown = None
+        theme.follow(self, self._on_theme_changed)
 
     def show_activation(self, activation) -> None:
+        self.shown = activation
+        self._show(activation)
+
+    def _on_theme_changed(self) -> None:
+        if self.shown is not None:  # the maps are pictures in the old theme's colours
+            self._show(self.shown)
+
+    def _show(self, activation) -> None:
         values = activation.values
         scale = _colour_scale(values)
         if activation.is_maps:

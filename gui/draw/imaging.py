@@ -1,5 +1,5 @@
-"""Numpy arrays to QImages for the Draw view: grayscale steps, diverging activation maps,
-and the pad's canvas back to numpy.
+"""Numpy arrays to QImages for the Draw view: grayscale steps, diverging activation maps (in the
+theme's colours), and the pad's canvas back to numpy.
 
 Pure conversions: no widgets, no network logic, no torch. Every QImage returned owns its
 pixels (a copy), so the numpy buffer may be dropped right after.
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QImage
+
+from .. import theme
+from ..theme.activation import activation_colors
 
 
 def array_from_gray_image(image: QImage) -> np.ndarray:
@@ -48,24 +51,10 @@ def picture_image(values: np.ndarray) -> QImage:
     return rgb_image(values)
 
 
-def _diverging_lut() -> np.ndarray:
-    """256 RGB entries: blue for negative, near-black for zero, orange for positive."""
-    t = np.linspace(-1.0, 1.0, 256)[:, None]
-    negative = np.array([59, 130, 246], dtype=np.float32)  # same blue as Dense nodes
-    positive = np.array([249, 115, 22], dtype=np.float32)  # same orange as Merge nodes
-    zero = np.array([24, 26, 30], dtype=np.float32)
-    mix = np.where(t < 0, zero + (negative - zero) * -t, zero + (positive - zero) * t)
-    return np.clip(mix, 0, 255).astype(np.uint8)
-
-
-_LUT = _diverging_lut()
-
-
 def diverging_colors(values: np.ndarray, scale: float) -> np.ndarray:
-    """Floats -> (..., 3) uint8 colours, ±`scale` at full colour, 0 near-black."""
-    scale = scale if scale > 0 else 1.0
-    index = np.clip(np.rint((np.asarray(values, np.float32) / scale + 1.0) * 127.5), 0, 255)
-    return _LUT[index.astype(np.intp)]
+    """Floats -> (..., 3) uint8 colours, ±`scale` at full colour: the theme's activation
+    convention (orange above zero, blue below, the page's neutral at zero; gui.theme.activation)."""
+    return activation_colors(theme.current(), values, scale)
 
 
 def diverging_image(values: np.ndarray, scale: float) -> QImage:

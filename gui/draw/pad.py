@@ -58,6 +58,7 @@ def stroke_path(points: tuple[tuple[float, float], ...] | list[tuple[float, floa
 
 
 def paint_stroke(painter: QPainter, stroke: Stroke) -> None:
+    # full ink is pixel value 255 of the network's input (MNIST is white on black): data, not a theme colour
     pen = QPen(QColor(255, 255, 255), stroke.width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
     painter.setPen(pen)
     painter.setBrush(Qt.NoBrush)
@@ -278,7 +279,7 @@ class DrawPad(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.SmoothPixmapTransform)
         target = self._canvas_rect()
-        painter.fillRect(target, QColor(0, 0, 0))
+        painter.fillRect(target, theme.current().color("picture_ground"))
         if self._picture_image is not None:
             painter.drawImage(_fit(self._picture_image.size(), target), self._picture_image)
         else:
@@ -292,7 +293,7 @@ class DrawPad(QWidget):
 
     # -- internals ----------------------------------------------------------------------
     def _paint_hint(self, painter: QPainter, target: QRectF) -> None:
-        painter.setPen(QColor(150, 150, 150))
+        painter.setPen(theme.current().color("picture_hint"))
         font = painter.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         painter.setFont(font)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from engine.formatting import probability
 
 from .. import theme
-from ..lint import style as lint_style
 from ..theme import scaled_font
 
 NOTHING = "?"  # the top label before there is anything to classify
@@ -129,7 +128,7 @@ class AnswerPanel(QWidget):
             self._show_unsure(prediction, names, p, truth, unlike)
             return
         self.top_label.setText(names[prediction.label])
-        self.top_label.setStyleSheet("")
+        theme.restyle(self.top_label, "top_class")
         self.top_label.setFont(scaled_font(44 if len(names[prediction.label]) <= 3 else 22, bold=True))
         text = f"{probability(p)} sure"
         self.bars.muted = False
@@ -141,7 +140,7 @@ class AnswerPanel(QWidget):
 
     def _show_unsure(self, prediction, names: list[str], p: float, truth: int | None, unlike: str) -> None:
         self.top_label.setText(NOTHING)
-        self.top_label.setStyleSheet(f"color: {lint_style.color('warning').name()}")
+        theme.restyle(self.top_label, "top_class_unsure")
         self.top_label.setFont(scaled_font(44, bold=True))
         text = (f"This {unlike}: it is unlike everything the network learned, so its scores mean little "
                 f"(they lean to {names[prediction.label]}).")
@@ -153,7 +152,7 @@ class AnswerPanel(QWidget):
 
     def show_nothing(self, hint: str, class_names: list[str] | None = None) -> None:
         self.top_label.setText(NOTHING)
-        self.top_label.setStyleSheet(f"color: {theme.current().muted}")
+        theme.restyle(self.top_label, "top_class_none")
         self.top_label.setFont(scaled_font(44, bold=True))
         self.confidence.setText(hint)
         self.bars.set_probabilities([], class_names)

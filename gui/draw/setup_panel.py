@@ -10,7 +10,6 @@ from html import escape
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from .. import theme
 from ..theme import scaled_font
 
 PROGRESS_STEPS = 1000
@@ -64,10 +63,6 @@ class SetupPanel(QWidget):
         self.text = QLabel(objectName="setup_text", wordWrap=True)
         self.train_button = QPushButton("Train", objectName="train_digits_button")
         self.train_button.setDefault(True)
-        t = theme.current()
-        self.train_button.setStyleSheet(
-            f"QPushButton {{ background: {t.accent}; color: {t.accent_text}; border: none; border-radius: 5px;"
-            f" padding: 7px 16px; font-weight: bold; }} QPushButton:disabled {{ background: {t.border}; }}")
         self.train_button.clicked.connect(self.train_requested)
         self.cancel_button = QPushButton("Stop", objectName="cancel_training_button")
         self.cancel_button.clicked.connect(self.cancel_requested)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
@@ -59,7 +59,7 @@ class ImageTile(QWidget):
         painter = QPainter(self)
         left = 0 if self.caption is None else CAPTION_MARGIN
         box = QRectF(left, 0, self.side, self.side)
-        painter.fillRect(box, QColor(0, 0, 0))
+        painter.fillRect(box, t.color("picture_ground"))
         if self._image is not None and not self._image.isNull():
             target = _fit(self._image.width(), self._image.height(), box)
             enlarged = target.width() >= self._image.width()

@@ -64,8 +64,11 @@ class AnswerRow(QFrame):
         self.reveal_button = QPushButton("Reveal", objectName="reveal_button")
         self.reveal_button.clicked.connect(lambda: panel.state.reveal([node_id]))
         grid.addWidget(self.reveal_button, 1, 2)
+        self._shown: tuple[Exercise, dict] | None = None
+        theme.follow(self, lambda: self._shown is not None and self.show_state(*self._shown))  # colours in HTML
 
     def show_state(self, exercise: Exercise, revealed_verdicts: dict) -> None:
+        self._shown = (exercise, revealed_verdicts)
         answers = exercise.answers.get(self.node_id, {})
         revealed = self.node_id in exercise.revealed
         for field, edit in self.edits.items():

@@ -13,7 +13,6 @@ from engine.lint import CODES, LintWarning, dismissals
 
 from ..document import Document
 from ..sections import SetSection
-from . import style
 from .fixes import dismiss_command, fix_command, restore_all_command
 from .state import LintState
 
@@ -29,7 +28,6 @@ class LintPanel(QWidget):
         self._column = QVBoxLayout(self)
         self._column.setContentsMargins(0, 0, 0, 0)
         self._column.setSpacing(6)
-        self.setStyleSheet(style.stylesheet())
         lints.lints_changed.connect(self._on_lints_changed)
         self.show_node(None)
 

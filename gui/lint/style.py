@@ -1,5 +1,6 @@
-"""The warning style: amber, distinct from the error style (red), in light and dark themes, and the
-painting of a warned node card's frame and badge. Imports no view.
+"""The painting of a warned node card's frame and badge, in the theme's warning colours (amber,
+distinct from the error red). The colours live in gui.theme; the lint cards' stylesheet rules in
+resources/style.qss. Imports no view.
 """
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from .. import theme
 
-_LIGHT = {"warning": "#b45309", "warning_fill": "#fff7e6", "warning_border": "#f59e0b"}
-_DARK = {"warning": "#fbbf24", "warning_fill": "#3a2f1a", "warning_border": "#d97706"}
-
 
 def color(name: str) -> QColor:
-    """"warning" (text and badge), "warning_fill" (panel background), "warning_border"."""
-    return QColor((_DARK if theme.current().dark else _LIGHT)[name])
+    """"warning" (text), "warning_fill" (card background), "warning_border" (frames, badge)."""
+    return theme.current().color(name)
 
 
 def paint_warning_frame(painter: QPainter, rect: QRectF, radius: float) -> None:
@@ -39,7 +37,7 @@ def paint_warning_badge(painter: QPainter, centre: QPointF, count: int, size: fl
     painter.setPen(Qt.NoPen)
     painter.setBrush(color("warning_border"))
     painter.drawPath(path)
-    painter.setPen(QColor("#1f2328"))
+    painter.setPen(theme.current().color("ink"))
     font = painter.font()
     font.setBold(True)
     font.setPointSizeF(max(6.0, size * 0.45))
@@ -48,9 +46,3 @@ def paint_warning_badge(painter: QPainter, centre: QPointF, count: int, size: fl
                      "!" if count <= 1 else str(min(count, 9)))
     painter.restore()
 
-
-def stylesheet() -> str:
-    """For LintPanel's cards: amber, never the error box's red."""
-    c = _DARK if theme.current().dark else _LIGHT
-    return (f"QFrame#lint_card {{ background: {c['warning_fill']}; border: 1px solid {c['warning_border']};"
-            f" border-radius: 6px; }} QLabel#lint_title {{ color: {c['warning']}; font-weight: 600; }}")

@@ -1,6 +1,8 @@
 """Pictures for Play, from a PlayFrame's numpy arrays: the decision regions (each class's colour,
 stronger where the network is surer), the data points over them, and each hidden unit's output
-over the plane (orange negative, white zero, blue positive, as TF Playground draws them).
+over the plane in the theme's activation convention, the same as the Draw view's feature maps:
+orange above zero, blue below, the page's neutral at zero (gui.theme.activation; TF Playground
+draws the signs the other way round). Colours come from the current theme.
 
 Plain numpy -> QImage conversions, no widgets; cheap enough for 30 frames a second.
 """
@@ -10,11 +12,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 
-CLASS_RGB = np.array([(59, 130, 246), (249, 115, 22), (16, 185, 129), (239, 68, 68), (139, 92, 246),
-                      (202, 138, 4), (236, 72, 153), (100, 116, 139), (132, 204, 22), (6, 182, 212)], dtype=np.float32)
-_WHITE = np.array([255.0, 255.0, 255.0], dtype=np.float32)
-_NEG = np.array([245.0, 147.0, 34.0], dtype=np.float32)
-_POS = np.array([8.0, 119.0, 189.0], dtype=np.float32)
+from .. import theme
+from ..theme.activation import activation_colors, class_rgb, rgb
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -25,20 +24,20 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 
 
 def regions_rgb(classes: np.ndarray, confidence: np.ndarray, num_classes: int) -> np.ndarray:
-    """(R, R) classes and their probabilities -> (R, R, 3): pale where unsure, saturated where sure."""
+    """(R, R) classes and their probabilities -> (R, R, 3): faint (near the page's neutral) where
+    unsure, saturated where sure."""
+    t = theme.current()
     floor = 1.0 / max(num_classes, 2)
     strength = np.clip((confidence - floor) / (1.0 - floor), 0.0, 1.0)[..., None] * 0.65 + 0.1
-    colours = CLASS_RGB[classes % len(CLASS_RGB)]
-    rgb = _WHITE * (1 - strength) + colours * strength
-    return rgb[::-1].astype(np.uint8)  # row 0 is the lowest y: flip so y grows upwards on screen
+    palette = class_rgb(t)
+    mixed = rgb(t.zero) * (1 - strength) + palette[classes % len(palette)] * strength
+    return mixed[::-1].astype(np.uint8)  # row 0 is the lowest y: flip so y grows upwards on screen
 
 
 def unit_rgb(values: np.ndarray) -> np.ndarray:
-    """(R, R) unit outputs -> (R, R, 3) on a diverging scale around 0, per unit's own largest value."""
+    """(R, R) unit outputs -> (R, R, 3) on the diverging scale around 0, per unit's own largest value."""
     scale = float(np.abs(values).max()) or 1.0
-    t = np.clip(values / scale, -1.0, 1.0)[..., None]
-    rgb = np.where(t >= 0, _WHITE * (1 - t) + _POS * t, _WHITE * (1 + t) + _NEG * (-t))
-    return rgb[::-1].astype(np.uint8)
+    return activation_colors(theme.current(), values, scale)[::-1]
 
 
 def points_layer(points: np.ndarray, labels: np.ndarray, extent: tuple[float, float, float, float],
@@ -51,10 +50,10 @@ def points_layer(points: np.ndarray, labels: np.ndarray, extent: tuple[float, fl
     ys = (1.0 - (points[:, 1] - y0) / max(y1 - y0, 1e-9)) * side
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.Antialiasing)
-    painter.setPen(QPen(QColor(255, 255, 255), 1.0))
+    t = theme.current()
+    painter.setPen(QPen(t.color("data_ink"), 1.0))
     for label in np.unique(labels):
-        rgb = CLASS_RGB[int(label) % len(CLASS_RGB)]
-        painter.setBrush(QColor(int(rgb[0]), int(rgb[1]), int(rgb[2])))
+        painter.setBrush(QColor(t.classes[int(label) % len(t.classes)]))
         for x, y in zip(xs[labels == label], ys[labels == label]):
             painter.drawEllipse(QPointF(float(x), float(y)), 3.2, 3.2)
     painter.end()

@@ -31,8 +31,9 @@ from engine import templates
 from engine.data.toy import TOY_SETS
 from engine.play import PLAY_ACTIVATIONS, PlayError, PlayFrame, PlaySession, PlaySettings
 
+from .. import theme
 from ..document import Document
-from ..icons import action_icon
+from ..icons import themed_icon
 from .picture import SquarePicture
 from .render import boundary_pixmap, points_layer, regions_rgb, to_qimage, unit_rgb
 
@@ -67,11 +68,13 @@ class PlayView(QWidget):
         self._layout()
         self._stale = False
         document.graph_replaced.connect(self._on_document_graph_replaced)
+        theme.follow(self, self._on_theme_changed)
         self.reset()
 
     # -- construction -------------------------------------------------------------------------
     def _make_controls(self) -> None:
-        self.play_button = QPushButton(action_icon("play"), "Play", objectName="play_button", checkable=True)
+        self.play_button = QPushButton("Play", objectName="play_button", checkable=True)
+        themed_icon(self.play_button, "play")
         self.play_button.toggled.connect(self._on_play_button_toggled)
         self.step_button = QPushButton("Step", objectName="step_button")
         self.step_button.setToolTip("Train one batch (while paused)")
@@ -216,6 +219,12 @@ class PlayView(QWidget):
         rgb = regions_rgb(frame.classes, frame.confidence, self.session.num_classes)
         self.boundary.setPixmap(boundary_pixmap(rgb, self._dots, side))
 
+    def _on_theme_changed(self) -> None:
+        if self.frame is not None and self.session is not None:  # paused: repaint the last frame
+            self._dots = None
+            self._paint_boundary(self.frame)
+            self._show_units(self.frame)
+
     def _on_boundary_side_changed(self, side: int) -> None:
         if self.frame is not None and self.session is not None:
             self._paint_boundary(self.frame)
@@ -286,7 +295,7 @@ class PlayView(QWidget):
 
     def _on_play_button_toggled(self, on: bool) -> None:
         self.play_button.setText("Pause" if on else "Play")
-        self.play_button.setIcon(action_icon("pause" if on else "play"))
+        themed_icon(self.play_button, "pause" if on else "play")
         self.step_button.setEnabled(not on)
         if on:
             self._fps_clock = []

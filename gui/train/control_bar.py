@@ -13,8 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 
 from engine.training import StepRecord
 
-from .. import theme
-from ..icons import action_icon
+from ..icons import themed_icon
 
 IDLE, RUNNING, PAUSED, STOPPING, ENDED = "idle", "running", "paused", "stopping", "ended"
 
@@ -33,10 +32,12 @@ class ControlBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.start_button = QPushButton(action_icon("play", theme.current().accent_text), "Start training",
-                                        objectName="start_button")
-        self.pause_button = QPushButton(action_icon("pause"), "Pause", objectName="pause_button")
-        self.stop_button = QPushButton(action_icon("stop"), "Stop", objectName="stop_button")
+        self.start_button = QPushButton("Start training", objectName="start_button")
+        self.pause_button = QPushButton("Pause", objectName="pause_button")
+        self.stop_button = QPushButton("Stop", objectName="stop_button")
+        themed_icon(self.start_button, "play", "accent_text")
+        themed_icon(self.pause_button, "pause")
+        themed_icon(self.stop_button, "stop")
         self.progress = QProgressBar(objectName="run_progress", textVisible=False)
         self.status = QLabel("Ready.", objectName="run_status", wordWrap=True)
         # Room for two lines, fixed: narrow windows wrap instead of clipping, and new text never
@@ -73,7 +74,7 @@ class ControlBar(QWidget):
         self.pause_button.setEnabled(state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(state in (RUNNING, PAUSED))
         self.pause_button.setText("Resume" if state == PAUSED else "Pause")
-        self.pause_button.setIcon(action_icon("play" if state == PAUSED else "pause"))
+        themed_icon(self.pause_button, "play" if state == PAUSED else "pause")
         if state == PAUSED:
             self._paused_at = time.perf_counter()
             self.status.setText(self.status.text().split(" · paused")[0] + " · paused")

@@ -16,7 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-FINDING_COLOR = "#d97706"  # amber, as the banner's warnings
+from .. import theme
+
 ZOOM_GAIN = 0.5  # zoom only when the epochs in question span at most half the plot's height
 
 
@@ -60,9 +61,10 @@ class FindingMarks:
         self.refresh_theme()
 
     def refresh_theme(self) -> None:
+        color = theme.current().caution  # amber, as the banner's warnings
         for line in self.lines:
-            line.setPen(pg.mkPen(FINDING_COLOR, width=1.4, style=Qt.DashDotLine))
-        self.sample.setPen(pg.mkPen(FINDING_COLOR, width=1.4, style=Qt.DashDotLine))
+            line.setPen(pg.mkPen(color, width=1.4, style=Qt.DashDotLine))
+        self.sample.setPen(pg.mkPen(color, width=1.4, style=Qt.DashDotLine))
 
     def clear(self) -> None:
         self.epoch, self.text, self.zoom = None, "", None

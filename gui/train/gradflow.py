@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine.training import GradientHistory, GradientRecord
 from engine.training.evidence import flow_sentence
 
+from .. import theme
 from .flow_rows import FlowRow, default_expanded, layer_blocks, row_values, rows_of
 from .heatmap import HeatMap
 from .palette import style_plot
@@ -44,7 +45,7 @@ LOWEST_DECADE, HIGHEST_DECADE = -6, 1  # the colour scale covers at least 1e-6 .
 
 def layer_colors(n: int) -> list[tuple[int, int, int]]:
     """First layers blue, last ones yellow (viridis ends), so depth reads as colour."""
-    cmap = pg.colormap.get("viridis")
+    cmap = pg.colormap.get(theme.current().sequential)
     return [tuple(int(c) for c in cmap.map(i / max(n - 1, 1), mode="byte")[:3]) for i in range(n)]
 
 

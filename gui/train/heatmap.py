@@ -43,7 +43,7 @@ class HeatMap(QWidget):
         self.steps = np.zeros(0)
         self.levels = (-6, 1)
         self.colors: list[tuple[int, int, int]] = []
-        self._lut = pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False)
+        self._lut = pg.colormap.get(theme.current().sequential).getLookupTable(nPts=256, alpha=False)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 

@@ -20,6 +20,7 @@ from engine.training.lr_find import LrFindResult, lr_find
 
 from .. import theme
 from ..jobs.task import BackgroundTask
+from .palette import style_plot
 
 STEPS = 100
 EXPLAIN = ("Trains for up to 100 mini-batches while the learning rate grows from 1e-7 to 10, then puts the "
@@ -63,10 +64,8 @@ class LrFinderPanel(QWidget):
 
     def _make_plot(self) -> pg.PlotWidget:
         t = theme.current()
-        plot = pg.PlotWidget(objectName="lr_find_plot", background=t.base)
+        plot = style_plot(pg.PlotWidget(objectName="lr_find_plot"), "", "loss", "learning rate")
         plot.setLogMode(x=True, y=False)
-        plot.setLabel("bottom", "learning rate")
-        plot.setLabel("left", "loss")
         plot.setMinimumHeight(170)
         plot.setMaximumHeight(230)
         plot.setMenuEnabled(False)

@@ -1,7 +1,7 @@
-"""Colours and pyqtgraph styling shared by the Train view's plots, from the app theme.
+"""pyqtgraph styling shared by the Train view's plots, and lookups into the theme's palettes.
 
-Owns the class colours (one per class, readable on light and dark), the run colours and
-`styled_plot`, which gives a PlotWidget the theme's background, axes and grid.
+The colours themselves (class, run, metric colours) live in gui.theme; `styled_plot` gives a
+PlotWidget the theme's background, axes and grid, and keeps it in the theme after a switch.
 Must not import the engine.
 """
 from __future__ import annotations
@@ -12,20 +12,21 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from .. import theme
 
-CLASS_COLORS = ("#3b82f6", "#f97316", "#10b981", "#ef4444", "#8b5cf6",
-                "#ca8a04", "#ec4899", "#64748b", "#84cc16", "#06b6d4")
-TRAIN_COLOR = "#f59e0b"  # per-epoch training metrics; validation uses the theme accent
-LR_COLOR = "#8b5cf6"
-RUN_COLORS = ("#2f6fed", "#f97316", "#10b981", "#e11d48", "#8b5cf6", "#ca8a04", "#0891b2", "#db2777")  # compared runs
-
 
 def run_color(position: int) -> str:
     """The overlay colour of the `position`-th compared run."""
-    return RUN_COLORS[position % len(RUN_COLORS)]
+    runs = theme.current().runs
+    return runs[position % len(runs)]
+
+
+def class_count() -> int:
+    """How many distinct class colours there are (they repeat after that)."""
+    return len(theme.current().classes)
 
 
 def class_color(index: int, alpha: int = 255) -> QColor:
-    color = QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
+    classes = theme.current().classes
+    color = QColor(classes[index % len(classes)])
     color.setAlpha(alpha)
     return color
 
@@ -41,7 +42,11 @@ def styled_plot(title: str, y_label: str = "", x_label: str = "epoch") -> pg.Plo
 
 
 def style_plot(plot: pg.PlotWidget, title: str, y_label: str = "", x_label: str = "epoch") -> pg.PlotWidget:
-    """Theme colours for background, title, axes and grid; returns `plot`."""
+    """Theme colours for background, title, axes and grid, now and after every theme switch;
+    returns `plot`."""
+    if not plot.property("theme_followed"):
+        plot.setProperty("theme_followed", True)
+        theme.follow(plot, lambda: _restyle(plot))
     t = theme.current()
     plot.setBackground(t.base)
     plot.setTitle(title or None, color=t.text, bold=True)
@@ -69,3 +74,8 @@ def style_plot(plot: pg.PlotWidget, title: str, y_label: str = "", x_label: str 
 
 def pen(color: str | QColor, width: float = 1.6, alpha: int = 255) -> object:
     return pg.mkPen(faded(color, alpha), width=width)
+
+
+def _restyle(plot: pg.PlotWidget) -> None:
+    item = plot.getPlotItem()
+    style_plot(plot, item.titleLabel.text, item.getAxis("left").labelText, item.getAxis("bottom").labelText)

@@ -23,7 +23,7 @@ from engine.training import EpochRecord, StepRecord
 from .. import theme
 from .finding import FindingHeader, FindingMarks, finding_zoom
 from .legend import RowLegend
-from .palette import LR_COLOR, TRAIN_COLOR, pen, style_plot, styled_plot
+from .palette import pen, styled_plot
 from .run_banner import TITLES
 from .series import RunCurves, Series, Smoother, epoch_titles, keeps, log_bounds, log_ticks, others_label, y_bounds
 
@@ -69,8 +69,9 @@ class LivePlots(QWidget):
         self.best_epoch: int | None = None
         self.finding = FindingMarks((self.loss_plot, self.epoch_plot))
         # compared runs drawn beside one run's own curves: one legend entry says what they are
-        self._others = {p: pg.PlotDataItem(pen=pg.mkPen("#94a3b8", width=2)) for p in (self.epoch_plot, self.acc_plot)}
+        self._others = {p: pg.PlotDataItem() for p in (self.epoch_plot, self.acc_plot)}
         self.refresh_theme()
+        theme.follow(self, self.refresh_theme)
 
     def _layout(self) -> None:
         self.header = FindingHeader()
@@ -128,13 +129,11 @@ class LivePlots(QWidget):
 
     def refresh_theme(self) -> None:
         """Colours from the current theme (after a light/dark switch too)."""
-        t = theme.current()
-        for plot in self.plots:
-            item = plot.getPlotItem()
-            style_plot(plot, item.titleLabel.text, item.getAxis("left").labelText, item.getAxis("bottom").labelText)
+        t = theme.current()  # the plots themselves follow the theme (palette.style_plot)
         colors = {"raw_loss": (t.accent, 1.2, 120), "smooth_loss": (t.accent, 2.4, 255),
-                  "train_loss": (TRAIN_COLOR, 2.0, 255), "val_loss": (t.accent, 2.2, 255),
-                  "train_acc": (TRAIN_COLOR, 2.0, 255), "val_acc": (t.accent, 2.2, 255), "lr": (LR_COLOR, 2.0, 255)}
+                  "train_loss": (t.train_metric, 2.0, 255), "val_loss": (t.accent, 2.2, 255),
+                  "train_acc": (t.train_metric, 2.0, 255), "val_acc": (t.accent, 2.2, 255),
+                  "lr": (t.lr_metric, 2.0, 255)}
         for name, (color, width, alpha) in colors.items():
             curve = self.curves[name]
             curve.setPen(pen(color, width, alpha))
@@ -147,6 +146,8 @@ class LivePlots(QWidget):
             line.setPen(pg.mkPen(t.ok, width=1.2, style=Qt.DashLine))
         for legend in self.legends.values():
             legend.setLabelTextColor(t.text)
+        for other in self._others.values():
+            other.setPen(pg.mkPen(t.other_run, width=2))
         self.finding.refresh_theme()
 
     # -- the detail run ------------------------------------------------------------------

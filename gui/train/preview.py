@@ -17,7 +17,7 @@ from engine.data import Dataset
 
 from .. import theme
 from .images import sample_grid
-from .palette import CLASS_COLORS, class_color, style_plot, styled_plot
+from .palette import class_color, styled_plot
 
 MAX_POINTS = 1500
 
@@ -77,11 +77,10 @@ class DatasetPreview(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.counts_plot)
         self.show_dataset(None)
+        theme.follow(self, self.refresh_theme)
 
     def refresh_theme(self) -> None:
-        """Plot colours after a light/dark switch (the sample grid's background follows on the next show)."""
-        for plot in (self.scatter_plot, self.counts_plot):
-            style_plot(plot, "", x_label="")
+        """The points and bars after a light/dark switch (the plots follow by themselves)."""
         if self._dataset is not None:
             self.show_dataset(self._dataset)
 
@@ -99,7 +98,7 @@ class DatasetPreview(QWidget):
         self._show_counts(dataset)
 
     def _show_images(self, dataset: Dataset) -> None:
-        background = 0 if theme.current().dark else 40
+        background = theme.current().color("picture_gap").red()  # a gray: red = green = blue
         self.grid.set_image(sample_grid(dataset.x_train, dataset.y_train, dataset.num_classes,
                                         background=background))
         self.scatter_plot.hide()
@@ -123,7 +122,7 @@ class DatasetPreview(QWidget):
         plot = self.counts_plot.getPlotItem()
         if self.bars is not None:
             plot.removeItem(self.bars)
-        colors = [pg.mkBrush(CLASS_COLORS[i % len(CLASS_COLORS)]) for i in range(len(counts))]
+        colors = [pg.mkBrush(class_color(i)) for i in range(len(counts))]
         self.bars = pg.BarGraphItem(x=np.arange(len(counts)), height=counts, width=0.7, brushes=colors, pen=None)
         plot.addItem(self.bars)
         labels = dataset.class_names if len(counts) <= 10 else [str(i) for i in range(len(counts))]

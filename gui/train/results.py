@@ -32,7 +32,7 @@ from engine.training import DecisionGrid
 
 from .. import theme
 from .images import sample_pixels, to_qimage
-from .palette import CLASS_COLORS, class_color, style_plot
+from .palette import class_color, class_count, style_plot
 
 MAX_MISTAKES = 120
 THUMB_SCALE = 3
@@ -93,7 +93,7 @@ class ConfusionTableModel(QAbstractTableModel):
         if role == Qt.BackgroundRole:
             return self._background(r, c)
         if role == Qt.ForegroundRole:
-            return QColor("white") if self.share(r, c) > 0.45 else None
+            return theme.current().color("on_fill") if self.share(r, c) > 0.45 else None
         if role == Qt.ToolTipRole:
             return (f"true {self.names[r]}, predicted {self.names[c]}: {counted(int(self.matrix[r, c]), 'sample')} "
                     f"({self.share(r, c):.1%} of the {self.names[r]} samples)")
@@ -180,6 +180,7 @@ class BoundaryPlot(pg.PlotWidget):
         for item in (self.regions, self.points, self.wrong):
             self.addItem(item)
         self.grids_shown = 0
+        theme.follow(self, self.refresh_theme)
 
     def show_dataset(self, dataset: Dataset | None) -> None:
         self.regions.clear()
@@ -193,8 +194,8 @@ class BoundaryPlot(pg.PlotWidget):
         self.autoRange()
 
     def show_grid(self, grid: DecisionGrid) -> None:
-        lut = np.array([class_color(i, 90).getRgb() for i in range(len(CLASS_COLORS))], dtype=np.uint8)
-        self.regions.setImage(lut[grid.classes % len(CLASS_COLORS)], autoLevels=False)  # (R, R) -> (R, R, 4)
+        lut = np.array([class_color(i, 90).getRgb() for i in range(class_count())], dtype=np.uint8)
+        self.regions.setImage(lut[grid.classes % class_count()], autoLevels=False)  # (R, R) -> (R, R, 4)
         dx = float(grid.xs[-1] - grid.xs[0])
         dy = float(grid.ys[-1] - grid.ys[0])
         rect = QRectF(float(grid.xs[0]), float(grid.ys[0]), dx, dy)
@@ -215,6 +216,5 @@ class BoundaryPlot(pg.PlotWidget):
 
     def refresh_theme(self) -> None:
         t = theme.current()
-        style_plot(self, "Decision boundary", "x₂", "x₁")
         self.points.setPen(pg.mkPen(t.base, width=0.8))
         self.wrong.setPen(pg.mkPen(t.error, width=2))

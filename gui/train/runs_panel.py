@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from engine.formatting import percent
 from engine.runs import Run
 
-from ..icons import action_icon
+from ..icons import themed_icon
 
 COLUMNS = ("Run", "Settings", "Epochs", "Test acc.", "Doctor")
 LIVE_ID = "__live__"
@@ -79,7 +79,8 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.Stretch)  # long names elide; the numbers stay in view
         header.setStretchLastSection(False)
         self.tree.setTextElideMode(Qt.ElideRight)  # a name starts with its number: keep that in view
-        self.continue_button = QPushButton(action_icon("play"), "Continue", objectName="continue_button")
+        self.continue_button = QPushButton("Continue", objectName="continue_button")
+        themed_icon(self.continue_button, "play")
         self.continue_button.setToolTip("Train the adopted run's weights further, for the epochs set in Settings")
         self.rerun_button = QPushButton("Re-run…", objectName="rerun_with_change_button")
         self.rerun_button.setToolTip("Re-run with one change: put the selected run's settings in the form, change "

@@ -1,9 +1,12 @@
-"""The Train view's own stylesheet, filled with the current theme's colours.
+"""The Train view's own stylesheet template; gui.theme fills in the colours, now and after every
+theme switch.
 
-Set on the view (it cascades over the app stylesheet), so the shared resources/style.qss
-stays untouched. Must not import the engine.
+Set on the view (it cascades over the app stylesheet and scopes its plain `QPushButton` rules to
+the view). Must not import the engine.
 """
 from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
 
 from .. import theme
 
@@ -30,7 +33,7 @@ QLabel#result_box, QFrame#result_box {
     background: @base; border: 1px solid @border; border-left: 4px solid @ok; border-radius: 6px; padding: 8px;
 }
 QFrame#info_box { background: @base; border: 1px solid @border; border-left: 4px solid @accent; border-radius: 6px; }
-QFrame#warn_box { background: @base; border: 1px solid @border; border-left: 4px solid #d97706; border-radius: 6px; }
+QFrame#warn_box { background: @base; border: 1px solid @border; border-left: 4px solid @caution; border-radius: 6px; }
 QFrame#failed_box {
     background: @error_fill; border: 1px solid @error; border-left: 4px solid @error; border-radius: 6px;
 }
@@ -52,9 +55,6 @@ QListWidget#mistakes { background: @base; border: none; }
 """
 
 
-def train_stylesheet() -> str:
-    text = _QSS
-    for name, value in sorted(vars(theme.current()).items(), key=lambda kv: -len(kv[0])):
-        if isinstance(value, str):
-            text = text.replace("@" + name, value)
-    return text
+def apply_train_style(view: QWidget) -> None:
+    """Style `view` (the Train view) in the current theme, and keep it so."""
+    theme.style(view, _QSS)

@@ -23,6 +23,7 @@ from engine.serialize import ProjectError
 from engine.training import TrainingError
 from engine.training.status import has_weights, is_finished
 
+from .. import theme
 from ..document import Document
 from ..jobs.adoption import Finish, LiveRun, run_title, status_title
 from ..jobs.coordinator import RunCoordinator
@@ -40,7 +41,7 @@ from .run_banner import ERROR, INFO, RunBanner, level_of
 from .run_menu import RunMenu
 from .runs_panel import RunsPanel
 from .settings_form import SettingsForm
-from .style import train_stylesheet
+from .style import apply_train_style
 from .train_layout import lay_out
 from .transfer_panel import TransferPanel
 from .view_state import boundary_grid, focus_run, initial_settings
@@ -79,7 +80,8 @@ class TrainView(QWidget):
         self._make_fit_box()
         self.transfer = TransferPanel(self)  # start from, augmentation, learning-rate finder (issue 20)
         lay_out(self)
-        self.setStyleSheet(train_stylesheet())
+        apply_train_style(self)  # its plots and panels follow the theme themselves
+        theme.follow(self, self.show_runs)  # the runs list and compare table hold run colours
         self._connect()
         self.live_view = LiveRunView(self)
         self._choose_initial_dataset()
@@ -418,15 +420,6 @@ class TrainView(QWidget):
     def _on_banner_link_activated(self, link: str) -> None:
         if link == "build":
             self.build_view_requested.emit()
-
-    # -- look -----------------------------------------------------------------------------
-    def refresh_theme(self) -> None:
-        """After a light/dark switch: the view's stylesheet and every plot."""
-        self.setStyleSheet(train_stylesheet())
-        self.plots.refresh_theme()
-        self.results.boundary.refresh_theme()
-        self.datasets.preview.refresh_theme()
-        self.show_runs()
 
     # -- closing --------------------------------------------------------------------------
     def running_job(self) -> str | None:

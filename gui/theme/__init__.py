@@ -1,66 +1,30 @@
-"""Colours, fonts and the application palette; follows the system light or dark scheme.
+"""The app's look: one `Theme` (every colour, gui.theme.palettes), one stylesheet rendering, and one
+change signal every widget follows. Follows the system light or dark scheme.
 
-Owns every colour the app paints with, so views ask `current()` instead of hard-coding.
+Views ask `current()` instead of hard-coding a colour. `apply_theme` switches the app's palette and
+stylesheet and then emits `changes().changed`; a widget that caches colours (its own stylesheet, a
+plot's background, a painted pixmap) registers with `follow(widget, callback)` or keeps its own
+stylesheet template with `style(widget, template)`, and is refreshed on every switch.
 `NETWRIGHT_THEME=light|dark` overrides the system (handy for screenshots).
-Must not import the engine.
+Must not import the engine or any view.
 """
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+from .palettes import CATEGORY_COLORS, DARK, LIGHT, Theme
 
-# Saturated enough to read on both light and dark canvases.
-CATEGORY_COLORS = {
-    "Input": "#14b8a6", "Dense": "#3b82f6", "Activation": "#eab308", "Convolution": "#8b5cf6",
-    "Pooling": "#06b6d4", "Normalization": "#10b981", "Regularization": "#ec4899",
-    "Reshape": "#64748b", "Merge": "#f97316", "Recurrent": "#84cc16", "Attention": "#d946ef",
-}
+__all__ = ["CATEGORY_COLORS", "DARK", "LIGHT", "RESOURCES", "Theme", "apply_theme", "category_color", "changes",
+           "current", "follow", "mono_font", "render", "restyle", "scaled_font", "style", "system_prefers_dark"]
 
-
-@dataclass(frozen=True)
-class Theme:
-    dark: bool
-    window: str
-    panel: str
-    base: str
-    alt_base: str
-    text: str
-    muted: str
-    border: str
-    accent: str
-    accent_text: str
-    error: str
-    error_fill: str
-    ok: str
-    canvas: str
-    grid: str
-    node_fill: str
-    node_border: str
-    edge: str
-    label_fill: str
-
-    def color(self, name: str) -> QColor:
-        return QColor(getattr(self, name))
-
-
-LIGHT = Theme(False, window="#eef0f3", panel="#f7f8fa", base="#ffffff", alt_base="#f6f7f9",
-              text="#1f2328", muted="#6b7280", border="#d8dce3", accent="#2f6fed",
-              accent_text="#ffffff", error="#d93f3f", error_fill="#fdecec", ok="#16a34a",
-              canvas="#f3f4f7", grid="#dadee6", node_fill="#ffffff", node_border="#cfd5de",
-              edge="#8e98a8", label_fill="#ffffff")
-DARK = Theme(True, window="#1b1d22", panel="#212329", base="#26292f", alt_base="#2b2e35",
-             text="#e6e8eb", muted="#9aa1ad", border="#363a43", accent="#5b8def",
-             accent_text="#ffffff", error="#f06a6a", error_fill="#3b2428", ok="#4ade80",
-             canvas="#17191d", grid="#2c3038", node_fill="#272a31", node_border="#3c414b",
-             edge="#7b8494", label_fill="#23262c")
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 _current = LIGHT
 
@@ -70,7 +34,56 @@ def current() -> Theme:
 
 
 def category_color(category: str) -> QColor:
-    return QColor(CATEGORY_COLORS.get(category, "#64748b"))
+    return QColor(_current.categories.get(category, _current.categories["Reshape"]))
+
+
+class ThemeSignals(QObject):
+    changed = Signal(object)  # the new Theme, after the app's palette and stylesheet switched
+
+
+_SIGNALS: list[ThemeSignals] = []
+
+
+def changes() -> ThemeSignals:
+    """The one object whose `changed` fires after every `apply_theme`."""
+    if not _SIGNALS:
+        _SIGNALS.append(ThemeSignals())
+    return _SIGNALS[0]
+
+
+class _Follower(QObject):
+    """A child of the followed widget: dies with it, and Qt then drops the connection."""
+
+    def __init__(self, owner: QObject, callback: Callable[[], None]) -> None:
+        super().__init__(owner)
+        self._callback = callback
+        changes().changed.connect(self._on_theme_changed)
+
+    @Slot(object)
+    def _on_theme_changed(self, _theme: object) -> None:
+        self._callback()
+
+
+def follow(owner: QObject, callback: Callable[[], None]) -> None:
+    """Call `callback` after every theme switch, for as long as `owner` lives."""
+    _Follower(owner, callback)
+
+
+def style(widget: QWidget, template: str) -> None:
+    """Give `widget` its own stylesheet from `template` (@names are Theme colours), now and after
+    every theme switch."""
+    widget.setStyleSheet(render(template))
+    if widget.property("theme_template") is None:
+        follow(widget, lambda: widget.setStyleSheet(render(widget.property("theme_template"))))
+    widget.setProperty("theme_template", template)
+
+
+def render(template: str, t: Theme | None = None) -> str:
+    """Replace each @name in a stylesheet template by that colour of `t` (the current theme)."""
+    # Longest names first so "@accent" does not eat "@accent_text".
+    for name, value in sorted((t or _current).colors().items(), key=lambda kv: -len(kv[0])):
+        template = template.replace("@" + name, value)
+    return template
 
 
 def restyle(widget, name: str) -> None:
@@ -94,12 +107,14 @@ def system_prefers_dark() -> bool:
 
 
 def apply_theme(app: QApplication, dark: bool | None = None) -> Theme:
-    """Set the Fusion style, a matching palette and the stylesheet; returns the theme."""
+    """Set the Fusion style, a matching palette and the stylesheet, then tell every follower;
+    returns the theme."""
     global _current
     _current = DARK if (system_prefers_dark() if dark is None else dark) else LIGHT
     app.setStyle("Fusion")
     app.setPalette(_palette(_current))
     app.setStyleSheet(_stylesheet(_current))
+    changes().changed.emit(_current)
     return _current
 
 
@@ -124,11 +139,7 @@ def _stylesheet(t: Theme) -> str:
     text = (RESOURCES / "style.qss").read_text(encoding="utf-8")
     for name, path in _tinted_arrows(t).items():
         text = text.replace("@" + name, path)
-    # Longest names first so "@accent" does not eat "@accent_text".
-    for name, value in sorted(vars(t).items(), key=lambda kv: -len(kv[0])):
-        if isinstance(value, str):
-            text = text.replace("@" + name, value)
-    return text
+    return render(text, t)
 
 
 def _tinted_arrows(t: Theme) -> dict[str, str]:
