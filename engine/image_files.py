@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .file_kinds import SpecialFileError, open_regular
 
@@ -64,6 +64,15 @@ def _checked(fh, path: str | Path, mode: str | None) -> Iterator[Image.Image]:
         except Exception as exc:
             raise ImageError(f"Cannot read {path} as an image ({_reason(exc)}).") from exc
         yield image
+
+
+def as_network_mode(image: Image.Image, mode: str) -> Image.Image:
+    """`image` upright (EXIF orientation, as phones store photos) in `mode` ("L" or "RGB"): how a
+    training folder's images and a picture to classify are both read, so they match."""
+    try:
+        return ImageOps.exif_transpose(image).convert(mode)
+    except Exception as exc:  # a hostile EXIF block or a mode PIL cannot convert
+        raise ImageError(f"Cannot convert the picture to {mode} ({_reason(exc)}).") from exc
 
 
 def _too_large(path: str | Path, width: int = 0, height: int = 0) -> str:

@@ -16,7 +16,7 @@ from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from engine.data.dataset import Dataset, DatasetError, ProgressFn, image_stats
-from engine.image_files import ImageError, open_image
+from engine.image_files import ImageError, as_network_mode, open_image
 
 DEFAULT_IMAGE_SIZE = 32
 DEFAULT_CHANNELS = 3
@@ -215,7 +215,7 @@ def _read_one(file: Path, channels: int, height: int, width: int) -> np.ndarray:
     mode = "L" if channels == 1 else "RGB"
     try:
         with open_image(file, mode) as image:
-            image = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
+            image = as_network_mode(image, mode).resize((width, height), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.uint8)
     except ImageError as exc:
         raise DatasetError(f"could not use the image {file}: {exc} — fix or remove it") from exc
