@@ -1,15 +1,17 @@
-"""`DrawView`: draw a digit (or pick a test picture) and watch the document's own network
-classify it: the answer and every class's probability, the preprocessing steps ending with
-the exact tensor the network receives, and what each convolution and dense layer sees.
+"""`DrawView`: draw a digit (or, for an image network, try your own pictures: drop, open or
+paste them, or pick a test picture) and watch the document's own network classify it: the
+answer and every class's probability, the preprocessing steps ending with the exact tensor
+the network receives, and what each convolution and dense layer sees.
 
 Owns the page switching (set-up panel when the network cannot answer yet; pad for digit
-datasets; test samples for photo datasets), the background jobs (loading samples,
+datasets; Try it for photo datasets, gui/draw/try_it.py), the background jobs (loading samples,
 one-click training) and the throttling of feature maps. The network is asked through
 `Classifier` (engine.inference); the document changes only through undo commands.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
 from engine.formatting import counted
-from engine.inference import unlike_words
+from engine.inference import UNCALIBRATED, unlike_words
 from engine.project import weight_changes
 
 from ..document import Document
@@ -37,9 +39,9 @@ from .quick_train import FOLDER_PATH_KEY, QuickTrainer, data_folders
 from .samples import SamplesPanel, pick_samples, to_picture
 from .setup_panel import SetupPanel
 from .tiles import StepStrip, TileColumn
+from .try_it import IMAGE_FILTER, TryIt
 
 MAPS_INTERVAL_MS = 30
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 SETUP_PAGE, WORK_PAGE = 0, 1
 
 
@@ -61,6 +63,8 @@ class DrawView(QWidget):
         self._maps_clock = QElapsedTimer()
         self._make_widgets()
         self._lay_out()
+        self.try_it = TryIt(self)  # own pictures for image networks: drop, open, paste
+        self.setAcceptDrops(True)  # taken only in Try it (TryIt.accepts): the digit pad is as it was
         self._connect()
         app = QApplication.instance()
         if app is not None:
@@ -185,7 +189,9 @@ class DrawView(QWidget):
         self.answer.show_nothing(f"The network could not classify this picture: {message}")
 
     def show_prediction(self, prediction, truth: int | None = None) -> None:
-        self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}))
+        note = "" if prediction.calibrated or not self.try_it.active else f"Confidence {UNCALIBRATED}."
+        self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}),
+                                    note)
         self.steps.set_steps(prediction.preprocessed.steps)
         shape = "×".join(str(s) for s in prediction.preprocessed.tensor.shape[1:])
         self.steps_note.setText(f"The last picture is the {shape} tensor the network receives, "
@@ -206,7 +212,8 @@ class DrawView(QWidget):
         self._maps_timer.stop()
         names = self.classifier.class_names if self.classifier else None
         drawing = self.classifier is None or self.classifier.draws_digits
-        hint = "Draw a digit to see what it thinks." if drawing else "Pick a picture to see what it thinks."
+        hint = "Draw a digit to see what it thinks." if drawing else \
+            "Drop, open or paste a picture, or pick a test picture, to see what it thinks."
         self.answer.show_nothing(trained_note(self.document) + hint, names)
         self.steps.clear_steps()
         self.steps_note.setText("Each step the picture goes through on its way into the network appears here.")
@@ -214,11 +221,16 @@ class DrawView(QWidget):
 
     # -- pictures: files and test samples --------------------------------------------------------
     def open_image(self) -> None:
+        if self.try_it.active:
+            self.try_it.open_files()
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Classify an image", "", IMAGE_FILTER)
         if path:
             self.classify_file(path)
 
     def classify_file(self, path: str) -> bool:
+        if self.try_it.active:  # read the way the network's training pictures were, kept in the strip
+            return self.try_it.classify_files([path]) == 1
         try:
             picture = load_image_file(path)
         except ImageError as exc:
@@ -229,10 +241,10 @@ class DrawView(QWidget):
         if self.classifier.draws_digits:
             self.pad.load_picture(picture)
         else:
-            self._classify_picture(picture)
+            self.classify_picture(picture)
         return True
 
-    def _classify_picture(self, picture, truth: int | None = None) -> None:
+    def classify_picture(self, picture, truth: int | None = None) -> None:
         """Samples and files of photo datasets (the pad classifies its own pictures)."""
         try:
             prediction = self.classifier.classify(picture)
@@ -287,7 +299,32 @@ class DrawView(QWidget):
         if self.classifier is None:
             return
         panel = self.samples_panel
-        self._classify_picture(panel.pictures[index], panel.labels[index])
+        self.classify_picture(panel.pictures[index], panel.labels[index])
+
+    # -- Try it: drops and Ctrl+V (gui/draw/try_it.py) ------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if self.try_it.accepts(event.mimeData()):
+            event.acceptProposedAction()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, event) -> None:
+        if self.try_it.accepts(event.mimeData()):
+            event.acceptProposedAction()
+            self.try_it.classify_mime(event.mimeData())
+
+    def event(self, event) -> bool:
+        # Ctrl+V in Try it pastes a picture here, not layers onto the (hidden) canvas.
+        if event.type() == QEvent.ShortcutOverride and event.matches(QKeySequence.Paste) and self.try_it.active:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.Paste) and self.try_it.active:
+            self.try_it.paste()
+            return
+        super().keyPressEvent(event)
 
     # -- one-click training -----------------------------------------------------------------
     def train_for_drawing(self) -> bool:

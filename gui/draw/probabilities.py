@@ -122,7 +122,8 @@ class AnswerPanel(QWidget):
         column.addStretch(1)
 
     def show_prediction(self, prediction, truth: int | None = None,
-                        unlike: str = "doesn't look like anything it learned") -> None:
+                        unlike: str = "doesn't look like anything it learned", note: str = "") -> None:
+        """`note`: a line under the confidence (Try it says when the confidence is uncalibrated)."""
         names = list(prediction.class_names)
         p = prediction.probabilities[prediction.label]
         if getattr(prediction, "unsure", False):  # honest: unlike the training data (engine.training.calibration)
@@ -136,7 +137,7 @@ class AnswerPanel(QWidget):
         if truth is not None:
             verdict = "right" if truth == prediction.label else "wrong"
             text += f" — true label: {names[truth] if truth < len(names) else truth} ({verdict})"
-        self.confidence.setText(text)
+        self.confidence.setText(f"{text}\n{note}" if note else text)
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
     def _show_unsure(self, prediction, names: list[str], p: float, truth: int | None, unlike: str) -> None:
