@@ -217,7 +217,8 @@ class DrawView(QWidget):
         self.answer.show_nothing(trained_note(self.document) + hint, names)
         self.steps.clear_steps()
         self.steps_note.setText("Each step the picture goes through on its way into the network appears here.")
-        self.feature_maps.clear_maps()
+        seen = "a digit" if drawing else "a picture"
+        self.feature_maps.clear_maps(f"Feature maps appear here once the network sees {seen}.")
 
     # -- pictures: files and test samples --------------------------------------------------------
     def open_image(self) -> None:

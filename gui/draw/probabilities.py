@@ -73,7 +73,7 @@ class ProbabilityBars(QWidget):
         painter.setRenderHint(QPainter.Antialiasing)
         metrics = painter.fontMetrics()
         name_w = max([metrics.horizontalAdvance(self._name(i)) for i in self.rows()] + [12]) + 10
-        pct_w = metrics.horizontalAdvance("100.0 %") + 8
+        pct_w = metrics.horizontalAdvance("> 99.9 %") + 8  # the widest text probability() writes
         bar_w = max(20.0, self.width() - name_w - pct_w)
         best = max(range(len(self.probabilities)), key=self.probabilities.__getitem__) if self.probabilities else None
         for row, index in enumerate(self.rows()):

@@ -103,6 +103,7 @@ class SamplesPanel(QWidget):
         column.addWidget(self.title)
         column.addWidget(self.note)
         column.addWidget(self.grid, 1)
+        column.addStretch(0)  # takes the height only while the grid is hidden
 
     def show_message(self, text: str) -> None:
         self.note.setText(text)
@@ -110,6 +111,7 @@ class SamplesPanel(QWidget):
     def set_samples(self, pictures: list[np.ndarray], labels: list[int], class_names: list[str]) -> None:
         self.pictures, self.labels = pictures, labels
         self.grid.clear()
+        self.grid.setVisible(bool(pictures))  # no empty box where no test pictures are known
         for index, (picture, label) in enumerate(zip(pictures, labels)):
             name = class_names[label] if label < len(class_names) else str(label)
             self.grid.addItem(_thumb_item(picture, name, index))
