@@ -23,7 +23,7 @@ from .digits import Preprocessed, load_image_file, preprocess_image
 from .photo import load_photo, preprocess_photo
 from .training.calibration import Calibration, probabilities  # noqa: F401  (probabilities: re-exported)
 
-DIGIT_DATASETS = ("mnist", "digits", None)
+DIGIT_DATASETS = ("mnist", "digits", None)  # None: a project saved before meta recorded its dataset
 MNIST_NORMALIZATION = ((0.1307,), (0.3081,))  # for projects saved before meta recorded it
 
 
@@ -84,10 +84,17 @@ def class_names_for(meta: dict[str, Any], count: int) -> tuple[str, ...]:
     return tuple(names[i] if i < len(names) else str(i) for i in range(count))
 
 
+def takes_digits(meta: dict[str, Any], input_shape: Sequence[int]) -> bool:
+    """Pictures are framed as digits (the pad): a digit dataset, or no dataset recorded and a
+    one-channel input. A colour network with no dataset recorded (imported with its weights) takes photos."""
+    dataset = meta.get("dataset")
+    return dataset in DIGIT_DATASETS and (dataset is not None or int(input_shape[0]) == 1)
+
+
 def preprocess_for(image: np.ndarray, meta: dict[str, Any], input_shape: Sequence[int]) -> Preprocessed:
     """The network input for `image`, normalized like the training data in `meta`."""
     mean, std = normalization(meta, int(input_shape[0]))
-    if meta.get("dataset") in DIGIT_DATASETS:  # framed the MNIST way: crop, fit 20×20, centre
+    if takes_digits(meta, input_shape):  # framed the MNIST way: crop, fit 20×20, centre
         return preprocess_image(image, input_shape, mean, std)
     return preprocess_photo(image, input_shape, mean, std, resize_size(meta, input_shape))
 
@@ -105,7 +112,7 @@ def read_picture(path: str, meta: dict[str, Any], input_shape: Sequence[int]) ->
     """The picture at `path` read for this network: a digit as it is (the pad's framing follows), any
     other picture upright in the network's mode and at most engine.photo.MAX_PHOTO_SIDE a side.
     ImageError (engine.image_files) for an unreadable, damaged or too large file."""
-    if meta.get("dataset") in DIGIT_DATASETS:
+    if takes_digits(meta, input_shape):
         return load_image_file(path)
     return load_photo(path, int(input_shape[0]) if len(input_shape) == 3 else 3)
 

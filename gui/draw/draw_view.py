@@ -151,6 +151,8 @@ class DrawView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh_if_stale()
+        if self.try_it.active:  # Ctrl+V pastes a picture here without a click first
+            self.samples_panel.setFocus()
 
     def refresh(self) -> None:
         """Rebuild the classifier from the document and show the matching page."""
@@ -171,7 +173,8 @@ class DrawView(QWidget):
 
     def _show_setup(self) -> None:
         self.pad.set_classifier(None)
-        state, doc = _readiness(self.document), self.document
+        doc = self.document
+        state = readiness(doc.analysis, doc.weights is not None, doc.compatible_weights() is not None)
         changed = doc.weights is not None and doc.analysis.valid and doc.compatible_weights() is None
         changes = weight_changes(doc.graph, doc.weights) if changed else None
         self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(doc.analysis), changes)
@@ -391,10 +394,6 @@ def trained_note(document: Document) -> str:
     what = "digits" if run.dataset in ("mnist", "digits") else "pictures"
     acc = f", {run.test_acc:.1%} right on its test {what}" if run.test_acc is not None else ""
     return f"Trained on {dataset_title(run)}{acc}. "
-
-
-def _readiness(document: Document):
-    return readiness(document.analysis, document.weights is not None, document.compatible_weights() is not None)
 
 
 def _classifier(document: Document) -> Classifier | None:

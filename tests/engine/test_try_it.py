@@ -141,3 +141,12 @@ def test_predict_says_uncalibrated_and_rejects_huge_files(cli, colours, tmp_path
     result = cli("predict", bare, "blue.png", "bomb.png", cwd=tmp_path)
     assert result.returncode == 2 and "blue.png: blue (" in result.stdout and "uncalibrated" in result.stdout
     assert "too large to open safely" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_which_networks_take_digits_from_the_pad():
+    from engine.inference import takes_digits
+
+    assert takes_digits({"dataset": "mnist"}, (1, 28, 28)) and takes_digits({"dataset": "digits"}, (1, 28, 28))
+    assert takes_digits({}, (1, 28, 28))  # saved before meta recorded a dataset: as before, the pad
+    assert not takes_digits({}, (3, 224, 224))  # a colour network imported with its weights: photos
+    assert not takes_digits({"dataset": "folder"}, (1, 28, 28)) and not takes_digits({"dataset": "cifar10"}, SHAPE)

@@ -146,3 +146,13 @@ def test_the_digit_pad_takes_no_drops(qtbot, window, tmp_path):
     assert not view.try_it.active and view.input_stack.currentWidget() is view.pad_panel
     assert not _drop(view, _mime([_png(tmp_path / "seven.png")]))
     assert view.samples_panel.mine_names == []
+
+
+def test_a_colour_network_with_no_dataset_recorded_gets_try_it(qtbot, window, tmp_path):
+    content = colour_content()
+    content.meta.pop("dataset")  # imported with its weights from a file: nothing says what it learned from
+    view = open_in_draw_view(window, content)
+    qtbot.waitUntil(lambda: view.samples_panel.note.text() != "", timeout=10_000)
+    assert view.try_it.active and view.input_stack.currentWidget() is view.samples_panel
+    assert view.classify_file(_png(tmp_path / "photo.png"))
+    assert view.steps.arrays()[1].shape == (8, 8, 3) and "uncalibrated" in view.answer.confidence.text()
