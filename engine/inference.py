@@ -137,4 +137,12 @@ def unlike_words(meta: dict[str, Any]) -> str:
     """What an unsure prediction means, in words: "doesn't look like a digit" for digit sets."""
     if meta.get("dataset") in DIGIT_DATASETS:
         return "doesn't look like a digit"
-    return f"doesn't look like anything in {meta.get('dataset') or 'the training data'}"
+    from .data.info import DatasetError, dataset_info  # names only: no dataset is loaded
+
+    name = meta.get("dataset")
+    if name == "folder" or not isinstance(name, str):
+        return "doesn't look like anything in its training pictures"
+    try:
+        return f"doesn't look like anything in {dataset_info(name).title}"
+    except DatasetError:  # imagenet, or a name from another version
+        return f"doesn't look like anything in {name[:40]}"

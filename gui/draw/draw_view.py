@@ -10,8 +10,7 @@ one-click training) and the throttling of feature maps. The network is asked thr
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QElapsedTimer, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -63,8 +62,7 @@ class DrawView(QWidget):
         self._maps_clock = QElapsedTimer()
         self._make_widgets()
         self._lay_out()
-        self.try_it = TryIt(self)  # own pictures for image networks: drop, open, paste
-        self.setAcceptDrops(True)  # taken only in Try it (TryIt.accepts): the digit pad is as it was
+        self.try_it = TryIt(self)  # own pictures for image networks: drops, Ctrl+V (its event filter), open
         self._connect()
         app = QApplication.instance()
         if app is not None:
@@ -151,7 +149,10 @@ class DrawView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh_if_stale()
-        if self.try_it.active:  # Ctrl+V pastes a picture here without a click first
+        self._focus_try_it()
+
+    def _focus_try_it(self) -> None:
+        if self.try_it.active and self.isVisible():  # Ctrl+V pastes a picture here without a click first
             self.samples_panel.setFocus()
 
     def refresh(self) -> None:
@@ -170,6 +171,7 @@ class DrawView(QWidget):
         else:
             self.pad.set_classifier(None)
             self._load_samples()
+            self._focus_try_it()
 
     def _show_setup(self) -> None:
         self.pad.set_classifier(None)
@@ -304,31 +306,6 @@ class DrawView(QWidget):
             return
         panel = self.samples_panel
         self.classify_picture(panel.pictures[index], panel.labels[index])
-
-    # -- Try it: drops and Ctrl+V (gui/draw/try_it.py) ------------------------------------------
-    def dragEnterEvent(self, event) -> None:
-        if self.try_it.accepts(event.mimeData()):
-            event.acceptProposedAction()
-
-    dragMoveEvent = dragEnterEvent
-
-    def dropEvent(self, event) -> None:
-        if self.try_it.accepts(event.mimeData()):
-            event.acceptProposedAction()
-            self.try_it.classify_mime(event.mimeData())
-
-    def event(self, event) -> bool:
-        # Ctrl+V in Try it pastes a picture here, not layers onto the (hidden) canvas.
-        if event.type() == QEvent.ShortcutOverride and event.matches(QKeySequence.Paste) and self.try_it.active:
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event) -> None:
-        if event.matches(QKeySequence.Paste) and self.try_it.active:
-            self.try_it.paste()
-            return
-        super().keyPressEvent(event)
 
     # -- one-click training -----------------------------------------------------------------
     def train_for_drawing(self) -> bool:

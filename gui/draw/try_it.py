@@ -6,15 +6,17 @@ the engine the way the network's training pictures were (engine.inference.read_p
 upright, the network's channels, bounded in size); a pasted or dropped bitmap is refused past
 engine.image_files.MAX_PIXELS and shrunk to engine.photo.MAX_PHOTO_SIDE before it becomes
 an array. Every picture goes to the panel's strip and the newest is classified by the view.
-Unreadable files are named in one message. No network logic of its own.
+Unreadable files are named in one message. Drops and Ctrl+V reach it through an event filter on
+the view, taken only in Try it: the digit pad takes no drops, and Ctrl+V elsewhere keeps its
+meaning. No network logic of its own.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QObject, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt
+from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from engine.image_files import MAX_PIXELS, ImageError
@@ -62,12 +64,30 @@ class TryIt(QObject):
         self.panel = view.samples_panel
         self.panel.mine_picked.connect(self._on_panel_mine_picked)
         self.panel.paste_requested.connect(self.paste)
+        view.setAcceptDrops(True)
+        view.installEventFilter(self)
 
     @property
     def active(self) -> bool:
         """Only for a ready network that does not take digits from the pad."""
         classifier = self.view.classifier
         return classifier is not None and not classifier.draws_digits
+
+    def eventFilter(self, watched, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop):
+            if not self.accepts(event.mimeData()):
+                return False  # the view ignores it: no drop here
+            event.acceptProposedAction()
+            if kind == QEvent.Drop:
+                self.classify_mime(event.mimeData())
+            return True
+        if kind in (QEvent.ShortcutOverride, QEvent.KeyPress) and self.active and event.matches(QKeySequence.Paste):
+            event.accept()  # ShortcutOverride: the key comes here, not to the hidden canvas's Paste action
+            if kind == QEvent.KeyPress:
+                self.paste()
+            return True
+        return False
 
     def accepts(self, mime: QMimeData) -> bool:
         return self.active and (bool(local_files(mime)) or mime.hasImage())

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from engine import templates
@@ -49,11 +49,13 @@ def _mime(paths=(), image: QImage | None = None) -> QMimeData:
 
 
 def _drop(view, mime) -> bool:
+    """A drag entering the view and, when it is taken, the drop, delivered as Qt delivers them."""
     enter = QDragEnterEvent(QPoint(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    view.dragEnterEvent(enter)
+    enter.ignore()
+    QApplication.sendEvent(view, enter)
     if not enter.isAccepted():
         return False
-    view.dropEvent(QDropEvent(QPointF(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    QApplication.sendEvent(view, QDropEvent(QPointF(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
     return True
 
 
@@ -109,6 +111,10 @@ def test_open_and_paste_and_ctrl_v(qtbot, window, tmp_path, monkeypatch):
     image.fill(Qt.red)
     QApplication.clipboard().setImage(image)
     view.samples_panel.setFocus()
+    override = QKeyEvent(QEvent.ShortcutOverride, Qt.Key_V, Qt.ControlModifier)
+    override.ignore()
+    QApplication.sendEvent(view.samples_panel, override)
+    assert override.isAccepted()  # Ctrl+V is the view's here, not the hidden canvas's Paste
     qtbot.keyClick(view.samples_panel, Qt.Key_V, Qt.ControlModifier)
     assert len(view.samples_panel.mine_names) == 3
     assert float(view.steps.arrays()[0][0, 0, 0]) == pytest.approx(1.0)  # the red one
