@@ -3,7 +3,9 @@
 Owns `ImageError` and `open_image`, which reads the header, refuses pictures over MAX_PIXELS
 before any pixel is decoded (a 50 kB PNG can declare 100,000×100,000 pixels), lets JPEGs
 decode at a reduced scale, and turns whatever a damaged or hostile file makes PIL raise
-into an ImageError with a message fit for a user. Must not import Qt, pyqtgraph or torch.
+into an ImageError with a message fit for a user; and `as_network_mode`, the one way a picture
+becomes a network's kind of image (upright by its EXIF orientation, "L" or "RGB") for training
+folders and Try it alike. Must not import Qt, pyqtgraph or torch.
 """
 from __future__ import annotations
 
