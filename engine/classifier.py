@@ -20,7 +20,7 @@ from .analysis import Analysis
 from .builder import BuildError
 from .catalog import CATALOG
 from .graph import Graph
-from .inference import DIGIT_DATASETS, Prediction, predict
+from .inference import DIGIT_DATASETS, Prediction, predict, takes_digits
 from .project import Project
 from .session import trained_module
 from .training import TrainingError
@@ -105,7 +105,7 @@ class Classifier:
     @property
     def draws_digits(self) -> bool:
         """Digits are drawn on the pad; other datasets pick test samples or image files."""
-        return is_digit_dataset(self.meta)
+        return takes_digits(self.meta, tuple(self.module.input_shape))
 
     def classify(self, image: np.ndarray) -> Prediction:
         with self._threads():

@@ -3,7 +3,9 @@
 Owns `ImageError` and `open_image`, which reads the header, refuses pictures over MAX_PIXELS
 before any pixel is decoded (a 50 kB PNG can declare 100,000×100,000 pixels), lets JPEGs
 decode at a reduced scale, and turns whatever a damaged or hostile file makes PIL raise
-into an ImageError with a message fit for a user. Must not import Qt, pyqtgraph or torch.
+into an ImageError with a message fit for a user; and `as_network_mode`, the one way a picture
+becomes a network's kind of image (upright by its EXIF orientation, "L" or "RGB") for training
+folders and Try it alike. Must not import Qt, pyqtgraph or torch.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .file_kinds import SpecialFileError, open_regular
 
@@ -64,6 +66,15 @@ def _checked(fh, path: str | Path, mode: str | None) -> Iterator[Image.Image]:
         except Exception as exc:
             raise ImageError(f"Cannot read {path} as an image ({_reason(exc)}).") from exc
         yield image
+
+
+def as_network_mode(image: Image.Image, mode: str) -> Image.Image:
+    """`image` upright (EXIF orientation, as phones store photos) in `mode` ("L" or "RGB"): how a
+    training folder's images and a picture to classify are both read, so they match."""
+    try:
+        return ImageOps.exif_transpose(image).convert(mode)
+    except Exception as exc:  # a hostile EXIF block or a mode PIL cannot convert
+        raise ImageError(f"Cannot convert the picture to {mode} ({_reason(exc)}).") from exc
 
 
 def _too_large(path: str | Path, width: int = 0, height: int = 0) -> str:

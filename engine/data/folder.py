@@ -6,7 +6,9 @@ Must not import Qt, pyqtgraph or engine.training.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -14,7 +16,7 @@ from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from engine.data.dataset import Dataset, DatasetError, ProgressFn, image_stats
-from engine.image_files import ImageError, open_image
+from engine.image_files import ImageError, as_network_mode, open_image
 
 DEFAULT_IMAGE_SIZE = 32
 DEFAULT_CHANNELS = 3
@@ -53,6 +55,38 @@ def folder_classes(path: str | Path | None) -> dict[str, int]:
     for _, label in files:
         counts[classes[label]] += 1
     return counts
+
+
+class ScanCancelled(DatasetError):
+    """The caller's should_stop() said stop while a folder was being scanned."""
+
+
+@dataclass(frozen=True)
+class FolderOverview:
+    """What a folder holds, found without decoding anything: classes with counts, first files of each."""
+
+    counts: dict[str, int]
+    samples: dict[str, list[Path]]
+
+
+def folder_overview(path: str | Path | None, per_class: int = 6, progress: ProgressFn | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> FolderOverview:
+    """`folder_classes` and `sample_files` in one walk of the folder, for a background job: `progress`
+    after each class, and ScanCancelled once `should_stop()` says so (asked before each class)."""
+    def each_class(done: int, total: int, name: str) -> None:
+        if should_stop is not None and should_stop():
+            raise ScanCancelled("the folder scan was cancelled")
+        if progress is not None:
+            progress(done / total, f"Looking in {name}")
+
+    classes, files = _scan(_check_root(path), each_class)
+    counts = dict.fromkeys(classes, 0)
+    samples: dict[str, list[Path]] = {name: [] for name in classes}
+    for file, label in files:
+        counts[classes[label]] += 1
+        if len(samples[classes[label]]) < per_class:
+            samples[classes[label]].append(file)
+    return FolderOverview(counts, samples)
 
 
 IMBALANCE_RATIO = 3.0  # largest class over smallest at which accuracy stops meaning much by itself
@@ -107,7 +141,13 @@ def _target_shape(input_shape: tuple[int, ...] | None, image_size: int | tuple[i
     return channels, height, width
 
 
-def _scan(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
+def class_folders(path: str | Path | None) -> list[str]:
+    """The class sub-folders of an image folder, from one listing of it (nothing below is walked);
+    DatasetError when there is no folder or fewer than 2 classes."""
+    return _class_names(_check_root(path))
+
+
+def _class_names(root: Path) -> list[str]:
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
         raise DatasetError(f"{root} has no class sub-folders: put each class's images in its own "
@@ -115,9 +155,17 @@ def _scan(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
     if len(classes) == 1:  # one class trains to a meaningless 100 %
         raise DatasetError(f"{root} has only one class sub-folder ({classes[0]}); a classifier needs at "
                            f"least 2 classes — add a sub-folder of images for each other class")
+    return classes
+
+
+def _scan(root: Path, each_class: Callable[[int, int, str], None] | None = None
+          ) -> tuple[list[str], list[tuple[Path, int]]]:
+    classes = _class_names(root)
     files: list[tuple[Path, int]] = []
     empty: list[str] = []
     for label, name in enumerate(classes):
+        if each_class is not None:
+            each_class(label, len(classes), name)
         found = sorted(p for p in (root / name).rglob("*")
                        if p.is_file() and p.suffix.lower() in IMG_EXTENSIONS)
         empty += [] if found else [name]
@@ -167,7 +215,7 @@ def _read_one(file: Path, channels: int, height: int, width: int) -> np.ndarray:
     mode = "L" if channels == 1 else "RGB"
     try:
         with open_image(file, mode) as image:
-            image = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
+            image = as_network_mode(image, mode).resize((width, height), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.uint8)
     except ImageError as exc:
         raise DatasetError(f"could not use the image {file}: {exc} — fix or remove it") from exc

@@ -112,13 +112,15 @@ def _pretrained(name: str, kwargs: dict[str, Any], source: Source) -> nn.Module:
     module = torchvision.models.get_model(name, weights=w, **{k: v for k, v in kwargs.items()
                                                                if k != "init_weights"})
     mean, std = (0.5,) * 3, (0.5,) * 3
+    transform = w.transforms()
     if name not in _AUX:
-        transform = w.transforms()
         mean, std = tuple(getattr(transform, "mean", IMAGENET_MEAN)), tuple(getattr(transform, "std", IMAGENET_STD))
     categories = list(w.meta.get("categories") or [])
+    resize = list(getattr(transform, "resize_size", None) or [])  # shorter side before the centre crop
     source.meta.update({"dataset": "imagenet", "kind": "image", "input_shape": list(source.input_shape or ()),
                         "num_classes": len(categories), "class_names": categories,
-                        "mean": list(mean), "std": list(std), "weights": str(w)})
+                        "mean": list(mean), "std": list(std), "weights": str(w),
+                        **({"resize_size": int(resize[0])} if resize else {})})
     return module
 
 

@@ -2,7 +2,8 @@
 
 Owns one short probe: the learning rate grows exponentially from `start_lr` to `end_lr` over
 `steps` mini-batches of the training split while the loss of each batch is recorded; it stops
-early once the smoothed loss explodes (over `diverge` × its best). The suggestion is the rate
+early once the smoothed loss explodes (over `diverge` × its best), or before the next batch once
+`should_stop()` says so (a Cancel button). The suggestion is the rate
 where the smoothed loss falls fastest against log(lr). The module's weights (and BatchNorm
 statistics) are put back afterwards and the optimizer is thrown away, so probing changes
 nothing. Must not import Qt or pyqtgraph.
@@ -37,6 +38,7 @@ class LrFindResult:
     smoothed: list[float]  # debiased exponential moving average of `losses`
     suggestion: float | None  # None when the probe was too short to say
     stopped_early: bool  # the loss exploded before end_lr
+    cancelled: bool = False  # should_stop() ended it: the points so far, no suggestion
 
     def to_dict(self) -> dict[str, object]:
         """The `lr-find --json` form."""
@@ -45,18 +47,27 @@ class LrFindResult:
 
 def lr_find(module: nn.Module, dataset: Dataset, config: TrainConfig = TrainConfig(), start_lr: float = 1e-7,
             end_lr: float = 10.0, steps: int = 100, diverge: float = 4.0,
-            progress: Callable[[int, int], None] | None = None) -> LrFindResult:
-    """Probe `steps` batches with an exponentially growing rate; the module is left as it came."""
+            progress: Callable[[int, int], None] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> LrFindResult:
+    """Probe `steps` batches with an exponentially growing rate; the module is left as it came.
+
+    `should_stop()` is asked before every batch; when it answers True the probe ends at once with
+    `cancelled` set (the weights are put back all the same)."""
     _check(start_lr, end_lr, steps, diverge)
     check_config(config)
     objective = Objective(config.loss, checked_output_shape(module, dataset, config)[0], dataset.num_classes)
     saved = {k: v.detach().clone() for k, v in module.state_dict().items()}
     was_training = module.training
     try:
-        return _probe(module, dataset, config, objective, (start_lr, end_lr, steps, diverge), progress)
+        return _probe(module, dataset, config, objective, (start_lr, end_lr, steps, diverge), progress,
+                      should_stop or _never)
     finally:
         module.load_state_dict(saved)
         module.train(was_training)
+
+
+def _never() -> bool:
+    return False
 
 
 def _check(start_lr: float, end_lr: float, steps: int, diverge: float) -> None:
@@ -70,7 +81,8 @@ def _check(start_lr: float, end_lr: float, steps: int, diverge: float) -> None:
 
 
 def _probe(module: nn.Module, dataset: Dataset, config: TrainConfig, objective: Objective,
-           limits: tuple[float, float, int, float], progress: Callable[[int, int], None] | None) -> LrFindResult:
+           limits: tuple[float, float, int, float], progress: Callable[[int, int], None] | None,
+           should_stop: Callable[[], bool]) -> LrFindResult:
     start_lr, end_lr, steps, diverge = limits
     device = dev.pick_device(config.device)
     module.to(device).train()
@@ -82,6 +94,8 @@ def _probe(module: nn.Module, dataset: Dataset, config: TrainConfig, objective: 
     order, position, avg, best = data.shuffled(generator), 0, 0.0, math.inf
     batch = max(1, min(config.batch_size, int(data.train_idx.numel())))
     for i in range(steps):
+        if should_stop():
+            return LrFindResult(lrs, losses, smoothed, None, False, cancelled=True)
         if position + batch > order.numel():  # a new pass over the data, freshly shuffled
             order, position = data.shuffled(generator), 0
         rows, position = order[position:position + batch], position + batch

@@ -1,9 +1,10 @@
-"""`DrawView`: draw a digit (or pick a test picture) and watch the document's own network
-classify it: the answer and every class's probability, the preprocessing steps ending with
-the exact tensor the network receives, and what each convolution and dense layer sees.
+"""`DrawView`: draw a digit (or, for an image network, try your own pictures: drop, open or
+paste them, or pick a test picture) and watch the document's own network classify it: the
+answer and every class's probability, the preprocessing steps ending with the exact tensor
+the network receives, and what each convolution and dense layer sees.
 
 Owns the page switching (set-up panel when the network cannot answer yet; pad for digit
-datasets; test samples for photo datasets), the background jobs (loading samples,
+datasets; Try it for photo datasets, gui/draw/try_it.py), the background jobs (loading samples,
 one-click training) and the throttling of feature maps. The network is asked through
 `Classifier` (engine.inference); the document changes only through undo commands.
 """
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
 from engine.formatting import counted
-from engine.inference import unlike_words
+from engine.inference import UNCALIBRATED, unlike_words
 from engine.project import weight_changes
 
 from ..document import Document
@@ -37,9 +38,9 @@ from .quick_train import FOLDER_PATH_KEY, QuickTrainer, data_folders
 from .samples import SamplesPanel, pick_samples, to_picture
 from .setup_panel import SetupPanel
 from .tiles import StepStrip, TileColumn
+from .try_it import IMAGE_FILTER, TryIt
 
 MAPS_INTERVAL_MS = 30
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 SETUP_PAGE, WORK_PAGE = 0, 1
 
 
@@ -61,6 +62,7 @@ class DrawView(QWidget):
         self._maps_clock = QElapsedTimer()
         self._make_widgets()
         self._lay_out()
+        self.try_it = TryIt(self)  # own pictures for image networks: drops, Ctrl+V (its event filter), open
         self._connect()
         app = QApplication.instance()
         if app is not None:
@@ -147,6 +149,11 @@ class DrawView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh_if_stale()
+        self._focus_try_it()
+
+    def _focus_try_it(self) -> None:
+        if self.try_it.active and self.isVisible():  # Ctrl+V pastes a picture here without a click first
+            self.samples_panel.setFocus()
 
     def refresh(self) -> None:
         """Rebuild the classifier from the document and show the matching page."""
@@ -164,10 +171,12 @@ class DrawView(QWidget):
         else:
             self.pad.set_classifier(None)
             self._load_samples()
+            self._focus_try_it()
 
     def _show_setup(self) -> None:
         self.pad.set_classifier(None)
-        state, doc = _readiness(self.document), self.document
+        doc = self.document
+        state = readiness(doc.analysis, doc.weights is not None, doc.compatible_weights() is not None)
         changed = doc.weights is not None and doc.analysis.valid and doc.compatible_weights() is None
         changes = weight_changes(doc.graph, doc.weights) if changed else None
         self.setup.set_reason(state.message.rstrip("."), state.state, fits_digits(doc.analysis), changes)
@@ -185,7 +194,9 @@ class DrawView(QWidget):
         self.answer.show_nothing(f"The network could not classify this picture: {message}")
 
     def show_prediction(self, prediction, truth: int | None = None) -> None:
-        self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}))
+        note = "" if prediction.calibrated or not self.try_it.active else f"Confidence {UNCALIBRATED}."
+        self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}),
+                                    note)
         self.steps.set_steps(prediction.preprocessed.steps)
         shape = "×".join(str(s) for s in prediction.preprocessed.tensor.shape[1:])
         self.steps_note.setText(f"The last picture is the {shape} tensor the network receives, "
@@ -206,19 +217,26 @@ class DrawView(QWidget):
         self._maps_timer.stop()
         names = self.classifier.class_names if self.classifier else None
         drawing = self.classifier is None or self.classifier.draws_digits
-        hint = "Draw a digit to see what it thinks." if drawing else "Pick a picture to see what it thinks."
+        hint = "Draw a digit to see what it thinks." if drawing else \
+            "Drop, open or paste a picture, or pick a test picture, to see what it thinks."
         self.answer.show_nothing(trained_note(self.document) + hint, names)
         self.steps.clear_steps()
         self.steps_note.setText("Each step the picture goes through on its way into the network appears here.")
-        self.feature_maps.clear_maps()
+        seen = "a digit" if drawing else "a picture"
+        self.feature_maps.clear_maps(f"Feature maps appear here once the network sees {seen}.")
 
     # -- pictures: files and test samples --------------------------------------------------------
     def open_image(self) -> None:
+        if self.try_it.active:
+            self.try_it.open_files()
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Classify an image", "", IMAGE_FILTER)
         if path:
             self.classify_file(path)
 
     def classify_file(self, path: str) -> bool:
+        if self.try_it.active:  # read the way the network's training pictures were, kept in the strip
+            return self.try_it.classify_files([path]) == 1
         try:
             picture = load_image_file(path)
         except ImageError as exc:
@@ -229,10 +247,10 @@ class DrawView(QWidget):
         if self.classifier.draws_digits:
             self.pad.load_picture(picture)
         else:
-            self._classify_picture(picture)
+            self.classify_picture(picture)
         return True
 
-    def _classify_picture(self, picture, truth: int | None = None) -> None:
+    def classify_picture(self, picture, truth: int | None = None) -> None:
         """Samples and files of photo datasets (the pad classifies its own pictures)."""
         try:
             prediction = self.classifier.classify(picture)
@@ -287,7 +305,7 @@ class DrawView(QWidget):
         if self.classifier is None:
             return
         panel = self.samples_panel
-        self._classify_picture(panel.pictures[index], panel.labels[index])
+        self.classify_picture(panel.pictures[index], panel.labels[index])
 
     # -- one-click training -----------------------------------------------------------------
     def train_for_drawing(self) -> bool:
@@ -353,10 +371,6 @@ def trained_note(document: Document) -> str:
     what = "digits" if run.dataset in ("mnist", "digits") else "pictures"
     acc = f", {run.test_acc:.1%} right on its test {what}" if run.test_acc is not None else ""
     return f"Trained on {dataset_title(run)}{acc}. "
-
-
-def _readiness(document: Document):
-    return readiness(document.analysis, document.weights is not None, document.compatible_weights() is not None)
 
 
 def _classifier(document: Document) -> Classifier | None:

@@ -72,7 +72,7 @@ class ProbabilityBars(QWidget):
         painter.setRenderHint(QPainter.Antialiasing)
         metrics = painter.fontMetrics()
         name_w = max([metrics.horizontalAdvance(self._name(i)) for i in self.rows()] + [12]) + 10
-        pct_w = metrics.horizontalAdvance("100.0 %") + 8
+        pct_w = metrics.horizontalAdvance("> 99.9 %") + 8  # the widest text probability() writes
         bar_w = max(20.0, self.width() - name_w - pct_w)
         best = max(range(len(self.probabilities)), key=self.probabilities.__getitem__) if self.probabilities else None
         for row, index in enumerate(self.rows()):
@@ -121,7 +121,8 @@ class AnswerPanel(QWidget):
         column.addStretch(1)
 
     def show_prediction(self, prediction, truth: int | None = None,
-                        unlike: str = "doesn't look like anything it learned") -> None:
+                        unlike: str = "doesn't look like anything it learned", note: str = "") -> None:
+        """`note`: a line under the confidence (Try it says when the confidence is uncalibrated)."""
         names = list(prediction.class_names)
         p = prediction.probabilities[prediction.label]
         if getattr(prediction, "unsure", False):  # honest: unlike the training data (engine.training.calibration)
@@ -135,7 +136,7 @@ class AnswerPanel(QWidget):
         if truth is not None:
             verdict = "right" if truth == prediction.label else "wrong"
             text += f" — true label: {names[truth] if truth < len(names) else truth} ({verdict})"
-        self.confidence.setText(text)
+        self.confidence.setText(f"{text}\n{note}" if note else text)
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
     def _show_unsure(self, prediction, names: list[str], p: float, truth: int | None, unlike: str) -> None:

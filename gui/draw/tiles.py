@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
-from .imaging import gray_image
+from .imaging import gray_image, rgb_image
 
 CAPTION_HEIGHT = 30
 CAPTION_MARGIN = 12  # px each side of the image a caption may use
@@ -40,7 +40,7 @@ class ImageTile(QWidget):
             self.caption = caption
         self.detail = detail
         name = self.caption or ""
-        size = "" if array is None else f"{array.shape[-1]}×{array.shape[-2]} px"
+        size = "" if array is None or array.ndim < 2 else f"{array.shape[1]}×{array.shape[0]} px"
         self.setToolTip("\n".join(part for part in (name, size, detail) if part))
         self.update()
 
@@ -120,7 +120,7 @@ class StepStrip(QWidget):
             last = index == len(steps) - 1
             lo, hi = (float(step.image.min()), float(step.image.max())) if last else (0.0, 1.0)
             detail = f"{lo:.2f} … {hi:.2f}" if last else _size_text(step.image)
-            tile.set_image(gray_image(step.image, lo, hi), step.image, step.name, detail)
+            tile.set_image(_step_image(step.image, lo, hi), step.image, step.name, detail)
 
     def clear_steps(self) -> None:
         for tile in self.tiles:
@@ -136,6 +136,15 @@ class StepStrip(QWidget):
             tile = ImageTile(self.side, "")
             self._row.insertWidget(self._row.count() - 1, tile, 0, Qt.AlignTop)
             self.tiles.append(tile)
+
+
+def _step_image(values: np.ndarray, lo: float, hi: float) -> QImage:
+    """A step's (H, W) gray or (H, W, 3) colour values, `lo` black and `hi` white (all channels alike,
+    so a normalized colour tensor keeps its colours' balance)."""
+    if values.ndim == 2:
+        return gray_image(values, lo, hi)
+    span = hi - lo if hi > lo else 1.0
+    return rgb_image(np.clip((values - lo) / span, 0.0, 1.0))
 
 
 def _size_text(image: np.ndarray) -> str:

@@ -84,4 +84,5 @@ class BackgroundTask(QObject):
             self._thread.wait()
 
     def _on_thread_finished(self) -> None:
-        self._thread, self._worker = None, None
+        if not is_running(self._thread):  # else a late signal of the thread before: a new call runs now
+            self._thread, self._worker = None, None

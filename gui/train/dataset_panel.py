@@ -343,6 +343,7 @@ class DatasetPanel(QWidget):
     def shutdown(self) -> None:
         self._auto_timer.stop()
         self.loader.shutdown()
+        self.folder_view.shutdown()
 
 
 def sample_shape(shape) -> str:

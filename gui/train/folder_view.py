@@ -2,22 +2,26 @@
 thumbnails per class, a class-imbalance warning, and after loading the train/test split and
 the files that were left out as unreadable.
 
-Scanning is the engine's (engine.data.folder: folder_classes, sample_files, imbalance_warning;
-nothing is decoded for the counts); thumbnails are read small with QImageReader, at most
-THUMBS per class for the first MAX_CLASSES classes. Must not import the rest of the Train view.
+Scanning is the engine's (engine.data.folder: class_folders, folder_overview, imbalance_warning;
+nothing is decoded for the counts) and runs off the GUI thread (folder_scan.FolderScan) with a
+progress bar and Cancel: only the folder's own listing is read at once, so a folder that cannot
+be used (missing, one class) is refused on the spot. Thumbnails are read small with
+QImageReader, at most THUMBS per class for the first MAX_CLASSES classes. Must not import the
+rest of the Train view.
 """
 from __future__ import annotations
 
 import torch
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImageReader, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from engine.data import Dataset, DatasetError
-from engine.data.folder import folder_classes, imbalance_warning, sample_files
+from engine.data.folder import class_folders, imbalance_warning
 from engine.formatting import counted
 
 from .. import theme
+from .folder_scan import FolderScan, ScanResult
 
 THUMBS = 6
 THUMB_PX = 34
@@ -25,22 +29,25 @@ MAX_CLASSES = 12
 MAX_SKIPPED_SHOWN = 8
 
 
-def thumbnail(path) -> QPixmap | None:
-    """A small picture of the file, or None when Qt cannot read it (the load will say why)."""
-    reader = QImageReader(str(path))
-    size = reader.size()
-    if size.isValid() and size.width() > 0 and size.height() > 0:
-        reader.setScaledSize(size.scaled(QSize(THUMB_PX, THUMB_PX), Qt.KeepAspectRatio))
-    image = reader.read()
-    return None if image.isNull() else QPixmap.fromImage(image)
-
-
 class FolderView(QWidget):
     """Shown under the dataset choice when it is "Image folder"."""
+
+    scan_finished = Signal(bool)  # a scan ended: True when its classes are shown (not refused, not cancelled)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.counts: dict[str, int] = {}
+        self.path = ""  # the folder shown (or being scanned)
+        self._loaded: Dataset | None = None  # a load that finished while the scan still ran
+        self.scanner = FolderScan(THUMBS, MAX_CLASSES, THUMB_PX, self)
+        self.scanner.progress_changed.connect(self._on_scanner_progress_changed)
+        self.scanner.scanned.connect(self._on_scanner_scanned)
+        self.scanner.failed.connect(self._on_scanner_failed)
+        self.scanner.cancelled.connect(self._on_scanner_cancelled)
+        self.progress = QProgressBar(objectName="folder_scan_progress", maximum=1000, visible=False)
+        self.cancel_button = QPushButton("Cancel", objectName="folder_scan_cancel", visible=False)
+        self.cancel_button.setToolTip("Stop looking through this folder")
+        self.cancel_button.clicked.connect(self.cancel_scan)
         self.summary = QLabel(objectName="folder_summary", wordWrap=True)
         self.warning = QLabel(objectName="folder_warning", wordWrap=True)
         self.skipped = QLabel(objectName="folder_skipped", wordWrap=True)
@@ -50,35 +57,87 @@ class FolderView(QWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(3)
         self.grid.setVerticalSpacing(3)
+        scanning = QHBoxLayout()
+        scanning.setContentsMargins(0, 0, 0, 0)
+        scanning.addWidget(self.progress, 1)
+        scanning.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.summary, self.grid_box, self.warning, self.skipped):
+        layout.addWidget(self.summary)
+        layout.addLayout(scanning)
+        for widget in (self.grid_box, self.warning, self.skipped):
             layout.addWidget(widget)
         theme.restyle(self.warning, "error_box")
         self.show_folder("")
 
     def show_folder(self, path: str) -> bool:
-        """Scan `path`: classes, counts, thumbnails, imbalance; False (reason shown) when it is not usable."""
+        """Look at `path`: False (reason shown) when its own listing already says it is not usable;
+        else True, and its classes, counts, thumbnails and imbalance follow from a background scan
+        (`scan_finished`)."""
+        if path == self.path and (self.scanner.running or self.counts):
+            return True  # the same folder again (the panel re-asks on every option change)
         self._clear()
+        self.path = path
         if not path:
+            self.scanner.cancel()
             self.summary.setText("Choose a folder with one sub-folder of images per class, e.g. pets/cat, pets/dog.")
             return False
         try:
-            self.counts = folder_classes(path)
-            samples = sample_files(path, THUMBS)
+            classes = class_folders(path)
         except DatasetError as exc:
+            self.scanner.cancel()
             self.summary.setText(str(exc))
             return False
+        self.summary.setText(f"Looking through {counted(len(classes), 'class folder')}…")
+        self._set_scanning(True)
+        self.scanner.scan(path)
+        return True
+
+    def cancel_scan(self) -> None:
+        self.scanner.cancel()
+
+    def shutdown(self) -> None:
+        self.scanner.shutdown()
+
+    def _set_scanning(self, on: bool) -> None:
+        self.progress.setValue(0)
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+
+    def _on_scanner_progress_changed(self, fraction: float) -> None:
+        self.progress.setValue(round(fraction * 1000))
+
+    def _on_scanner_scanned(self, path: str, result: ScanResult) -> None:
+        if path != self.path:
+            return
+        self._set_scanning(False)
+        self.counts = dict(result.overview.counts)
         total = sum(self.counts.values())
         self.summary.setText(f"{counted(len(self.counts), 'class', 'classes')}, {counted(total, 'image')}")
-        self._fill_grid(samples)
+        self._fill_grid(result.overview.samples, result.thumbnails)
         warning = imbalance_warning(self.counts)
         self.warning.setText(warning or "")
         self.warning.setVisible(bool(warning))
-        return True
+        if self._loaded is not None:
+            self.show_loaded(self._loaded)
+        self.scan_finished.emit(True)
+
+    def _on_scanner_failed(self, path: str, message: str) -> None:
+        if path == self.path:
+            self._set_scanning(False)
+            self.summary.setText(message)
+            self.scan_finished.emit(False)
+
+    def _on_scanner_cancelled(self, path: str) -> None:
+        if path == self.path:
+            self._set_scanning(False)
+            self.path = ""  # choosing the same folder again scans it again
+            self.summary.setText(f"Stopped looking through {path}. Choose the folder again to count its images.")
+            self.scan_finished.emit(False)
 
     def show_loaded(self, dataset: Dataset) -> None:
         """After a load: each class's train/test split, and the files left out."""
+        self._loaded = dataset if self.scanner.running else None  # shown again once the grid is there
         train = torch.bincount(dataset.y_train, minlength=dataset.num_classes).tolist()
         test = torch.bincount(dataset.y_test, minlength=dataset.num_classes).tolist()
         for row, name in enumerate(dataset.class_names[:MAX_CLASSES]):
@@ -94,7 +153,7 @@ class FolderView(QWidget):
         self.skipped.setText(f"{counted(len(skipped), 'unreadable file')} left out:\n{lines}" if skipped else "")
         self.skipped.setVisible(bool(skipped))
 
-    def _fill_grid(self, samples: dict) -> None:
+    def _fill_grid(self, samples: dict, thumbs: dict) -> None:
         for row, (name, files) in enumerate(list(samples.items())[:MAX_CLASSES]):
             label = QLabel(f"{name}\n{counted(self.counts[name], 'image')}", objectName="folder_class")
             label.setMinimumWidth(90)
@@ -103,9 +162,9 @@ class FolderView(QWidget):
                 cell = QLabel(objectName="folder_thumb")
                 cell.setFixedSize(THUMB_PX, THUMB_PX)
                 cell.setAlignment(Qt.AlignCenter)
-                pixmap = thumbnail(file)
-                if pixmap is not None:
-                    cell.setPixmap(pixmap)
+                image = thumbs.get(file)
+                if image is not None:
+                    cell.setPixmap(QPixmap.fromImage(image))
                 else:
                     cell.setText("?")
                     cell.setToolTip(f"{file.name} cannot be shown; loading says whether it can be used")
@@ -116,6 +175,8 @@ class FolderView(QWidget):
 
     def _clear(self) -> None:
         self.counts = {}
+        self._loaded = None
+        self._set_scanning(False)
         while self.grid.count():
             widget = self.grid.takeAt(0).widget()
             if widget is not None:

@@ -1,7 +1,8 @@
 """The learning-rate finder in the Train view: a button that runs the engine's range test
 (engine.training.lr_find: the rate grown exponentially over ~100 mini-batches, stopped when the
 loss explodes) on a worker thread, a plot of loss against learning rate on a log axis with the
-suggestion marked, and a button that puts the suggestion in the settings.
+suggestion marked, and a button that puts the suggestion in the settings. Cancel stops the probe
+before its next mini-batch; the engine puts the weights back either way.
 
 What to probe (the module with the weights a run would start from, the loaded dataset, the
 form's settings) comes from a callable the view passes in, so this panel keeps no network of
@@ -27,10 +28,6 @@ EXPLAIN = ("Trains for up to 100 mini-batches while the learning rate grows from
            "weights back. Pick a rate where the loss still falls steeply: the mark is the steepest descent.")
 
 
-class _Cancelled(Exception):
-    pass
-
-
 class LrFinderPanel(QWidget):
     lr_chosen = Signal(float)  # "Use this rate"
 
@@ -48,6 +45,9 @@ class LrFinderPanel(QWidget):
         self.find_button.clicked.connect(self.start)
         self.use_button = QPushButton("Use", objectName="lr_use_button", visible=False)
         self.use_button.clicked.connect(self._on_use_clicked)
+        self.cancel_button = QPushButton("Cancel", objectName="lr_cancel_button", visible=False)
+        self.cancel_button.setToolTip("Stop the probe; the weights are put back as they were")
+        self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(objectName="lr_find_progress", visible=False, maximum=STEPS)
         self.message = QLabel(objectName="muted", wordWrap=True)
         self.plot = self._make_plot()
@@ -55,6 +55,7 @@ class LrFinderPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.find_button)
         row.addWidget(self.use_button)
+        row.addWidget(self.cancel_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -93,18 +94,23 @@ class LrFinderPanel(QWidget):
         module, dataset, config = what
 
         def work(progress, cancelled):
-            def report(done: int, total: int) -> None:
-                if cancelled():
-                    raise _Cancelled
-                progress(done, total)
-            return lr_find(module, dataset, config, steps=STEPS, progress=report)
+            return lr_find(module, dataset, config, steps=STEPS, progress=progress, should_stop=cancelled)
 
         self.find_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setVisible(True)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.message.setText("Probing learning rates…")
         self.task.start(work)
         return True
+
+    def cancel(self) -> None:
+        """Ask the probe to stop before its next mini-batch (`finished` follows, with `cancelled` set)."""
+        if self.task.running:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.message.setText("Cancelling… (after this mini-batch)")
 
     def shutdown(self) -> None:
         self.task.shutdown()
@@ -114,6 +120,10 @@ class LrFinderPanel(QWidget):
 
     def _on_task_finished(self, result: LrFindResult) -> None:
         self._idle()
+        if result.cancelled:
+            self.message.setText(f"Cancelled after {len(result.lrs)} of {STEPS} mini-batches; the weights are "
+                                 "as they were.")
+            return
         self.show_result(result)
 
     def _on_task_failed(self, message: str) -> None:
@@ -123,6 +133,7 @@ class LrFinderPanel(QWidget):
     def _idle(self) -> None:
         self.find_button.setEnabled(True)
         self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
 
     def show_result(self, result: LrFindResult) -> None:
         self.result = result

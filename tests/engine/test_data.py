@@ -253,3 +253,23 @@ def test_digits_generation_is_cancelled_from_progress() -> None:
         load_dataset("digits", n_train=20000, n_test=4000, progress=progress)
     assert time.perf_counter() - start < 5
     assert calls == ["Drawing digits: 0 of 24000", "Drawing digits: 100 of 24000"]
+
+
+def test_folder_overview_counts_samples_reports_progress_and_can_be_stopped(tmp_path):
+    from PIL import Image
+
+    from engine.data.folder import ScanCancelled, folder_classes, folder_overview, sample_files
+
+    for name, n in {"cat": 4, "dog": 2, "eel": 3}.items():
+        (tmp_path / name).mkdir()
+        for i in range(n):
+            Image.new("RGB", (4, 4)).save(tmp_path / name / f"{i}.png")
+    seen = []
+    overview = folder_overview(tmp_path, 2, lambda f, text: seen.append((round(f, 2), text)))
+    assert overview.counts == folder_classes(tmp_path) == {"cat": 4, "dog": 2, "eel": 3}
+    assert overview.samples == sample_files(tmp_path, 2)  # one walk gives what the two calls gave
+    assert seen == [(0.0, "Looking in cat"), (0.33, "Looking in dog"), (0.67, "Looking in eel")]
+    asked = []
+    with pytest.raises(ScanCancelled, match="cancelled"):
+        folder_overview(tmp_path, 2, should_stop=lambda: asked.append(1) or len(asked) > 1)
+    assert len(asked) == 2  # stopped before the second class folder

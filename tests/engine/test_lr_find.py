@@ -75,3 +75,20 @@ def test_cli_table_and_usage_errors(cli):
     assert cli("lr-find", "--dataset", "moons").returncode == 2
     bad = cli("lr-find", "--template", "mlp", "--dataset", "folder")
     assert bad.returncode == 2 and "--data-dir" in bad.stderr
+
+
+def test_should_stop_ends_the_probe_before_the_next_batch_and_restores_the_weights():
+    net = _net()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 7  # the 8th question, before the 8th batch
+
+    result = lr_find(net, _points(), TrainConfig(batch_size=32, device="cpu", optimizer="sgd"), steps=60,
+                     should_stop=stop)
+    assert result.cancelled and not result.stopped_early and result.suggestion is None
+    assert len(result.lrs) == len(result.losses) == 7
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, before[key]), key

@@ -21,8 +21,9 @@ def test_choosing_a_folder_shows_classes_counts_thumbnails_and_imbalance(qtbot, 
     panel = view.datasets
     panel.select("folder")
     panel.folder_path.setText(str(root))
-    panel.folder_path.editingFinished.emit()
     folder = panel.folder_view
+    with qtbot.waitSignal(folder.scan_finished, timeout=TIMEOUT_MS, check_params_cb=bool):
+        panel.folder_path.editingFinished.emit()  # the scan runs in the background (test_folder_scan.py)
     assert not folder.isHidden()
     assert folder.counts == {"cat": 12, "dog": 3}
     assert folder.summary.text() == "2 classes, 15 images"
@@ -52,6 +53,7 @@ def test_loading_skips_unreadable_files_and_lists_them(qtbot, view, editor, tmp_
     dataset = panel.dataset
     assert dataset.num_train + dataset.num_test == 12 and len(dataset.skipped) == 1
     folder = panel.folder_view
+    qtbot.waitUntil(lambda: not folder.scanner.running and bool(folder.counts), timeout=TIMEOUT_MS)
     assert not folder.skipped.isHidden() and "bad.png" in folder.skipped.text()
     assert "train" in folder.grid.itemAtPosition(0, 0).widget().text()
     assert folder.warning.isHidden()
