@@ -42,7 +42,7 @@ ENGINE_MODULES = ("engine.builder", "engine.project", "engine.training", "engine
                   "engine.data.toy", "engine.blocks", "engine.block_analysis", "engine.exercise", "engine.fragments",
                   "engine.layout", "engine.lint", "engine.play.session", "engine.preflight", "engine.recovery",
                   "engine.runs.lifecycle", "engine.training.loop", "engine.training.memory",
-                  "engine.training.remote", "engine.training.lr_find", "engine.training.augment", "engine.export",
+                  "engine.training.remote", "engine.training.lr_range", "engine.training.augment", "engine.export",
                   "PIL.ImageEnhance", "numpy.ma")
 
 

@@ -33,7 +33,7 @@ _LAZY = {
     "GradientHistory": "gradflow", "GradientRecord": "gradflow",
     "OptimizerState": "resume", "Resume": "resume",
     "steps_per_epoch": "loop", "train": "loop",
-    "LrFindResult": "lr_find", "lr_find": "lr_find",
+    "LrFindResult": "lr_range", "lr_find": "lr_range",
 }
 
 

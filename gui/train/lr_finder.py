@@ -1,5 +1,5 @@
 """The learning-rate finder in the Train view: a button that runs the engine's range test
-(engine.training.lr_find: the rate grown exponentially over ~100 mini-batches, stopped when the
+(engine.training.lr_range: the rate grown exponentially over ~100 mini-batches, stopped when the
 loss explodes) on a worker thread, a plot of loss against learning rate on a log axis with the
 suggestion marked, and a button that puts the suggestion in the settings. Cancel stops the probe
 before its next mini-batch; the engine puts the weights back either way.
@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from engine.training.lr_find import LrFindResult, lr_find
+from engine.training.lr_range import LrFindResult, lr_find
 
 from .. import theme
 from ..jobs.task import BackgroundTask

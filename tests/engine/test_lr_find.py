@@ -9,7 +9,7 @@ from torch import nn
 
 from engine.data import Dataset
 from engine.training import TrainConfig, TrainingError, lr_find
-from engine.training.lr_find import suggest
+from engine.training.lr_range import suggest
 
 
 def _points() -> Dataset:
