@@ -16,7 +16,9 @@ with the evidence it needs. Of too_simple, oscillating, vanishing_gradients, lr_
 each other; overfitting may come beside it; underfitting only when nothing else explains the curves.
     diverged      the run's status is "nan": the loss became NaN or infinite
     exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
-                  than guessing, an error) or never recovered (still above 0.35× chance, a warning)
+                  than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
+                  without a one click when the last accuracy is still ≥ 80 % (a linear model with huge logits:
+                  a lower rate did not reliably help, bench/doctor_matrix.py)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
@@ -184,6 +186,11 @@ class _Curves:
             return last.train_loss > HIGH_LOSS * self.chance
         return last.train_acc < LOW_ACC
 
+    def _accuracy(self) -> float | None:
+        """The last epoch's validation accuracy (its training accuracy without validation)."""
+        last = self.epochs[-1] if self.epochs else None
+        return None if last is None else last.val_acc if last.val_acc is not None else last.train_acc
+
     def _far_from_learned(self) -> bool:
         """The training loss ended above OVERSHOOT_HIGH of chance level: not even half-way from guessing."""
         return bool(self.epochs) and self.chance is not None \
@@ -219,6 +226,14 @@ class _Curves:
         epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
                      self.epochs[0].epoch if self.epochs else 1)
         evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
+        acc = self._accuracy()
+        if acc is not None and acc >= LOW_ACC:  # not useless: it classifies, its mistakes are wildly confident
+            return Diagnosis("exploding", epoch, WARNING,
+                             f"The loss blew up to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started or chance "
+                             f"level) and ends at {_fmt(self.end)}, yet the network gets {acc:.0%} of the samples "
+                             "right: its answers are mostly right, but its wrong ones are wildly overconfident. A "
+                             f"lower learning rate (now {lr:g}) gives calmer steps, though on the bench it did not "
+                             "reliably raise the accuracy of such a run.", evidence={**evidence, "accuracy": acc})
         if not useless:  # it came back down, but the blow-up left the network far from trained
             return Diagnosis("exploding", epoch, WARNING,
                              f"The loss blew up early, to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started "

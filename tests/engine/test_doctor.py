@@ -174,3 +174,17 @@ def test_one_epoch_cannot_show_a_stall_so_it_asks_for_more_epochs():
     [found] = diagnose(epochs([1.5], [1.5]), [2.3, 2.0, 1.6], CONFIG, "completed", 10)
     assert found.code == "underfitting" and found.change == {"epochs": 5} and "after one epoch" in found.message
     assert "more layers" not in found.message
+
+
+def test_a_blown_up_loss_on_a_network_that_still_classifies_is_a_warning_without_a_click():
+    """A perceptron on digits at rmsprop 0.1: the loss went to 12× chance level and ended at 4×, yet 92 % of
+    the test digits are right (huge logits: confident mistakes). Its weights are not useless (an error would
+    refuse to adopt them), and a lower rate made such runs worse (bench/doctor_matrix.py: 92.0 → 90.7 %)."""
+    history = [EpochRecord(1, 20.0, 0.85, 12.0, 0.88, 0.01, 1.0, False),
+               EpochRecord(2, 9.5, 0.9, 9.0, 0.91, 0.01, 1.0, False)]
+    [found] = diagnose(history, [2.3, 27.0, 9.0], TrainConfig(lr=0.1, optimizer="rmsprop"), "completed", 10)
+    assert found.code == "exploding" and found.severity == "warning" and not found.one_click
+    assert "91%" in found.message and found.evidence["accuracy"] == 0.91
+    useless = [replace(r, val_acc=0.1, train_acc=0.1) for r in history]  # the same curves, guessing
+    [found] = diagnose(useless, [2.3, 27.0, 9.0], TrainConfig(lr=0.1, optimizer="rmsprop"), "completed", 10)
+    assert found.severity == "error" and found.change == {"lr": 0.01}
