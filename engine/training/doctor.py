@@ -17,8 +17,8 @@ each other; overfitting may come beside it; underfitting only when nothing else 
     diverged      the run's status is "nan": the loss became NaN or infinite
     exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
-                  without a one click when the last accuracy is still ≥ 80 % (a linear model with huge logits:
-                  a lower rate did not reliably help, bench/doctor_matrix.py)
+                  without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
+                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
@@ -227,7 +227,7 @@ class _Curves:
                      self.epochs[0].epoch if self.epochs else 1)
         evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
         acc = self._accuracy()
-        if acc is not None and acc >= LOW_ACC:  # not useless: it classifies, its mistakes are wildly confident
+        if acc is not None and acc >= LOW_ACC and self.end < EXPLODE_PEAK * self.ref:  # not useless: it classifies
             return Diagnosis("exploding", epoch, WARNING,
                              f"The loss blew up to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started or chance "
                              f"level) and ends at {_fmt(self.end)}, yet the network gets {acc:.0%} of the samples "
