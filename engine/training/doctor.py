@@ -40,6 +40,7 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   or over one epoch, ending at or above chance level (worse than guessing on new samples). No
                   one click: on bench/doctor_matrix.py's overfitting cells no single change (early stopping,
                   weight decay, augmentation) helped in most cases, so the remedies are named, not predicted
+                  (engine.training.generalization)
     underfitting  training and validation loss both still high at the end, with a gap under 1.25×
 No finding ever proposes a higher learning rate when the gradient ratio is under 1/100.
 """
@@ -69,7 +70,9 @@ from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's
     WARNING,
     Diagnosis,
     chance_loss,
+    fmt_number,
 )
+from engine.training.generalization import overfitting
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
 
@@ -84,8 +87,6 @@ UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps oversh
 JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
 OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
-COSTS = 0.01  # overfitting is worth a remedy when it cost a point of validation accuracy...
-MATTERS = 0.05  # ...or the validation loss rose by this share of chance level
 MAX_EPOCHS = 10_000
 GRADIENT_CHANGES = ("batchnorm", "relu")  # the network changes that bring a vanishing gradient back
 
@@ -138,8 +139,7 @@ def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
                    message=f"{found.message} One epoch is too short to show the difference: train {epochs}.")
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2g}"
+_fmt = fmt_number
 
 
 def _lower_lr(lr: float, factor: float) -> float:
@@ -347,41 +347,7 @@ class _Curves:
                          evidence=self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio"))
 
     def overfitting(self) -> Diagnosis | None:
-        vals = [(r.val_loss, r) for r in self.epochs if r.val_loss is not None and math.isfinite(r.val_loss)]
-        if len(vals) < 2:
-            return None
-        best_loss, best = min(vals, key=lambda vr: vr[0])
-        last_loss, last = vals[-1]
-        if last_loss < 1.1 * best_loss or last.train_loss >= best.train_loss:
-            return None
-        evidence = {**self.evidence("loss_end", "chance", "val_train_gap"), "best_val_loss": round(best_loss, 6),
-                    "best_epoch": best.epoch, "val_loss_end": round(last_loss, 6)}
-        said = (f"From epoch {best.epoch + 1} the validation loss rose ({_fmt(best_loss)} → {_fmt(last_loss)}) "
-                "while the training loss kept falling")
-        if last.epoch - best.epoch < 2:
-            return self._not_generalizing(said, last_loss, best.epoch + 1, evidence)
-        costs_accuracy = last.val_acc is not None and best.val_acc is not None \
-            and last.val_acc <= best.val_acc - COSTS
-        if not costs_accuracy and (self.chance is None or last_loss - best_loss < MATTERS * self.chance):
-            return None  # a rise that costs nothing (99.8 % either way) is not worth a remedy
-        return Diagnosis("overfitting", best.epoch + 1, WARNING,
-                         f"{said}: the network is memorizing its training samples (overfitting). Remedies: more "
-                         "training data, augmentation (pictures), weight decay, dropout, or early stopping (it keeps "
-                         "the best epoch's weights). Which one helps depends on the data: try one at a time and "
-                         "compare the runs' test accuracy.", evidence=evidence)
-
-    def _not_generalizing(self, said: str, last_loss: float, epoch: int,
-                          evidence: dict[str, Any]) -> Diagnosis | None:
-        """A rise over a single epoch is a finding only when the validation loss ended worse than guessing
-        (at or above chance level): whatever the network learned does not carry over to new samples."""
-        if self.chance is None or last_loss < self.chance:
-            return None
-        return Diagnosis("overfitting", epoch, WARNING,
-                         f"{said}, to {last_loss / self.chance:.2g}× chance level: on samples it did not train on "
-                         "the network does worse than guessing, so what it learned does not carry over "
-                         "(overfitting, or training too short to tell). One epoch of evidence cannot say which "
-                         "remedy helps: train more epochs with early stopping, and with few samples use "
-                         "augmentation, more data or a pretrained network (fine-tuning).", evidence=evidence)
+        return overfitting(self.epochs, self.chance, self._evidence)
 
     def underfitting(self) -> Diagnosis | None:
         if not self.epochs or not self._still_high():

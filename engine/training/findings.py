@@ -61,3 +61,8 @@ def chance_loss(loss: str, num_classes: int | None) -> float | None:
     if loss == "bce":
         return math.log(2.0)
     return None
+
+
+def fmt_number(value: float) -> str:
+    """A loss or ratio in a finding's words: three significant digits, two for the very small or large."""
+    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2g}"
