@@ -11,12 +11,17 @@ show). The codes, their titles (`TITLES`), the words for every remedy and the `D
 record live in engine.training.findings and nowhere else. Pure Python over plain numbers: no torch, no Qt, no pyqtgraph.
 
 Codes, in order of precedence (stable: used by files, the CLI's --metrics JSON and tests), each
-with the evidence it needs. Of oscillating, vanishing_gradients, lr_too_low and plateau (causes
-of a loss that does not fall) only the first that holds is reported, since they contradict each
-other; overfitting may come beside it; underfitting only when nothing else explains the curves.
+with the evidence it needs. Of too_simple, oscillating, vanishing_gradients, lr_too_low and plateau
+(causes of a loss that does not fall) only the first that holds is reported, since they contradict
+each other; overfitting may come beside it; underfitting only when nothing else explains the curves.
     diverged      the run's status is "nan": the loss became NaN or infinite
     exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
-                  than guessing, an error) or never recovered (still above 0.35× chance, a warning)
+                  than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
+                  without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
+                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py)
+    too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
+                  above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
+                  rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
     oscillating   the training loss rose by > 5 % in at least a third of ≥ 3 epoch-to-epoch steps; or the
                   loss is above half of chance level while a typical step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a
                   logged loss jumped by ≥ 25 % back to near chance (the steps overshoot: lower the rate)
@@ -31,7 +36,11 @@ other; overfitting may come beside it; underfitting only when nothing else expla
                   steps of UPDATE_TARGET
     plateau       ≥ 5 epochs, still high, the last 4 epochs improved by < 1 %, no annealing schedule
     overfitting   the validation loss rose ≥ 10 % above its best over ≥ 2 epochs while the training loss
-                  kept falling, and the rise cost ≥ 1 point of validation accuracy or ≥ 5 % of chance level
+                  kept falling, and the rise cost ≥ 1 point of validation accuracy or ≥ 5 % of chance level;
+                  or over one epoch, ending at or above chance level (worse than guessing on new samples). No
+                  one click: on bench/doctor_matrix.py's overfitting cells no single change (early stopping,
+                  weight decay, augmentation) helped in most cases, so the remedies are named, not predicted
+                  (engine.training.generalization)
     underfitting  training and validation loss both still high at the end, with a gap under 1.25×
 No finding ever proposes a higher learning rate when the gradient ratio is under 1/100.
 """
@@ -42,6 +51,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Sequence
 
+from engine.training.capacity import too_simple
 from engine.training.config import TrainConfig
 from engine.training.evidence import (
     VANISHING,
@@ -60,7 +70,9 @@ from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's
     WARNING,
     Diagnosis,
     chance_loss,
+    fmt_number,
 )
+from engine.training.generalization import overfitting
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
 
@@ -75,9 +87,8 @@ UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps oversh
 JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
 OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
-COSTS = 0.01  # overfitting is worth a remedy when it cost a point of validation accuracy...
-MATTERS = 0.05  # ...or the validation loss rose by this share of chance level
 MAX_EPOCHS = 10_000
+GRADIENT_CHANGES = ("batchnorm", "relu")  # the network changes that bring a vanishing gradient back
 
 
 
@@ -98,8 +109,8 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     exploding = curves.exploding()
     if exploding is not None:
         return [exploding]
-    rate = (curves.oscillating() or curves.vanishing(network_changes) or curves.overshooting()
-            or curves.lr_too_low(final) or (curves.plateau() if final else None))
+    rate = (curves.too_simple(network_changes) or curves.oscillating() or curves.vanishing(network_changes)
+            or curves.overshooting() or curves.lr_too_low(final) or (curves.plateau() if final else None))
     found = [rate] if rate is not None else []  # one verdict on why the loss does not fall: they contradict
     overfit = curves.overfitting()
     if overfit is not None:
@@ -128,8 +139,7 @@ def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
                    message=f"{found.message} One epoch is too short to show the difference: train {epochs}.")
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2g}"
+_fmt = fmt_number
 
 
 def _lower_lr(lr: float, factor: float) -> float:
@@ -176,6 +186,11 @@ class _Curves:
             return last.train_loss > HIGH_LOSS * self.chance
         return last.train_acc < LOW_ACC
 
+    def _accuracy(self) -> float | None:
+        """The last epoch's validation accuracy (its training accuracy without validation)."""
+        last = self.epochs[-1] if self.epochs else None
+        return None if last is None else last.val_acc if last.val_acc is not None else last.train_acc
+
     def _far_from_learned(self) -> bool:
         """The training loss ended above OVERSHOOT_HIGH of chance level: not even half-way from guessing."""
         return bool(self.epochs) and self.chance is not None \
@@ -191,6 +206,13 @@ class _Curves:
         return self.grads is not None and self.grads.ratio is not None and self.grads.ratio < VANISHING
 
     # -- the checks, in order of precedence ------------------------------------------------------------------
+    def too_simple(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
+        """A linear network whose loss stays high: engine.training.capacity (before any step-size verdict)."""
+        if not self.epochs or (self.loss.peak is not None and self.ref and self.loss.peak >= EXPLODE_END * self.ref):
+            return None  # a loss that went to multiples of chance level was thrown about by its steps first
+        return too_simple(self.epochs[-1].train_loss, self.chance, self.config.lr, network_changes, HIGH_LOSS,
+                          self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance", "update_ratio"))
+
     def exploding(self) -> Diagnosis | None:
         values = self.steps + self.train
         if self.ref is None or self.ref <= 0 or not values or self.end is None:
@@ -204,6 +226,14 @@ class _Curves:
         epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
                      self.epochs[0].epoch if self.epochs else 1)
         evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
+        acc = self._accuracy()
+        if acc is not None and acc >= LOW_ACC and self.end < EXPLODE_PEAK * self.ref:  # not useless: it classifies
+            return Diagnosis("exploding", epoch, WARNING,
+                             f"The loss blew up to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started or chance "
+                             f"level) and ends at {_fmt(self.end)}, yet the network gets {acc:.0%} of the samples "
+                             "right: its answers are mostly right, but its wrong ones are wildly overconfident. A "
+                             f"lower learning rate (now {lr:g}) gives calmer steps, though on the bench it did not "
+                             "reliably raise the accuracy of such a run.", evidence={**evidence, "accuracy": acc})
         if not useless:  # it came back down, but the blow-up left the network far from trained
             return Diagnosis("exploding", epoch, WARNING,
                              f"The loss blew up early, to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started "
@@ -266,7 +296,7 @@ class _Curves:
             return Diagnosis("vanishing_gradients", None, WARNING, said + "use ReLU instead of sigmoid or tanh, add "
                              "batch normalization, or add skip connections (the Gradient flow tab shows each "
                              "layer).", evidence=evidence)
-        kinds = [k for k in network_changes if k in NETWORK_CHANGES]
+        kinds = [k for k in network_changes if k in GRADIENT_CHANGES]
         if not kinds:
             return Diagnosis("vanishing_gradients", None, WARNING, said + "add skip connections (as ResNet does) "
                              "in the Build view (the Gradient flow tab shows each layer).", evidence=evidence)
@@ -317,33 +347,7 @@ class _Curves:
                          evidence=self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio"))
 
     def overfitting(self) -> Diagnosis | None:
-        vals = [(r.val_loss, r) for r in self.epochs if r.val_loss is not None and math.isfinite(r.val_loss)]
-        if len(vals) < 3:
-            return None
-        best_loss, best = min(vals, key=lambda vr: vr[0])
-        last_loss, last = vals[-1]
-        if last.epoch - best.epoch < 2 or last_loss < 1.1 * best_loss or last.train_loss >= best.train_loss:
-            return None
-        costs_accuracy = last.val_acc is not None and best.val_acc is not None \
-            and last.val_acc <= best.val_acc - COSTS
-        if not costs_accuracy and (self.chance is None or last_loss - best_loss < MATTERS * self.chance):
-            return None  # a rise that costs nothing (99.8 % either way) is not worth a remedy
-        change, text = self._regularize()
-        evidence = {**self.evidence("loss_end", "val_train_gap"), "best_val_loss": round(best_loss, 6),
-                    "best_epoch": best.epoch, "val_loss_end": round(last_loss, 6)}
-        return Diagnosis("overfitting", best.epoch + 1, WARNING,
-                         f"From epoch {best.epoch + 1} the validation loss rose ({_fmt(best_loss)} → "
-                         f"{_fmt(last_loss)}) while the training loss kept falling: the network is memorizing "
-                         "its training samples (overfitting). Remedies: dropout, early stopping (it keeps the "
-                         "best epoch's weights), weight decay, or more training data.", change, text,
-                         evidence=evidence)
-
-    def _regularize(self) -> tuple[dict[str, Any], str]:
-        if not self.config.early_stopping:
-            return {"early_stopping": True}, "early stopping"
-        if self.config.weight_decay == 0:
-            return {"weight_decay": 5e-4}, "weight decay 0.0005"
-        return {}, ""
+        return overfitting(self.epochs, self.chance, self._evidence)
 
     def underfitting(self) -> Diagnosis | None:
         if not self.epochs or not self._still_high():

@@ -11,17 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
-         "vanishing_gradients")
-PRECEDENCE = ("diverged", "exploding", "oscillating", "vanishing_gradients", "lr_too_low", "plateau",
+         "vanishing_gradients", "too_simple")
+PRECEDENCE = ("diverged", "exploding", "too_simple", "oscillating", "vanishing_gradients", "lr_too_low", "plateau",
               "overfitting", "underfitting")
 TITLES = {"diverged": "Diverged", "exploding": "Exploding loss", "oscillating": "Oscillating loss",
           "lr_too_low": "Learning rate too low", "plateau": "Plateau", "overfitting": "Overfitting",
-          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients"}
+          "underfitting": "Underfitting", "vanishing_gradients": "Vanishing gradients",
+          "too_simple": "Network too simple"}
 NETWORK_CHANGES = {  # engine.training.network_remedy's changes in words: (button text, what it does)
     "batchnorm": ("batch normalization", "put a batch normalization between each layer and its activation "
                                          "(it rescales the signal, and so the gradient, at every layer)"),
     "relu": ("ReLU instead of sigmoid", "replace every hidden sigmoid and tanh by ReLU (slope 1 instead of "
                                         "at most 0.25)"),
+    "hidden_layer": ("a hidden layer", "a dense layer with a ReLU before the output layer, so the network can "
+                                       "bend its class boundaries"),
 }
 ERROR, WARNING = "error", "warning"
 
@@ -58,3 +61,8 @@ def chance_loss(loss: str, num_classes: int | None) -> float | None:
     if loss == "bce":
         return math.log(2.0)
     return None
+
+
+def fmt_number(value: float) -> str:
+    """A loss or ratio in a finding's words: three significant digits, two for the very small or large."""
+    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2g}"

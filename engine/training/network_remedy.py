@@ -7,6 +7,10 @@
                activation it feeds (BatchNorm1d after a layer with a vector output, BatchNorm2d
                after one with C×H×W), the way deep_relu_bn is built; layers already normalized
                are left alone
+    hidden_layer  a network without any non-linearity (only dense layers, flatten and dropout:
+               a perceptron, or linear layers stacked) gets a hidden dense layer with a ReLU before
+               its output layer (16 units for inputs of at most 16 numbers, else 128, as the mlp
+               template): a linear model can only draw straight boundaries, whatever it is trained with
 
 `applicable(graph)` says which of them would change the network (an empty tuple: none), so
 the doctor only offers what can be done. The doctor's words for each change live in
@@ -15,6 +19,7 @@ never modified. Imports PyTorch (for shapes) only when batch normalization is ad
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from engine.catalog import CATALOG
@@ -24,6 +29,8 @@ SATURATING = frozenset({"sigmoid", "tanh"})  # the activations whose slope shrin
 ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "gelu", "elu", "silu", "hardtanh"})
 LEARNED = frozenset({"linear", "conv2d"})
 NORMS = {1: "batchnorm1d", 3: "batchnorm2d"}  # by the rank of the layer's output (without the batch)
+LINEAR_ONLY = frozenset({"input", "flatten", "linear", "dropout"})  # a network of these is one linear map
+SMALL_INPUT, SMALL_WIDTH, WIDTH = 16, 16, 128  # the hidden layer's units, as the mlp template's
 
 
 def hidden_saturating(graph: Graph) -> list[str]:
@@ -90,12 +97,47 @@ def add_batchnorm(graph: Graph) -> Graph:
     return result
 
 
+def is_linear(graph: Graph) -> bool:
+    """True when the network computes a linear function of its input (plus a bias): it has dense layers
+    and nothing that bends, so however many layers it has, it draws straight class boundaries."""
+    layers = {n.layer for n in graph.nodes.values()}
+    return "linear" in layers and layers <= LINEAR_ONLY and len(graph.sinks()) == 1
+
+
+def _hidden_width(graph: Graph) -> int:
+    sizes = [n.params.get("shape") for n in graph.nodes.values() if n.layer == "input"]
+    numbers = [math.prod(s) for s in sizes if isinstance(s, list) and all(isinstance(v, int) for v in s)]
+    return SMALL_WIDTH if numbers and max(numbers) <= SMALL_INPUT else WIDTH
+
+
+def add_hidden_layer(graph: Graph) -> Graph:
+    """A copy of a linear `graph` (is_linear) with a dense layer and a ReLU before its output layer."""
+    result = graph.copy()
+    (out,) = graph.sinks()
+    (src,) = graph.inputs_of(out)
+    a, b = graph.node(src).pos, graph.node(out).pos
+    block = graph.node(out).block
+    hidden = Node(result.new_id("linear"), "linear", {**CATALOG.get("linear").defaults(),
+                                                     "out_features": _hidden_width(graph)},
+                  ((a[0] + b[0]) / 2, (2 * a[1] + b[1]) / 3), block)
+    relu = Node(result.new_id("relu"), "relu", CATALOG.get("relu").defaults(),
+                ((a[0] + b[0]) / 2, (a[1] + 2 * b[1]) / 3), block)
+    result.disconnect(src, out)
+    for node in (hidden, relu):
+        result.insert_node(node)
+    result.connect(src, hidden.id)
+    result.connect(hidden.id, relu.id)
+    result.connect(relu.id, out)
+    return result
+
+
 # Order of preference, from bench/doctor_matrix.py: on deep_sigmoid (digits, 2 epochs, SGD and Adam at lr
 # 0.001-0.1) batch normalization took the test accuracy from ~8 % to 37-86 %, ReLU alone (PyTorch's default
 # init shrinks a plain 10-layer ReLU stack too) to 8-40 %.
 CHANGES: dict[str, tuple[Callable[[Graph], bool], Callable[[Graph], Graph]]] = {
     "batchnorm": (lambda g: bool(_norm_candidates(g)), add_batchnorm),
     "relu": (lambda g: bool(hidden_saturating(g)), to_relu),
+    "hidden_layer": (is_linear, add_hidden_layer),
 }
 
 
