@@ -62,11 +62,11 @@ def test_an_export_runs_while_the_window_keeps_turning(window, out, monkeypatch)
     monkeypatch.setattr(engine.export_formats, "export_to", slow_export(release))
     window.editor.load_template("mlp", (2,), 2)
     QTimer.singleShot(400, release.set)
-    with Heartbeat() as beat:
-        assert window.import_export.run_export("onnx", str(out / "net.onnx"))
+    with Heartbeat() as beat:  # PyTorch code is exported on a thread (ONNX: test_export_process.py)
+        assert window.import_export.run_export("python", str(out / "net.py"))
     assert beat.ticks >= 10 and beat.max_gap < 250  # the GUI thread was never held by the export
-    assert (out / "net.onnx").read_bytes() == b"the whole file"
-    assert [p.name for p in out.iterdir()] == ["net.onnx"]  # the staging folder is gone
+    assert (out / "net.py").read_bytes() == b"the whole file"
+    assert [p.name for p in out.iterdir()] == ["net.py"]  # the staging folder is gone
 
 
 def test_a_cancelled_export_leaves_no_partial_file(window, out, monkeypatch):
@@ -77,7 +77,7 @@ def test_a_cancelled_export_leaves_no_partial_file(window, out, monkeypatch):
     window.editor.load_template("mlp", (2,), 2)
     cancel_when_shown(window)
     start = time.perf_counter()
-    assert not window.import_export.run_export("onnx", str(out / "net.onnx"))
+    assert not window.import_export.run_export("python", str(out / "net.py"))
     assert time.perf_counter() - start < 5  # Cancel returned before the export ended
     assert "cancelled" in window.statusBar().currentMessage()
     release.set()  # the export now finishes, unseen, and its files are removed
