@@ -183,4 +183,7 @@ class ExportChild:
         """True once the child has exited (it no longer writes anything)."""
         if self.process is None:
             return True
-        return bool(wait_for([self.process.sentinel], timeout))
+        if not wait_for([self.process.sentinel], timeout):
+            return False
+        self.process.join(timeout)  # its pipe closes a moment before the exit status is there
+        return True
