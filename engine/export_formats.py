@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import torch
 
@@ -49,14 +49,23 @@ def ready_module(graph: Graph, weights: Mapping[str, torch.Tensor] | None) -> Gr
     return module.eval()
 
 
-def export_onnx(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
-    """Write an ONNX model whose input "input" has a dynamic batch size; returns the path."""
+def _quiet(text: str) -> None:
+    pass
+
+
+def export_onnx(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
+                stage: Callable[[str], None] = _quiet) -> Path:
+    """Write an ONNX model whose input "input" has a dynamic batch size; returns the path.
+    `stage(text)` hears each step as it starts (a progress line)."""
     missing = missing_onnx_packages()
     if missing:
         raise ExportError(f"ONNX export needs the {' and '.join(missing)} package"
                           f"{'s' if len(missing) > 1 else ''}: {INSTALL_HINT}")
+    stage("building the network")
     module, path = ready_module(graph, weights), Path(path)
+    stage("tracing with torch.export and translating to ONNX (the longest step)")
     program = _onnx_program(module, example_input(graph))
+    stage("writing the file")
     big = sum(t.numel() * t.element_size() for t in module.state_dict().values()) > EXTERNAL_DATA_BYTES
     _atomic_save_dir(path, lambda target: program.save(str(target), external_data=big))
     return path
@@ -94,10 +103,12 @@ def _atomic_save_dir(path: Path, save) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def export_torchscript(graph: Graph, path: str | os.PathLike,
-                       weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+def export_torchscript(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
+                       stage: Callable[[str], None] = _quiet) -> Path:
     """Write a traced TorchScript module (load it with torch.jit.load, no Netwright needed)."""
+    stage("building the network")
     module, path = ready_module(graph, weights), Path(path)
+    stage("tracing with torch.jit")
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # torch.jit is deprecated upstream but still the format asked for
         try:
@@ -105,6 +116,7 @@ def export_torchscript(graph: Graph, path: str | os.PathLike,
         except Exception as exc:
             raise ExportError(f"TorchScript export failed: {type(exc).__name__}: "
                               f"{str(exc).strip().splitlines()[0][:300]}") from None
+        stage("writing the file")
         buffer = io.BytesIO()
         torch.jit.save(traced, buffer)
     try:
@@ -142,12 +154,13 @@ FORMATS = {"python": ("PyTorch code", ".py"), "onnx": ("ONNX", ".onnx"), "torchs
 
 
 def export_to(fmt: str, graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tensor] | None = None,
-              title: str = "network") -> list[Path]:
-    """Export in format `fmt` (a key of FORMATS); returns the files written. Raises ExportError."""
+              title: str = "network", stage: Callable[[str], None] = _quiet) -> list[Path]:
+    """Export in format `fmt` (a key of FORMATS); returns the files written. Raises ExportError.
+    (The window runs ONNX and TorchScript in a child process: engine.export_child.)"""
     if fmt == "python":
         return write_python(graph, path, weights, title)
     writer = export_onnx if fmt == "onnx" else export_torchscript
-    return [writer(graph, path, weights)]
+    return [writer(graph, path, weights, stage)]
 
 
 def export_files(fmt: str, path: str | os.PathLike, with_weights: bool) -> list[Path]:

@@ -5,9 +5,11 @@ Dialogs are the only UI here; the content change itself is a LoadGraph command p
 by the Editor. Recent files live in QSettings. Reading and writing project files needs
 PyTorch (weights): before the engine has loaded, Open and Save wait for it (the window
 keeps repainting); templates need no wait, their analysis follows when PyTorch is in.
-Reading and writing run on a worker thread with a progress line and Cancel (gui.background):
-a big project opens or saves while the window keeps painting, and a cancelled save leaves
-the file on disk as it was.
+Templates are built and laid out on a worker thread too (the canvas fills on the GUI thread).
+Reading runs on a worker thread, writing in a forked child process (engine.forked_call; a
+thread where there is no fork), with a progress line and Cancel (gui.background): a big
+project opens or saves while the window keeps painting, and a cancelled save leaves the file
+on disk as it was.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 import engine
+from engine import forked_call, templates
 from engine.graph import Graph, GraphError
+from engine.layout import apply_layout
 from engine.templates import TemplateError
 
-from .background import publish, remove_staging, run_in_background, staging_folder
+from .background import CallResult, publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document, read_project
 from .editing import Editor
 from .save_size import confirm_save_size
@@ -30,6 +34,20 @@ from .template_gallery import TemplateGalleryDialog
 FILE_FILTER = "Netwright projects (*.nwproj);;All files (*)"
 SUFFIX = ".nwproj"
 MAX_RECENT = 8
+
+
+def _template_title(name: str) -> str:
+    try:
+        return templates.get(name).title
+    except TemplateError:
+        return name
+
+
+def _template_graph(name: str, input_shape, num_classes, area: tuple[float, float]) -> Graph:
+    """A template's graph laid out for the canvas (on a worker thread: touches no widget)."""
+    graph = templates.load(name, input_shape, num_classes)
+    apply_layout(graph, area)
+    return graph
 
 
 def _load_errors() -> tuple[type[BaseException], ...]:
@@ -126,16 +144,13 @@ class FileController(QObject):
         return True
 
     def _save_in_background(self, target: Path) -> BaseException | str | None:
-        """Write a copy of the project on a worker thread into a hidden folder beside `target`,
-        then move it over `target` (atomic); a Cancel leaves the file on disk as it was."""
-        graph, parts = self.document.graph.copy(), self.document.project_parts()
+        """Write a copy of the project into a hidden folder beside `target`, then move it over
+        `target` (atomic); a Cancel leaves the file on disk as it was."""
         try:
             staging = staging_folder(target)
         except OSError as exc:
             return exc
-        call = run_in_background(self.window, f"Saving {target.name}…",
-                                 lambda: engine.save(graph, staging / target.name, **parts),
-                                 discard=lambda _: remove_staging(staging))
+        call = self._save_call(staging / target.name, staging)
         if call.cancelled:
             return "cancelled"
         if call.error is not None:
@@ -144,11 +159,27 @@ class FileController(QObject):
                 raise call.error
             return type(call.error)(str(call.error).replace(str(staging / target.name), str(target)))
         try:
-            publish([call.value], target.parent, staging)
+            publish([Path(call.value)], target.parent, staging)
         except OSError as exc:
             remove_staging(staging)
             return exc
         return None
+
+    def _save_call(self, written: Path, staging: Path) -> CallResult:
+        """engine.save in a forked child where there is fork (safetensors' serializer holds the
+        interpreter lock for the whole weights blob: engine.forked_call), else on a thread."""
+        graph, parts = self.document.graph.copy(), self.document.project_parts()
+        text = f"Saving {written.name}…"
+        if not forked_call.available():
+            return run_in_background(self.window, text, lambda: engine.save(graph, written, **parts),
+                                     discard=lambda _: remove_staging(staging))
+        child = forked_call.ForkedCall()
+        save = lambda: str(engine.save(graph, written, **parts))  # noqa: E731 - runs in the child
+        call = run_in_background(self.window, text, lambda: child.run(save), cancel=child.kill)
+        if call.cancelled:  # killed: once it is gone, nothing writes in the staging folder any more
+            child.wait_gone(5.0)
+            remove_staging(staging)
+        return call
 
     def show_templates(self) -> bool:
         dialog = TemplateGalleryDialog(self.window)
@@ -158,13 +189,22 @@ class FileController(QObject):
         return self.open_template(name, shape, classes)
 
     def open_template(self, name: str, input_shape=None, num_classes=None, ask: bool = True) -> bool:
+        """Build the template on a worker thread (ResNet-152: 516 layers to make and lay out),
+        then load it (undoable, like Editor.load_template)."""
         if ask and not self.maybe_save():
             return False
-        try:
-            self.editor.load_template(name, input_shape, num_classes)
-        except (TemplateError, GraphError, ValueError) as exc:
-            QMessageBox.warning(self.window, "Could not build the template", str(exc))
+        area, title = self.editor.layout_area, _template_title(name)
+        call = run_in_background(self.window, f"Building the {title} template…",
+                                 lambda: _template_graph(name, input_shape, num_classes, area))
+        if call.cancelled:
+            self.status_message.emit(f"Building the {title} template cancelled")
             return False
+        if isinstance(call.error, (TemplateError, GraphError, ValueError)):
+            QMessageBox.warning(self.window, "Could not build the template", str(call.error))
+            return False
+        if call.error is not None:
+            raise call.error
+        self.editor.load_content(Content(call.value, None, title), f"Template {title}")
         return True
 
     # -- recent files -----------------------------------------------------------------

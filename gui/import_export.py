@@ -2,7 +2,9 @@
 (PyTorch code, ONNX, TorchScript): the two dialogs and the controller that runs them.
 
 The work is the engine's (engine.importer, engine.export_formats), run on a worker thread with
-a progress line and Cancel (gui.background) so the window keeps painting; an import
+a progress line and Cancel (gui.background) so the window keeps painting; ONNX and TorchScript
+exports run in a child process (engine.export_child: tracing holds the interpreter lock for
+minutes) that Cancel kills; an import
 replaces the document through the Editor like Open does, after the unsaved-changes question.
 Failures are shown with the engine's message, never a traceback.
 """
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 from engine.catalog import LayerError, ParamSpec
 from engine.formatting import counted
 
-from .background import publish, remove_staging, run_in_background, staging_folder
+from .background import CallResult, ProgressLine, publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document
 from .editing import Editor
 
@@ -256,24 +258,22 @@ class ImportExport(QObject):
         return self.run_export(fmt, path)
 
     def run_export(self, fmt: str, path: str) -> bool:
-        """Export on a worker thread (the window keeps painting; Cancel leaves no file behind): the
-        files are written in a hidden folder beside `path` and moved into place when complete."""
-        from engine.export_formats import ExportError, export_to
+        """Export in the background (the window keeps painting; Cancel leaves no file behind): the
+        files are written in a hidden folder beside `path` and moved into place when complete.
+        ONNX and TorchScript run in a child process (engine.export_child) that Cancel kills."""
+        from engine.export_formats import ExportError
 
         if not self._may_write(fmt, path):
             return False
         target = Path(path)
-        graph, weights, title = self.document.graph.copy(), self.document.compatible_weights(), self.document.name
         try:
             staging = staging_folder(target)
         except OSError as exc:
             QMessageBox.warning(self.window, "Could not export", f"cannot write in {target.parent}: "
                                                                  f"{exc.strerror or exc}")
             return False
-        call = run_in_background(self.window, f"Exporting {target.name}…",
-                                 lambda: export_to(fmt, graph, staging / target.name, weights, title=title),
-                                 discard=lambda _: remove_staging(staging))
-        if call.cancelled:  # the files still being written go with the staging folder when it ends
+        call = self._export_call(fmt, staging / target.name, staging)
+        if call.cancelled:
             self.status_message.emit(f"Export of {target.name} cancelled; nothing was written")
             return False
         if call.error is not None:
@@ -291,6 +291,24 @@ class ImportExport(QObject):
             return False
         self.status_message.emit("Exported " + " and ".join(p.name for p in written))
         return True
+
+    def _export_call(self, fmt: str, written: Path, staging: Path) -> CallResult:
+        from engine.export_child import ExportChild
+        from engine.export_formats import export_to
+
+        graph, weights, title = self.document.graph.copy(), self.document.compatible_weights(), self.document.name
+        text = f"Exporting {written.name}…"
+        if fmt == "python":  # text and a safetensors file: quick, a thread will do
+            return run_in_background(self.window, text, lambda: export_to(fmt, graph, written, weights, title=title),
+                                     discard=lambda _: remove_staging(staging))
+        child, line = ExportChild(), ProgressLine()
+        call = run_in_background(self.window, text,
+                                 lambda: child.run(fmt, graph, written, weights, title, line.report),
+                                 cancel=child.kill, progress=line)
+        if call.cancelled:  # killed: once it is gone, nothing writes in the staging folder any more
+            child.wait_gone(5.0)
+            remove_staging(staging)
+        return call
 
     def _may_write(self, fmt: str, path: str) -> bool:
         """Never over the open project; over a file of another kind only when the user says so."""

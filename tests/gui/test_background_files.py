@@ -62,11 +62,11 @@ def test_an_export_runs_while_the_window_keeps_turning(window, out, monkeypatch)
     monkeypatch.setattr(engine.export_formats, "export_to", slow_export(release))
     window.editor.load_template("mlp", (2,), 2)
     QTimer.singleShot(400, release.set)
-    with Heartbeat() as beat:
-        assert window.import_export.run_export("onnx", str(out / "net.onnx"))
+    with Heartbeat() as beat:  # PyTorch code is exported on a thread (ONNX: test_export_process.py)
+        assert window.import_export.run_export("python", str(out / "net.py"))
     assert beat.ticks >= 10 and beat.max_gap < 250  # the GUI thread was never held by the export
-    assert (out / "net.onnx").read_bytes() == b"the whole file"
-    assert [p.name for p in out.iterdir()] == ["net.onnx"]  # the staging folder is gone
+    assert (out / "net.py").read_bytes() == b"the whole file"
+    assert [p.name for p in out.iterdir()] == ["net.py"]  # the staging folder is gone
 
 
 def test_a_cancelled_export_leaves_no_partial_file(window, out, monkeypatch):
@@ -77,7 +77,7 @@ def test_a_cancelled_export_leaves_no_partial_file(window, out, monkeypatch):
     window.editor.load_template("mlp", (2,), 2)
     cancel_when_shown(window)
     start = time.perf_counter()
-    assert not window.import_export.run_export("onnx", str(out / "net.onnx"))
+    assert not window.import_export.run_export("python", str(out / "net.py"))
     assert time.perf_counter() - start < 5  # Cancel returned before the export ended
     assert "cancelled" in window.statusBar().currentMessage()
     release.set()  # the export now finishes, unseen, and its files are removed
@@ -131,3 +131,57 @@ def test_a_big_chain_opens_in_bounded_time_and_the_loop_turns_while_it_is_read(w
         window.grab()
     assert time.perf_counter() - start < 60  # generous: 2 cores shared with other test runs
     assert len(window.document.graph) == nodes and beat.ticks >= 1
+
+
+def test_a_project_with_weights_saves_in_a_child_and_opens_again(window, out, monkeypatch):
+    import torch
+
+    import engine.forked_call
+    from engine import templates
+    from engine.builder import build_module
+    from gui.document import Content
+
+    children = []
+    real = engine.forked_call.ForkedCall
+    monkeypatch.setattr(engine.forked_call, "ForkedCall", lambda: children.append(real()) or children[-1])
+    graph = templates.load("lenet5", (1, 28, 28), 10)
+    weights = build_module(graph).state_dict()
+    window.editor.load_content(Content(graph, None, "lenet5", weights), "LeNet-5")
+    path = out / "lenet.nwproj"
+    with Heartbeat() as beat:
+        assert window.files._save_to(str(path))
+    assert beat.ticks >= 1 and [p.name for p in out.iterdir()] == ["lenet.nwproj"]
+    assert len(children) == int(engine.forked_call.available()) and not window.document.is_modified
+    window.files.new()
+    assert window.files.open_path(str(path), ask=False)
+    assert all(torch.equal(window.document.weights[k], v) for k, v in weights.items())
+
+
+def test_a_save_that_fails_in_the_child_says_why(window, out, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from engine import templates
+    from engine.builder import build_module
+    from gui.document import Content
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text)))
+    graph = templates.load("mlp", (2,), 2)
+    window.editor.load_content(Content(graph, None, "mlp", build_module(graph).state_dict()), "mlp")
+    assert not window.files._save_to(str(out / "p.json"))  # .json cannot hold weights
+    assert shown == [("Could not save the project",
+                      "p.json: a .json project cannot hold trained weights — save as .nwproj")]
+    assert list(out.iterdir()) == []
+
+
+def test_a_template_is_built_in_the_background_and_a_bad_one_is_a_message(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(title))
+    with Heartbeat() as beat:
+        assert window.files.open_template("resnet152", ask=False)
+    assert len(window.document.graph) > 500 and beat.ticks >= 1
+    assert window.document.undo_stack.isClean()
+    assert not window.files.open_template("resnet152", (0, 224, 224), 10, ask=False)
+    assert shown == ["Could not build the template"]
