@@ -4,26 +4,32 @@ Owns what a weights blob may hold: exactly the network's state_dict names and sh
 floating-point values (float16, bfloat16 and float64 become float32; integers, bools,
 float8 and complex are refused) that are all finite, and no more bytes than those tensors
 need, so a size a file declares is checked against the network before anything is read.
-The safetensors header is read and checked by hand first; only then does the safetensors
-library parse the data. Raises ProjectError. Must not import Qt.
+The safetensors header is read and checked by hand first; the tensors are then copied out of
+the blob one by one with torch (which lets other threads run meanwhile: the window keeps
+painting while a 500 MB VGG-16 opens in the background), the layout checked as strictly as
+the safetensors library checks it (little-endian, contiguous, covering the data exactly).
+Raises ProjectError. Must not import Qt.
 """
 from __future__ import annotations
 
 import json
 import math
 import struct
+import sys
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from .serialize import ProjectError
 
 FLOAT_DTYPES = {"F16": torch.float16, "BF16": torch.bfloat16, "F32": torch.float32, "F64": torch.float64}
 INT_DTYPES = ("I64", "I32", "I16", "I8", "U8", "U16", "U32", "U64")  # counters such as num_batches_tracked
+TORCH_DTYPES = {**FLOAT_DTYPES, "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8,
+                "U8": torch.uint8, "U16": torch.uint16, "U32": torch.uint32, "U64": torch.uint64}
+DAMAGED = "the trained weights are damaged or not in safetensors format"
 MAX_ITEM_BYTES = 8  # float64: the widest dtype a file may store
 HEADER_SLACK = 64 * 1024  # the header's JSON plus metadata
 HEADER_PER_TENSOR = 512  # name, dtype, shape and offsets of one tensor in the header
@@ -74,16 +80,56 @@ def parse(blob: bytes, expected: Expected) -> dict[str, torch.Tensor]:
     check_fit({k: tuple(v["shape"]) for k, v in header.items()}, {k: s for k, (s, _) in expected.items()})
     for key, entry in header.items():
         _check_dtype(key, entry["dtype"], expected[key][1])
-    try:
-        tensors = load_safetensors(blob)
-    except (SafetensorError, ValueError, RuntimeError, OSError) as exc:
-        raise ProjectError(f"the trained weights are damaged or not in safetensors format ({exc}); "
-                           "retrain, or open a backup copy") from None
+    tensors = _tensors(blob, header)
     return {key: _converted(key, t, expected[key][1]) for key, t in tensors.items()}
 
 
+def _tensors(blob: bytes, header: dict[str, dict[str, Any]]) -> dict[str, torch.Tensor]:
+    """Each tensor copied out of the blob (torch's copy lets other threads run, safetensors' would not)."""
+    if sys.byteorder != "little":
+        raise ProjectError("reading weights needs a little-endian machine (safetensors stores little-endian)")
+    base = 8 + struct.unpack("<Q", blob[:8])[0]
+    spans = _spans(header, len(blob) - base)
+    view = memoryview(blob)
+    tensors = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "not writable": the view is cloned at once
+        for key, (start, end) in spans.items():
+            entry = header[key]
+            dtype = TORCH_DTYPES[entry["dtype"]]
+            flat = (torch.frombuffer(view[base + start:base + end], dtype=dtype) if end > start
+                    else torch.empty(0, dtype=dtype))
+            tensors[key] = flat.reshape(entry["shape"]).clone()
+    return tensors
+
+
+def _spans(header: dict[str, dict[str, Any]], data_bytes: int) -> dict[str, tuple[int, int]]:
+    """Each tensor's (start, end) in the data; ProjectError unless they tile the data exactly, as
+    the safetensors format requires (no gaps, no overlaps, sizes matching shapes and dtypes)."""
+    spans = {}
+    for key, entry in header.items():
+        offsets = entry.get("data_offsets")
+        ok = (isinstance(offsets, list) and len(offsets) == 2
+              and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
+              and 0 <= offsets[0] <= offsets[1] and entry["dtype"] in TORCH_DTYPES)
+        if not ok:
+            raise ProjectError(f"{DAMAGED} (the entry for {str(key)[:60]} is malformed)")
+        width = torch.empty(0, dtype=TORCH_DTYPES[entry["dtype"]]).element_size()
+        if offsets[1] - offsets[0] != math.prod(entry["shape"]) * width:
+            raise ProjectError(f"{DAMAGED} (the size of {str(key)[:60]} does not match its shape)")
+        spans[key] = (offsets[0], offsets[1])
+    position = 0
+    for start, end in sorted(spans.values()):
+        if start != position:
+            raise ProjectError(f"{DAMAGED} (its tensors overlap or leave gaps)")
+        position = end
+    if position != data_bytes:
+        raise ProjectError(f"{DAMAGED} (the data does not end where the tensors do)")
+    return spans
+
+
 def _header(blob: bytes) -> dict[str, dict[str, Any]]:
-    damaged = "the trained weights are damaged or not in safetensors format"
+    damaged = DAMAGED
     if len(blob) < 8:
         raise ProjectError(f"{damaged} (too short)")
     (size,) = struct.unpack("<Q", blob[:8])
