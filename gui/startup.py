@@ -5,8 +5,9 @@ layer, opening a file with weights, training and drawing do. `EngineLoader` impo
 modules on a plain Python thread, in two stages so the first edits come alive early:
 
 1. `analysis_ready`: torch and the analysis (the canvas can show shapes, parameters, MACs);
-2. `loaded`: everything else (building, files, training, datasets, plotting): the Train
-   and Draw views can be made.
+2. `loaded`: everything else (building, files, training, datasets, plotting) and the
+   views' modules: the Train, Draw and Play views can be made (gui.view_switcher makes
+   each when it is first shown).
 
 Both signals fire on the GUI thread, once, in that order; `failed` (with a message) ends
 the loading early. Code that needs the engine either registers `when_ready(callback)` or,
@@ -47,6 +48,9 @@ ENGINE_MODULES = ("engine.builder", "engine.project", "engine.training", "engine
                   "engine.runs.lifecycle", "engine.training.loop", "engine.training.memory",
                   "engine.training.remote", "engine.training.lr_find", "engine.training.augment", "engine.export",
                   "PIL.ImageEnhance", "numpy.ma")
+# The views' own modules too (they define classes only, no Qt object at import): made when first shown,
+# a view then costs its construction alone, not ~0.4 s of imports on the GUI thread besides.
+VIEW_MODULES = ("gui.jobs.coordinator", "gui.train", "gui.draw", "gui.play")
 
 
 def preload_torch_libraries() -> None:
@@ -90,7 +94,7 @@ def import_engine() -> None:
     from engine.analysis import warm_up
 
     warm_up()
-    for name in ENGINE_MODULES:
+    for name in ENGINE_MODULES + VIEW_MODULES:
         importlib.import_module(name)
 
 
