@@ -81,6 +81,27 @@ def preload_torch_libraries() -> None:
         pass
 
 
+def preload_triton_library() -> None:
+    """The same for Triton's 500 MB native library, which PyTorch's compiler imports during the
+    meta-device warm-up (stage 2): loaded with the lock held, it froze the window ~0.1-0.3 s."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import importlib.util
+
+        spec = importlib.util.find_spec("triton")  # finds the package without running it
+        if spec is None or spec.origin is None:
+            return
+        path = os.path.join(os.path.dirname(spec.origin), "_C", "libtriton.so")
+        if os.path.exists(path):
+            dlopen = ctypes.CDLL(None).dlopen
+            dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+            dlopen(path.encode(), os.RTLD_LOCAL | os.RTLD_NOW)
+    except Exception:  # the import loads it the usual way
+        pass
+
+
 def import_analysis() -> None:
     """Stage 1: enough for the analysis (most layers are counted by formula, no meta run)."""
     preload_torch_libraries()
@@ -93,6 +114,7 @@ def import_engine() -> None:
     import, about a second; only layers without a closed form need a meta run), then the rest."""
     from engine.analysis import warm_up
 
+    preload_triton_library()
     warm_up()
     for name in ENGINE_MODULES + VIEW_MODULES:
         importlib.import_module(name)
