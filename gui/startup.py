@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from .jobs.threads import GC_GUARD
 
 LOADING_TEXT = "Loading PyTorch…"
+LOADING_SWITCH_INTERVAL_S = 0.001  # sys.setswitchinterval while the engine loads (Python's default: 0.005)
 PROBE_ENV = "NETWRIGHT_STARTUP_PROBE"  # "1": print milestones; "exit": print them, then quit
 # Stage 1: what an analysis needs. Stage 2: what files, training and the views need.
 ANALYSIS_MODULES = ("torch", "engine.analysis")
@@ -131,6 +132,7 @@ class EngineLoader(QObject):
         self.stage = 0  # 0 nothing yet, 1 analysis ready, 2 all loaded
         self.error: str | None = None
         self._thread: threading.Thread | None = None
+        self._switch_interval = sys.getswitchinterval()
         self._first_paint_of: QWidget | None = None
         self._callbacks: list[Callable[[], None]] = []
         self._stage_done.connect(self._on_thread_stage_done, Qt.QueuedConnection)
@@ -165,6 +167,10 @@ class EngineLoader(QObject):
         # objects the imports make held the interpreter lock 150-670 ms (the window froze), and one
         # run on the loading thread could destroy PySide wrappers (gui.jobs.threads).
         GC_GUARD.worker_started()
+        # The loading thread runs Python flat out: hand the lock over sooner, so the window's many short
+        # calls into Python (painting a card, a timer) wait ~1 ms for it each time instead of up to 5 ms.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(LOADING_SWITCH_INTERVAL_S)
         # Daemon: a window closed while PyTorch still loads must not wait for it to exit.
         self._thread = threading.Thread(target=self._load, name="engine-loader", daemon=True)
         self._thread.start()
@@ -230,6 +236,7 @@ class EngineLoader(QObject):
     def _on_thread_stage_done(self, stage: int, error: str) -> None:
         if error or stage == 2:
             GC_GUARD.worker_finished()
+            sys.setswitchinterval(self._switch_interval)
         if error:
             self.error = f"PyTorch could not be loaded ({error})"
             self._callbacks.clear()
