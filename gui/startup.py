@@ -256,8 +256,8 @@ class StartupProbe(QObject):
     """Prints `netwright-startup MARK UNIX_TIME` on stdout at each milestone: `first_paint`
     (the window's first frame is drawn), `usable` (a network's real analysis is on screen),
     `engine_loaded` (the engine is in: the Train, Draw and Play views can be made), then the
-    longest stall of the event loop from the start until SETTLE_MS after the last mark (the
-    training process starts in that time). With PROBE_ENV=exit the app quits then."""
+    longest stall of the event loop while loading: from the first frame (when loading starts)
+    until SETTLE_MS after the last mark (the training process starts in that time). With PROBE_ENV=exit the app quits then."""
 
     STALL_TICK_MS = 10
     SETTLE_MS = 2000  # stalls are watched this long after the last mark: the training process starts 1 s after it
@@ -312,6 +312,8 @@ class StartupProbe(QObject):
 
     def _mark(self, name: str) -> None:
         self.marks[name] = time.time()
+        if name == "first_paint":  # loading starts now: the first frame's own time is `first_paint`
+            self.longest_stall, self._last_tick = 0.0, time.perf_counter()
         print(f"netwright-startup {name} {self.marks[name]:.4f}", flush=True)
         done = all(self.marks.get(m) for m in ("first_paint", "usable", "engine_loaded"))
         if done and "settled" not in self.marks:
