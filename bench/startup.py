@@ -8,8 +8,9 @@ process start:
   usable        LeNet-5's analysis (shapes, parameters, MACs) is on screen
   engine loaded the engine is in (the Train, Draw and Play views are made when first shown)
 plus the longest stall of the GUI thread's event loop while loading, from the first frame (the
-engine starts loading then) until 2 s after the last milestone (the training process starts 1 s after the engine), and how long the process takes
-to end after the window closes (the 2 s of watching excluded). Medians over --rounds.
+engine starts loading then) until 2 s after the last milestone (the training process starts 1 s
+after the engine), and how long the process takes to end after the window closes (the 2 s of
+watching excluded). Medians over --rounds.
 
 Platforms: `offscreen` (no display) and `xvfb` (the real xcb plugin on a private Xvfb server this
 script starts and stops), when Xvfb is installed. Goals (issue 8): first paint <= 1.5 s and at

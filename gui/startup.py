@@ -257,7 +257,8 @@ class StartupProbe(QObject):
     (the window's first frame is drawn), `usable` (a network's real analysis is on screen),
     `engine_loaded` (the engine is in: the Train, Draw and Play views can be made), then the
     longest stall of the event loop while loading: from the first frame (when loading starts)
-    until SETTLE_MS after the last mark (the training process starts in that time). With PROBE_ENV=exit the app quits then."""
+    until SETTLE_MS after the last mark (the training process starts in that time). With
+    PROBE_ENV=exit the app quits then."""
 
     STALL_TICK_MS = 10
     SETTLE_MS = 2000  # stalls are watched this long after the last mark: the training process starts 1 s after it
