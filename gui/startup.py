@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from .jobs.threads import GC_GUARD
 
 LOADING_TEXT = "Loading PyTorch…"
+ANALYSIS_PAUSE_S = 2.0  # at most this long, stage 2 waits for the window to show stage 1's analysis
 LOADING_SWITCH_INTERVAL_S = 0.001  # sys.setswitchinterval while the engine loads (Python's default: 0.005)
 PROBE_ENV = "NETWRIGHT_STARTUP_PROBE"  # "1": print milestones; "exit": print them, then quit
 # Stage 1: what an analysis needs. Stage 2: what files, training and the views need.
@@ -133,6 +134,7 @@ class EngineLoader(QObject):
         self.error: str | None = None
         self._thread: threading.Thread | None = None
         self._switch_interval = sys.getswitchinterval()
+        self._analysis_shown = threading.Event()
         self._first_paint_of: QWidget | None = None
         self._callbacks: list[Callable[[], None]] = []
         self._stage_done.connect(self._on_thread_stage_done, Qt.QueuedConnection)
@@ -225,6 +227,8 @@ class EngineLoader(QObject):
             gc.freeze()
             if not self._report(stage, ""):
                 return
+            if stage == 1:  # the window analyses and repaints the network first, without the loader competing
+                self._analysis_shown.wait(ANALYSIS_PAUSE_S)
 
     def _report(self, stage: int, error: str) -> bool:
         try:
@@ -245,6 +249,7 @@ class EngineLoader(QObject):
         self.stage = stage
         if stage == 1:
             self.analysis_ready.emit()
+            QTimer.singleShot(0, self._analysis_shown.set)  # after the repaint this analysis brings
             return
         callbacks, self._callbacks = self._callbacks, []
         self.loaded.emit()
