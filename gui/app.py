@@ -22,6 +22,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from .startup import EngineLoader, StartupProbe
+from .views import view_keys
 
 SCREENSHOT_DELAY_MS = 300
 
@@ -36,7 +37,7 @@ def make_parser(prog: str = "netwright") -> argparse.ArgumentParser:
         epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
     parser.add_argument("project", nargs="?", help="a .nwproj project to open")
     parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")
-    parser.add_argument("--view", default="build", choices=("build", "train", "draw", "play"), help="view to show")
+    parser.add_argument("--view", default=view_keys()[0], choices=view_keys(), help="view to show")
     parser.add_argument("--size", default="1400x900", type=_size, help="window size WxH (default 1400x900)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
     return parser
@@ -103,7 +104,7 @@ def run_app(argv: list[str]) -> int:
     app.styleHints().colorSchemeChanged.connect(lambda *_: _follow_system_theme(app, window))
     if args.template and (error := load_initial(window, args)):  # no engine needed: fail before showing
         return _fail(window, error)
-    window.show_view(args.view)  # Train and Draw show a loading page until the engine is in
+    window.show_view(args.view)  # a view that needs PyTorch shows a loading page until the engine is in
     window.resize(*args.size)
     if probe is not None:
         probe.watch(window)
@@ -119,7 +120,7 @@ def run_app(argv: list[str]) -> int:
         QTimer.singleShot(0, lambda: offer_recovery(window))
     app.aboutToQuit.connect(_release_clipboard)
     # The training process imports torch while the user looks around (gui.jobs.coordinator).
-    engine.when_ready(lambda: QTimer.singleShot(1000, lambda: _warm_training_process(window)))
+    engine.when_ready(lambda: QTimer.singleShot(1000, window.warm_up_training))
     code = app.exec()
     leave(code)
     return code  # not reached
@@ -157,11 +158,6 @@ def _fail(window, error: str) -> int:
     return 2
 
 
-def _warm_training_process(window) -> None:
-    if window.train_view is not None:
-        window.train_view.coordinator.warm_up()
-
-
 def _release_clipboard() -> None:
     """Qt's teardown crashes on layer data we left on the clipboard; take it back first."""
     from .clipboard import NODES_MIME
@@ -187,8 +183,7 @@ def _screenshot(app: QApplication, window, path: str) -> int:
     app.processEvents()
 
     def grab() -> None:
-        if window.build_view.canvas.auto_fit:
-            window.build_view.canvas.fit_readable()
+        window.prepare_screenshot()
         app.processEvents()
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         result["ok"] = window.grab().save(path)

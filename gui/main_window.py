@@ -1,40 +1,27 @@
-"""The main window: a view switcher (Build, Train and Draw, each plugged in via `add_view`),
-menus and toolbar, the status bar (parameters, MACs, validity, training device), the
-title with its unsaved-changes asterisk, and closing (one question, then every view's
-background work stopped).
+"""The main window: the views (gui.views' registry, switched by gui.view_switcher), menus and
+toolbar (gui.menus), the status bar (gui.status_line), the title with its unsaved-changes
+asterisk, and closing (one question, then every view's background work stopped).
 
-The window opens before PyTorch has loaded: the Build view needs none, and the Train and
-Draw views (which import torch-heavy modules) are made when the `EngineLoader` says the
-engine is in, replacing placeholder pages; until then `train_view`, `draw_view` and
-`draw_pad` are None. `MainWindow()` without a loader loads the engine first (tests, scripts),
-so it is complete on return.
+The window opens before PyTorch has loaded: the Build view needs none; the Train, Draw and
+Play views (which import torch-heavy modules) stand as loading pages and are made when first
+shown once the `EngineLoader` says the engine is in. `train_view`, `draw_view`, `draw_pad` and
+`play_view` make their view when asked (None until the engine is in). `MainWindow()` without
+a loader loads the engine first (tests, scripts), so every view can be had on return.
 
-Owns the Document, the Editor and the FileController; holds no network logic. Must not
-import torch or the Train and Draw views at import time.
+The window talks to views only through the methods they offer (gui.views' protocol and the
+Build view's public methods), never through their widgets. Owns the Document, the Editor and
+the FileController; holds no network logic. Must not import torch or the Train, Draw and Play
+views at import time.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QButtonGroup,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSizePolicy,
-    QStackedWidget,
-    QToolBar,
-    QToolButton,
-    QWidget,
-)
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from engine.analysis import Analysis
-from engine.formatting import count, counted, short_count
 
-from . import background, theme
-from . import help as help_menu
-from .builder.build_view import BuildView
+from . import background, menus, theme
 from .document import Document
 from .editing import Editor
 from .file_actions import FileController
@@ -42,6 +29,8 @@ from .icons import action_icon, app_icon
 from .import_export import ImportExport
 from .recovery import AutosaveController
 from .startup import LOADING_TEXT, EngineLoader
+from .status_line import StatusLine
+from .view_switcher import ViewSwitcher
 
 APP_NAME = "Netwright"
 
@@ -55,21 +44,22 @@ class MainWindow(QMainWindow):
         self.editor = Editor(self.document, self)
         self.files = FileController(self, self.document, self.editor, self.settings, self.engine)
         self.import_export = ImportExport(self, self.document, self.editor, self.files)
-        self.autosave = AutosaveController(self.document, self)  # before_training() is for the Train view
-        self.views: dict[str, QWidget] = {}
-        self.train_view = self.draw_view = self.draw_pad = None  # made once the engine is in
-        self.stack = QStackedWidget(objectName="view_stack")
-        self.view_buttons = QButtonGroup(self)
-        self.view_buttons.setExclusive(True)
-        self.setCentralWidget(self.stack)
+        self.autosave = AutosaveController(self.document, self)  # before_training() is for the coordinator
         self.setWindowIcon(app_icon())
-        self.actions_by_name: dict[str, QAction] = {}
-        self._make_file_actions()
-        self.toolbar = self._make_toolbar()
-        self._make_views()
-        self._fill_toolbar()
-        self._make_menus()
-        self._make_status_bar()
+        self.actions_by_name = {}
+        menus.make_file_actions(self)
+        self.toolbar, anchor = menus.make_toolbar(self)
+        self.switcher = ViewSwitcher(self, self.toolbar, anchor, lambda: self.engine.is_ready)
+        self.switcher.on_made.append(self._on_switcher_view_made)
+        self.stack, self.view_buttons, self.views = self.switcher.stack, self.switcher.buttons, self.switcher.views
+        self.setCentralWidget(self.stack)
+        self.switcher.add_specs()
+        self.show_view(next(iter(self.views)))
+        menus.fill_toolbar(self.toolbar, self.actions_by_name)
+        menus.make_menus(self)
+        self.status_line = StatusLine(self.statusBar())
+        self.status_params, self.status_macs = self.status_line.params, self.status_line.macs
+        self.status_valid, self.status_device = self.status_line.valid, self.status_line.device
         self._connect()
         self._update_title()
         self._on_document_analysis_changed(self.document.analysis)
@@ -77,242 +67,71 @@ class MainWindow(QMainWindow):
         theme.follow(self, self.refresh_theme)  # every view follows the theme by itself
 
     # -- views ------------------------------------------------------------------------
-    def _make_views(self) -> None:
-        self.build_view = BuildView(self.document, self.editor)
-        self.actions_by_name.update(self.build_view.actions_by_name)
-        self.add_view("Build", self.build_view, action_icon("build"))
-        for name in ("Train", "Draw", "Play"):  # placeholders keep the switcher steady while PyTorch loads
-            self.add_view(name, _loading_page(name), action_icon(name.lower()))
+    @property
+    def build_view(self):
+        return self.switcher.view("build")
 
-    def _make_engine_views(self) -> None:
-        from .draw import DrawView  # both import torch: only now that it is in
-        from .train import TrainView
+    @property
+    def train_view(self):
+        """The Train view, made now if it has not been; None until the engine is in."""
+        return self.switcher.view("train")
 
-        self.train_view = TrainView(self.document, self)
-        self.train_view.build_view_requested.connect(lambda: self.show_view("Build"))
-        self.add_view("Train", self.train_view)
-        _let_it_paint()
-        self.draw_view = DrawView(self.document, self, settings=self.settings)
-        self.add_view("Draw", self.draw_view)
-        self.draw_pad = self.draw_view.pad
-        _let_it_paint()
-        from .play import PlayView
+    @property
+    def draw_view(self):
+        return self.switcher.view("draw")
 
-        self.play_view = PlayView(self.document)  # Play mode: the network training live on 2-D data
-        self.add_view("Play", self.play_view)
+    @property
+    def draw_pad(self):
+        view = self.draw_view
+        return view.pad if view is not None else None
+
+    @property
+    def play_view(self):
+        return self.switcher.view("play")
 
     def add_view(self, name: str, widget: QWidget, icon: QIcon | None = None) -> int:
-        """Register a top-level view (Build, Train, Draw); it gets a switcher button. A view
-        added under a name already taken replaces that page (and keeps its button). A view may
-        define `running_job() -> str | None` (asked before closing) and `shutdown()` (called on close)."""
-        old = self.views.get(name.lower())
-        if old is not None:
-            return self._replace_view(name, old, widget)
-        index = self.stack.addWidget(widget)
-        self.views[name.lower()] = widget
-        button = QToolButton(objectName="view_button", text=name, checkable=True)
-        button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        if icon is not None:
-            button.setIcon(icon)
-        button.clicked.connect(lambda: self.show_view(name))
-        self.view_buttons.addButton(button, index)
-        self.toolbar.insertWidget(self._view_anchor, button)
-        if len(self.views) == 1:
-            self.show_view(name)
-        return index
-
-    def _replace_view(self, name: str, old: QWidget, widget: QWidget) -> int:
-        index, current = self.stack.indexOf(old), self.stack.currentWidget() is old
-        self.stack.insertWidget(index, widget)
-        self.stack.removeWidget(old)
-        old.deleteLater()
-        self.views[name.lower()] = widget
-        if current:
-            self.show_view(name)
-        return index
+        """Add a page outside the registry (gui.views); it gets a switcher button. A name already
+        taken replaces that page (and keeps its button)."""
+        return self.switcher.add(name, widget, icon)
 
     def show_view(self, name: str) -> bool:
-        widget = self.views.get(name.lower())
-        if widget is None:
+        """Show a view by name, making it first if it has not been; False for an unknown name."""
+        if not self.switcher.show(name):
             return False
-        index = self.stack.indexOf(widget)
-        self.stack.setCurrentIndex(index)
-        self.view_buttons.button(index).setChecked(True)
-        build = getattr(self, "build_view", None)
+        build = self.switcher.made.get("build")
         if build is not None:
             for action in build.actions_by_name.values():
-                action.setEnabled(widget is build)  # Delete in the Draw view must not delete layers
+                action.setEnabled(self.stack.currentWidget() is build)  # Delete in Draw must not delete layers
         return True
 
     @property
     def current_view_name(self) -> str:
-        widget = self.stack.currentWidget()
-        return next((n for n, w in self.views.items() if w is widget), "")
+        return self.switcher.current_name
 
-    # -- actions, toolbar, menus --------------------------------------------------------------
-    def _action(self, name: str, text: str, slot, shortcut=None, icon: str | None = None) -> QAction:
-        action = QAction(action_icon(icon) if icon else QIcon(), text, self)
-        action.setProperty("icon_name", icon)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        self.actions_by_name[name] = action
-        return action
-
-    def _make_file_actions(self) -> None:
-        self._action("new", "&New", self.files.new, QKeySequence.New, "new")
-        self._action("open", "&Open…", self.files.open, QKeySequence.Open, "open")
-        self._action("save", "&Save", self.files.save, QKeySequence.Save, "save")
-        self._action("save_as", "Save &As…", self.files.save_as, QKeySequence.SaveAs)
-        self._action("templates", "&Templates…", self.files.show_templates, QKeySequence("Ctrl+T"), "templates")
-        self._action("import", "&Import PyTorch Model…", self.import_export.import_model, QKeySequence("Ctrl+I"))
-        self._action("new_pretrained", "New from a &Pretrained Model…", self.import_export.new_from_pretrained)
-        self._action("fit_output", "Fit the &Output to a Dataset…", self.import_export.fit_output)
-        self._action("export", "&Export…", self.import_export.export_network, QKeySequence("Ctrl+E"))
-        self._action("quit", "&Quit", self.close, QKeySequence.Quit)
-        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.Undo)
-        undo.setIcon(action_icon("undo"))
-        undo.setProperty("icon_name", "undo")
-        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.Redo)
-        redo.setIcon(action_icon("redo"))
-        redo.setProperty("icon_name", "redo")
-        self.actions_by_name.update(undo=undo, redo=redo)
-        for action in self.actions_by_name.values():
-            self.addAction(action)
-
-    def _make_toolbar(self) -> QToolBar:
-        bar = QToolBar("Main", self, objectName="main_toolbar", movable=False, floatable=False)
-        bar.setIconSize(QSize(18, 18))
-        bar.setToolButtonStyle(Qt.ToolButtonIconOnly)
-        bar.setContextMenuPolicy(Qt.PreventContextMenu)
-        self._view_anchor = bar.addSeparator()
-        self.addToolBar(Qt.TopToolBarArea, bar)
-        return bar
-
-    def _fill_toolbar(self) -> None:
-        a = self.actions_by_name
-        for name in ("new", "open", "save", None, "undo", "redo", None, "templates"):
-            if name is None:
-                self.toolbar.addSeparator()
-            else:
-                self.toolbar.addAction(a[name])
-        self.toolbar.widgetForAction(a["templates"]).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-        self.toolbar.addWidget(spacer)
-        for name in ("find", "collapse_all", "expand_all", "zoom_out", "zoom_in", "fit", "layout"):
-            self.toolbar.addAction(a[name])
-        for name, tip in (("new", "New network (Ctrl+N)"), ("open", "Open a project (Ctrl+O)"),
-                          ("save", "Save (Ctrl+S)"), ("templates", "Open a classic network (Ctrl+T)")):
-            a[name].setToolTip(tip)
-
-    def _make_menus(self) -> None:
-        a = self.actions_by_name
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([a["new"], a["open"]])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addActions([a["save"], a["save_as"]])
-        file_menu.addSeparator()
-        file_menu.addActions([a["templates"], a["new_pretrained"]])
-        file_menu.addActions([a["import"], a["export"]])
-        file_menu.addSeparator()
-        file_menu.addAction(a["quit"])
-        edit = self.menuBar().addMenu("&Edit")
-        edit.addActions([a["undo"], a["redo"]])
-        edit.addSeparator()
-        edit.addActions([a["cut"], a["copy"], a["paste"], a["delete"], a["reconnect"]])
-        edit.addSeparator()
-        edit.addActions([a["select_all"], a["find"]])
-        edit.addSeparator()
-        edit.addActions([a["group"], a["ungroup"]])
-        edit.addSeparator()
-        edit.addAction(a["fit_output"])
-        view = self.menuBar().addMenu("&View")
-        view.addActions([a["fit"], a["layout"]])
-        view.addSeparator()
-        view.addActions([a["expand_all"], a["collapse_all"]])
-        self.depth_menu = view.addMenu("Expand to &Depth")
-        self.depth_menu.aboutToShow.connect(self._fill_depth_menu)
-        view.addSeparator()
-        view.addActions([a["zoom_in"], a["zoom_out"]])
-        view.addSeparator()
-        for number, name in enumerate(("Build", "Train", "Draw", "Play"), start=1):
-            show = self._action(f"show_{name.lower()}", f"{name} View",
-                                lambda _checked=False, n=name: self.show_view(n), QKeySequence(f"Ctrl+{number}"))
-            view.addAction(show)
-        help_menu.add_help_menu(self)
-
-    def _fill_depth_menu(self) -> None:
-        self.depth_menu.clear()
-        depth = self.build_view.scene.max_depth()
-        for n in range(depth + 1):
-            label = "0 (every block folded)" if n == 0 else str(n)
-            self.depth_menu.addAction(label, lambda n=n: self.build_view.expand_to_depth(n))
-        if depth == 0:
-            self.depth_menu.addAction("This network has no blocks").setEnabled(False)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.files.recent_files()
-        for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.files.open_path(p))
-        if not recent:
-            self.recent_menu.addAction("No recent projects").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self.files.clear_recent)
+    def _on_switcher_view_made(self, key: str, view: QWidget) -> None:
+        if key == "build":
+            self.actions_by_name.update(view.actions_by_name)
+            view.totals_hidden_changed.connect(lambda *_: self._on_document_analysis_changed(self.document.analysis))
 
     # -- status bar and title ---------------------------------------------------------------
-    def _make_status_bar(self) -> None:
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(False)
-        self.status_params = QLabel()
-        self.status_macs = QLabel()
-        self.status_valid = QLabel()
-        self.status_device = QLabel(LOADING_TEXT, objectName="status_loading")
-        for label in (self.status_params, self.status_macs, self.status_valid, self.status_device):
-            bar.addPermanentWidget(label)
-
     def _connect(self) -> None:
         self.document.analysis_changed.connect(self._on_document_analysis_changed)
         self.document.modified_changed.connect(self._update_title)
         self.document.path_changed.connect(self._update_title)
-        self.editor.status_message.connect(self._on_status_message)
-        self.files.status_message.connect(self._on_status_message)
-        self.import_export.status_message.connect(self._on_status_message)
-        self.build_view.exercise_state.mask_changed.connect(
-            lambda *_: self._on_document_analysis_changed(self.document.analysis))
+        for source in (self.editor, self.files, self.import_export):
+            source.status_message.connect(self._on_status_message)
 
     def _on_status_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
-        if self.document.analysis_pending:  # no numbers until PyTorch has computed them
-            self.status_params.setText("… parameters")
-            self.status_macs.setText("… MACs")
-            self._set_validity("…", "status_pending", "Shapes and errors appear once PyTorch has loaded")
-            return
-        hidden = bool(self.build_view.exercise_state.masked)  # totals would give hidden layers away
-        self.status_params.setText(f"{'?' if hidden else count(analysis.total_params)} parameters")
-        self.status_macs.setText(f"{'?' if hidden else short_count(analysis.total_macs)} MACs")
-        problems = len(analysis.errors) + len(analysis.graph_errors)
-        if not analysis.rows:
-            text, name = "Empty network", "status_empty"
-        elif all(r.layer_id == "input" for r in analysis.rows):  # a start, not a mistake: nothing is marked
-            text, name = "Only an input: add layers", "status_empty"
-        elif problems:
-            text, name = counted(problems, "error"), "status_invalid"
-        else:
-            text, name = "✓ Valid", "status_valid"
-        self._set_validity(text, name, "\n".join(list(analysis.graph_errors) + list(analysis.errors.values())))
+        self.status_line.show_analysis(analysis, self.document.analysis_pending, self.build_view.totals_hidden())
 
-    def _set_validity(self, text: str, name: str, tip: str) -> None:
-        self.status_valid.setText(text)
-        self.status_valid.setToolTip(tip)
-        theme.restyle(self.status_valid, name)
+    def _update_title(self, *args) -> None:
+        # The application name last, once: Qt appends the display name to a title that does
+        # not already end with it, which would say "Netwright" twice.
+        star = "*" if self.document.is_modified else ""
+        self.setWindowTitle(f"{self.document.name}{star} — {APP_NAME}")
 
     # -- the engine loading behind the window --------------------------------------------------
     def _follow_engine(self) -> None:
@@ -329,43 +148,38 @@ class MainWindow(QMainWindow):
             self._on_engine_loaded()
 
     def _on_engine_loaded(self) -> None:
-        from .jobs.coordinator import RunCoordinator  # imports torch: only now that it is in
-
-        self._make_engine_views()
-        coordinator = RunCoordinator.of(self.document)
+        coordinator = self.coordinator()
         coordinator.started.connect(self._on_coordinator_started)
         coordinator.finished.connect(self._on_coordinator_finished)
-        self._on_coordinator_finished()
-        self.status_device.setObjectName("status_device")
+        self.status_line.show_device()
         self.canvas_notice("")
+        self.switcher.engine_loaded()  # a view shown while PyTorch loaded is made now
+
+    def coordinator(self):
+        """The document's RunCoordinator (training, wherever it was started); needs the engine."""
+        from .jobs.coordinator import RunCoordinator  # imports torch: only once it is in
+
+        return RunCoordinator.of(self.document)
+
+    def warm_up_training(self) -> None:
+        """Start the training process ahead of the first run (once the engine is in)."""
+        if self.engine.is_ready:
+            self.coordinator().warm_up()
 
     def _on_coordinator_started(self, live) -> None:
-        from engine.training.device import describe_device
-
-        self.status_device.setText(f"Training on {describe_device(live.request.config.device)}")
-        self.status_device.setToolTip("Where the run trains now")
+        self.status_line.show_device(live.request.config.device)
         self.autosave.before_training()  # a run may take the app down (out of memory, a driver crash)
 
     def _on_coordinator_finished(self, *args) -> None:
-        from engine.training.device import describe_device
-
-        self.status_device.setText(f"Training device: {describe_device()}")
-        self.status_device.setToolTip("Where training would run with the device setting on auto")
+        self.status_line.show_device()
 
     def _on_engine_failed(self, message: str) -> None:
-        self.status_device.setText("PyTorch could not be loaded")
-        self.status_device.setToolTip(message)
+        self.status_line.show_engine_failed(message)
         self.canvas_notice(message)
 
     def canvas_notice(self, text: str) -> None:
         """A line on the canvas's empty-state card (e.g. "Loading PyTorch…"); "" hides it."""
-        self.build_view.canvas.set_notice(text)
-
-    def _update_title(self, *args) -> None:
-        # The application name last, once: Qt appends the display name to a title that does
-        # not already end with it, which would say "Netwright" twice.
-        star = "*" if self.document.is_modified else ""
-        self.setWindowTitle(f"{self.document.name}{star} — {APP_NAME}")
+        self.build_view.set_notice(text)
 
     def refresh_theme(self) -> None:
         """After a light/dark switch: re-tint the actions' and the view switcher's icons."""
@@ -375,19 +189,19 @@ class MainWindow(QMainWindow):
         for button in self.view_buttons.buttons():
             button.setIcon(action_icon(button.text().lower()))
 
+    def prepare_screenshot(self) -> None:
+        self.switcher.ask_all("prepare_screenshot")
 
     # -- closing ------------------------------------------------------------------------
     def running_jobs(self) -> list[str]:
         """What the views are running that closing would stop, each a sentence for the user."""
-        jobs = (getattr(view, "running_job", lambda: None)() for view in self.views.values())
-        return [job for job in jobs if job]
+        return [job for job in self.switcher.ask_all("running_job") if job]
 
     def shutdown(self) -> None:
         """Stop every view's background work and wait for it (runs hand over their weights)."""
-        for view in self.views.values():
-            stop = getattr(view, "shutdown", None)
-            if stop is not None:
-                stop()
+        self.switcher.ask_all("shutdown")
+        if self.engine.is_ready:  # a run started elsewhere, or the warmed-up training process
+            self.coordinator().shutdown()
         # A cancelled export or save may still be writing its hidden staging folder: let it end
         # and remove that folder (a QThread destroyed while running aborts the process).
         background.wait_for_all()
@@ -418,15 +232,3 @@ class MainWindow(QMainWindow):
             event.accept()
         else:
             event.ignore()
-
-
-def _let_it_paint() -> None:
-    """Between two views being made: the window repaints (user input waits), so making all three
-    is three short pauses instead of one long freeze."""
-    QApplication.processEvents(QEventLoop.ExcludeUserInputEvents)
-
-
-def _loading_page(name: str) -> QWidget:
-    page = QLabel(f"{LOADING_TEXT}\nThe {name} view opens as soon as it has loaded.", objectName="loading_page")
-    page.setAlignment(Qt.AlignCenter)
-    return page

@@ -5,8 +5,9 @@ layer, opening a file with weights, training and drawing do. `EngineLoader` impo
 modules on a plain Python thread, in two stages so the first edits come alive early:
 
 1. `analysis_ready`: torch and the analysis (the canvas can show shapes, parameters, MACs);
-2. `loaded`: everything else (building, files, training, datasets, plotting): the Train
-   and Draw views can be made.
+2. `loaded`: everything else (building, files, training, datasets, plotting) and the
+   views' modules: the Train, Draw and Play views can be made (gui.view_switcher makes
+   each when it is first shown).
 
 Both signals fire on the GUI thread, once, in that order; `failed` (with a message) ends
 the loading early. Code that needs the engine either registers `when_ready(callback)` or,
@@ -19,6 +20,7 @@ Must not import torch, the engine's torch-heavy modules or any view at import ti
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -29,7 +31,11 @@ from typing import Callable
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from .jobs.threads import GC_GUARD
+
 LOADING_TEXT = "Loading PyTorch…"
+ANALYSIS_PAUSE_S = 2.0  # at most this long, stage 2 waits for the window to show stage 1's analysis
+LOADING_SWITCH_INTERVAL_S = 0.001  # sys.setswitchinterval while the engine loads (Python's default: 0.005)
 PROBE_ENV = "NETWRIGHT_STARTUP_PROBE"  # "1": print milestones; "exit": print them, then quit
 # Stage 1: what an analysis needs. Stage 2: what files, training and the views need.
 ANALYSIS_MODULES = ("torch", "engine.analysis")
@@ -44,6 +50,9 @@ ENGINE_MODULES = ("engine.builder", "engine.project", "engine.training", "engine
                   "engine.runs.lifecycle", "engine.training.loop", "engine.training.memory",
                   "engine.training.remote", "engine.training.lr_range", "engine.training.augment", "engine.export",
                   "PIL.ImageEnhance", "numpy.ma")
+# The views' own modules too (they define classes only, no Qt object at import): made when first shown,
+# a view then costs its construction alone, not ~0.4 s of imports on the GUI thread besides.
+VIEW_MODULES = ("gui.jobs.coordinator", "gui.train", "gui.draw", "gui.play")
 
 
 def preload_torch_libraries() -> None:
@@ -74,6 +83,27 @@ def preload_torch_libraries() -> None:
         pass
 
 
+def preload_triton_library() -> None:
+    """The same for Triton's 500 MB native library, which PyTorch's compiler imports during the
+    meta-device warm-up (stage 2): loaded with the lock held, it froze the window ~0.1-0.3 s."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import importlib.util
+
+        spec = importlib.util.find_spec("triton")  # finds the package without running it
+        if spec is None or spec.origin is None:
+            return
+        path = os.path.join(os.path.dirname(spec.origin), "_C", "libtriton.so")
+        if os.path.exists(path):
+            dlopen = ctypes.CDLL(None).dlopen
+            dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+            dlopen(path.encode(), os.RTLD_LOCAL | os.RTLD_NOW)
+    except Exception:  # the import loads it the usual way
+        pass
+
+
 def import_analysis() -> None:
     """Stage 1: enough for the analysis (most layers are counted by formula, no meta run)."""
     preload_torch_libraries()
@@ -86,8 +116,9 @@ def import_engine() -> None:
     import, about a second; only layers without a closed form need a meta run), then the rest."""
     from engine.analysis import warm_up
 
+    preload_triton_library()
     warm_up()
-    for name in ENGINE_MODULES:
+    for name in ENGINE_MODULES + VIEW_MODULES:
         importlib.import_module(name)
 
 
@@ -102,6 +133,8 @@ class EngineLoader(QObject):
         self.stage = 0  # 0 nothing yet, 1 analysis ready, 2 all loaded
         self.error: str | None = None
         self._thread: threading.Thread | None = None
+        self._switch_interval = sys.getswitchinterval()
+        self._analysis_shown = threading.Event()
         self._first_paint_of: QWidget | None = None
         self._callbacks: list[Callable[[], None]] = []
         self._stage_done.connect(self._on_thread_stage_done, Qt.QueuedConnection)
@@ -132,6 +165,14 @@ class EngineLoader(QObject):
         """Begin loading in the background (once)."""
         if self._thread is not None or self.is_settled:
             return
+        # Cyclic garbage collection waits while the engine loads: each full pass over the millions of
+        # objects the imports make held the interpreter lock 150-670 ms (the window froze), and one
+        # run on the loading thread could destroy PySide wrappers (gui.jobs.threads).
+        GC_GUARD.worker_started()
+        # The loading thread runs Python flat out: hand the lock over sooner, so the window's many short
+        # calls into Python (painting a card, a timer) wait ~1 ms for it each time instead of up to 5 ms.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(LOADING_SWITCH_INTERVAL_S)
         # Daemon: a window closed while PyTorch still loads must not wait for it to exit.
         self._thread = threading.Thread(target=self._load, name="engine-loader", daemon=True)
         self._thread.start()
@@ -181,8 +222,13 @@ class EngineLoader(QObject):
             except Exception as exc:  # a broken install: say so in the window instead of dying
                 self._report(stage, f"{type(exc).__name__}: {exc}")
                 return
+            # What was imported lives as long as the process: later collections need not walk it
+            # again (a full pass over it took up to 0.7 s with the lock held). Freezing moves lists, O(1).
+            gc.freeze()
             if not self._report(stage, ""):
                 return
+            if stage == 1:  # the window analyses and repaints the network first, without the loader competing
+                self._analysis_shown.wait(ANALYSIS_PAUSE_S)
 
     def _report(self, stage: int, error: str) -> bool:
         try:
@@ -192,6 +238,9 @@ class EngineLoader(QObject):
         return True
 
     def _on_thread_stage_done(self, stage: int, error: str) -> None:
+        if error or stage == 2:
+            GC_GUARD.worker_finished()
+            sys.setswitchinterval(self._switch_interval)
         if error:
             self.error = f"PyTorch could not be loaded ({error})"
             self._callbacks.clear()
@@ -200,6 +249,7 @@ class EngineLoader(QObject):
         self.stage = stage
         if stage == 1:
             self.analysis_ready.emit()
+            QTimer.singleShot(0, self._analysis_shown.set)  # after the repaint this analysis brings
             return
         callbacks, self._callbacks = self._callbacks, []
         self.loaded.emit()
@@ -210,10 +260,13 @@ class EngineLoader(QObject):
 class StartupProbe(QObject):
     """Prints `netwright-startup MARK UNIX_TIME` on stdout at each milestone: `first_paint`
     (the window's first frame is drawn), `usable` (a network's real analysis is on screen),
-    `engine_loaded` (the Train and Draw views exist). With PROBE_ENV=exit the app quits
-    after the last of them."""
+    `engine_loaded` (the engine is in: the Train, Draw and Play views can be made), then the
+    longest stall of the event loop while loading: from the first frame (when loading starts)
+    until SETTLE_MS after the last mark (the training process starts in that time). With
+    PROBE_ENV=exit the app quits then."""
 
     STALL_TICK_MS = 10
+    SETTLE_MS = 2000  # stalls are watched this long after the last mark: the training process starts 1 s after it
 
     def __init__(self, quit_after: bool) -> None:
         super().__init__()
@@ -265,13 +318,20 @@ class StartupProbe(QObject):
 
     def _mark(self, name: str) -> None:
         self.marks[name] = time.time()
+        if name == "first_paint":  # loading starts now: the first frame's own time is `first_paint`
+            self.longest_stall, self._last_tick = 0.0, time.perf_counter()
         print(f"netwright-startup {name} {self.marks[name]:.4f}", flush=True)
         done = all(self.marks.get(m) for m in ("first_paint", "usable", "engine_loaded"))
-        if done and self._ticker.isActive():
-            self._ticker.stop()
-            print(f"netwright-startup longest_stall_ms {1000 * self.longest_stall:.0f}", flush=True)
-            print(f"netwright-startup longest_stall_at {self.longest_stall_at:.4f}", flush=True)
-        if self.quit_after and done:
+        if done and "settled" not in self.marks:
+            self.marks["settled"] = 0.0
+            QTimer.singleShot(self.SETTLE_MS, self._on_settled)
+
+    def _on_settled(self) -> None:
+        self._ticker.stop()
+        print(f"netwright-startup settled {time.time():.4f}", flush=True)
+        print(f"netwright-startup longest_stall_ms {1000 * self.longest_stall:.0f}", flush=True)
+        print(f"netwright-startup longest_stall_at {self.longest_stall_at:.4f}", flush=True)
+        if self.quit_after:
             self._window.document.undo_stack.setClean()
             self._window.close()
             QApplication.quit()

@@ -7,7 +7,7 @@ Gestures go to the shared `Editor`; this module holds no network logic.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPointF, QRectF, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -38,6 +38,8 @@ def _panel(title: str, body: QWidget, name: str) -> QWidget:
 
 
 class BuildView(QWidget):
+    totals_hidden_changed = Signal()  # an exercise hid layers, or revealed them: totals would give them away
+
     def __init__(self, document: Document, editor: Editor, parent=None) -> None:
         super().__init__(parent)
         self.document, self.editor = document, editor
@@ -353,6 +355,23 @@ class BuildView(QWidget):
         self.inspector.set_masked(masked)
         if masked and self.side_tabs.currentWidget() is not self.exercise:
             self.side_tabs.setCurrentWidget(self.exercise)
+        self.totals_hidden_changed.emit()
+
+    # -- what the main window asks (gui.views) ----------------------------------------------
+    def totals_hidden(self) -> bool:
+        return bool(self.exercise_state.masked)
+
+    def max_depth(self) -> int:
+        """How deep the network's blocks nest (0: none)."""
+        return self.scene.max_depth()
+
+    def set_notice(self, text: str) -> None:
+        """A line on the empty canvas's card ("" hides it)."""
+        self.canvas.set_notice(text)
+
+    def prepare_screenshot(self) -> None:
+        if self.canvas.auto_fit:
+            self.canvas.fit_readable()
 
     def _on_lints_changed(self, warnings) -> None:
         self.scene.show_lints(warnings)

@@ -35,6 +35,15 @@ class RowLegend(pg.LegendItem):
         super().removeItem(item)
         self.reflow()
 
+    def show_entries(self, entries: list[tuple[object, str]], shown: bool) -> None:
+        """List the (item, label) entries not listed yet, or take the listed ones out."""
+        listed = {id(sample.item) for sample, _ in self.items}
+        for item, label in entries:
+            if shown and id(item) not in listed:
+                self.addItem(item, label)
+            elif not shown and id(item) in listed:
+                self.removeItem(item)
+
     def entry_width(self) -> float:
         return max(self._widths(), default=0.0)
 

@@ -25,13 +25,15 @@ from .finding import FindingHeader, FindingMarks, finding_zoom
 from .legend import RowLegend
 from .palette import pen, styled_plot
 from .run_banner import TITLES
-from .series import RunCurves, Series, Smoother, epoch_titles, keeps, log_bounds, log_ticks, others_label, y_bounds
+from .series import RunCurves, Series, Smoother, data_range, epoch_titles, keeps, log_axis, others_label, y_bounds
 
 # One plot is redrawn per tick, taking turns: a repaint of one plot is a short event for the GUI
 # thread, where all four at once held it up to ~4x longer (bench/gui_latency.py's p99). The busy
 # step plots (loss and learning rate) each get ~8 redraws a second, which still looks live.
 REDRAW_MS = 60
 DETAIL = ("raw_loss", "smooth_loss", "train_loss", "val_loss", "train_acc", "val_acc", "lr")
+LABELS = {"raw_loss": "raw", "smooth_loss": "smoothed", "train_loss": "training", "val_loss": "validation",
+          "train_acc": "training", "val_acc": "validation"}  # the detail curves' legend entries (not lr)
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +59,7 @@ class LivePlots(QWidget):
         self._best_dot = pg.ScatterPlotItem(size=14, symbol="star")
         self.epoch_plot.addItem(self._best_dot)
         self._best_marks = [self._best_line(p) for p in (self.epoch_plot, self.acc_plot)]
+        self.best_epoch: int | None = None
         self.legends = self._legends()
         self._overlay_items: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
         self.overlays: list[Overlay] = []
@@ -66,7 +69,6 @@ class LivePlots(QWidget):
         self._smoother: Smoother | None = None  # made for the spacing of the first points
         self._y_bounds: dict[pg.PlotWidget, tuple[float, float]] = {}
         self._turn = -1  # index of the plot redrawn last
-        self.best_epoch: int | None = None
         self.finding = FindingMarks((self.loss_plot, self.epoch_plot))
         # compared runs drawn beside one run's own curves: one legend entry says what they are
         self._others = {p: pg.PlotDataItem() for p in (self.epoch_plot, self.acc_plot)}
@@ -109,15 +111,11 @@ class LivePlots(QWidget):
 
     def _legends(self) -> dict[pg.PlotWidget, pg.LegendItem]:
         """Legends under the plots, where they never cover a curve."""
-        entries = ((self.loss_plot, (("raw_loss", "raw"), ("smooth_loss", "smoothed"))),
-                   (self.epoch_plot, (("train_loss", "training"), ("val_loss", "validation"))),
-                   (self.acc_plot, (("train_acc", "training"), ("val_acc", "validation"))))
         legends = {}
-        for plot, names in entries:
-            legend = RowLegend(plot)
-            for name, label in names:
-                legend.addItem(self.curves[name], label)
-            legends[plot] = legend
+        for plot, entries in self._detail_entries().items():
+            legends[plot] = RowLegend(plot)
+            for item, label in entries:
+                legends[plot].addItem(item, label)
         return legends
 
     def _best_line(self, plot: pg.PlotWidget) -> pg.InfiniteLine:
@@ -361,23 +359,15 @@ class LivePlots(QWidget):
                   if home is plot and self.curves[name].isVisible() and self.series[name].size]
             ys += [item.yData for home, item in self._overlay_items
                    if home is plot and item.yData is not None and len(item.yData)]
-            finite = [y[np.isfinite(y)] for y in ys]
-            finite = [y for y in finite if y.size]
             log = self.log_box.isChecked() and plot in (self.loss_plot, self.epoch_plot)
-            if log:
-                finite = [y[y > 0] for y in finite if (y > 0).any()]
-            low, high = (min(float(y.min()) for y in finite), max(float(y.max()) for y in finite)) if finite \
-                else (0.0, 1.0)
             zoom = self.finding.zoom if plot is self.epoch_plot else None
-            if zoom is not None:
-                low, high = max(zoom.low, 1e-12) if log else zoom.low, zoom.high
+            low, high = data_range(ys, log, zoom)
             plot.getPlotItem().getAxis("left").setTicks(None)
             if log or zoom is not None:  # a zoom is exact; a log axis sets its range in decades
-                bounds = log_bounds(low, high) if log else (low, high)
+                bounds, ticks = log_axis(low, high, max(2, plot.height() // 35)) if log else ((low, high), None)
                 plot.setYRange(*bounds, padding=0)
-                if log:  # pyqtgraph labels every 0.01..0.09 of a short log axis, on top of each other
-                    plot.getPlotItem().getAxis("left").setTicks([log_ticks(10 ** bounds[0], 10 ** bounds[1],
-                                                                           max(2, plot.height() // 35))])
+                if ticks is not None:  # pyqtgraph labels every 0.01..0.09 of a short log axis, on top of each other
+                    plot.getPlotItem().getAxis("left").setTicks([ticks])
                 self._y_bounds.pop(plot, None)
             elif not keeps(self._y_bounds.get(plot), low, high):
                 self._y_bounds[plot] = y_bounds(low, high, plot is self.acc_plot)
@@ -393,21 +383,15 @@ class LivePlots(QWidget):
         for line in self._best_marks:
             line.setVisible(visible and self.best_epoch is not None)
         for plot, entries in self._detail_entries().items():
-            legend = self.legends[plot]
-            shown = {id(sample.item) for sample, _ in legend.items}
-            for item, label in entries:
-                if visible and id(item) not in shown:
-                    legend.addItem(item, label)
-                elif not visible and id(item) in shown:
-                    legend.removeItem(item)
+            self.legends[plot].show_entries(entries, visible)
 
     def _detail_entries(self) -> dict[pg.PlotWidget, list[tuple[object, str]]]:
-        c = self.curves
-        return {self.loss_plot: [(c["raw_loss"], "raw"), (c["smooth_loss"], "smoothed")],
-                self.epoch_plot: [(c["train_loss"], "training"), (c["val_loss"], "validation"),
-                                  *([(self._best_dot, f"best epoch ({self.best_epoch})")]
-                                    if self.best_epoch is not None else [])],
-                self.acc_plot: [(c["train_acc"], "training"), (c["val_acc"], "validation")]}
+        entries: dict[pg.PlotWidget, list[tuple[object, str]]] = {}
+        for name, label in LABELS.items():
+            entries.setdefault(self._homes()[name][0], []).append((self.curves[name], label))
+        if self.best_epoch is not None:
+            entries[self.epoch_plot].append((self._best_dot, f"best epoch ({self.best_epoch})"))
+        return entries
 
     def curve_lengths(self) -> dict[str, int]:
         """Points each detail curve currently draws (after a flush)."""

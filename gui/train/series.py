@@ -186,3 +186,22 @@ class RunCurves:
     @property
     def headline_acc(self) -> tuple[np.ndarray, np.ndarray]:
         return (self.val_epoch, self.val_acc) if len(self.val_epoch) else (self.epoch, self.train_acc)
+
+
+def data_range(ys: list[np.ndarray], log: bool, zoom=None) -> tuple[float, float]:
+    """Lowest and highest finite value of the curves `ys` (positive ones on a log axis; 0..1 when
+    there are none); a `zoom` (low, high; gui.train.finding) is taken exactly."""
+    finite = [y[np.isfinite(y)] for y in ys]
+    finite = [y for y in finite if y.size]
+    if log:
+        finite = [y[y > 0] for y in finite if (y > 0).any()]
+    low, high = (min(float(y.min()) for y in finite), max(float(y.max()) for y in finite)) if finite else (0.0, 1.0)
+    if zoom is not None:
+        low, high = max(zoom.low, 1e-12) if log else zoom.low, zoom.high
+    return low, high
+
+
+def log_axis(low: float, high: float, n_ticks: int) -> tuple[tuple[float, float], list]:
+    """A log axis's range in decades (log10 bounds) and its ticks, at most about `n_ticks` labelled."""
+    bounds = log_bounds(low, high)
+    return bounds, log_ticks(10 ** bounds[0], 10 ** bounds[1], n_ticks)

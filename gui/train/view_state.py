@@ -2,11 +2,14 @@
 
 `focus_run` is the run in detail: the one the user picked, else the adopted run, else the
 latest. `initial_settings` are the settings and dataset a newly opened project suggests.
-`boundary_grid` computes the decision boundary of the adopted weights on a 2-D point set
+`RunFocus` holds the picked and just-finished runs. `boundary_grid` computes the decision
+boundary of the adopted weights on a 2-D point set
 (small networks: milliseconds), cached for the last weights and dataset.
 Must not import widgets.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from engine.builder import build_module
 from engine.data import Dataset
@@ -51,3 +54,16 @@ def boundary_grid(document: Document, run: Run, dataset: Dataset) -> DecisionGri
         grid = None
     _GRID_CACHE["last"] = (key, grid)
     return grid
+
+
+@dataclass
+class RunFocus:
+    """Which run the Train view is about: the one the user picked (`picked`), the one that just
+    finished (its message wins over comparing), and what was said of each run when it finished."""
+
+    picked: str | None = None
+    finished: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # run id -> said once, after the run's own message
+
+    def pick(self, run_id: str | None) -> None:
+        self.picked, self.finished = run_id, None

@@ -19,15 +19,20 @@ SHELL_WITHOUT_TORCH = textwrap.dedent("""
     from gui.main_window import MainWindow
     from gui.startup import EngineLoader
 
-    made = {}
-    original = MainWindow._make_engine_views
+    from gui.view_switcher import ViewSwitcher
 
-    def watched(self):  # what making the views imports runs on the GUI thread: no engine module may be new
+    made = {"new": [], "views": []}
+    original = ViewSwitcher._make
+
+    def watched(self, spec):  # what making a view imports runs on the GUI thread: no engine module may be new
         before = set(sys.modules)
-        original(self)
-        made["new"] = sorted(m for m in set(sys.modules) - before if m.startswith(("engine", "torchvision")))
+        view = original(self, spec)
+        if spec.needs_engine:
+            made["views"].append(spec.key)
+            made["new"] += sorted(m for m in set(sys.modules) - before if m.startswith(("engine", "torchvision")))
+        return view
 
-    MainWindow._make_engine_views = watched
+    ViewSwitcher._make = watched
     app = make_application()
     engine = EngineLoader()
     window = MainWindow(engine=engine)
@@ -45,7 +50,9 @@ SHELL_WITHOUT_TORCH = textwrap.dedent("""
     assert engine.wait()  # now let it load: the edits made meanwhile get their analysis
     assert not window.document.analysis_pending
     assert window.document.analysis.total_params == 61_706  # LeNet-5 plus a ReLU
-    assert window.train_view is not None and window.draw_pad is not None
+    assert made["views"] == [], "views nobody has shown are made only when asked for"
+    assert window.train_view is not None and window.draw_pad is not None and window.play_view is not None
+    assert made["views"] == ["train", "draw", "play"]
     assert made["new"] == [], f"gui.startup.ENGINE_MODULES misses what the views import: {made['new']}"
     print("ok")
 """)
@@ -95,7 +102,8 @@ def test_edits_before_the_engine_are_analysed_once_it_is_in(qtbot, loading_windo
     # the real views took the loading pages' places and buttons; the current one stays shown
     assert [b.text() for b in win.view_buttons.buttons()] == buttons
     assert win.stack.currentWidget() is win.train_view and win.current_view_name == "train"
-    assert win.views["draw"] is win.draw_view and win.draw_pad is win.draw_view.pad
+    # Draw was never shown: asking for it makes it, in its loading page's place
+    assert win.draw_view is win.views["draw"] and win.draw_pad is win.draw_view.pad
     assert win.build_view.canvas.notice == ""
 
 

@@ -1,0 +1,127 @@
+"""The window's view switcher: the stacked pages, their toolbar buttons, and making each
+registered view (gui.views) when it is first shown.
+
+Every registered view gets its page and button at once. A view that needs no engine is made
+at once; one that needs PyTorch stands as a loading page until the engine has loaded and
+the view is first shown (or asked for by `view(key)`), so the start does not pay for views
+nobody has opened. If a view is on screen when the engine comes in, it is made then.
+
+Owns no view logic: it asks views through the protocol in gui.views. Must not import torch
+or any view at import time.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QButtonGroup, QLabel, QStackedWidget, QToolBar, QToolButton, QWidget
+
+from .icons import action_icon
+from .startup import LOADING_TEXT
+from .views import VIEWS, ViewHost, ViewSpec, ask, spec_of
+
+
+class ViewSwitcher(QObject):
+    def __init__(self, host: ViewHost, toolbar: QToolBar, anchor, engine_ready: Callable[[], bool]) -> None:
+        super().__init__(host)
+        self.host, self.toolbar, self.anchor = host, toolbar, anchor
+        self.engine_ready = engine_ready
+        self.stack = QStackedWidget(objectName="view_stack")
+        self.buttons = QButtonGroup(self)
+        self.buttons.setExclusive(True)
+        self.views: dict[str, QWidget] = {}  # key -> the page shown: the view, or its loading page
+        self.made: dict[str, QWidget] = {}  # key -> the views made so far
+        self.on_made: list[Callable[[str, QWidget], None]] = []  # told of each view once it is made
+
+    def add_specs(self) -> None:
+        for spec in VIEWS:
+            page = _loading_page(spec.name) if spec.needs_engine else self._make(spec)
+            self.add(spec.name, page, action_icon(spec.icon), spec)
+            if not spec.needs_engine:
+                self._made(spec.key, page)
+
+    def add(self, name: str, widget: QWidget, icon: QIcon | None = None, spec: ViewSpec | None = None) -> int:
+        """A page and its button; a name already taken replaces that page (and keeps its button)."""
+        old = self.views.get(name.lower())
+        if old is not None:
+            return self._replace(name, old, widget)
+        index = self.stack.addWidget(widget)
+        self.views[name.lower()] = widget
+        button = QToolButton(objectName="view_button", text=name, checkable=True)
+        button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        if icon is not None:
+            button.setIcon(icon)
+        if spec is not None:
+            button.setToolTip(f"{spec.tip} ({spec.shortcut})")
+        button.clicked.connect(lambda: self.host.show_view(name))
+        self.buttons.addButton(button, index)
+        self.toolbar.insertWidget(self.anchor, button)
+        return index
+
+    def _replace(self, name: str, old: QWidget, widget: QWidget) -> int:
+        index, current = self.stack.indexOf(old), self.stack.currentWidget() is old
+        self.stack.insertWidget(index, widget)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.views[name.lower()] = widget
+        if current:
+            self.show(name)
+        return index
+
+    # -- making views when they are needed ----------------------------------------------------
+    def view(self, key: str) -> QWidget | None:
+        """The view registered as `key`, made now if it has not been; None while it cannot be."""
+        key = key.lower()
+        if key in self.made:
+            return self.made[key]
+        spec = spec_of(key)
+        if spec is None or key not in self.views or (spec.needs_engine and not self.engine_ready()):
+            return None
+        for companion in spec.companions:
+            self.view(companion)
+        widget = self._make(spec)
+        self._made(key, widget)
+        self.add(spec.name, widget)
+        return widget
+
+    def _make(self, spec: ViewSpec) -> QWidget:
+        return spec.factory(self.host)
+
+    def _made(self, key: str, widget: QWidget) -> None:
+        self.made[key] = widget
+        for callback in self.on_made:
+            callback(key, widget)
+
+    def engine_loaded(self) -> None:
+        """Make the view on screen, if it waited for the engine."""
+        current = self.current_name
+        if current and current not in self.made:
+            self.view(current)
+
+    # -- showing --------------------------------------------------------------------------------
+    def show(self, name: str) -> bool:
+        key = name.lower()
+        if key not in self.views:
+            return False
+        self.view(key)  # made on first showing, once it can be
+        index = self.stack.indexOf(self.views[key])
+        self.stack.setCurrentIndex(index)
+        self.buttons.button(index).setChecked(True)
+        return True
+
+    @property
+    def current_name(self) -> str:
+        widget = self.stack.currentWidget()
+        return next((n for n, w in self.views.items() if w is widget), "")
+
+    # -- asking every view that exists ----------------------------------------------------------
+    def ask_all(self, method: str) -> list:
+        """`method` of every page that offers it (views never made are not made for it)."""
+        return [ask(widget, method) for widget in list(self.views.values())]
+
+
+def _loading_page(name: str) -> QWidget:
+    page = QLabel(f"{LOADING_TEXT}\nThe {name} view opens as soon as it has loaded.", objectName="loading_page")
+    page.setAlignment(Qt.AlignCenter)
+    return page
