@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine.runs import weights as run_weights
-
 from .document import Document
 
 
 def confirm_save_size(parent: QWidget | None, document: Document) -> bool:
     """True to go on saving: the file is of ordinary size, or the user says save it anyway."""
+    if not any(run.weights is not None for run in document.runs):
+        return True  # nothing to weigh (and no need for PyTorch, which a project without weights may not have loaded)
+    from engine.runs import weights as run_weights  # imports torch: the runs' weights are tensors
+
     warning = run_weights.save_warning(document.project_parts())
     if warning is None:
         return True

@@ -13,6 +13,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, Qt, QThread, QTimer
 
 GUI_COLLECT_MS = 2000  # while workers run, the GUI thread collects cyclic garbage this often
+YOUNG_GENERATIONS = 1  # ...in generations 0 and 1 only: a full pass stalls the window for a second
 
 
 class _GcOnGuiThread:
@@ -22,11 +23,13 @@ class _GcOnGuiThread:
     while any worker runs, automatic collection is off and the GUI thread collects on a timer;
     when the last worker ends, automatic collection comes back.
 
-    While workers run, the heap as it was when the first one started is frozen (gc.freeze): a
-    full collection of everything PyTorch and Qt allocate took 1.2-1.6 s on a busy 2-core
-    machine, every 2 s, on the GUI thread (the window's heartbeat stalled that long during an
-    export). Frozen objects are not scanned; the timer collects only what was made since, and
-    the last worker's end unfreezes them (automatic collection then covers them again)."""
+    While workers run, the timer collects the young generations only (gc.collect(1)): a full
+    collection of everything PyTorch and Qt allocate took 1.2-1.6 s on a busy 2-core machine,
+    every 2 s, on the GUI thread (the window's heartbeat stalled that long during an export).
+    Old garbage waits for the last worker's end, when automatic collection comes back. The heap
+    is not frozen (gc.freeze) here: freezing it while workers ran and unfreezing it after made
+    a later full collection on the GUI thread crash the process in PySide (reproduced with
+    tests/gui/test_startup.py followed by tests/gui/test_run_menu.py)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -44,21 +47,19 @@ class _GcOnGuiThread:
 
     def _collect(self) -> None:
         if self._workers:
-            gc.collect()
+            gc.collect(YOUNG_GENERATIONS)
 
     def worker_started(self) -> None:
         with self._lock:
             if self._workers == 0:
                 self._was_enabled = gc.isenabled()
                 gc.disable()
-                gc.freeze()
             self._workers += 1
 
     def worker_finished(self) -> None:
         with self._lock:
             self._workers = max(self._workers - 1, 0)
             if self._workers == 0:
-                gc.unfreeze()
                 if self._was_enabled:
                     gc.enable()
 

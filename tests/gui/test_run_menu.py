@@ -79,9 +79,9 @@ def test_rename_star_and_delete_after_a_question(view, monkeypatch):
 def test_rerun_and_continue_ask_the_view(view, monkeypatch):
     doc = view.document
     asked = []
-    monkeypatch.setattr(view, "prepare_rerun", lambda run_id: asked.append(("rerun", run_id)))
+    monkeypatch.setattr(view.run_actions, "prepare_rerun", lambda run_id: asked.append(("rerun", run_id)))
     view.runs_panel.rerun_requested.disconnect()
-    view.runs_panel.rerun_requested.connect(view.prepare_rerun)
+    view.runs_panel.rerun_requested.connect(view.run_actions.prepare_rerun)
     action(view, "r1", "rerun_run").trigger()
     view.runs_panel.continue_requested.disconnect()
     view.runs_panel.continue_requested.connect(lambda: asked.append(("continue", doc.adopted_run.id)))
