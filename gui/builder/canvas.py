@@ -70,7 +70,7 @@ class CanvasView(QGraphicsView):
         scene.fold_anchor_moved.connect(self._on_scene_fold_anchor_moved)
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
             bar.valueChanged.connect(self.minimap.follow_view)
-            bar.valueChanged.connect(self._look.start)
+            bar.valueChanged.connect(self._on_scroll_bar_value_changed)
         self.minimap.refresh()
 
     @property
@@ -119,10 +119,13 @@ class CanvasView(QGraphicsView):
         """Make real the cards the view shows (a huge network has stand-ins elsewhere)."""
         return self.canvas_scene.materialize(self.visible_scene_rect())
 
+    def _on_scroll_bar_value_changed(self, value: int) -> None:
+        self._look.start()  # not connected straight to start(): the value would become its interval
+
     def _on_rubber_band_changed(self, rect, from_scene: QPointF, to_scene: QPointF) -> None:
         """Cards under the band become real before the band selects (it selects items)."""
-        if not rect.isNull():
-            self.canvas_scene.make_real(self.canvas_scene.units_in(QRectF(from_scene, to_scene).normalized()))
+        if not rect.isNull():  # from the band in view coordinates: `to_scene` lags one mouse move behind
+            self.canvas_scene.make_real(self.canvas_scene.units_in(self.mapToScene(rect).boundingRect()))
 
     def centre_on_unit(self, unit) -> None:
         """Bring a card into the middle of the view, zooming in if it would be unreadable."""

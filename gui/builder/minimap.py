@@ -38,7 +38,6 @@ class Minimap(QWidget):
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the canvas")
         self._content = QRectF()
-        self._boxes: list[tuple[QRectF, QColor]] = []
         self._frames: list[QRectF] = []
         self._painted: dict[int, list[QRectF]] = {}  # rgba -> the cards in minimap coordinates
         self._refresh = QTimer(self, singleShot=True, interval=30, timeout=self.refresh)
@@ -51,16 +50,13 @@ class Minimap(QWidget):
         scene = self.canvas.canvas_scene
         self._content = scene.content_rect()
         live, colors = scene.live_units(), {}
-        self._boxes = [(QRectF(x, y, NODE_WIDTH, NODE_HEIGHT),
-                        _color(scene, unit, scene.unit_item(unit) if unit in live else None, colors))
-                       for unit, (x, y) in scene.plan_positions().items()]
         self._frames = [f.rect for f in scene.frame_items()]
         self._painted = {}
         k, o, c = self._scale(), self._origin(), self._content.topLeft()
-        w, h = NODE_WIDTH * k, NODE_HEIGHT * k
-        for rect, color in self._boxes:
-            self._painted.setdefault(color.rgba(), []).append(
-                QRectF(o.x() + (rect.x() - c.x()) * k, o.y() + (rect.y() - c.y()) * k, w, h))
+        w, h = max(NODE_WIDTH * k, 1.5), max(NODE_HEIGHT * k, 1.0)  # a 10,000-layer chain still shows
+        for unit, (x, y) in scene.plan_positions().items():
+            color = _color(scene, unit, scene.unit_item(unit) if unit in live else None, colors)
+            self._painted.setdefault(color, []).append(QRectF(o.x() + (x - c.x()) * k, o.y() + (y - c.y()) * k, w, h))
         self.follow_view()
 
     def follow_view(self) -> None:
@@ -68,7 +64,7 @@ class Minimap(QWidget):
         it; repaint the visible region."""
         view = self.canvas
         shown = view.mapToScene(view.viewport().rect()).boundingRect()
-        needed = bool(self._boxes) and not shown.contains(self._content.adjusted(4, 4, -4, -4))
+        needed = bool(self._painted) and not shown.contains(self._content.adjusted(4, 4, -4, -4))
         corner = self._free_corner() if needed else None
         if corner is not None and corner != self.pos():
             self.move(corner)
@@ -153,15 +149,16 @@ class Minimap(QWidget):
             event.accept()
 
 
-def _color(scene, unit, item, cache: dict) -> QColor:
-    """A card's stripe colour; for a stand-in card, from its layer type as its card would say."""
+def _color(scene, unit, item, cache: dict) -> int:
+    """A card's stripe colour (rgba); for a stand-in card, from its layer type as its card would say."""
     if item is not None:
-        return QColor(theme.current().accent) if isinstance(item, BlockItem) else stripe_color(item.card_text())
+        color = QColor(theme.current().accent) if isinstance(item, BlockItem) else stripe_color(item.card_text())
+        return color.rgba()
     if unit[0] != NODE:
-        return QColor(theme.current().accent)
+        return QColor(theme.current().accent).rgba()
     node = scene.document.graph.node(unit[1])
     row = scene.document.analysis.by_id.get(unit[1])
     key = (CATALOG.get(node.layer).category, node.frozen and (row is None or row.params > 0))
     if key not in cache:
-        cache[key] = stripe_color(CardText("", category=key[0], frozen=key[1]))
+        cache[key] = stripe_color(CardText("", category=key[0], frozen=key[1])).rgba()
     return cache[key]

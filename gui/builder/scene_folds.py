@@ -96,6 +96,8 @@ class FoldControl:
 
     def _refresh_frames(self) -> None:
         graph = self.document.graph
+        if not self._frames and not block_tree(graph).paths:
+            return  # no blocks, no frames (and a 20,000-layer network skips 20,000 rectangles)
         live = self._units  # a dragged card's frame follows it before the move is committed
         rects = {u: folding.card_rect((live[u].pos().x(), live[u].pos().y()) if u in live else p)
                  for u, p in self._positions.items()}
