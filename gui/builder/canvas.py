@@ -117,7 +117,7 @@ class CanvasView(QGraphicsView):
 
     def materialize_visible(self) -> int:
         """Make real the cards the view shows (a huge network has stand-ins elsewhere)."""
-        return self.canvas_scene.materialize(self.visible_scene_rect())
+        return self.canvas_scene.materialize(self.visible_scene_rect(), self.zoom)
 
     def _on_scroll_bar_value_changed(self, value: int) -> None:
         self._look.start()  # not connected straight to start(): the value would become its interval
@@ -171,7 +171,7 @@ class CanvasView(QGraphicsView):
         self.minimap.schedule_refresh()
 
     def _on_scene_folds_changed(self, in_place: bool) -> None:
-        self.minimap.refresh()
+        self.minimap.schedule_refresh()  # once with the analysis that follows a new network
         self._look.start()
         if in_place:
             self.auto_fit = False  # the block opens where it was; the minimap shows the rest

@@ -35,13 +35,21 @@ class OverviewItem(QGraphicsItem):
         super().__init__()
         self._scene = scene  # the CanvasScene whose plan it draws (not yet added: scene() is None)
         self._bounds = QRectF()
-        self._boxes: dict[tuple[int, int], list[QRectF]] | None = None  # (fill, border) rgba -> cards
+        self._styled: list | None = None  # (unit, (fill, border) rgba, card) for every unit of the plan
+        self._segments: list = []  # (source unit, target unit, line) for every edge of the plan
+        self._boxes: dict[tuple[int, int], list[QRectF]] | None = None  # the stand-ins: style -> cards
         self._lines: list[QLineF] = []
         self.setZValue(-1)  # under the real cards and edges
+        # Painted once per zoom into a viewport-sized pixmap (Qt caches only the part in view of
+        # an item this big): a repaint, a grab or a scroll blits it instead of redrawing 40,000 lines.
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.setAcceptedMouseButtons(Qt.NoButton)
 
-    def invalidate(self) -> None:
-        """The picture changed: rebuild the shapes at the next paint."""
+    def invalidate(self, styles: bool = True) -> None:
+        """The picture changed: rebuild the shapes at the next paint. `styles=False`: only which
+        units have real items changed (the colours and places of the rest did not)."""
+        if styles:
+            self._styled = None
         self._boxes = None
         self.update()
 
@@ -62,34 +70,40 @@ class OverviewItem(QGraphicsItem):
     def _build(self) -> None:
         if self._boxes is not None:
             return
-        scene, t = self._scene, theme.current()
-        live, positions = scene.live_units(), scene.plan_positions()
-        analysis, graph = scene.document.analysis, scene.document.graph
-        fill, accent = t.color("node_fill"), QColor(t.accent)
-        error = (t.color("error_fill").rgba(), t.color("error").rgba())
-        border = t.color("node_border").rgba()
-        tints: dict[str, tuple[int, int]] = {}
+        if self._styled is None:
+            self._style()
+        live = self._scene.live_units()
         boxes: dict[tuple[int, int], list[QRectF]] = {}
-        for unit, (x, y) in positions.items():
-            if unit in live:
-                continue
-            if unit[0] != NODE:
-                key = tints.setdefault("", (_mix(fill, accent, TINT).rgba(), border))
-            else:
-                row = analysis.by_id.get(unit[1])
-                if row is not None and row.error is not None:
-                    key = error
-                else:
-                    category = CATALOG.get(graph.node(unit[1]).layer).category
-                    if category not in tints:
-                        tints[category] = (_mix(fill, theme.category_color(category), TINT).rgba(), border)
-                    key = tints[category]
-            boxes.setdefault(key, []).append(QRectF(x, y, NODE_WIDTH, NODE_HEIGHT))
+        for unit, key, rect in self._styled:
+            if unit not in live:
+                boxes.setdefault(key, []).append(rect)
         self._boxes = boxes
-        self._lines = [QLineF(a[0] + NODE_WIDTH / 2, a[1] + NODE_HEIGHT, b[0] + NODE_WIDTH / 2, b[1])
-                       for (src, dst) in scene.plan_edge_keys()
-                       if not (src in live and dst in live)
-                       for a, b in [(positions.get(src), positions.get(dst))] if a is not None and b is not None]
+        self._lines = [line for src, dst, line in self._segments if src not in live or dst not in live]
+
+    def _style(self) -> None:
+        """Each unit's colours (by its layer's category, red for an error) and each edge's line."""
+        scene, t = self._scene, theme.current()
+        positions, analysis, graph = scene.plan_positions(), scene.document.analysis, scene.document.graph
+        fill, border = t.color("node_fill"), t.color("node_border").rgba()
+        error = (t.color("error_fill").rgba(), t.color("error").rgba())
+        tints = {"": (_mix(fill, QColor(t.accent), TINT).rgba(), border)}  # folded blocks
+        styled = []
+        for unit, (x, y) in positions.items():
+            if unit[0] != NODE:
+                key = tints[""]
+            elif (row := analysis.by_id.get(unit[1])) is not None and row.error is not None:
+                key = error
+            else:
+                category = CATALOG.get(graph.node(unit[1]).layer).category
+                if category not in tints:
+                    tints[category] = (_mix(fill, theme.category_color(category), TINT).rgba(), border)
+                key = tints[category]
+            styled.append((unit, key, QRectF(x, y, NODE_WIDTH, NODE_HEIGHT)))
+        self._styled = styled
+        half = NODE_WIDTH / 2
+        self._segments = [(src, dst, QLineF(a[0] + half, a[1] + NODE_HEIGHT, b[0] + half, b[1]))
+                          for (src, dst) in scene.plan_edge_keys()
+                          for a, b in [(positions.get(src), positions.get(dst))] if a is not None and b is not None]
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         self._build()

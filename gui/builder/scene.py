@@ -296,7 +296,7 @@ class CanvasScene(EditFollow, FoldControl, MarkControl, LazyControl, QGraphicsSc
         self._apply_analysis(self.document.analysis, force=True)
         self._apply_marks()
         self._reroute_all()
-        self.materialize(self._looked_at)
+        self.materialize(self._looked_at, self._looked_zoom)
 
     def _add_unit(self, unit: Unit) -> UnitItem:
         if unit[0] == NODE:

@@ -26,6 +26,7 @@ from .overview_item import OverviewItem
 
 LAZY_UNITS = 1500  # more units than this: cards are made where the view looks
 MAX_BATCH = 600    # more cards than this in view at once: the overview draws them
+MIN_ZOOM = 0.1     # below this a card is a coloured block of a few pixels: the overview draws it
 CELL = 1000.0      # the side of a grid cell of the index, in scene px
 AHEAD = 0.5        # cards are made this fraction of the view beyond each side (scrolling shows them ready)
 PICK = 24.0        # a click makes the cards this near it real first (scene px)
@@ -47,6 +48,7 @@ class LazyControl:
         self._lazy = False
         self._overview: OverviewItem | None = None
         self._looked_at = QRectF()
+        self._looked_zoom = 1.0
 
     # -- the plan ---------------------------------------------------------------------------
     @property
@@ -165,11 +167,12 @@ class LazyControl:
         return bool(self.units_in(rect, limit=0))
 
     # -- making items real --------------------------------------------------------------------
-    def materialize(self, rect: QRectF) -> int:
-        """The view shows `rect`: make real the cards in and near it, unless there are more than
-        `MAX_BATCH` (zoomed far out). Returns how many were made."""
-        self._looked_at = QRectF(rect)
-        if not self._lazy or rect.isEmpty():
+    def materialize(self, rect: QRectF, zoom: float = 1.0) -> int:
+        """The view shows `rect` at `zoom`: make real the cards in and near it, unless there are
+        more than `MAX_BATCH` or the zoom is under `MIN_ZOOM` (zoomed far out). Returns how many
+        were made."""
+        self._looked_at, self._looked_zoom = QRectF(rect), zoom
+        if not self._lazy or rect.isEmpty() or zoom < MIN_ZOOM:
             return 0
         dx, dy = rect.width() * AHEAD, rect.height() * AHEAD
         units = self.units_in(rect.adjusted(-dx, -dy, dx, dy), limit=MAX_BATCH)
@@ -201,5 +204,5 @@ class LazyControl:
                 if key not in self._edges and key[0] in self._units and key[1] in self._units:
                     self._add_edge_item(key, self._plan_edges[key]).update_path()
         if self._overview is not None:
-            self._overview.invalidate()
+            self._overview.invalidate(styles=False)
         return len(new)
