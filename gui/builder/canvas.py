@@ -147,6 +147,8 @@ class CanvasView(QGraphicsView):
     def refresh_theme(self) -> None:
         """Repaint everything in the current theme (cards cache their pixmaps)."""
         self.resetCachedContent()
+        if self.canvas_scene.overview() is not None:
+            self.canvas_scene.overview().invalidate()  # its colours are worked out once
         for item in self.canvas_scene.items():
             item.update()
         self.viewport().update()

@@ -145,3 +145,12 @@ def test_rubber_band_selects_stand_in_cards(build_view, editor):
     QTest.mouseMove(viewport, end)
     QTest.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, end)
     assert {"n500", "n501"} <= set(scene.selected_node_ids()) and "n503" not in scene.selected_node_ids()
+
+
+def test_right_click_on_a_stand_in_card_gives_the_layers_menu(build_view, editor):
+    canvas, scene = open_chain(build_view, editor)
+    x, y = scene.plan_positions()[(NODE, "n1601")]
+    assert (NODE, "n1601") not in scene.live_units()
+    menu = build_view.context_menu_at(QPointF(x + 90, y + 40))
+    assert scene.selected_node_ids() == ["n1601"]
+    assert any("Delete" in a.text().replace("&", "") for a in menu.actions())  # the layer menu, not the canvas one
