@@ -6,8 +6,9 @@ The fold state (which blocks are collapsed) is view state: it is not saved and n
 A new network opens folded at the deepest level that fits the canvas legibly. With every
 block expanded the cards sit where the graph stores them; with some folded, the folded graph
 is laid out automatically (`folding.plan`). Only visible units have items, so a folded
-516-layer network costs a dozen cards. After an edit only the cards whose rows changed
-are repainted. Must not mutate the document directly.
+516-layer network costs a dozen cards. Past `scene_lazy.LAZY_UNITS` units, cards are made
+only where the view looks and one overview item draws the rest. After an edit only the cards
+whose rows changed are repainted. Must not mutate the document directly.
 """
 from __future__ import annotations
 
