@@ -50,12 +50,13 @@ class Minimap(QWidget):
         scene = self.canvas.canvas_scene
         self._content = scene.content_rect()
         live, colors = scene.live_units(), {}
+        nodes, rows = scene.document.graph.nodes, scene.document.analysis.by_id
         self._frames = [f.rect for f in scene.frame_items()]
         self._painted = {}
         k, o, c = self._scale(), self._origin(), self._content.topLeft()
         w, h = max(NODE_WIDTH * k, 1.5), max(NODE_HEIGHT * k, 1.0)  # a 10,000-layer chain still shows
         for unit, (x, y) in scene.plan_positions().items():
-            color = _color(scene, unit, scene.unit_item(unit) if unit in live else None, colors)
+            color = _color(unit, scene.unit_item(unit) if unit in live else None, nodes, rows, colors)
             self._painted.setdefault(color, []).append(QRectF(o.x() + (x - c.x()) * k, o.y() + (y - c.y()) * k, w, h))
         self.follow_view()
 
@@ -149,16 +150,16 @@ class Minimap(QWidget):
             event.accept()
 
 
-def _color(scene, unit, item, cache: dict) -> int:
+def _color(unit, item, nodes: dict, rows: dict, cache: dict) -> int:
     """A card's stripe colour (rgba); for a stand-in card, from its layer type as its card would say."""
     if item is not None:
         color = QColor(theme.current().accent) if isinstance(item, BlockItem) else stripe_color(item.card_text())
         return color.rgba()
     if unit[0] != NODE:
         return QColor(theme.current().accent).rgba()
-    node = scene.document.graph.node(unit[1])
-    row = scene.document.analysis.by_id.get(unit[1])
-    key = (CATALOG.get(node.layer).category, node.frozen and (row is None or row.params > 0))
+    node = nodes[unit[1]]
+    frozen = node.frozen and ((row := rows.get(unit[1])) is None or row.params > 0)
+    key = (node.layer, frozen)
     if key not in cache:
-        cache[key] = stripe_color(CardText("", category=key[0], frozen=key[1])).rgba()
+        cache[key] = stripe_color(CardText("", category=CATALOG.get(node.layer).category, frozen=frozen)).rgba()
     return cache[key]

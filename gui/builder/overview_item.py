@@ -83,21 +83,23 @@ class OverviewItem(QGraphicsItem):
     def _style(self) -> None:
         """Each unit's colours (by its layer's category, red for an error) and each edge's line."""
         scene, t = self._scene, theme.current()
-        positions, analysis, graph = scene.plan_positions(), scene.document.analysis, scene.document.graph
+        positions, rows, nodes = scene.plan_positions(), scene.document.analysis.by_id, scene.document.graph.nodes
         fill, border = t.color("node_fill"), t.color("node_border").rgba()
         error = (t.color("error_fill").rgba(), t.color("error").rgba())
-        tints = {"": (_mix(fill, QColor(t.accent), TINT).rgba(), border)}  # folded blocks
+        block = (_mix(fill, QColor(t.accent), TINT).rgba(), border)  # a folded block's card
+        tints: dict[str, tuple[int, int]] = {}  # layer type -> its category's tint
         styled = []
         for unit, (x, y) in positions.items():
             if unit[0] != NODE:
-                key = tints[""]
-            elif (row := analysis.by_id.get(unit[1])) is not None and row.error is not None:
+                key = block
+            elif (row := rows.get(unit[1])) is not None and row.error is not None:
                 key = error
             else:
-                category = CATALOG.get(graph.node(unit[1]).layer).category
-                if category not in tints:
-                    tints[category] = (_mix(fill, theme.category_color(category), TINT).rgba(), border)
-                key = tints[category]
+                layer = nodes[unit[1]].layer
+                if layer not in tints:
+                    color = theme.category_color(CATALOG.get(layer).category)
+                    tints[layer] = (_mix(fill, color, TINT).rgba(), border)
+                key = tints[layer]
             styled.append((unit, key, QRectF(x, y, NODE_WIDTH, NODE_HEIGHT)))
         self._styled = styled
         half = NODE_WIDTH / 2
