@@ -154,3 +154,22 @@ def test_right_click_on_a_stand_in_card_gives_the_layers_menu(build_view, editor
     menu = build_view.context_menu_at(QPointF(x + 90, y + 40))
     assert scene.selected_node_ids() == ["n1601"]
     assert any("Delete" in a.text().replace("&", "") for a in menu.actions())  # the layer menu, not the canvas one
+
+
+def test_a_hidden_play_view_takes_the_network_when_shown_not_on_every_edit(qtbot, document, editor):
+    from gui.play import PlayView
+
+    editor.load_template("mlp", (2,), 2)
+    play = PlayView(document)
+    qtbot.addWidget(play)
+    play.show()
+    layers = [play.layer.itemText(i) for i in range(play.layer.count())]
+    play.hide()
+    hidden = play.session.dense_layers[0]
+    editor.set_param(hidden, "out_features", 7)  # a copy of a 10,000-layer network would cost a second
+    qtbot.wait(300)  # longer than the view's retake delay
+    assert play.session.graph.node(hidden).params.get("out_features") != 7  # still the copy it took
+    play.show()
+    assert play.session.graph.node(hidden).params["out_features"] == 7  # taken on showing
+    assert [play.layer.itemText(i) for i in range(play.layer.count())] == layers
+    play.pause()
