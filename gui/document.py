@@ -38,6 +38,8 @@ from engine.graph import Edge, Graph, Node
 from engine.layout import apply_layout
 from engine.runs import Run, fingerprint
 
+from .bulk import fewer_full_collections
+
 if TYPE_CHECKING:
     from engine.training.resume import OptimizerState
 
@@ -256,10 +258,11 @@ class Document(QObject):
         old, self._content = self._content, content
         self._weights_check = None
         self.content_generation += 1
-        self.graph_replaced.emit()
-        self.path_changed.emit()
-        self.runs_changed.emit()
-        self._changed()
+        with fewer_full_collections():  # a huge network's items and rows are long-lived
+            self.graph_replaced.emit()
+            self.path_changed.emit()
+            self.runs_changed.emit()
+            self._changed()
         return old
 
     def set_runs_state(self, state: RunsState) -> RunsState:

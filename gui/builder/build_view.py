@@ -187,7 +187,7 @@ class BuildView(QWidget):
         return self.canvas.mapToScene(point)
 
     def select_all(self) -> None:
-        self.scene.select_units(i.unit for i in self.scene.unit_items())
+        self.scene.select_units(self.scene.all_units())
 
     def select_nodes(self, node_ids) -> None:
         self.scene.select_nodes(node_ids)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
@@ -56,7 +56,10 @@ class CanvasView(QGraphicsView):
         self.minimap = Minimap(self)
         self.minimap.navigated.connect(self._on_minimap_navigated)
         self.find_bar = FindBar(scene.document, self)
-        self._was_empty = not scene.unit_items()
+        self._was_empty = not scene.has_units()
+        # On a huge network cards are made where the view looks, once scrolling or zooming settles.
+        self._look = QTimer(self, singleShot=True, interval=0, timeout=self.materialize_visible)
+        self.rubberBandChanged.connect(self._on_rubber_band_changed)
         doc = scene.document
         doc.graph_replaced.connect(self._on_document_graph_replaced)
         for signal in (doc.node_added, doc.node_removed):
@@ -65,8 +68,9 @@ class CanvasView(QGraphicsView):
         doc.node_moved.connect(self.minimap.schedule_refresh)
         scene.folds_changed.connect(self._on_scene_folds_changed)
         scene.fold_anchor_moved.connect(self._on_scene_fold_anchor_moved)
-        self.horizontalScrollBar().valueChanged.connect(self.minimap.follow_view)
-        self.verticalScrollBar().valueChanged.connect(self.minimap.follow_view)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.valueChanged.connect(self.minimap.follow_view)
+            bar.valueChanged.connect(self._on_scroll_bar_value_changed)
         self.minimap.refresh()
 
     @property
@@ -80,6 +84,7 @@ class CanvasView(QGraphicsView):
         self.auto_fit = self.auto_fit and not user
         self.zoom_changed.emit(scale)
         self.minimap.follow_view()
+        self._look.start()
 
     def zoom_by(self, factor: float) -> None:
         self.set_zoom(self.zoom * factor)
@@ -110,6 +115,18 @@ class CanvasView(QGraphicsView):
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
+    def materialize_visible(self) -> int:
+        """Make real the cards the view shows (a huge network has stand-ins elsewhere)."""
+        return self.canvas_scene.materialize(self.visible_scene_rect(), self.zoom)
+
+    def _on_scroll_bar_value_changed(self, value: int) -> None:
+        self._look.start()  # not connected straight to start(): the value would become its interval
+
+    def _on_rubber_band_changed(self, rect, from_scene: QPointF, to_scene: QPointF) -> None:
+        """Cards under the band become real before the band selects (it selects items)."""
+        if not rect.isNull():  # from the band in view coordinates: `to_scene` lags one mouse move behind
+            self.canvas_scene.make_real(self.canvas_scene.units_in(self.mapToScene(rect).boundingRect()))
+
     def centre_on_unit(self, unit) -> None:
         """Bring a card into the middle of the view, zooming in if it would be unreadable."""
         item = self.canvas_scene.unit_item(unit)
@@ -130,6 +147,8 @@ class CanvasView(QGraphicsView):
     def refresh_theme(self) -> None:
         """Repaint everything in the current theme (cards cache their pixmaps)."""
         self.resetCachedContent()
+        if self.canvas_scene.overview() is not None:
+            self.canvas_scene.overview().invalidate()  # its colours are worked out once
         for item in self.canvas_scene.items():
             item.update()
         self.viewport().update()
@@ -147,14 +166,15 @@ class CanvasView(QGraphicsView):
     def _on_document_nodes_changed(self, *args) -> None:
         """The empty-canvas hint is painted over the viewport: repaint all of it when it
         appears or goes, or its remains stay over the first cards."""
-        empty = not self.canvas_scene.unit_items()
+        empty = not self.canvas_scene.has_units()
         if empty != self._was_empty:
             self._was_empty = empty
             self.viewport().update()
         self.minimap.schedule_refresh()
 
     def _on_scene_folds_changed(self, in_place: bool) -> None:
-        self.minimap.refresh()
+        self.minimap.schedule_refresh()  # once with the analysis that follows a new network
+        self._look.start()
         if in_place:
             self.auto_fit = False  # the block opens where it was; the minimap shows the rest
         elif self.auto_fit:
@@ -181,6 +201,7 @@ class CanvasView(QGraphicsView):
         if self.auto_fit:
             self.fit_all()
         self.minimap.follow_view()
+        self._look.start()
 
     def _place_overlays(self) -> None:
         m = OVERLAY_MARGIN
@@ -219,7 +240,7 @@ class CanvasView(QGraphicsView):
         painter.drawPoints([QPointF(left + i * GRID, top + j * GRID) for j in range(rows) for i in range(cols)])
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        if self.canvas_scene.unit_items():
+        if self.canvas_scene.has_units():
             return
         painter.save()
         painter.resetTransform()

@@ -17,6 +17,7 @@ from .node_item import NodeItem
 def build_menu(view, pos: QPointF) -> QMenu:
     """The menu for a right-click at scene `pos` in BuildView `view`."""
     scene = view.scene
+    scene.materialize_at(pos)  # a huge network's stand-in card under the cursor becomes real first
     hit = next((i for i in scene.items(pos) if isinstance(i, (NodeItem, BlockItem, EdgeItem, FrameLabelItem))),
                None) or scene.edge_at(pos)
     menu = QMenu(view)

@@ -4,8 +4,9 @@ of the network is out of view, and never over a card the user is looking at: it 
 free corner of the canvas (bottom right, bottom left, top left, top right) and hides when
 cards lie under all four.
 
-It paints coloured rectangles from the scene's cards and frames (cheap even for 500 layers)
-rather than rendering the scene a second time. Must not mutate the document.
+It paints coloured rectangles from the scene's plan of cards (real items or the stand-ins of a
+huge network) and frames, grouped by colour and mapped once per refresh (cheap even for 20,000
+layers), rather than rendering the scene a second time. Must not mutate the document.
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
+from engine.blocks import NODE
+from engine.catalog import CATALOG
 from engine.layout import NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
 from .block_item import BlockItem
-from .cards import stripe_color
+from .cards import CardText, stripe_color
 
 SIZE = (220, 150)
 PAD = 6.0
@@ -35,8 +38,8 @@ class Minimap(QWidget):
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the canvas")
         self._content = QRectF()
-        self._boxes: list[tuple[QRectF, QColor]] = []
         self._frames: list[QRectF] = []
+        self._painted: dict[int, list[QRectF]] = {}  # rgba -> the cards in minimap coordinates
         self._refresh = QTimer(self, singleShot=True, interval=30, timeout=self.refresh)
 
     def schedule_refresh(self) -> None:
@@ -46,10 +49,15 @@ class Minimap(QWidget):
         """Re-read the cards and frames (after an edit, a fold or a layout)."""
         scene = self.canvas.canvas_scene
         self._content = scene.content_rect()
-        self._boxes = [(QRectF(i.pos().x(), i.pos().y(), NODE_WIDTH, NODE_HEIGHT),
-                        QColor(theme.current().accent) if isinstance(i, BlockItem) else stripe_color(i.card_text()))
-                       for i in scene.unit_items()]
+        live, colors = scene.live_units(), {}
+        nodes, rows = scene.document.graph.nodes, scene.document.analysis.by_id
         self._frames = [f.rect for f in scene.frame_items()]
+        self._painted = {}
+        k, o, c = self._scale(), self._origin(), self._content.topLeft()
+        w, h = max(NODE_WIDTH * k, 1.5), max(NODE_HEIGHT * k, 1.0)  # a 10,000-layer chain still shows
+        for unit, (x, y) in scene.plan_positions().items():
+            color = _color(unit, scene.unit_item(unit) if unit in live else None, nodes, rows, colors)
+            self._painted.setdefault(color, []).append(QRectF(o.x() + (x - c.x()) * k, o.y() + (y - c.y()) * k, w, h))
         self.follow_view()
 
     def follow_view(self) -> None:
@@ -57,7 +65,7 @@ class Minimap(QWidget):
         it; repaint the visible region."""
         view = self.canvas
         shown = view.mapToScene(view.viewport().rect()).boundingRect()
-        needed = bool(self._boxes) and not shown.contains(self._content.adjusted(4, 4, -4, -4))
+        needed = bool(self._painted) and not shown.contains(self._content.adjusted(4, 4, -4, -4))
         corner = self._free_corner() if needed else None
         if corner is not None and corner != self.pos():
             self.move(corner)
@@ -76,7 +84,7 @@ class Minimap(QWidget):
         view = self.canvas
         for corner in self._corners():
             area = view.mapToScene(QRect(corner, self.size()).adjusted(-4, -4, 4, 4)).boundingRect()
-            if not any(area.intersects(rect) for rect, _ in self._boxes):
+            if not view.canvas_scene.any_unit_in(area):
                 return corner
         return None
 
@@ -120,9 +128,9 @@ class Minimap(QWidget):
         for rect in self._frames:
             painter.drawRect(self.to_map(rect))
         painter.setPen(Qt.NoPen)
-        for rect, color in self._boxes:
-            painter.setBrush(color)
-            painter.drawRect(self.to_map(rect))
+        for rgba, rects in self._painted.items():
+            painter.setBrush(QColor.fromRgba(rgba))
+            painter.drawRects(rects)
         view = self.visible_rect().intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         accent = t.color("accent")
         fill = QColor(accent)
@@ -140,3 +148,18 @@ class Minimap(QWidget):
         if event.buttons() & Qt.LeftButton:
             self.navigated.emit(self.to_scene(event.position()))
             event.accept()
+
+
+def _color(unit, item, nodes: dict, rows: dict, cache: dict) -> int:
+    """A card's stripe colour (rgba); for a stand-in card, from its layer type as its card would say."""
+    if item is not None:
+        color = QColor(theme.current().accent) if isinstance(item, BlockItem) else stripe_color(item.card_text())
+        return color.rgba()
+    if unit[0] != NODE:
+        return QColor(theme.current().accent).rgba()
+    node = nodes[unit[1]]
+    frozen = node.frozen and ((row := rows.get(unit[1])) is None or row.params > 0)
+    key = (node.layer, frozen)
+    if key not in cache:
+        cache[key] = stripe_color(CardText("", category=CATALOG.get(node.layer).category, frozen=frozen)).rgba()
+    return cache[key]

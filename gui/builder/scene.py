@@ -6,8 +6,9 @@ The fold state (which blocks are collapsed) is view state: it is not saved and n
 A new network opens folded at the deepest level that fits the canvas legibly. With every
 block expanded the cards sit where the graph stores them; with some folded, the folded graph
 is laid out automatically (`folding.plan`). Only visible units have items, so a folded
-516-layer network costs a dozen cards. After an edit only the cards whose rows changed
-are repainted. Must not mutate the document directly.
+516-layer network costs a dozen cards. Past `scene_lazy.LAZY_UNITS` units, cards are made
+only where the view looks and one overview item draws the rest. After an edit only the cards
+whose rows changed are repainted. Must not mutate the document directly.
 """
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from .block_item import BlockItem, FrameItem, FrameLabelItem, frame_title
 from .detail_item import DetailItem
 from .edge_item import DraftWireItem, EdgeItem
 from .node_item import NodeItem, PortItem, UnitItem
+from .scene_edits import EditFollow
 from .scene_folds import FoldControl
+from .scene_lazy import LazyControl
 from .scene_marks import MarkControl
 
 EDGE_PICK = 12.0  # how near (scene px) a drop must be to an edge to insert into it
@@ -35,7 +38,7 @@ MARGIN = 2000.0
 MIN_AREA = (600.0, 400.0)
 
 
-class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
+class CanvasScene(EditFollow, FoldControl, MarkControl, LazyControl, QGraphicsScene):
     folds_changed = Signal(bool)  # True when one block was toggled in place (the view keeps its place)
     fold_anchor_moved = Signal(QPointF, QPointF)  # a toggled block's place before and after
 
@@ -54,6 +57,7 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         self._hot: EdgeItem | None = None
         self._dirty = False
         self._init_marks()
+        self._init_lazy()
         self._reroute = QTimer(self, singleShot=True, interval=0, timeout=self._reroute_all)
         self._connect_document()
         self._rebuild()
@@ -72,19 +76,32 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
 
     # -- lookups -----------------------------------------------------------------------
     def node_item(self, node_id: str) -> NodeItem:
-        """The card of a visible layer (KeyError while it is inside a folded block)."""
-        return self._units[(NODE, node_id)]
+        """The card of a visible layer (KeyError while it is inside a folded block); on a huge
+        network it is made now if the view has not shown it yet."""
+        return self._real((NODE, node_id))
 
     def block_item(self, path: str) -> BlockItem:
-        return self._units[(BLOCK, path)]
+        return self._real((BLOCK, path))
 
     def unit_item(self, unit: Unit) -> UnitItem | None:
+        if unit not in self._units and unit in self._positions:
+            self.make_real([unit])
         return self._units.get(unit)
 
+    def _real(self, unit: Unit) -> UnitItem:
+        item = self.unit_item(unit)
+        if item is None:
+            raise KeyError(unit[1])
+        return item
+
     def edge_item(self, src: str, dst: str) -> EdgeItem:
-        return self._edges[((NODE, src), (NODE, dst))]
+        key = ((NODE, src), (NODE, dst))
+        if key not in self._edges and key in self._plan_edges:
+            self.make_real(key)
+        return self._edges[key]
 
     def node_items(self) -> list[NodeItem]:
+        """The cards that are real items (on a huge network: those the view has shown)."""
         return [i for i in self._units.values() if isinstance(i, NodeItem)]
 
     def block_items(self) -> list[BlockItem]:
@@ -125,6 +142,7 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
 
     def select_units(self, units) -> None:
         wanted = set(units)
+        self.make_real(wanted)
         self.blockSignals(True)
         try:
             self.clearSelection()
@@ -140,11 +158,12 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
     def select_block_members(self, path: str) -> None:
         """Select what is visible of an expanded block (clicking its frame's title)."""
         graph = self.document.graph
-        self.select_units(u for u in self._units if path in lineage(folding.unit_block(graph, u)) or u == (BLOCK, path))
+        self.select_units(u for u in self._positions
+                          if path in lineage(folding.unit_block(graph, u)) or u == (BLOCK, path))
 
     def content_rect(self) -> QRectF:
         """Everything drawn for the network: cards, edges (with their labels) and frames."""
-        rect = QRectF()
+        rect = self.plan_rect()
         for item in (*self._units.values(), *self._edges.values(), *self.frame_items(), *self._details.values()):
             rect = rect.united(item.sceneBoundingRect())
         return rect
@@ -153,6 +172,7 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         return self.content_rect()
 
     def edge_at(self, pos: QPointF) -> EdgeItem | None:
+        self.materialize_at(pos)
         area = QRectF(pos.x() - EDGE_PICK, pos.y() - EDGE_PICK, 2 * EDGE_PICK, 2 * EDGE_PICK)
         for item in self.items(area, Qt.IntersectsItemShape):
             if isinstance(item, EdgeItem):
@@ -160,6 +180,7 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         return None
 
     def node_at(self, pos: QPointF) -> NodeItem | None:
+        self.materialize_at(pos)
         for item in self.items(pos):
             if isinstance(item, PortItem):
                 return item.node_item
@@ -207,6 +228,10 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         return self.editor.connect(src, dst)
 
     # -- moving --------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        self.materialize_at(event.scenePos())  # a click on a stand-in card reaches a real one
+        super().mousePressEvent(event)
+
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
         if event.button() == Qt.LeftButton:
@@ -233,6 +258,7 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         """A new network: drop every item, choose how it opens, draw it."""
         self._hot = None
         self.clear()
+        self._overview = None  # clear() deleted it
         self._units.clear()
         self._edges.clear()
         self._frames.clear()
@@ -247,10 +273,13 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         graph = self.document.graph
         plan = folding.plan(graph, self.collapsed, self.area)
         self.collapsed, self.auto, self._dirty = plan.collapsed, plan.auto, False
-        wanted = set(plan.folded.units)
+        self._set_plan(plan.positions, plan.folded.edges)
+        wanted = set(self._units) & set(plan.positions) if self.lazy else set(plan.folded.units)
         for unit in [u for u in self._units if u not in wanted]:
             self._drop_unit(unit)
         for unit in plan.folded.units:
+            if unit not in wanted:
+                continue
             item = self._units.get(unit) or self._add_unit(unit)
             x, y = plan.positions[unit]
             if (item.pos().x(), item.pos().y()) != (x, y):
@@ -258,6 +287,8 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         for key in [k for k in self._edges if k not in plan.folded.edges]:
             self._drop_edge(self._edges[key])
         for key, graph_edges in plan.folded.edges.items():
+            if key[0] not in self._units or key[1] not in self._units:
+                continue
             item = self._edges.get(key)
             if item is None or item.graph_edges != graph_edges:
                 if item is not None:
@@ -266,6 +297,7 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         self._apply_analysis(self.document.analysis, force=True)
         self._apply_marks()
         self._reroute_all()
+        self.materialize(self._looked_at, self._looked_zoom)
 
     def _add_unit(self, unit: Unit) -> UnitItem:
         if unit[0] == NODE:
@@ -300,52 +332,6 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
             self._hot = None
         self.removeItem(item)
 
-    # -- document signals ------------------------------------------------------------------
-    def _on_document_node_added(self, node_id: str) -> None:
-        if self.auto or set(lineage(self.document.graph.node(node_id).block)) & self.collapsed:
-            self._dirty = True
-            return
-        self._add_unit((NODE, node_id)).setPos(*self.document.graph.node(node_id).pos)
-        self._apply_marks()
-        self._reroute.start()
-
-    def _on_document_node_removed(self, node_id: str) -> None:
-        if (NODE, node_id) in self._units:
-            self._drop_unit((NODE, node_id))
-        if self.auto:
-            self._dirty = True
-        self._reroute.start()
-
-    def _on_document_edge_added(self, src: str, dst: str) -> None:
-        key = ((NODE, src), (NODE, dst))
-        if self.auto or key[0] not in self._units or key[1] not in self._units:
-            self._dirty = True
-            return
-        self._add_edge_item(key, (Edge(src, dst),)).update_path()
-
-    def _on_document_edge_removed(self, src: str, dst: str) -> None:
-        item = self._edges.get(((NODE, src), (NODE, dst)))
-        if item is not None and item.graph_edges == (Edge(src, dst),):
-            self._drop_edge(item)
-        elif self.auto:
-            self._dirty = True
-
-    def _on_document_params_changed(self, node_id: str) -> None:
-        item = self._units.get((NODE, node_id))
-        if item is not None:
-            node = self.document.graph.node(node_id)
-            item.set_params(node.params)
-            item.set_frozen(node.frozen)
-
-    def _on_document_node_moved(self, node_id: str) -> None:
-        item = self._units.get((NODE, node_id))
-        if item is None or self.auto:
-            return
-        pos = self.document.graph.node(node_id).pos
-        if (item.pos().x(), item.pos().y()) != pos:
-            item.setPos(*pos)
-        self._reroute.start()
-
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
         if self._dirty:
             self._sync()
@@ -354,23 +340,33 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
 
     def _apply_analysis(self, analysis: Analysis, force: bool = False) -> None:
         """Repaint only the cards (and their outgoing edges) whose rows changed."""
-        blocks = self.document.block_rows
-        tree = block_tree(self.document.graph)
+        tree, blocks = self._row_sources()
         for unit, item in self._units.items():
-            if unit[0] == NODE:
-                row = analysis.by_id.get(unit[1])
-                if force or row != item.row:
-                    item.set_row(row)
-            else:
-                row = blocks.get(unit[1])
-                subs = sum(1 for kind, _ in tree.children.get(unit[1], ()) if kind == BLOCK)
-                if force or row != item.row:
-                    item.set_row(row, subs)
+            self._apply_row(unit, item, tree, blocks, force, analysis)
+        if self._overview is not None:
+            self._overview.invalidate()  # errors show in red
         for edge in self._edges.values():
             edge.set_label(self._label_for(edge.edge.src))
         for _, label in self._frames:
             label.set_text(frame_title(self.document.graph, label.path, blocks.get(label.path)))
         self._refresh_details()
+
+    def _row_sources(self):
+        """The block tree and block rows, looked up only when a folded block is on the canvas."""
+        if not any(unit[0] == BLOCK for unit in self._positions):
+            return None, {}
+        return block_tree(self.document.graph), self.document.block_rows
+
+    def _apply_row(self, unit: Unit, item: UnitItem, tree, blocks: dict, force: bool, analysis=None) -> None:
+        if unit[0] == NODE:
+            row = (analysis or self.document.analysis).by_id.get(unit[1])
+            if force or row != item.row:
+                item.set_row(row)
+            return
+        row = blocks.get(unit[1])
+        subs = sum(1 for kind, _ in tree.children.get(unit[1], ()) if kind == BLOCK)
+        if force or row != item.row:
+            item.set_row(row, subs)
 
     def _reroute_all(self) -> None:
         for edge in self._edges.values():
@@ -378,10 +374,11 @@ class CanvasScene(FoldControl, MarkControl, QGraphicsScene):
         self._refresh_frames()
         for detail in self._details.values():
             detail.follow()
+        self._overview_changed()
         self._update_extent()
 
     def _update_extent(self) -> None:
-        rect = self.content_rect() if self._units else QRectF(0, 0, 1, 1)
+        rect = self.content_rect() if self._positions else QRectF(0, 0, 1, 1)
         self.setSceneRect(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
 
 

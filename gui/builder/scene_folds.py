@@ -70,9 +70,9 @@ class FoldControl:
     def _anchor_point(self, path: str | None) -> QPointF | None:
         if path is None:
             return None
-        item = self._units.get((BLOCK, path))
-        if item is not None:
-            return item.scenePos()
+        pos = self._positions.get((BLOCK, path))
+        if pos is not None:
+            return QPointF(*pos)
         frames = [f.rect.topLeft() for f in self.frame_items() if f.path == path]
         return min(frames, key=lambda p: (p.y(), p.x())) if frames else None
 
@@ -96,7 +96,11 @@ class FoldControl:
 
     def _refresh_frames(self) -> None:
         graph = self.document.graph
-        rects = {u: folding.card_rect((i.pos().x(), i.pos().y())) for u, i in self._units.items()}
+        if not self._frames and not block_tree(graph).paths:
+            return  # no blocks, no frames (and a 20,000-layer network skips 20,000 rectangles)
+        live = self._units  # a dragged card's frame follows it before the move is committed
+        rects = {u: folding.card_rect((live[u].pos().x(), live[u].pos().y()) if u in live else p)
+                 for u, p in self._positions.items()}
         wanted = folding.frame_rects(graph, rects)
         while len(self._frames) > len(wanted):
             frame, label = self._frames.pop()
@@ -135,7 +139,7 @@ class FoldControl:
         if node_id in self._details:
             self.removeItem(self._details.pop(node_id))
             return False
-        item = self._units.get((NODE, node_id))
+        item = self.unit_item((NODE, node_id))
         if item is None or not self.has_detail(node_id):
             return False
         node = self.document.graph.node(node_id)

@@ -34,16 +34,21 @@ class MarkControl:
             edge.set_label(self._label_for(edge.edge.src))
 
     def _apply_marks(self) -> None:
-        graph = self.document.graph
-        tree = block_tree(graph) if any(isinstance(i, BlockItem) for i in self._units.values()) else None
+        tree = block_tree(self.document.graph) if any(isinstance(i, BlockItem) for i in self._units.values()) else None
         for unit, item in self._units.items():
-            if unit[0] == NODE and isinstance(item, NodeItem):
-                item.set_warnings(self._lints.get(unit[1], []))
-                item.set_masked(unit[1] in self._masked, any(s in self._masked for s in graph.inputs_of(unit[1])))
-            elif unit[0] == BLOCK and isinstance(item, BlockItem) and tree is not None:
-                members = tree.members.get(unit[1], ())
-                item.set_marks(sum(len(self._lints.get(n, ())) for n in members),
-                               any(n in self._masked for n in members))
+            self._mark_item(unit, item, tree)
+
+    def _mark_item(self, unit, item, tree) -> None:
+        """One card's warnings and mask (a card made later gets them the same way)."""
+        if unit[0] == NODE and isinstance(item, NodeItem):
+            item.set_warnings(self._lints.get(unit[1], []))
+            if self._masked or item.masked or item.inputs_masked:
+                inputs = self.document.graph.inputs_of(unit[1])
+                item.set_masked(unit[1] in self._masked, any(s in self._masked for s in inputs))
+        elif unit[0] == BLOCK and isinstance(item, BlockItem):
+            members = (tree or block_tree(self.document.graph)).members.get(unit[1], ())
+            item.set_marks(sum(len(self._lints.get(n, ())) for n in members),
+                           any(n in self._masked for n in members))
 
     def _label_for(self, src: str) -> str:
         if src in self._masked:

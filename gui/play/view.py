@@ -187,7 +187,8 @@ class PlayView(QWidget):
             self.show_frame()
 
     def _on_document_analysis_changed(self, *args) -> None:
-        self._retake.start()
+        if self.isVisible():  # hidden: it takes the network when shown (a copy of 10,000 layers costs a second)
+            self._retake.start()
 
     def _show_session_settings(self) -> None:
         if self.session is not None and self.session.activation in PLAY_ACTIVATIONS:
@@ -358,6 +359,8 @@ class PlayView(QWidget):
         super().showEvent(event)
         if self._stale:
             self.reset()
+        else:
+            self.follow_document()
 
     def hideEvent(self, event) -> None:
         self.pause()  # nobody watches: stop using the CPU
