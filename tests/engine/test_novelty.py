@@ -14,8 +14,15 @@ from engine.inference import predict
 from engine.runs.weights import MAX_CALIBRATION_TEXT, RunWeights, decode, encode
 from engine.training import TrainConfig, train
 from engine.training.calibration import Calibration, calibration_entry
-from engine.training.novelty import (MAX_NUMBERS, MIN_SAMPLES, checked_novelty, contrast, fit_novelty,
-                                     honest_threshold, novelty_score)
+from engine.training.novelty import (
+    MAX_NUMBERS,
+    MIN_SAMPLES,
+    checked_novelty,
+    contrast,
+    fit_novelty,
+    honest_threshold,
+    novelty_score,
+)
 
 
 def test_the_threshold_promises_what_the_validation_size_allows():
