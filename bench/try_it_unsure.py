@@ -18,6 +18,7 @@ shape class the network never saw; smooth random blobs), printed apart.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 import tempfile
@@ -122,7 +123,7 @@ def main() -> None:
     kept, threshold = cal["kept_on_validation"], cal["threshold"]
     promise = f"promises at most {1 - kept:.1%} false alarms" if kept is not None else "no threshold: too few"
     print(f"shipped: {cal['method']}, T {cal['temperature']:.2f}, threshold {threshold}, "
-          f"{cal.get('validation_samples')} validation pictures: {promise}")
+          f"{cal.get('validation_samples')} validation pictures: {promise}; stored as {len(json.dumps(cal))} bytes")
     print(f"peers: energy > {old:.3f} ({KEEP:.0%} validation quantile, shipped before); "
           f"max softmax < {peer:.3f} (same quantile)")
     print(f"{'family':24s} {'n':>4s} {'unsure (shipped)':>17s} {'energy (before)':>16s} {'max-softmax':>12s} "
