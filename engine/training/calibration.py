@@ -36,6 +36,7 @@ from PIL import Image
 from torch import nn
 
 from ..digits.preprocess import frames_as_the_pad_sees
+from .novelty import MAX_NUMBERS as MAX_NOVELTY_NUMBERS
 from .novelty import checked_novelty, fit_novelty, honest_threshold, novelty_score
 from .outliers import bank_for
 
@@ -170,13 +171,28 @@ def network_outputs(module: nn.Module, x: torch.Tensor,
                 if not features:
                     logits.append(module(batch).float().cpu())
                     continue
-                outs = module.trace(batch)
+                outs = _with_outputs_of(module, features, batch)  # hooks: no other activation is kept
                 if all(f in outs for f in features):
                     feats.append(torch.cat([outs[f].float().reshape(batch.shape[0], -1) for f in features], 1).cpu())
                 logits.append(outs[module.output_id].float().cpu())
     finally:
         module.train(was_training)
     return (torch.cat(feats) if feats and len(feats) == len(logits) else None), torch.cat(logits)
+
+
+def _with_outputs_of(module: nn.Module, nodes: tuple[str, ...], batch: torch.Tensor) -> dict[str, torch.Tensor]:
+    """{node: its output} for the `nodes` the network has, and {output_id: logits}, from one forward pass
+    (a whole trace would hold every activation of a large network for the whole chunk)."""
+    outs: dict[str, torch.Tensor] = {}
+    layers = {n: module._modules[n] for n in nodes if isinstance(module._modules.get(n), nn.Module)}
+    handles = [layer.register_forward_hook(lambda _m, _i, out, n=n: outs.__setitem__(n, out))
+               for n, layer in layers.items()]
+    try:
+        outs[module.output_id] = module(batch)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return outs
 
 
 def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
@@ -323,6 +339,9 @@ def _fit_other(module: nn.Module, data: Any, rows: tuple[torch.Tensor, torch.Ten
                image: bool) -> Calibration:
     """Energy (any data) or novelty (pictures) with the conformal threshold; rows: (training, validation)."""
     nodes = feature_nodes(module)[-1:] if image else ()
+    probe = network_outputs(module, data.normalize(data.x_train[rows[1][:1]]), nodes)[0]
+    storable = probe is not None and probe.shape[1] * (data.y_train.unique().numel() + 1) <= MAX_NOVELTY_NUMBERS
+    nodes = nodes if storable else ()  # too wide to store: energy and contrast only
     (_, val), parts = rows, []
     for index in rows:
         x = data.normalize(data.x_train[index])

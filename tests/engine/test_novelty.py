@@ -154,3 +154,14 @@ def test_too_few_validation_pictures_say_uncalibrated(trained_shapes):
             "calibration": entry}
     pred = predict(module, np.full((16, 16, 3), 230, np.uint8), meta)
     assert not pred.calibrated and not pred.unsure  # no promise it cannot back: "uncalibrated" in the views
+
+
+def test_features_come_from_one_forward_pass_as_the_trace_gives_them(trained_shapes):
+    from engine.training.calibration import feature_nodes, network_outputs
+
+    _, module, dataset, _ = trained_shapes
+    x = dataset.x_test[:5].float() / 255
+    nodes = feature_nodes(module)[-1:]
+    features, logits = network_outputs(module, x, nodes)
+    traced = module.trace(x)
+    assert torch.allclose(features, traced[nodes[0]].reshape(5, -1)) and torch.allclose(logits, traced[module.output_id])
