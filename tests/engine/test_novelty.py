@@ -164,4 +164,5 @@ def test_features_come_from_one_forward_pass_as_the_trace_gives_them(trained_sha
     nodes = feature_nodes(module)[-1:]
     features, logits = network_outputs(module, x, nodes)
     traced = module.trace(x)
-    assert torch.allclose(features, traced[nodes[0]].reshape(5, -1)) and torch.allclose(logits, traced[module.output_id])
+    assert torch.allclose(features, traced[nodes[0]].reshape(5, -1))
+    assert torch.allclose(logits, traced[module.output_id])
