@@ -11,7 +11,8 @@ Peers, measured in the same run: the energy −T·logsumexp(z/T) alone with its 
 validation quantile (what shipped before), and the max-softmax baseline (Hendrycks & Gimpel 2017) at the
 same quantile. The families below the test split (noise, solid colours, digits, blank pages) were
 looked at while the novelty score was designed; --held-out adds families that were not (triangles, a
-shape class the network never saw; smooth random blobs), printed apart.
+shape class the network never saw; smooth random blobs; then checkerboards and lines of text, added
+after the first two were read and before any change), printed apart.
 
     python bench/try_it_unsure.py [--per-class 80] [--epochs 30] [--seed 0] [--held-out]
 """
@@ -85,6 +86,22 @@ def held_out_families(rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
     return {"triangles (unseen class)": triangles, "smooth random blobs": blobs}
 
 
+def late_held_out_families(rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
+    """Added after the first held-out rows were read, before any change: checkerboards and lines of text."""
+    boards, text = [], []
+    for _ in range(100):
+        side, (a, b) = int(rng.integers(2, 9)), (rng.integers(0, 256, 3), rng.integers(0, 256, 3))
+        cells = (np.add.outer(np.arange(64) // side, np.arange(64) // side) % 2)[..., None]
+        boards.append(np.where(cells == 1, a, b).astype(np.uint8))
+        image = Image.new("RGB", (64, 64), tuple(int(v) for v in rng.integers(150, 256, 3)))
+        draw = ImageDraw.Draw(image)
+        for row in range(0, 64, 12):
+            words = "".join(chr(int(c)) for c in rng.integers(97, 123, 10))
+            draw.text((2, row), words, fill=tuple(int(v) for v in rng.integers(0, 100, 3)))
+        text.append(np.asarray(image))
+    return {"checkerboards": boards, "lines of text": text}
+
+
 def peer_thresholds(module, dataset, config: TrainConfig, temperature: float) -> tuple[float, float]:
     """The peers' rules on the validation pictures: (max softmax, as Try it shows it, that KEEP of them
     reach; energy that KEEP of them stay below — the threshold that shipped before)."""
@@ -130,7 +147,9 @@ def main() -> None:
           f"{'accuracy':>9s}")
     rows = families(dataset, rng)
     if args.held_out:
-        rows |= {"-- held out --": [], **held_out_families(np.random.default_rng(args.seed + 1000))}
+        rows |= {"-- held out --": [], **held_out_families(np.random.default_rng(args.seed + 1000)),
+                 "-- held out, added after the rows above were read --": [],
+                 **late_held_out_families(np.random.default_rng(args.seed + 2000))}
     for name, pictures in rows.items():
         if not pictures:
             print(name)
