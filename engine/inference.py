@@ -51,7 +51,8 @@ class Prediction:
         return tuple((self.class_names[i], self.probabilities[i]) for i in order)
 
 
-UNCALIBRATED = ("uncalibrated: this network has no calibration from a finished training run, so its "
+UNCALIBRATED = ("uncalibrated: this network has no calibration from a finished training run (or its "
+                "validation split was too small to set one), so its "
                 "probabilities may be over-confident and it cannot tell when a picture is unlike its training data")
 MAX_RESIZE_FACTOR = 4  # a recorded resize_size above 4× the input side is not a recipe, it is damage
 
@@ -130,7 +131,7 @@ def predict(module: torch.nn.Module, image: np.ndarray, meta: dict[str, Any]) ->
     names = class_names_for(meta, probs.shape[0])
     return Prediction(int(probs.argmax()), tuple(float(p) for p in probs), names, pre,
                       bool(verdict.unsure[0]) and not pre.empty, float(verdict.score[0]),
-                      calibration.method != "none")
+                      calibration.method != "none" and math.isfinite(calibration.threshold))
 
 
 def unlike_words(meta: dict[str, Any]) -> str:

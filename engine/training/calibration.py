@@ -9,8 +9,12 @@ once after training on the training data's validation split.
                  linear layers) and scores: training digits against the generated non-digits
                  of the FITTED families (engine.digits.nondigits), the same ones outlier exposure
                  showed the network during training (engine.training.outliers).
+                 For other pictures, the largest of the energy, a feature distance to the class
+                 means and the picture's contrast against the training pictures' (engine.training.novelty).
                  For other data, the energy −T·logsumexp(logits / T) (Liu et al. 2020).
     threshold    the score that KEEP of the validation samples stay below; above it, "unsure".
+                 Outside digits, set as conformal prediction does (novelty.honest_threshold): with
+                 few validation samples it promises what they allow, not KEEP, and says so.
                  For digits, the validation digits as the pad frames them (as_the_pad_sees)
 `Calibration.judge` gives calibrated probabilities, the score and the flag for a batch.
 
@@ -32,6 +36,8 @@ from PIL import Image
 from torch import nn
 
 from ..digits.preprocess import frames_as_the_pad_sees
+from .novelty import MAX_NUMBERS as MAX_NOVELTY_NUMBERS
+from .novelty import checked_novelty, fit_novelty, honest_threshold, novelty_score
 from .outliers import bank_for
 
 KEEP = 0.99  # share of validation samples below the threshold: 1 % false alarms on familiar data
@@ -50,7 +56,7 @@ MAX_STORED_NUMBERS = 200_000  # a file claiming a bigger head is damaged
 PAD_VIEW_SIDE = 84  # px of the canvas validation digits are enlarged to before the pad frames them again
 
 
-METHODS = ("none", "energy", "digit_head")
+METHODS = ("none", "energy", "digit_head", "novelty")
 
 
 @dataclass(frozen=True)
@@ -67,11 +73,17 @@ class Calibration:
     threshold: float = math.inf
     feature_nodes: tuple[str, ...] = ()  # digit_head: the nodes whose outputs it reads
     head: dict[str, Any] | None = None  # digit_head: standardization and weights, as lists
+    novelty: dict[str, Any] | None = None  # novelty: the training pictures' statistics (engine.training.novelty)
+    kept: float | None = None  # share of familiar inputs the threshold promises to answer; None: KEEP
+    samples: int | None = None  # validation samples the threshold was set on (when recorded)
 
     def judge(self, module: nn.Module, x: torch.Tensor) -> Verdict:
-        features, logits = network_outputs(module, x, self.feature_nodes if self.head else ())
+        reads = self.head is not None or self.novelty is not None
+        features, logits = network_outputs(module, x, self.feature_nodes if reads else ())
         probs = probabilities(logits / self.temperature)
-        if self.method == "digit_head" and self.head is not None:
+        if self.method == "novelty" and self.novelty is not None:
+            score = novelty_score(self.novelty, features, energy(logits, self.temperature), x)
+        elif self.method == "digit_head" and self.head is not None:
             score = _head_score(self._head_tensors, features, logits)
         elif self.method == "energy":
             score = energy(logits, self.temperature)
@@ -84,11 +96,17 @@ class Calibration:
         return _tensors(self.head or {})
 
     def to_meta(self) -> dict[str, Any]:
+        kept = self.kept if self.kept is not None else DIGIT_KEEP if self.method == "digit_head" else KEEP
+        finite = math.isfinite(self.threshold)
         entry: dict[str, Any] = {"temperature": self.temperature, "method": self.method,
-                                 "threshold": self.threshold if math.isfinite(self.threshold) else None,
-                                 "kept_on_validation": DIGIT_KEEP if self.method == "digit_head" else KEEP}
+                                 "threshold": self.threshold if finite else None,
+                                 "kept_on_validation": kept if finite else None}  # None: no promise
+        if self.samples is not None:
+            entry["validation_samples"] = self.samples
         if self.head is not None:
             entry.update(feature_nodes=list(self.feature_nodes), head=self.head)
+        if self.novelty is not None:
+            entry.update(feature_nodes=list(self.feature_nodes), novelty=self.novelty)
         return entry
 
     @classmethod
@@ -153,13 +171,28 @@ def network_outputs(module: nn.Module, x: torch.Tensor,
                 if not features:
                     logits.append(module(batch).float().cpu())
                     continue
-                outs = module.trace(batch)
+                outs = _with_outputs_of(module, features, batch)  # hooks: no other activation is kept
                 if all(f in outs for f in features):
                     feats.append(torch.cat([outs[f].float().reshape(batch.shape[0], -1) for f in features], 1).cpu())
                 logits.append(outs[module.output_id].float().cpu())
     finally:
         module.train(was_training)
     return (torch.cat(feats) if feats and len(feats) == len(logits) else None), torch.cat(logits)
+
+
+def _with_outputs_of(module: nn.Module, nodes: tuple[str, ...], batch: torch.Tensor) -> dict[str, torch.Tensor]:
+    """{node: its output} for the `nodes` the network has, and {output_id: logits}, from one forward pass
+    (a whole trace would hold every activation of a large network for the whole chunk)."""
+    outs: dict[str, torch.Tensor] = {}
+    layers = {n: module._modules[n] for n in nodes if isinstance(module._modules.get(n), nn.Module)}
+    handles = [layer.register_forward_hook(lambda _m, _i, out, n=n: outs.__setitem__(n, out))
+               for n, layer in layers.items()]
+    try:
+        outs[module.output_id] = module(batch)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return outs
 
 
 def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
@@ -189,12 +222,18 @@ def _parse(entry: Mapping[str, Any]) -> Calibration:
     method = str(entry.get("method", "none"))
     if not (math.isfinite(temperature) and 0.01 <= temperature <= 100) or method not in METHODS:
         raise ValueError("damaged calibration")
-    head, nodes = None, ()
+    head, novelty, nodes = None, None, entry.get("feature_nodes", [])
     if method == "digit_head":
-        head, nodes = _checked_head(entry.get("head")), entry.get("feature_nodes", ())
-        if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes) or len(nodes) > FEATURE_LAYERS:
-            raise ValueError("damaged feature nodes")
-    return Calibration(temperature, method, threshold, tuple(nodes), head)
+        head = _checked_head(entry.get("head"))
+    if method == "novelty":
+        novelty = checked_novelty(entry.get("novelty"))
+    if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes) or len(nodes) > FEATURE_LAYERS:
+        raise ValueError("damaged feature nodes")
+    kept, samples = entry.get("kept_on_validation"), entry.get("validation_samples")
+    samples = samples if isinstance(samples, int) and not isinstance(samples, bool) and samples >= 0 else None
+    kept = float(kept) if samples is not None and isinstance(kept, (int, float)) and 0 <= kept <= 1 else None
+    return Calibration(temperature, method, threshold, tuple(nodes) if head or novelty else (), head, novelty,
+                       kept, samples)
 
 
 def _checked_head(head: Any) -> dict[str, Any]:
@@ -285,15 +324,36 @@ def _fit(module: nn.Module, dataset: Any, val_split: float, seed: int) -> Calibr
 
     val_features, val_logits = outputs(data.normalize(data.x_train[held_out]))
     temperature = fit_temperature(val_logits, data.y_train[held_out])
-    if not digits:
-        return Calibration(temperature, "energy", _quantile(energy(val_logits, temperature)))
     rows = data.train_idx[torch.randperm(data.train_idx.numel(), generator=torch.Generator().manual_seed(seed))]
+    if not digits:
+        return _fit_other(module, data, (rows[:MAX_POSITIVES], held_out), temperature, dataset.kind == "image")
     pos = outputs(data.normalize(data.x_train[rows[:MAX_POSITIVES]]))
     neg = outputs(bank_for(dataset))  # the non-digits training was exposed to (engine.training.outliers)
     head = _fit_head(_head_input(*pos), _head_input(*neg), seed)
     pad_view = outputs(data.normalize(as_the_pad_sees(data.x_train[held_out].cpu())))
     threshold = _quantile(_head_score(_tensors(head), *pad_view), DIGIT_KEEP)
     return Calibration(temperature, "digit_head", threshold, features, head)
+
+
+def _fit_other(module: nn.Module, data: Any, rows: tuple[torch.Tensor, torch.Tensor], temperature: float,
+               image: bool) -> Calibration:
+    """Energy (any data) or novelty (pictures) with the conformal threshold; rows: (training, validation)."""
+    nodes = feature_nodes(module)[-1:] if image else ()
+    probe = network_outputs(module, data.normalize(data.x_train[rows[1][:1]]), nodes)[0]
+    storable = probe is not None and probe.shape[1] * (data.y_train.unique().numel() + 1) <= MAX_NOVELTY_NUMBERS
+    nodes = nodes if storable else ()  # too wide to store: energy and contrast only
+    (_, val), parts = rows, []
+    for index in rows:
+        x = data.normalize(data.x_train[index])
+        features, logits = network_outputs(module, x, nodes)
+        parts.append((features, energy(logits, temperature), x))
+    if not image:
+        threshold, alarms = honest_threshold(parts[1][1], 1 - KEEP)
+        return Calibration(temperature, "energy", threshold, kept=round(1 - alarms, 4), samples=int(val.numel()))
+    stats = fit_novelty(parts[0][0], data.y_train[rows[0]], parts[0][1], parts[0][2])
+    threshold, alarms = honest_threshold(novelty_score(stats, *parts[1]), 1 - KEEP, novelty_score(stats, *parts[0]))
+    return Calibration(temperature, "novelty", threshold, nodes if "means" in stats else (), novelty=stats,
+                       kept=round(1 - alarms, 4), samples=int(val.numel()))
 
 
 def as_the_pad_sees(x: torch.Tensor, side: int = PAD_VIEW_SIDE) -> torch.Tensor:

@@ -108,7 +108,8 @@ def test_top_classes_by_name_and_the_calibration_decides_unsure(colours):
     top = pred.top(2)
     assert [name for name, _ in top][0] == "green" and len(top) == 2 and top[0][1] >= top[1][1]
     assert sum(p for _, p in pred.top(10)) == pytest.approx(1.0, abs=1e-5) and len(pred.top(10)) == 3
-    assert Calibration.from_meta(meta).method == "energy"  # image folders: the energy score, fitted on validation
+    # image folders: energy, feature distance and contrast (engine.training.novelty), threshold on validation
+    assert Calibration.from_meta(meta).method == "novelty"
     strict = {**meta, "calibration": {**meta["calibration"], "threshold": -1e9}}
     assert predict(module, picture, strict).unsure  # above the threshold: unsure
     bare = predict(module, picture, {k: v for k, v in meta.items() if k != "calibration"})
@@ -117,7 +118,10 @@ def test_top_classes_by_name_and_the_calibration_decides_unsure(colours):
 
 def test_predict_command_classifies_photos_with_names_top_k_and_calibration(cli, colours, tmp_path):
     _, project, _, _, _ = colours
-    _picture(COLOURS["red"], size=(300, 200), seed=5).save(tmp_path / "red.jpg")
+    # A larger photo of the same kind: its grain as coarse as the training pictures' (shrunk, a photo of
+    # fine grain is flat, unlike every noisy training picture, and rightly unsure: see the last assertion)
+    _picture(COLOURS["red"], seed=5).resize((300, 200), Image.Resampling.NEAREST).save(tmp_path / "red.jpg")
+    _picture(COLOURS["red"], size=(300, 200), seed=5).save(tmp_path / "flat.jpg")
     Image.new("L", (40, 40), 80).convert("L").save(tmp_path / "gray.png")
     result = cli("predict", project, "red.jpg", "gray.png", "--json", "--top", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -129,6 +133,8 @@ def test_predict_command_classifies_photos_with_names_top_k_and_calibration(cli,
     text = cli("predict", project, "red.jpg", cwd=tmp_path)
     assert text.returncode == 0 and text.stdout.startswith("red.jpg: red (") and "uncalibrated" not in text.stdout
     assert cli("predict", project, "red.jpg", "--top", "0", cwd=tmp_path).returncode == 2
+    flat = cli("predict", project, "flat.jpg", "--json", cwd=tmp_path)
+    assert json.loads(flat.stdout)[0]["unsure"] is True  # no grain: unlike any training picture
 
 
 def test_predict_says_uncalibrated_and_rejects_huge_files(cli, colours, tmp_path):
