@@ -25,6 +25,11 @@ from engine.training.control import TrainControl
 from engine.training.doctor import Diagnosis, diagnose
 from engine.training.records import STATUSES, EpochRecord, FinishedRecord, StepRecord, TrainRecord
 
+# Submodules the GUI and scripts may import directly (beside this facade); any other submodule
+# is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
+PUBLIC_SUBMODULES = ("augment", "augment_spec", "checks", "device", "doctor", "evidence", "gradflow", "job", "lr_find",
+                     "memory", "network_remedy", "remote", "resume", "status",)
+
 _LAZY = {
     "validate": "checks", "pick_device": "device",
     "DecisionGrid": "evaluation", "EvalResult": "evaluation", "decision_grid": "evaluation", "evaluate": "evaluation",
