@@ -23,7 +23,7 @@ class GraphModule(nn.Module):
     def __init__(self, graph: Graph, analysis: Analysis | None = None) -> None:
         super().__init__()
         analysis = analysis or analyze(graph)
-        _require_valid(analysis)
+        require_valid(analysis)
         self.analysis = analysis  # for the pre-flight memory check when training starts
         self.input_id = graph.input_nodes()[0]
         self.output_id = next(iter(analysis.sinks))
@@ -86,7 +86,7 @@ def _last_uses(plan: list[tuple[str, tuple[str, ...]]]) -> list[list[str]]:
     return release
 
 
-def _require_valid(analysis: Analysis) -> None:
+def require_valid(analysis: Analysis) -> None:
     problems = list(analysis.graph_errors)
     problems += [f"{node}: {msg}" if not msg.startswith(analysis.row(node).layer_id) else msg
                  for node, msg in analysis.errors.items()]
@@ -100,9 +100,17 @@ def build_module(graph: Graph) -> GraphModule:
     from .preflight import CapacityError, check
 
     analysis = analyze(graph)
-    _require_valid(analysis)
+    require_valid(analysis)
     try:
         check(analysis, graph.input_map())  # weights only
     except CapacityError as exc:
         raise BuildError(str(exc)) from None
     return GraphModule(graph, analysis)
+
+
+def expected_state(graph: Graph) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """State-dict names, shapes and dtypes of the module `graph` builds (on the meta device: no
+    memory); raises BuildError when the network has errors."""
+    with torch.device("meta"):
+        state = GraphModule(graph).state_dict()
+    return {k: (tuple(v.shape), v.dtype) for k, v in state.items()}

@@ -18,7 +18,7 @@ import re
 import torch
 
 from .analysis import analyze
-from .builder import BuildError, _require_valid
+from .builder import BuildError, require_valid
 from .catalog import CATALOG, Shape, fmt_shape, modules
 from .graph import Graph, valid_node_id
 
@@ -49,7 +49,7 @@ def export_python(graph: Graph, class_name: str = "Net", title: str = "network",
     docstring says where the trained weights are: `weights_file`, the file name written beside
     it (export_formats.write_python), or, when None, that none were exported with it."""
     analysis = analyze(graph)
-    _require_valid(analysis)
+    require_valid(analysis)
     bad = [n for n in graph.nodes if not valid_node_id(n)]
     if bad:  # the graph never holds such ids; refuse rather than write them into code
         raise BuildError(f"node names must be plain identifiers: {', '.join(repr(n[:40]) for n in bad[:3])}")

@@ -22,7 +22,7 @@ import torch
 from .builder import BuildError, GraphModule
 from .export import example_input, export_python
 from .graph import Graph
-from .project import _atomic_write
+from .project import write_atomically
 from .serialize import ProjectError
 
 ONNX_PACKAGES = ("onnx", "onnxscript")
@@ -120,7 +120,7 @@ def export_torchscript(graph: Graph, path: str | os.PathLike, weights: Mapping[s
         buffer = io.BytesIO()
         torch.jit.save(traced, buffer)
     try:
-        _atomic_write(path, buffer.getvalue())
+        write_atomically(path, buffer.getvalue())
     except ProjectError as exc:
         raise ExportError(str(exc)) from None
     return path
@@ -140,11 +140,11 @@ def write_python(graph: Graph, path: str | os.PathLike, weights: Mapping[str, to
         raise ExportError(str(exc)) from None
     written = [path]
     try:
-        _atomic_write(path, source.encode())
+        write_atomically(path, source.encode())
         if weights:
             tensors = {k: v.detach().cpu().contiguous() for k, v in weights.items()}
             written.append(beside)
-            _atomic_write(written[-1], save(tensors))
+            write_atomically(written[-1], save(tensors))
     except ProjectError as exc:
         raise ExportError(str(exc)) from None
     return written

@@ -96,7 +96,7 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
     if path.suffix.lower() == ".json":
         if weights is not None:
             raise ProjectError("a .json project cannot hold trained weights — save as .nwproj")
-        _atomic_write(path, text.encode())
+        write_atomically(path, text.encode())
         return path
     blob = _weights_blob(graph, weights) if weights is not None else None
     members = run_weights.run_members(runs, adopted if blob is not None else None, sections, FORMAT)
@@ -111,7 +111,7 @@ def save(graph: Graph, path: str | os.PathLike, weights: Mapping[str, torch.Tens
                             compress_type=zipfile.ZIP_STORED)
             for name, member in members:
                 zf.writestr(zipfile.ZipInfo(name), member, compress_type=zipfile.ZIP_STORED)
-    _atomic_write(path, write)
+    write_atomically(path, write)
     return path
 
 
@@ -133,7 +133,7 @@ def _fitted_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str, 
 
 def _weights_blob(graph: Graph, weights: Mapping[str, torch.Tensor] | torch.nn.Module) -> bytes:
     """The safetensors member, refused now (not on the next open) if it would not open again."""
-    from .builder import BuildError
+    from .builder import BuildError, expected_state
 
     state = weights.state_dict() if isinstance(weights, torch.nn.Module) else weights
     try:
@@ -168,7 +168,7 @@ def document_text(graph: Graph, training: dict[str, Any] | None, meta: dict[str,
     return text
 
 
-def _atomic_write(path: Path, data: bytes | Writer) -> Path:
+def write_atomically(path: Path, data: bytes | Writer) -> Path:
     try:
         return atomic_write(path, data)
     except OSError as exc:
@@ -328,7 +328,7 @@ def _parse_doc(path: Path, text: bytes, has_weights: bool = False) -> tuple[Proj
 
 def _attach_weights(project: Project, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Read the weights bounded by what the network needs; a network with errors opens without them."""
-    from .builder import BuildError
+    from .builder import BuildError, expected_state
 
     try:
         expected = expected_state(project.graph)
@@ -357,19 +357,9 @@ def _attach_optimizer(project: Project, zf: zipfile.ZipFile, info: zipfile.ZipIn
     project.optimizer_state = state
 
 
-def expected_state(graph: Graph) -> weights_file.Expected:
-    """State-dict names, shapes and dtypes of the module `graph` builds (on the meta device);
-    raises BuildError when the network has errors."""
-    from .builder import GraphModule
-
-    with torch.device("meta"):
-        state = GraphModule(graph).state_dict()
-    return {k: (tuple(v.shape), v.dtype) for k, v in state.items()}
-
-
 def check_weights(graph: Graph, weights: Mapping[str, torch.Tensor]) -> None:
     """Raise ProjectError unless `weights` fit the module built from `graph` exactly."""
-    from .builder import BuildError
+    from .builder import BuildError, expected_state
 
     try:
         expected = expected_state(graph)

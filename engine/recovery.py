@@ -63,14 +63,14 @@ def autosave_path(session_id: str) -> Path:
 def write_autosave(session_id: str, graph: Any, source: str | None, name: str, **parts: Any) -> Autosave:
     """Save the open work to the recovery folder (raises ProjectError when it cannot); `parts` are
     engine.project.save's (weights, meta, runs, adopted_run, optimizer_state, sections)."""
-    from .project import _atomic_write, save
+    from .project import write_atomically, save
 
     path = autosave_path(session_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(graph, path, **parts)
     info = Autosave(path, source, name, time.time(), os.getpid())
     note = {"source": source, "name": name, "saved_at": info.saved_at, "pid": info.pid}
-    _atomic_write(info.note, json.dumps(note).encode())
+    write_atomically(info.note, json.dumps(note).encode())
     return info
 
 

@@ -12,8 +12,7 @@ def weight_changes(graph: Graph, weights: Mapping[str, Any], limit: int = 3) -> 
     """What changed in the network since `weights` were trained, layer by layer, in words:
     "conv1's weight is 8×1×5×5 now (6×1×5×5 when trained)", 'fc4 is new', 'fc3 was removed'
     (at most `limit`, then how many more). Empty when they fit, or when the network has errors."""
-    from .builder import BuildError
-    from .project import expected_state  # engine.project imports this module
+    from .builder import BuildError, expected_state
 
     try:
         expected = {k: shape for k, (shape, _) in expected_state(graph).items()}

@@ -21,36 +21,14 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from .app_options import make_parser
 from .startup import EngineLoader, StartupProbe
-from .views import view_keys
 
 SCREENSHOT_DELAY_MS = 300
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     return make_parser().parse_args(argv)
-
-
-def make_parser(prog: str = "netwright") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Build, see and train neural networks.",
-        epilog="Command line (no window): python main.py {summary,export,templates,train,predict} --help")
-    parser.add_argument("project", nargs="?", help="a .nwproj project to open")
-    parser.add_argument("--template", help="open a template network (e.g. lenet5, resnet18)")
-    parser.add_argument("--view", default=view_keys()[0], choices=view_keys(), help="view to show")
-    parser.add_argument("--size", default="1400x900", type=_size, help="window size WxH (default 1400x900)")
-    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
-    return parser
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1400x900 (got {text!r})") from None
-    if w < 200 or h < 150:
-        raise argparse.ArgumentTypeError("size must be at least 200x150")
-    return w, h
 
 
 def make_application() -> QApplication:

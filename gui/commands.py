@@ -23,7 +23,7 @@ def _layer_name(node: Node) -> str:
     return CATALOG.get(node.layer).name
 
 
-class _Macro(QUndoCommand):
+class Macro(QUndoCommand):
     """A parent command whose steps run with one analysis at the end.
 
     Steps are kept in a Python list rather than as Qt child commands: PySide would let
@@ -101,7 +101,7 @@ class Disconnect(QUndoCommand):
         self.document.connect(self.src, self.dst, self.index)
 
 
-class RemoveNodes(_Macro):
+class RemoveNodes(Macro):
     """Delete a selection: loose edges first, then each node with its edges."""
 
     def __init__(self, document: Document, node_ids: Iterable[str], edges: Iterable[Edge] = ()) -> None:
@@ -122,7 +122,7 @@ def _delete_text(node_ids: list[str], edges: list[Edge]) -> str:
     return "Delete connection" if len(edges) == 1 else f"Delete {len(edges)} connections"
 
 
-class InsertOnEdge(_Macro):
+class InsertOnEdge(Macro):
     """src → dst becomes src → node → dst, keeping dst's input order."""
 
     def __init__(self, document: Document, node: Node, src: str, dst: str) -> None:
@@ -134,7 +134,7 @@ class InsertOnEdge(_Macro):
         self.add(Connect(document, node.id, dst, index))
 
 
-class Paste(_Macro):
+class Paste(Macro):
     def __init__(self, document: Document, nodes: list[Node], edges: list[Edge], text: str = "Paste") -> None:
         super().__init__(document, text)
         for node in nodes:

@@ -23,13 +23,13 @@ from .commands import (
     Disconnect,
     InsertOnEdge,
     LoadGraph,
+    Macro,
     MoveNodes,
     Paste,
     RemoveNodes,
     SetBlocks,
     SetFrozen,
     SetParams,
-    _Macro,
 )
 from .document import Content, Document
 
@@ -79,7 +79,7 @@ class Editor(QObject):
             centre = (x + NODE_WIDTH / 2, y + NODE_HEIGHT * 1.5 + GAP_Y)
             return self.insert_on_edge(layer, after, successors[0], centre)
         node = self.new_node(layer, self._free_below(x, y + NODE_HEIGHT + GAP_Y))
-        macro = _Macro(self.document, f"Append {CATALOG.get(layer).name}")
+        macro = Macro(self.document, f"Append {CATALOG.get(layer).name}")
         macro.add(AddNode(self.document, node))
         if layer != "input":
             macro.add(Connect(self.document, after, node.id))
@@ -90,7 +90,7 @@ class Editor(QObject):
     def append_layer_at(self, layer: str, after: str, centre: tuple[float, float]) -> str:
         """A drop on empty canvas beside a selected layer with a free output: placed there, wired to it."""
         node = self.new_node(layer, (centre[0] - NODE_WIDTH / 2, centre[1] - NODE_HEIGHT / 2))
-        macro = _Macro(self.document, f"Append {CATALOG.get(layer).name}")
+        macro = Macro(self.document, f"Append {CATALOG.get(layer).name}")
         macro.add(AddNode(self.document, node))
         macro.add(Connect(self.document, after, node.id))
         self._push(macro)
@@ -127,7 +127,7 @@ class Editor(QObject):
         spec = CATALOG.get(self._graph.node(dst).layer)
         current = self._graph.inputs_of(dst)
         if spec.max_inputs == 1 and current:
-            macro = _Macro(self.document, f"Reconnect {dst}")
+            macro = Macro(self.document, f"Reconnect {dst}")
             index = self._graph.input_index(current[0], dst)
             macro.add(Disconnect(self.document, current[0], dst))
             macro.add(Connect(self.document, src, dst, index))
@@ -167,7 +167,7 @@ class Editor(QObject):
             self.status_message.emit(f"{node_id} cannot be bridged: its neighbours' shapes do not fit "
                                      "without it. Delete it and rewire by hand.")
             return False
-        macro = _Macro(self.document, f"Delete {node_id} and reconnect")
+        macro = Macro(self.document, f"Delete {node_id} and reconnect")
         macro.add(RemoveNodes(self.document, [node_id]))
         for dst, index in plan.dsts:
             macro.add(Connect(self.document, plan.src, dst, index))

@@ -143,7 +143,7 @@ def command_line_html() -> str:
     """The window's own options and every subcommand with its one-line help."""
     from engine.cli import subcommand_help
 
-    from .app import make_parser
+    from .app_options import make_parser
 
     usage = " ".join(make_parser(CLI_PROGRAM).format_usage().replace("usage: ", "").split())
     rows = "".join(f"<tr><td><code>{CLI_PROGRAM} {escape(name)}</code></td><td>{escape(text)}</td></tr>"

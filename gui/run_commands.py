@@ -14,13 +14,12 @@ from dataclasses import replace
 from typing import Any
 
 from engine.graph import Graph
-from engine.runs import Run
+from engine.runs import Run, fingerprint
 from engine.runs import weights as run_weights
-from engine.runs.network import fingerprint
 from engine.serialize import graph_from_dict
 from engine.training.resume import OptimizerState
 
-from .commands import Swap, _Macro
+from .commands import Macro, Swap
 from .document import Document, RunsState
 from .sections import SetSection
 
@@ -82,9 +81,9 @@ def use_run(document: Document, run: Run) -> SetRunsState | KeepTrainedNetwork:
     return UseRunWeights(document, run, weights, meta, optimizer)
 
 
-def set_weight_settings(document: Document, settings: run_weights.WeightSettings) -> _Macro:
+def set_weight_settings(document: Document, settings: run_weights.WeightSettings) -> Macro:
     """Change how runs keep weights (a lower cap drops weights at once; Undo brings them back)."""
-    macro = _Macro(document, "Change how runs keep weights")
+    macro = Macro(document, "Change how runs keep weights")
     macro.add(SetSection(document, run_weights.SECTION, settings.to_section(), "Run weights"))
     macro.add(SetRunsState(document, capped_state(document, document.runs_state, settings), "Run weights"))
     return macro
@@ -105,7 +104,7 @@ def delete_runs(document: Document, run_ids: list[str]) -> SetRunsState:
                                           adopted_run=adopted), text)
 
 
-class KeepTrainedNetwork(_Macro):
+class KeepTrainedNetwork(Macro):
     """Restore the network a run trained and adopt its weights: one undo step, which brings the
     edits made meanwhile back."""
 

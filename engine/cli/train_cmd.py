@@ -31,7 +31,7 @@ from ..analysis import analyze
 from ..builder import BuildError
 from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
-from ..project import Project, _atomic_write, save
+from ..project import Project, write_atomically, save
 from ..runs import Run, advise, default_name, fine_tune_name, lifecycle, new_run_id, snapshot
 from ..runs import weights as run_weights
 from ..serialize import ProjectError, json_safe
@@ -336,7 +336,7 @@ def _write_metrics(run: Run, runs: list[Run], path: Path) -> bool:
     try:
         if path.is_dir():
             raise ProjectError(f"cannot write the metrics to {path}: it is a folder — give a file name")
-        _atomic_write(path, json.dumps(json_safe(data), indent=2).encode())
+        write_atomically(path, json.dumps(json_safe(data), indent=2).encode())
     except ProjectError as exc:
         echo(f"error: {exc}", file=sys.stderr)
         return False

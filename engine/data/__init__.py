@@ -13,6 +13,10 @@ from typing import Any
 from engine.data.info import DATASET_NAMES, DatasetError, DatasetInfo, LoadCancelled, dataset_info
 from engine.data.paths import default_data_dir
 
+# Submodules the GUI and scripts may import directly (beside this facade); any other submodule
+# is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
+PUBLIC_SUBMODULES = ("folder", "info", "toy",)
+
 _LAZY = {"Dataset": "dataset", "ProgressFn": "dataset", "load_dataset": "registry"}
 
 

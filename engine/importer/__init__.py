@@ -30,6 +30,10 @@ from .build import (
 from .convert import Converter, Problem
 from .trace import TraceError, node_values, trace
 
+# Submodules the GUI and scripts may import directly (beside this facade); any other submodule
+# is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
+PUBLIC_SUBMODULES = ("sources",)
+
 if TYPE_CHECKING:
     from .sources import Source
 

@@ -15,6 +15,7 @@ from typing import Any
 from torch import fx, nn
 
 from ..catalog import CATALOG, LayerSpec
+from .layer_makers import canon
 from .plan import Context, Layer, Mapped, arg
 
 _index: tuple[tuple[str, ...], dict[type, LayerSpec]] = ((), {})
@@ -59,17 +60,10 @@ def map_claimed_call(ctx: Context, node: fx.Node) -> Mapped | None:
     return [Layer(spec.id, params, (source,))]
 
 
-def _canon(value: Any) -> Any:
-    """Pairs as the catalog stores them: an int when square."""
-    if isinstance(value, (tuple, list)):
-        return value[0] if len(set(value)) == 1 else tuple(value)
-    return value
-
-
 def map_claimed(ctx: Context, node: fx.Node, module: nn.Module) -> Mapped | None:
     """The layer a catalog spec claims `module` for, or None when no spec names its class."""
     spec = claimed_types().get(type(module))
     if spec is None:
         return None
-    params = {p.name: _canon(getattr(module, p.name)) for p in spec.params if hasattr(module, p.name)}
+    params = {p.name: canon(getattr(module, p.name)) for p in spec.params if hasattr(module, p.name)}
     return [Layer(spec.id, params, (node.args[0],), ctx.leaf_weights(node))]

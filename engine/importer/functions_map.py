@@ -14,7 +14,7 @@ from torch import fx
 
 from ..catalog.spec import LayerError
 from .catalog_types import map_claimed_call
-from .modules_map import adaptive_layer, pool_layer
+from .layer_makers import adaptive_layer, flatten_layers, pool_layer, reshape_layers, softmax_layer, upsample_layer
 from .plan import (
     Alias,
     Context,
@@ -115,29 +115,6 @@ def _class_token(ctx: Context, items: Any, dim: int) -> Mapped | None:
     return [Layer("class_token", {}, (items[1],), {"token": key})]
 
 
-def flatten_layers(ctx: Context, node: fx.Node, source: fx.Node, start: int, end: int) -> Mapped:
-    rank = len(ctx.full_shape(source))
-    start, end = norm_dim(ctx.value(start), rank), norm_dim(ctx.value(end), rank)
-    if start == 0:
-        return Unsupported("flattening the batch dim into the samples")
-    if start == 1 and end == rank - 1:
-        return [Layer("flatten", {}, (source,))] if rank > 2 else Alias(source)
-    return reshape_layers(ctx, node, source)
-
-
-def reshape_layers(ctx: Context, node: fx.Node, source: fx.Node) -> Mapped:
-    before, after = ctx.full_shape(source), ctx.full_shape(node)
-    if after[0] != before[0]:
-        return Unsupported("a reshape that mixes samples of the batch")
-    if after == before:
-        return Alias(source)
-    if len(after) == 2 and len(before) > 2:
-        return [Layer("flatten", {}, (source,))]
-    if len(after) > 5:
-        return Unsupported("a reshape to more than 4 dims per sample")
-    return [Layer("reshape", {"shape": list(after[1:])}, (source,))]
-
-
 def _view(ctx: Context, node: fx.Node) -> Mapped:
     return reshape_layers(ctx, node, node.args[0])
 
@@ -207,23 +184,6 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped:
     return Unsupported("indexing a tensor (only x[:, 0], the class token)")
 
 
-def upsample_layer(ctx: Context, source: fx.Node, size: Any, scale: Any, mode: str, align: Any,
-                   recompute: Any) -> Mapped:
-    if mode not in ("nearest", "bilinear") or len(ctx.full_shape(source)) != 4 or recompute:
-        return Unsupported(f"{mode} interpolation, or interpolation of a non-image tensor "
-                           "(only nearest or bilinear on images, without recompute_scale_factor)")
-    if isinstance(scale, (tuple, list)):
-        if len(set(scale)) != 1:
-            return Unsupported("upsampling with different height and width factors")
-        scale = scale[0]
-    params: dict[str, Any] = {"mode": mode, "align_corners": bool(align) and mode == "bilinear"}
-    if size is not None:
-        params["size"] = [size, size] if isinstance(size, int) else list(size)
-    else:
-        params["scale_factor"] = float(scale)
-    return [Layer("upsample", params, (source,))]
-
-
 def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
     v = [ctx.value(arg(node, i, n, d)) for i, n, d in ((1, "size", None), (2, "scale_factor", None),
                                                         (3, "mode", "nearest"), (4, "align_corners", None),
@@ -251,9 +211,7 @@ def _fpool(layer: str, has_dilation: bool) -> Handler:
 
 def _fsoftmax(layer: str) -> Handler:
     def handler(ctx: Context, node: fx.Node) -> Mapped:
-        from .modules_map import _softmax
-
-        return _softmax(ctx, node, layer, ctx.value(arg(node, 1, "dim")))
+        return softmax_layer(ctx, node, layer, ctx.value(arg(node, 1, "dim")))
     return handler
 
 

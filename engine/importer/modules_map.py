@@ -11,14 +11,8 @@ from typing import Any, Callable
 from torch import fx, nn
 
 from .catalog_types import map_claimed
+from .layer_makers import adaptive_layer, canon, flatten_layers, pool_layer, softmax_layer, upsample_layer
 from .plan import Alias, Context, Layer, Mapped, Pieces, Unsupported
-
-
-def _canon(value: Any) -> Any:
-    """Pairs as the catalog stores them: an int when square."""
-    if isinstance(value, (tuple, list)):
-        return value[0] if len(set(value)) == 1 else tuple(value)
-    return value
 
 
 def _conv(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
@@ -31,9 +25,9 @@ def _conv(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
         return Unsupported(f"{type(m).__name__} with padding='same' and an even kernel")
     rank = len(m.kernel_size)
     layer = "conv1d" if rank == 1 else "conv2d"
-    return [Layer(layer, {"out_channels": m.out_channels, "kernel_size": _canon(m.kernel_size),
-                          "stride": _canon(m.stride), "padding": _canon(padding),
-                          "dilation": _canon(m.dilation), "groups": m.groups, "bias": m.bias is not None},
+    return [Layer(layer, {"out_channels": m.out_channels, "kernel_size": canon(m.kernel_size),
+                          "stride": canon(m.stride), "padding": canon(padding),
+                          "dilation": canon(m.dilation), "groups": m.groups, "bias": m.bias is not None},
                   (node.args[0],), ctx.leaf_weights(node))]
 
 
@@ -41,9 +35,9 @@ def _conv_transpose(ctx: Context, node: fx.Node, m: nn.ConvTranspose2d) -> Mappe
     if m.padding_mode != "zeros" or len(node.args) > 1 or node.kwargs:
         return Unsupported("ConvTranspose2d with a padding mode or an output_size argument")
     return [Layer("conv_transpose2d", {
-        "out_channels": m.out_channels, "kernel_size": _canon(m.kernel_size), "stride": _canon(m.stride),
-        "padding": _canon(m.padding), "output_padding": _canon(m.output_padding), "groups": m.groups,
-        "bias": m.bias is not None, "dilation": _canon(m.dilation)}, (node.args[0],), ctx.leaf_weights(node))]
+        "out_channels": m.out_channels, "kernel_size": canon(m.kernel_size), "stride": canon(m.stride),
+        "padding": canon(m.padding), "output_padding": canon(m.output_padding), "groups": m.groups,
+        "bias": m.bias is not None, "dilation": canon(m.dilation)}, (node.args[0],), ctx.leaf_weights(node))]
 
 
 def _batchnorm(ctx: Context, node: fx.Node, m: nn.modules.batchnorm._BatchNorm) -> Mapped:
@@ -68,14 +62,7 @@ def _activation(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
     if isinstance(m, nn.PReLU):
         per_channel = m.num_parameters > 1
         return [Layer("prelu", {"per_channel": per_channel}, (node.args[0],), ctx.leaf_weights(node))]
-    return _softmax(ctx, node, "softmax" if isinstance(m, nn.Softmax) else "log_softmax", m.dim)
-
-
-def _softmax(ctx: Context, node: fx.Node, layer: str, dim: int | None) -> Mapped:
-    rank = len(ctx.full_shape(node.args[0]))
-    if dim is None or dim not in (1, 1 - rank):
-        return Unsupported(f"{layer} over another dim than 1")
-    return [Layer(layer, {}, (node.args[0],))]
+    return softmax_layer(ctx, node, "softmax" if isinstance(m, nn.Softmax) else "log_softmax", m.dim)
 
 
 def _dropout(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
@@ -96,32 +83,15 @@ def _pool(ctx: Context, node: fx.Node, m: nn.Module) -> Mapped:
     return [pool_layer(f"{kind}{rank}d", node.args[0], m.kernel_size, m.stride, m.padding, m.ceil_mode)]
 
 
-def pool_layer(layer: str, source: fx.Node, kernel: Any, stride: Any, padding: Any, ceil: bool) -> Layer:
-    stride = 0 if stride in (None, (), []) else stride
-    return Layer(layer, {"kernel_size": _canon(kernel), "stride": _canon(stride), "padding": _canon(padding),
-                         "ceil_mode": bool(ceil)}, (source,))
-
-
 def _adaptive(ctx: Context, node: fx.Node, m: nn.AdaptiveAvgPool2d) -> Mapped:
     return adaptive_layer(ctx, node.args[0], m.output_size)
 
 
-def adaptive_layer(ctx: Context, source: fx.Node, size: Any) -> Mapped:
-    h, w = (size, size) if isinstance(size, int) else tuple(size)
-    in_h, in_w = ctx.shape(source)[-2:]
-    h, w = in_h if h is None else h, in_w if w is None else w
-    return [Layer("adaptive_avgpool2d", {"output_height": h, "output_width": w}, (source,))]
-
-
 def _flatten(ctx: Context, node: fx.Node, m: nn.Flatten) -> Mapped:
-    from .functions_map import flatten_layers
-
     return flatten_layers(ctx, node, node.args[0], m.start_dim, m.end_dim)
 
 
 def _upsample(ctx: Context, node: fx.Node, m: nn.Upsample) -> Mapped:
-    from .functions_map import upsample_layer
-
     return upsample_layer(ctx, node.args[0], m.size, m.scale_factor, m.mode, m.align_corners,
                           m.recompute_scale_factor)
 

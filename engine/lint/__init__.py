@@ -21,6 +21,10 @@ from .context import Context
 from .fixes import apply_fix
 from .model import Fix, LintWarning, Step
 
+# Submodules the GUI and scripts may import directly (beside this facade); any other submodule
+# is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
+PUBLIC_SUBMODULES = ("dismissals", "fixes",)
+
 if TYPE_CHECKING:
     from ..project import Project
 

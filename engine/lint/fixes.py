@@ -1,5 +1,5 @@
 """Carrying out a lint's `Fix` on a copy of a graph (`apply_fix`), for tests, the command line and
-previews. The GUI carries out the same steps as undo commands (gui.lint.fix_command); both follow
+previews. The GUI carries out the same steps as undo commands (gui.builder.lint.fix_command); both follow
 `plan_replace` and `bridge_edges`, so they agree step for step. Must not import Qt or torch.
 """
 from __future__ import annotations

@@ -28,6 +28,10 @@ from engine.runs.record import (
     training_run,
 )
 
+# Submodules the GUI and scripts may import directly (beside this facade); any other submodule
+# is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
+PUBLIC_SUBMODULES = ("fit", "lifecycle", "record", "weights",)
+
 __all__ = ["MAX_STEP_POINTS", "DiffRow", "Mistakes", "Run", "RunWeights", "StepSeries", "advise", "change_summary",
            "default_name",
            "fine_tune_name", "fine_tune_origin",

@@ -153,12 +153,10 @@ def _stored_tensor(tensor: torch.Tensor, float16: bool) -> torch.Tensor:
 
 def expected_for(run: Run) -> weights_file.Expected:
     """The state-dict names, shapes and dtypes of the network `run` trained; ProjectError if it has errors."""
-    from engine.builder import BuildError, GraphModule
+    from engine.builder import BuildError, expected_state
 
     try:
-        with torch.device("meta"):  # shapes only (as engine.project.expected_state)
-            state = GraphModule(graph_from_dict(dict(run.network))).state_dict()
-        return {k: (tuple(v.shape), v.dtype) for k, v in state.items()}
+        return expected_state(graph_from_dict(dict(run.network)))
     except BuildError as exc:
         raise ProjectError(f"its network cannot be built ({exc})") from None
 

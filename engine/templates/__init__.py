@@ -17,6 +17,10 @@ from . import classic, lessons, modern, sequence
 from .base import Template, is_large
 from .notes import NOTES
 
+# Submodules the GUI and scripts may import directly (beside this facade); any other submodule
+# is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
+PUBLIC_SUBMODULES = ("base",)
+
 _BUILDERS = {
     "perceptron": (classic.perceptron, (2,), 2, False),
     "mlp": (classic.mlp, (1, 28, 28), 10, False),

@@ -18,7 +18,7 @@ from engine.formatting import compact_count, counted, short_count
 from engine.layout import FRAME_HEADER, NODE_HEIGHT, NODE_WIDTH
 
 from .. import theme
-from .cards import FULL_LOD, MIN_SCREEN_PX, RADIUS, SCREEN_PX, CardText, _Fonts, fitted_font
+from .cards import FULL_LOD, MIN_SCREEN_PX, RADIUS, SCREEN_PX, CardText, Fonts, fitted_font
 from .node_item import UnitItem
 
 CHEVRON = 16.0  # the clickable square at a card's or frame's top-right / top-left
@@ -192,15 +192,15 @@ class FrameLabelItem(QGraphicsItem):
         return path
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        _Fonts.ensure()
+        Fonts.ensure()
         t = theme.current()
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if lod >= FULL_LOD:
             paint_chevron(painter, self.chevron_rect(), expanded=True)
-            painter.setFont(_Fonts.small)
+            painter.setFont(Fonts.small)
             painter.setPen(t.color("muted"))
             header = self.header_rect().adjusted(CHEVRON + 12, 2, -8, -4)
-            text = _Fonts.small_m.elidedText(self.text, Qt.ElideMiddle, header.width())
+            text = Fonts.small_m.elidedText(self.text, Qt.ElideMiddle, header.width())
             painter.drawText(header, Qt.AlignLeft | Qt.AlignVCenter, text)
             return
         self._paint_big(painter, t, lod)
@@ -208,7 +208,7 @@ class FrameLabelItem(QGraphicsItem):
     def _paint_big(self, painter: QPainter, t: theme.Theme, lod: float) -> None:
         frame = self.frame.rect
         size = SCREEN_PX * (1.25 if depth_of(self.path) == 1 else 0.9) / lod
-        font = fitted_font(self.path, _Fonts.title, min(size, frame.height() / 3), frame.width() - 12)
+        font = fitted_font(self.path, Fonts.title, min(size, frame.height() / 3), frame.width() - 12)
         metrics = QFontMetricsF(font)
         if metrics.height() * lod < MIN_SCREEN_PX:
             return

@@ -16,12 +16,12 @@ from engine.blocks import BLOCK, NODE, block_tree, common_block
 from .. import clipboard, theme
 from ..document import Document
 from ..editing import Editor
-from ..exercise import ExercisePanel, ExerciseState
 from ..icons import themed_icon
-from ..lint.state import LintState
 from .canvas import CanvasView
 from .context_menu import build_menu
+from .exercise import ExercisePanel, ExerciseState
 from .inspector import InspectorView
+from .lint.state import LintState
 from .palette import PaletteView
 from .scene import CanvasScene
 from .summary import UNIT_ROLE, SummaryTableModel, SummaryView
@@ -46,9 +46,9 @@ class BuildView(QWidget):
         self.scene = CanvasScene(document, editor, self)
         self.canvas = CanvasView(self.scene)
         self.palette = PaletteView()
-        self.lints = LintState(document, self)  # beginner-pitfall warnings (gui.lint)
+        self.lints = LintState(document, self)  # beginner-pitfall warnings (gui.builder.lint)
         self.inspector = InspectorView(document, editor, lints=self.lints)
-        self.exercise_state = ExerciseState(document, self)  # predict-then-reveal (gui.exercise)
+        self.exercise_state = ExerciseState(document, self)  # predict-then-reveal (gui.builder.exercise)
         self.exercise = ExercisePanel(document, self.exercise_state)
         self.summary_model = SummaryTableModel(document, self)
         self.summary = SummaryView(self.summary_model)

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 
 from .. import theme
 from ..icons import paint_category_glyph
-from ..lint.style import paint_warning_badge, paint_warning_frame
+from .lint.style import paint_warning_badge, paint_warning_frame
 
 RADIUS = 8.0
 STRIPE = 4.0
@@ -40,12 +40,12 @@ class CardText:
     message: str = ""          # an error shown instead of the result line
     state: str = "ok"          # ok | error | blocked
     category: str | None = None  # for the glyph and stripe colour; None = a block
-    hide_results: bool = False  # shapes and counts hidden (predict-then-reveal, gui.exercise)
-    warnings: int = 0          # lint warnings (gui.lint): an amber dashed frame and a badge
+    hide_results: bool = False  # shapes and counts hidden (predict-then-reveal, gui.builder.exercise)
+    warnings: int = 0          # lint warnings (gui.builder.lint): an amber dashed frame and a badge
     frozen: bool = False       # weights kept as they are while training: a lock and muted colours
 
 
-class _Fonts:
+class Fonts:
     ready = False
 
     @classmethod
@@ -65,7 +65,7 @@ def stripe_color(text: CardText) -> QColor:
 
 
 def paint_card(painter: QPainter, rect: QRectF, text: CardText, lod: float, selected: bool) -> None:
-    _Fonts.ensure()
+    Fonts.ensure()
     t = theme.current()
     painter.setOpacity(0.5 if text.state == "blocked" else 1.0)
     _paint_body(painter, rect, text, t, selected, tinted=lod < BLOCK_LOD)
@@ -157,26 +157,26 @@ def _paint_full(painter: QPainter, rect: QRectF, text: CardText, t: theme.Theme)
     else:
         left_title = left
     title_right = right - (16 if text.warnings and text.state != "error" else 0)  # room for the badge
-    painter.setFont(_Fonts.title)
+    painter.setFont(Fonts.title)
     painter.setPen(t.color("text"))
-    title = _Fonts.title_m.elidedText(text.title, Qt.ElideRight, title_right - left_title)
+    title = Fonts.title_m.elidedText(text.title, Qt.ElideRight, title_right - left_title)
     painter.drawText(QRectF(left_title, top + 4, title_right - left_title, 19), Qt.AlignLeft | Qt.AlignVCenter,
                      title)
-    painter.setFont(_Fonts.small)
+    painter.setFont(Fonts.small)
     painter.setPen(t.color("muted"))
     sub_right = right - (16 if text.frozen else 0)  # room for the lock
-    sub = _Fonts.small_m.elidedText(text.subtitle, Qt.ElideMiddle, sub_right - left)
+    sub = Fonts.small_m.elidedText(text.subtitle, Qt.ElideMiddle, sub_right - left)
     painter.drawText(QRectF(left, top + 22, sub_right - left, 16), Qt.AlignLeft | Qt.AlignVCenter, sub)
-    detail = _Fonts.small_m.elidedText(text.detail, Qt.ElideRight, right - left)
+    detail = Fonts.small_m.elidedText(text.detail, Qt.ElideRight, right - left)
     painter.drawText(QRectF(left, top + 37, right - left, 16), Qt.AlignLeft | Qt.AlignVCenter, detail)
     _paint_result(painter, QRectF(left, top + 53, right - left, 18), text, t)
 
 
 def _paint_result(painter: QPainter, rect: QRectF, text: CardText, t: theme.Theme) -> None:
-    painter.setFont(_Fonts.small)
+    painter.setFont(Fonts.small)
     if text.message:
         painter.setPen(t.color("error") if text.state == "error" else t.color("muted"))
-        message = _Fonts.small_m.elidedText(text.message, Qt.ElideRight, rect.width())
+        message = Fonts.small_m.elidedText(text.message, Qt.ElideRight, rect.width())
         painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, message)
         return
     if text.hide_results:
@@ -185,10 +185,10 @@ def _paint_result(painter: QPainter, rect: QRectF, text: CardText, t: theme.Them
         return
     painter.setPen(t.color("muted"))
     painter.drawText(rect, Qt.AlignRight | Qt.AlignVCenter, text.count)
-    width = rect.width() - _Fonts.small_m.horizontalAdvance(text.count) - 8
-    painter.setFont(_Fonts.shape)
+    width = rect.width() - Fonts.small_m.horizontalAdvance(text.count) - 8
+    painter.setFont(Fonts.shape)
     painter.setPen(t.color("text"))
-    shape = _Fonts.shape_m.elidedText(text.result, Qt.ElideRight, width)
+    shape = Fonts.shape_m.elidedText(text.result, Qt.ElideRight, width)
     painter.drawText(QRectF(rect.left(), rect.top(), width, rect.height()), Qt.AlignLeft | Qt.AlignVCenter, shape)
 
 
@@ -208,7 +208,7 @@ def _paint_two_lines(painter: QPainter, rect: QRectF, text: CardText, t: theme.T
     inner = rect.adjusted(PAD + 2, 4, -PAD, -4)
     second = text.message and "⚠ error" or ("?" if text.hide_results else text.result)
     for i, (line, color) in enumerate(((text.title, "text"), (second, "error" if text.message else "text"))):
-        font = fitted_font(line, _Fonts.title, pixels, inner.width())
+        font = fitted_font(line, Fonts.title, pixels, inner.width())
         if QFontMetricsF(font).height() * lod < MIN_SCREEN_PX:
             continue
         painter.setFont(font)
@@ -220,7 +220,7 @@ def _paint_two_lines(painter: QPainter, rect: QRectF, text: CardText, t: theme.T
 def _paint_name(painter: QPainter, rect: QRectF, text: CardText, t: theme.Theme, lod: float) -> None:
     """Very far out: the coloured block keeps only its name, if that can still be read."""
     inner = rect.adjusted(6, 4, -6, -4)
-    font = fitted_font(text.title, _Fonts.title, inner.height() * 0.8, inner.width())
+    font = fitted_font(text.title, Fonts.title, inner.height() * 0.8, inner.width())
     if QFontMetricsF(font).height() * lod < MIN_SCREEN_PX:
         return
     painter.setFont(font)

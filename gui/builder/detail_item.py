@@ -17,7 +17,7 @@ from engine.formatting import compact_count, short_count
 from engine.layout import NODE_WIDTH
 
 from .. import theme
-from .cards import _Fonts
+from .cards import Fonts
 
 ROW = 20.0
 WIDTH = 330.0
@@ -66,14 +66,14 @@ class DetailItem(QGraphicsItem):
         return QRectF(-GAP, -2, WIDTH + GAP + 2, self.height + 4)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        _Fonts.ensure()
+        Fonts.ensure()
         t = theme.current()
         box = QRectF(0, 0, WIDTH, self.height)
         painter.setPen(QPen(t.color("accent"), 1.2))
         painter.drawLine(QPointF(-GAP, 20), QPointF(0, 20))
         painter.setBrush(t.color("node_fill"))
         painter.drawRoundedRect(box, 8, 8)
-        painter.setFont(_Fonts.title)
+        painter.setFont(Fonts.title)
         painter.setPen(t.color("text"))
         title = f"Inside {self.node_item.node_id}: {self.repeats} × encoder layer"
         painter.drawText(QRectF(10, 4, WIDTH - 20, ROW), Qt.AlignLeft | Qt.AlignVCenter, title)
@@ -84,17 +84,17 @@ class DetailItem(QGraphicsItem):
         per = sum(p.params for p in self.parts)
         macs = sum(p.macs for p in self.parts)
         painter.setPen(QColor(t.muted))
-        painter.setFont(_Fonts.small)
+        painter.setFont(Fonts.small)
         total = (f"each layer {compact_count(per)} params, {short_count(macs)} MACs; "
                  f"× {self.repeats} = {compact_count(per * self.repeats)} params")
         painter.drawText(QRectF(10, y + 4, WIDTH - 20, ROW * 2 - 8), Qt.AlignLeft | Qt.TextWordWrap, total)
 
     def _paint_row(self, painter: QPainter, t: theme.Theme, y: float, part: Part) -> None:
-        painter.setFont(_Fonts.small)
+        painter.setFont(Fonts.small)
         painter.setPen(t.color("text"))
         painter.drawText(QRectF(10, y, 100, ROW), Qt.AlignLeft | Qt.AlignVCenter, part.name)
         painter.setPen(t.color("muted"))
-        detail = _Fonts.small_m.elidedText(part.detail, Qt.ElideRight, 120)
+        detail = Fonts.small_m.elidedText(part.detail, Qt.ElideRight, 120)
         painter.drawText(QRectF(108, y, 122, ROW), Qt.AlignLeft | Qt.AlignVCenter, detail)
         painter.drawText(QRectF(230, y, 90, ROW), Qt.AlignRight | Qt.AlignVCenter,
                          f"{fmt_shape(part.output_shape)} · {compact_count(part.params)}")

@@ -29,10 +29,10 @@ from engine.formatting import byte_size, count, counted, short_count
 from ..document import Document
 from ..editing import Editor
 from ..icons import category_icon
-from ..lint.panel import LintPanel
-from ..lint.state import LintState
 from ..theme import scaled_font
 from .detail_item import parts_of
+from .lint.panel import LintPanel
+from .lint.state import LintState
 from .param_editors import ParamEditor, make_editor
 from .trainable_box import TrainableBox
 
@@ -58,7 +58,7 @@ class InspectorView(QScrollArea):
         super().__init__(parent)
         self.document, self.editor, self.lints = document, editor, lints
         self.lint_panel: LintPanel | None = None
-        self.masked: frozenset[str] = frozenset()  # predict-then-reveal hides their numbers (gui.exercise)
+        self.masked: frozenset[str] = frozenset()  # predict-then-reveal hides their numbers (gui.builder.exercise)
         self.setObjectName("inspector")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
@@ -136,7 +136,7 @@ class InspectorView(QScrollArea):
         self._add_lint_panel(layout, node_id)
 
     def _add_lint_panel(self, layout: QVBoxLayout, node_id: str | None) -> None:
-        """Warnings of the layer (or of the network), with fix and dismiss buttons (gui.lint)."""
+        """Warnings of the layer (or of the network), with fix and dismiss buttons (gui.builder.lint)."""
         self.lint_panel = LintPanel(self.document, self.lints) if self.lints is not None else None
         if self.lint_panel is not None:
             self.lint_panel.show_node(node_id)

@@ -129,9 +129,9 @@ class NodeItem(UnitItem):
         self.unit = (NODE, node.id)
         self.row: NodeRow | None = None
         self.key_text = ""
-        self.hide_results = False  # predict-then-reveal hides this layer's numbers (gui.exercise)
+        self.hide_results = False  # predict-then-reveal hides this layer's numbers (gui.builder.exercise)
         self.inputs_masked = False  # ... or the shape flowing into it
-        self.warnings: list = []  # lint warnings about this layer (gui.lint)
+        self.warnings: list = []  # lint warnings about this layer (gui.builder.lint)
         self.frozen = node.frozen  # its weights stay as they are while training (engine.freezing)
         self.in_port = PortItem(self, "in") if spec.max_inputs != 0 else None
         self.out_port = PortItem(self, "out")

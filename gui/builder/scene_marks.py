@@ -1,6 +1,6 @@
-"""Marks on the canvas that come from outside the analysis: lint warnings (gui.lint) drawn
+"""Marks on the canvas that come from outside the analysis: lint warnings (gui.builder.lint) drawn
 on the cards of the layers they are about (a folded block shows those of its members), and
-the predict-then-reveal mask (gui.exercise) that hides layers' numbers and the shapes they
+the predict-then-reveal mask (gui.builder.exercise) that hides layers' numbers and the shapes they
 pass on. A mixin of `CanvasScene`; must not mutate the document.
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ from engine.catalog import CATALOG, fmt_shape
 from engine.formatting import count, counted, short_count
 
 from .. import theme
-from ..lint import style as lint_style
+from .lint import style as lint_style
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
 # Roles as plain ints: comparing PySide's enum objects costs microseconds, and data() runs thousands of times.
@@ -52,7 +52,7 @@ class SummaryTableModel(QAbstractItemModel):
         self._totals: tuple[str, ...] = ()
         self._texts: dict[tuple[str, str], tuple[str, ...]] = {}  # cells, formatted once per analysis
         self.expanded: set[str] = set()  # block rows open in the view: their children are on screen
-        self._warnings: dict[str, list[str]] = {}  # node id -> lint messages (gui.lint)
+        self._warnings: dict[str, list[str]] = {}  # node id -> lint messages (gui.builder.lint)
         self._masked: frozenset[str] = frozenset()  # predict-then-reveal hides these layers' numbers
         if document is not None:
             self.set_analysis(document.analysis)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from engine.fitting import FitReport
 
-from ..commands import SetParams, _Macro
+from ..commands import Macro, SetParams
 from ..document import Document
 
 
-class FitNetwork(_Macro):
+class FitNetwork(Macro):
     """Resize the input and the last linear layer to a dataset: one undoable step."""
 
     def __init__(self, document: Document, report: FitReport, dataset_title: str) -> None:

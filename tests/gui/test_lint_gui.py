@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QLabel, QPushButton
 import engine
 from engine.lint import apply_fix, lint
 from engine.templates.base import Net
+from gui.builder.lint.fixes import fix_command
 from gui.document import Content, read_project
-from gui.lint.fixes import fix_command
 
 
 def collapsing():

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QWidget
 
-from gui.app import make_parser
+from gui.app_options import make_parser
 from gui.views import VIEWS, spec_of, view_keys
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -32,8 +32,8 @@ from engine.data.info import datasets_for
 from engine.exercise import FIELD_TITLES, Exercise, Goals, goal_status, goals_sentence, score, verdicts
 from engine.formatting import counted
 
-from .. import theme
-from ..document import Document
+from ... import theme
+from ...document import Document
 from .state import ExerciseState
 
 PLACEHOLDERS = {"shape": "e.g. 6×28×28", "params": "e.g. 156"}

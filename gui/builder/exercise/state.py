@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.exercise import SECTION, Exercise
 
-from ..document import Document
-from ..sections import SetSection
+from ...document import Document
+from ...sections import SetSection
 
 
 class ExerciseState(QObject):

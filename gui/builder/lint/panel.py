@@ -1,6 +1,6 @@
 """`LintPanel`: the warnings of one layer (or of the whole network), each as an amber card with
 what is wrong, the course's reason, a one-click Fix and a Dismiss button; dismissed warnings can
-be brought back. Buttons push undo commands (gui.lint.fixes); the panel redraws from `LintState`.
+be brought back. Buttons push undo commands (gui.builder.lint.fixes); the panel redraws from `LintState`.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from engine.formatting import counted
 from engine.graph import GraphError
 from engine.lint import CODES, LintWarning, dismissals
 
-from ..document import Document
-from ..sections import SetSection
+from ...document import Document
+from ...sections import SetSection
 from .fixes import dismiss_command, fix_command, restore_all_command
 from .state import LintState
 

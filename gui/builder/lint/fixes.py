@@ -13,14 +13,14 @@ from engine.graph import Graph, Node
 from engine.lint import Fix, LintWarning, Step, dismissals
 from engine.lint.fixes import apply_step, plan_node
 
-from ..commands import AddNode, Connect, InsertOnEdge, RemoveNode, SetParams, _Macro
-from ..document import Document
-from ..sections import SetSection
+from ...commands import AddNode, Connect, InsertOnEdge, Macro, RemoveNode, SetParams
+from ...document import Document
+from ...sections import SetSection
 
 
 def fix_command(document: Document, fix: Fix) -> QUndoCommand:
     """One undoable step carrying out every step of `fix` (raises GraphError if it no longer fits)."""
-    macro = _Macro(document, fix.title)
+    macro = Macro(document, fix.title)
     scratch = document.graph.copy()
     for step in fix.steps:
         node = plan_node(scratch, step)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.lint import LintWarning, lint, lint_context
 
-from ..document import Document
+from ...document import Document
 
 
 class LintState(QObject):
