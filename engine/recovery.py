@@ -63,7 +63,7 @@ def autosave_path(session_id: str) -> Path:
 def write_autosave(session_id: str, graph: Any, source: str | None, name: str, **parts: Any) -> Autosave:
     """Save the open work to the recovery folder (raises ProjectError when it cannot); `parts` are
     engine.project.save's (weights, meta, runs, adopted_run, optimizer_state, sections)."""
-    from .project import write_atomically, save
+    from .project import save, write_atomically
 
     path = autosave_path(session_id)
     path.parent.mkdir(parents=True, exist_ok=True)

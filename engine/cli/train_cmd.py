@@ -31,7 +31,7 @@ from ..analysis import analyze
 from ..builder import BuildError
 from ..data import DATASET_NAMES, Dataset, DatasetError, dataset_info, load_dataset
 from ..fitting import fit_report
-from ..project import Project, write_atomically, save
+from ..project import Project, save, write_atomically
 from ..runs import Run, advise, default_name, fine_tune_name, lifecycle, new_run_id, snapshot
 from ..runs import weights as run_weights
 from ..serialize import ProjectError, json_safe
