@@ -79,6 +79,11 @@ class ForkedCall:
         self.wait_gone(5.0)
         return _unpack(reply)
 
+    @property
+    def killed(self) -> bool:
+        """True once `kill` was called (what the child was doing no longer matters)."""
+        return self._killed
+
     def kill(self) -> None:
         with self._lock:
             self._killed = True

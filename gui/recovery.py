@@ -16,9 +16,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 import engine
-from engine import recovery
+from engine import forked_call, recovery
 
 from .document import Document, read_project
+from .jobs.task import BackgroundTask
 
 AUTOSAVE_INTERVAL_MS = 60_000
 
@@ -35,6 +36,11 @@ class AutosaveController(QObject):
         self.document = document
         self.session_id = recovery.new_session_id()
         self._written: tuple | None = None  # what the autosave file holds, to skip rewriting it
+        self._writer = BackgroundTask("autosave", self)  # the timer's autosaves of projects with weights
+        self._writer.finished.connect(self._on_writer_finished)
+        self._writer.failed.connect(self._on_writer_failed)
+        self._child: forked_call.ForkedCall | None = None
+        self._pending: tuple | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -64,17 +70,54 @@ class AutosaveController(QObject):
         self.autosaved.emit(str(info.path))
         return info.path
 
+    def autosave_in_background(self) -> bool:
+        """The timer's autosave. A project with weights (the adopted ones, the runs') is written in a
+        forked child from a worker thread: serializing hundreds of MB holds the interpreter lock, and
+        the window would freeze for seconds every minute. One at a time; True when one was started."""
+        doc = self.document
+        heavy = doc.weights is not None or any(run.weights is not None for run in doc.runs)
+        if not doc.is_modified or not heavy or not forked_call.available():
+            self.autosave_now()
+            return False
+        state = (id(doc.graph), doc.undo_stack.index(), id(doc.weights), doc.runs)
+        if self._writer.running or (state == self._written and self.path.exists()):
+            return False
+        args = (self.session_id, doc.graph.copy(), doc.path, doc.name)
+        parts = doc.project_parts()
+        child = self._child = forked_call.ForkedCall()
+        self._pending = state
+        self._writer.start(lambda progress, cancelled: child.run(
+            lambda: str(recovery.write_autosave(*args, **parts).path)))
+        return True
+
+    def _on_writer_finished(self, path: str) -> None:
+        if self.document.is_modified:
+            self._written = self._pending
+            self.autosaved.emit(path)
+
+    def _on_writer_failed(self, message: str) -> None:
+        if self._child is not None and not self._child.killed:
+            self.autosave_failed.emit(f"Autosave failed: {message}")
+
+    def stop_writing(self) -> None:
+        """End an autosave in flight (its child killed, the thread joined): nothing writes after this."""
+        if self._writer.running and self._child is not None:
+            self._child.kill()
+            self._child.wait_gone(5.0)
+        self._writer.shutdown()
+
     def before_training(self) -> Path | None:
         """For the Train view to call when a run starts: training may take the app down."""
         return self.autosave_now()
 
     def discard(self) -> None:
         """Remove this session's autosave (after a save, or when the app closes normally)."""
+        self.stop_writing()  # else a child still writing would leave an autosave behind
         recovery.discard(self.path)
         self._written = None
 
     def _on_timer_timeout(self) -> None:
-        self.autosave_now()
+        self.autosave_in_background()
 
     def _on_document_modified_changed(self, modified: bool) -> None:
         if not modified:

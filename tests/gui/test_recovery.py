@@ -104,3 +104,40 @@ def test_a_file_with_far_away_cards_opens_and_draws_in_bounded_time(window, tmp_
     window.build_view.canvas.viewport().repaint()
     assert time.perf_counter() - start < 5.0  # edges sampled per 10 units took minutes
     assert all(abs(v) <= 1e8 for n in window.document.graph.nodes.values() for v in n.pos)
+
+
+def test_the_timers_autosave_of_a_project_with_weights_runs_off_the_gui_thread(window, qtbot, tmp_path):
+    """Hundreds of MB of weights would freeze the window every minute: the timer's autosave of a
+    project with weights is written by a forked child from a worker, and the file opens again."""
+    from engine import forked_call
+    from engine.builder import build_module
+
+    if not forked_call.available():
+        pytest.skip("no fork here: the autosave runs in place")
+    graph = engine.templates.load("lenet5")
+    path = engine.save(graph, tmp_path / "lenet.nwproj", weights=build_module(graph).state_dict())
+    assert window.files.open_path(str(path), ask=False)
+    window.editor.nudge(["conv1"], 40, 0)  # unsaved work that keeps the weights fitting
+    assert window.document.is_modified and window.document.weights is not None
+    assert window.autosave.autosave_in_background()  # started, not written yet on this thread
+    assert not window.autosave.autosave_in_background()  # one at a time
+    with qtbot.waitSignal(window.autosave.autosaved, timeout=30_000) as written:
+        pass
+    saved = engine.load(written.args[0])
+    assert saved.weights is not None and len(saved.graph) == len(window.document.graph)
+    assert not window.autosave.autosave_in_background()  # nothing new to write
+
+
+def test_closing_during_a_background_autosave_leaves_no_autosave(window, qtbot, tmp_path):
+    from engine import forked_call
+    from engine.builder import build_module
+
+    if not forked_call.available():
+        pytest.skip("no fork here: the autosave runs in place")
+    graph = engine.templates.load("lenet5")
+    path = engine.save(graph, tmp_path / "lenet.nwproj", weights=build_module(graph).state_dict())
+    assert window.files.open_path(str(path), ask=False)
+    window.editor.set_param("fc1", "out_features", 100)
+    assert window.autosave.autosave_in_background()
+    window.autosave.discard()  # what a normal close does: the child is ended first
+    assert not window.autosave.path.exists() and recovery.leftover_autosaves() == []
