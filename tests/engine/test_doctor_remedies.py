@@ -1,0 +1,55 @@
+"""How far the curve doctor lowers the learning rate, and when it does not prescribe at all.
+
+The exploding remedy lowers the rate one decade per click instead of jumping to a fixed 0.001: on
+bench/doctor_matrix.py a run at 5 re-run at 0.001 could not train in its 2-3 epochs (digits, adagrad 5:
+93.1 → 36.5 %); a run that still explodes one decade down is told again (the no-repeat rule then offers
+another optimizer). An oscillating loss at an accuracy already at its ceiling gets no remedy: a lower
+rate has no accuracy left to win, and the wiggles of a loss near zero are noise, not overshooting.
+"""
+from __future__ import annotations
+
+import pytest
+
+from engine.training import EpochRecord, TrainConfig, diagnose
+from engine.training.doctor import CEILING, EXPLODE_STEP
+
+
+def history(train_losses, acc=0.1):
+    return [EpochRecord(i + 1, t, acc, t, acc, 0.01, 1.0, False) for i, t in enumerate(train_losses)]
+
+
+@pytest.mark.parametrize("lr,expected", [(5.0, 0.5), (3.0, 0.3), (1.0, 0.1), (0.1, 0.01), (20.0, 2.0)])
+def test_exploding_lowers_the_rate_one_decade_per_click_never_to_a_fixed_floor(lr, expected):
+    [found] = diagnose(history([30.0, 25.0]), [2.3, 40.0, 30.0, 25.0], TrainConfig(lr=lr), "completed", 10)
+    assert found.code == "exploding" and found.severity == "error"
+    assert found.change == {"lr": pytest.approx(expected)} and expected == pytest.approx(lr / EXPLODE_STEP)
+    assert f"{expected:g}" in found.message and found.change_text == f"learning rate {expected:g}"
+
+
+def test_a_nan_run_above_rate_one_still_restarts_low_since_no_finite_loss_says_how_far():
+    [found] = diagnose(history([0.6]), [0.7], TrainConfig(lr=5.0), "nan", 2)
+    assert found.code == "diverged" and found.change == {"lr": 0.001}
+
+
+OSCILLATING = [0.6, 0.8, 0.5, 0.9, 0.55, 0.85]
+
+
+def test_an_oscillating_loss_below_the_ceiling_is_told_to_lower_the_rate():
+    [found] = diagnose(history(OSCILLATING, acc=0.7), [0.69, 0.6], TrainConfig(lr=0.03), "completed", 2)
+    assert found.code == "oscillating" and found.change == {"lr": 0.01}
+
+
+def test_an_oscillating_loss_at_the_accuracy_ceiling_gets_no_remedy():
+    """An MLP on blobs at lr 10 is already at 100 %: a lower rate has nothing to win (bench: 100 → 100 %)."""
+    found = diagnose(history(OSCILLATING, acc=CEILING), [0.69, 0.6], TrainConfig(lr=10.0), "completed", 2)
+    assert "oscillating" not in [d.code for d in found] and not any("lr" in d.change for d in found)
+
+
+def test_relative_wiggles_of_a_loss_near_zero_are_noise_not_oscillation():
+    """0.004 → 0.006 is a 50 % rise but 0.1 % of chance level (ln 10): not a step that overshoots."""
+    tiny = [0.01, 0.004, 0.006, 0.003, 0.005, 0.002, 0.004]
+    found = diagnose(history(tiny, acc=0.9), [2.3, 0.01], TrainConfig(lr=0.03), "completed", 10)
+    assert "oscillating" not in [d.code for d in found]
+    loud = [v * 100 for v in tiny]  # the same shape at 0.2-1.0 of a 2.3 chance level does overshoot
+    assert [d.code for d in diagnose(history(loud, acc=0.6), [2.3, 1.0], TrainConfig(lr=0.03), "completed",
+                                     10)] == ["oscillating"]
