@@ -88,7 +88,8 @@ UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps oversh
 JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
 OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
 EXPLODE_STEP = 10.0  # exploding lowers the rate this many times per click (one decade, the lr finder's scale)
-NAN_CAP = 1e-3  # ...while a NaN run above rate 1 restarts from at most this (no finite loss to measure from)
+RATE_TOP = 1.0  # ...and never proposes more than this, the top of the usual range (1e10 → 1, not 1e9)
+NAN_CAP = 1e-3  # a NaN run above rate 1 restarts from at most this (no finite loss to measure from)
 CEILING = 0.99  # an accuracy at or above this is at its ceiling: a lower rate has nothing to win
 NOISE_RISE = 0.01  # an epoch's rise counts only when it is this share of chance level too (not noise at a floor)
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
@@ -147,17 +148,16 @@ def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
 _fmt = fmt_number
 
 
-def _lower_lr(lr: float, factor: float, cap: float | None = None) -> float:
-    """A learning rate `factor` times smaller (at most `cap` when the old one was above 1). One click is one
-    step down the scale, never a jump: an exploding run at 5 re-run at 0.001 (a fixed floor) trained too
-    slowly to finish in its epochs (digits, adagrad 5: 93.1 → 36.5 %), and a second click lowers it again."""
-    lower = lr / factor
-    return float(f"{min(lower, cap) if cap is not None and lr > 1.0 else lower:.2g}")
+def _lower_lr(lr: float, factor: float, cap: float = RATE_TOP) -> float:
+    """A learning rate `factor` times smaller and at most `cap` (RATE_TOP). One click is one step down the
+    scale, never a jump to a floor: an exploding run at 5 re-run at 0.001 trained too slowly to finish in its
+    epochs (digits, adagrad 5: 93.1 → 36.5 %); one that still explodes is told again, one step further down."""
+    return float(f"{min(lr / factor, cap):.2g}")
 
 
 def _diverged(curves: _Curves) -> Diagnosis:
     lr = curves.config.lr
-    new = _lower_lr(lr, 10, NAN_CAP)
+    new = _lower_lr(lr, 10, NAN_CAP if lr > 1.0 else RATE_TOP)
     epoch = (curves.epochs[-1].epoch + 1) if curves.epochs else 1
     return Diagnosis("diverged", epoch, ERROR,
                      f"The loss became NaN or infinite (epoch {epoch}): training diverged and the weights are "

@@ -11,18 +11,21 @@ from __future__ import annotations
 import pytest
 
 from engine.training import EpochRecord, TrainConfig, diagnose
-from engine.training.doctor import CEILING, EXPLODE_STEP
+from engine.training.doctor import CEILING, EXPLODE_STEP, RATE_TOP
 
 
 def history(train_losses, acc=0.1):
     return [EpochRecord(i + 1, t, acc, t, acc, 0.01, 1.0, False) for i, t in enumerate(train_losses)]
 
 
-@pytest.mark.parametrize("lr,expected", [(5.0, 0.5), (3.0, 0.3), (1.0, 0.1), (0.1, 0.01), (20.0, 2.0)])
+@pytest.mark.parametrize("lr,expected", [(5.0, 0.5), (3.0, 0.3), (1.0, 0.1), (0.1, 0.01), (20.0, 1.0),
+                                         (1e10, 1.0)])
 def test_exploding_lowers_the_rate_one_decade_per_click_never_to_a_fixed_floor(lr, expected):
+    """One decade down, and never above RATE_TOP (the top of the usual range: 1e10 → 1, not 1e9)."""
     [found] = diagnose(history([30.0, 25.0]), [2.3, 40.0, 30.0, 25.0], TrainConfig(lr=lr), "completed", 10)
     assert found.code == "exploding" and found.severity == "error"
-    assert found.change == {"lr": pytest.approx(expected)} and expected == pytest.approx(lr / EXPLODE_STEP)
+    assert found.change == {"lr": pytest.approx(expected)}
+    assert expected == pytest.approx(min(lr / EXPLODE_STEP, RATE_TOP))
     assert f"{expected:g}" in found.message and found.change_text == f"learning rate {expected:g}"
 
 
