@@ -14,11 +14,14 @@ Codes, in order of precedence (stable: used by files, the CLI's --metrics JSON a
 with the evidence it needs. Of too_simple, oscillating, vanishing_gradients, lr_too_low and plateau
 (causes of a loss that does not fall) only the first that holds is reported, since they contradict
 each other; overfitting may come beside it; underfitting only when nothing else explains the curves.
-    diverged      the run's status is "nan": the loss became NaN or infinite
+    diverged      the run's status is "nan": the loss became NaN or infinite. Remedy: a rate 10× lower, at
+                  most NAN_CAP from above 1 (no finite loss says how far down is safe)
     exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
                   without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
-                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py)
+                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
+                  Remedy: the rate one decade lower per click (EXPLODE_STEP), never above RATE_TOP; not a fixed
+                  0.001, which left a run from 5 too slow to train in its epochs
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
