@@ -20,8 +20,7 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
                   without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
                   linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
-                  Remedy: the rate one decade lower per click (EXPLODE_STEP), never above RATE_TOP; not a fixed
-                  0.001, which left a run from 5 too slow to train in its epochs
+                  Remedy: the rate one decade lower per click (EXPLODE_STEP), never above RATE_TOP
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
@@ -98,8 +97,6 @@ NOISE_RISE = 0.01  # an epoch's rise counts only when it is this share of chance
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
 MAX_EPOCHS = 10_000
 GRADIENT_CHANGES = ("batchnorm", "relu")  # the network changes that bring a vanishing gradient back
-
-
 
 
 def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
