@@ -20,8 +20,8 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
                   without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
                   linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
-                  Remedy: the rate one decade lower per click (EXPLODE_STEP), never above RATE_TOP (ADAPTIVE_TOP
-                  for Adam, AdamW, RMSprop); the other lowered rates (oscillating) keep under the same tops
+                  Remedy: the rate one decade lower per click, never above the optimizer's usual top
+                  (engine.training.lowered_rate, which oscillating and diverged use too)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
@@ -77,6 +77,15 @@ from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's
     fmt_number,
 )
 from engine.training.generalization import overfitting
+from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doctor's constants)
+    ADAPTIVE,
+    ADAPTIVE_TOP,
+    EXPLODE_STEP,
+    NAN_CAP,
+    RATE_TOP,
+    lowered_rate,
+    rate_after_nan,
+)
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
 
@@ -90,11 +99,6 @@ UPDATE_SMALL = 2e-3  # a typical layer's ‖Δw‖/‖w‖ per step below this: 
 UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps overshoot (tuned: bench)
 JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
 OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
-EXPLODE_STEP = 10.0  # exploding lowers the rate this many times per click (one decade, the lr finder's scale)
-RATE_TOP = 1.0  # ...and never proposes more than this, the top of the usual range (1e10 → 1, not 1e9)
-ADAPTIVE_TOP = 0.01  # ...or this for optimizers whose step moves each weight by about lr: a fifth of a weight
-ADAPTIVE = ("adam", "adamw", "rmsprop")  # ~0.05 at its start, far past UPDATE_LARGE (bench: rmsprop 2 → 0.2 failed)
-NAN_CAP = 1e-3  # a NaN run above rate 1 restarts from at most this (no finite loss to measure from)
 CEILING = 0.99  # an accuracy at or above this is at its ceiling: a lower rate has nothing to win
 NOISE_RISE = 0.01  # an epoch's rise counts only when it is this share of chance level too (not noise at a floor)
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
@@ -151,20 +155,9 @@ def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
 _fmt = fmt_number
 
 
-def _lower_lr(config: TrainConfig, factor: float) -> float:
-    """A learning rate `factor` times smaller, at most the top of the optimizer's usual range (_rate_top). One
-    click is one step down the scale, never a jump to a floor: an exploding run at 5 re-run at 0.001 trained
-    too slowly to finish in its epochs (digits, adagrad 5: 93.1 → 36.5 %)."""
-    return float(f"{min(config.lr / factor, _rate_top(config.optimizer)):.2g}")
-
-
-def _rate_top(optimizer: str) -> float:
-    return ADAPTIVE_TOP if optimizer in ADAPTIVE else RATE_TOP
-
-
 def _diverged(curves: _Curves) -> Diagnosis:
     lr = curves.config.lr
-    new = float(f"{min(lr / 10, NAN_CAP) if lr > 1.0 else lr / 10:.2g}")
+    new = rate_after_nan(lr)
     epoch = (curves.epochs[-1].epoch + 1) if curves.epochs else 1
     return Diagnosis("diverged", epoch, ERROR,
                      f"The loss became NaN or infinite (epoch {epoch}): training diverged and the weights are "
@@ -241,7 +234,7 @@ class _Curves:
         if peak < EXPLODE_PEAK * self.ref or not (useless or (self.epochs and self._still_high())):
             return None
         lr = self.config.lr
-        new = _lower_lr(self.config, EXPLODE_STEP)
+        new = lowered_rate(self.config, EXPLODE_STEP)
         epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
                      self.epochs[0].epoch if self.epochs else 1)
         evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
@@ -276,7 +269,7 @@ class _Curves:
         if len(rises) < 2 or len(rises) * 3 < len(self.train) - 1 or self._at_ceiling():
             return None
         lr = self.config.lr
-        new = _lower_lr(self.config, 3)
+        new = lowered_rate(self.config, 3)
         epoch = self.epochs[rises[0]].epoch
         return Diagnosis("oscillating", epoch, WARNING,
                          f"The training loss goes up and down instead of falling (it rose in {len(rises)} of "
@@ -293,7 +286,7 @@ class _Curves:
         if not (big or jumped) or not far:
             return None
         lr = self.config.lr
-        new = _lower_lr(self.config, 10)
+        new = lowered_rate(self.config, 10)
         seen = (f"each step changes the weights by about {g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; 1e-3 to 1e-2 "
                 "is usual)" if big else f"the loss jumped up by {jump - 1:.0%} from one logged step to the next")
         return Diagnosis("oscillating", None, WARNING,
