@@ -14,7 +14,9 @@ applied and judged too.
 
 The peer of each remedy is the run it was proposed for (same data, seed and everything else).
 Thresholds (engine.training.doctor, evidence) were fitted on the FIT families only; the HELD-OUT
-families (other templates, optimizers and data) are printed apart.
+families (other templates, optimizers and data) are printed apart, and the "fresh" ones (written and
+committed before the latest change, never looked at while making it) apart again; once looked at and
+tuned on, a family becomes FIT.
 Goals: every remedy helps in ≥ 90 % of the cells where it is proposed; no cell proposes a higher
 learning rate when the gradient ratio is under 1/100; no remedy is proposed twice in a row after
 it did not help.
@@ -67,7 +69,7 @@ class Family:
     lrs: tuple[float, ...]
     epochs: tuple[int, ...]
     n_train: int | None = None  # digits training samples when not --n-train (a small set overfits)
-    fresh: bool = False  # held out from the latest change (printed apart too): the lowered-rate remedies
+    fresh: bool = False  # held out from the latest change (printed apart too)
 
 
 LRS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
