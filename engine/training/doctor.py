@@ -14,15 +14,19 @@ Codes, in order of precedence (stable: used by files, the CLI's --metrics JSON a
 with the evidence it needs. Of too_simple, oscillating, vanishing_gradients, lr_too_low and plateau
 (causes of a loss that does not fall) only the first that holds is reported, since they contradict
 each other; overfitting may come beside it; underfitting only when nothing else explains the curves.
-    diverged      the run's status is "nan": the loss became NaN or infinite
+    diverged      the run's status is "nan": the loss became NaN or infinite. Remedy: a rate 10× lower, at
+                  most NAN_CAP from above 1 (no finite loss says how far down is safe)
     exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
                   without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
-                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py)
+                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
+                  Remedy: the rate one decade lower per click, never above the optimizer's usual top
+                  (engine.training.lowered_rate, which oscillating and diverged use too)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
-    oscillating   the training loss rose by > 5 % in at least a third of ≥ 3 epoch-to-epoch steps; or the
+    oscillating   the training loss rose by > 5 % (and ≥ 1 % of chance level) in at least a third of ≥ 3
+                  epoch-to-epoch steps, the accuracy still under 99 % (at the ceiling there is nothing to win); or the
                   loss is above half of chance level while a typical step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a
                   logged loss jumped by ≥ 25 % back to near chance (the steps overshoot: lower the rate)
     vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
@@ -73,6 +77,15 @@ from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's
     fmt_number,
 )
 from engine.training.generalization import overfitting
+from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doctor's constants)
+    ADAPTIVE,
+    ADAPTIVE_TOP,
+    EXPLODE_STEP,
+    NAN_CAP,
+    RATE_TOP,
+    lowered_rate,
+    rate_after_nan,
+)
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
 
@@ -86,11 +99,11 @@ UPDATE_SMALL = 2e-3  # a typical layer's ‖Δw‖/‖w‖ per step below this: 
 UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps overshoot (tuned: bench)
 JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
 OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
+CEILING = 0.99  # an accuracy at or above this is at its ceiling: a lower rate has nothing to win
+NOISE_RISE = 0.01  # an epoch's rise counts only when it is this share of chance level too (not noise at a floor)
 UPDATE_TARGET = 5e-3  # lr_too_low scales the rate towards steps this size (×10 to ×100): SGD's steps grow with it
 MAX_EPOCHS = 10_000
 GRADIENT_CHANGES = ("batchnorm", "relu")  # the network changes that bring a vanishing gradient back
-
-
 
 
 def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
@@ -142,15 +155,9 @@ def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
 _fmt = fmt_number
 
 
-def _lower_lr(lr: float, factor: float) -> float:
-    """A learning rate `factor` times smaller, at most 1e-3 when the old one was absurdly high."""
-    lower = lr / factor
-    return float(f"{min(lower, 1e-3) if lr > 1.0 else lower:.2g}")
-
-
 def _diverged(curves: _Curves) -> Diagnosis:
     lr = curves.config.lr
-    new = _lower_lr(lr, 10)
+    new = rate_after_nan(lr)
     epoch = (curves.epochs[-1].epoch + 1) if curves.epochs else 1
     return Diagnosis("diverged", epoch, ERROR,
                      f"The loss became NaN or infinite (epoch {epoch}): training diverged and the weights are "
@@ -191,6 +198,11 @@ class _Curves:
         last = self.epochs[-1] if self.epochs else None
         return None if last is None else last.val_acc if last.val_acc is not None else last.train_acc
 
+    def _at_ceiling(self) -> bool:
+        """The last accuracy is at CEILING: whatever the curves do, a change has no accuracy left to win."""
+        acc = self._accuracy()
+        return acc is not None and acc >= CEILING
+
     def _far_from_learned(self) -> bool:
         """The training loss ended above OVERSHOOT_HIGH of chance level: not even half-way from guessing."""
         return bool(self.epochs) and self.chance is not None \
@@ -222,7 +234,7 @@ class _Curves:
         if peak < EXPLODE_PEAK * self.ref or not (useless or (self.epochs and self._still_high())):
             return None
         lr = self.config.lr
-        new = _lower_lr(lr, 10)
+        new = lowered_rate(self.config, EXPLODE_STEP)
         epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
                      self.epochs[0].epoch if self.epochs else 1)
         evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
@@ -251,11 +263,13 @@ class _Curves:
     def oscillating(self) -> Diagnosis | None:
         if len(self.train) < 4:
             return None
-        rises = [i for i in range(1, len(self.train)) if self.train[i] > RISE * self.train[i - 1]]
-        if len(rises) < 2 or len(rises) * 3 < len(self.train) - 1:
+        noise = NOISE_RISE * self.chance if self.chance is not None else 0.0
+        rises = [i for i in range(1, len(self.train))
+                 if self.train[i] > RISE * self.train[i - 1] and self.train[i] - self.train[i - 1] >= noise]
+        if len(rises) < 2 or len(rises) * 3 < len(self.train) - 1 or self._at_ceiling():
             return None
         lr = self.config.lr
-        new = _lower_lr(lr, 3)
+        new = lowered_rate(self.config, 3)
         epoch = self.epochs[rises[0]].epoch
         return Diagnosis("oscillating", epoch, WARNING,
                          f"The training loss goes up and down instead of falling (it rose in {len(rises)} of "
@@ -272,7 +286,7 @@ class _Curves:
         if not (big or jumped) or not far:
             return None
         lr = self.config.lr
-        new = _lower_lr(lr, 10)
+        new = lowered_rate(self.config, 10)
         seen = (f"each step changes the weights by about {g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; 1e-3 to 1e-2 "
                 "is usual)" if big else f"the loss jumped up by {jump - 1:.0%} from one logged step to the next")
         return Diagnosis("oscillating", None, WARNING,

@@ -147,9 +147,12 @@ MIN_LOSS_DROP = 0.02  # without an accuracy to compare, the loss down by 2 % or 
 def helped(acc_before: float | None, loss_before: float | None, acc_after: float | None,
            loss_after: float | None) -> bool:
     """Whether a change helped: the test accuracy rose by MIN_GAIN, or (accuracies equal within MIN_GAIN
-    or unknown) the loss fell by MIN_LOSS_DROP. A NaN loss after the change never helped."""
+    or unknown) the loss fell by MIN_LOSS_DROP. A NaN loss after the change never helped; a finite run after
+    one that measured nothing (it diverged: no accuracy, no finite loss) always did."""
     if loss_after is not None and not math.isfinite(loss_after):
         return False
+    if acc_before is None and (loss_before is None or not math.isfinite(loss_before)):
+        return acc_after is not None or loss_after is not None
     if acc_before is not None and acc_after is not None:
         if acc_after >= acc_before + MIN_GAIN:
             return True

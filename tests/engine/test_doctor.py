@@ -41,7 +41,8 @@ def test_nan_is_diverged_with_a_lower_learning_rate_to_rerun():
 def test_a_finite_loss_far_above_its_start_is_exploding_not_healthy():
     [found] = diagnose(epochs([3e9, 2e9]), [0.69, 5e8, 3e9, 2e9], TrainConfig(lr=1e10), "completed", 2)
     assert found.code == "exploding" and found.severity == "error" and found.epoch == 1
-    assert found.change == {"lr": 0.001} and "3e+09" in found.message
+    # one decade down, at most Adam's top 0.01 (tests/engine/test_doctor_remedies.py says why not a fixed 0.001)
+    assert found.change == {"lr": 0.01} and "3e+09" in found.message
 
 
 def test_a_loss_that_goes_up_and_down_is_oscillating():
