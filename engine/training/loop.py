@@ -26,6 +26,7 @@ from engine.training.config import TrainConfig, TrainingError, check_config
 from engine.training.control import TrainControl
 from engine.training.distributed import Local
 from engine.training.gradflow import GradientRecorder
+from engine.training.lowered_rate import rate_after_nan
 from engine.training.objective import Objective
 from engine.training.optim import PER_BATCH, current_lr, make_optimizer, make_scheduler
 from engine.training.outliers import exposure_for
@@ -323,7 +324,7 @@ class _Run:
         if self.status == NAN:
             lr = self.config.lr
             return (f"The loss became NaN or infinite ({self.diverged_at}): training diverged. Lower the "
-                    f"learning rate (now {lr:g}), e.g. to {min(lr / 10, 1e-3):g}.{kept}")
+                    f"learning rate (now {lr:g}), e.g. to {rate_after_nan(lr):g}.{kept}")
         done = self.epochs_run - self.resume.epochs_done
         more = f", now {self.epochs_run} in all" if self.resume.epochs_done else ""
         return f"Trained {counted(done, 'epoch')}{more}.{kept}{tested}"
