@@ -2,12 +2,13 @@
 
 `prepare(content)` runs, with the freshly read content on the worker thread that read the file (no
 other code holds that graph yet), the engine steps the window would otherwise run on the GUI thread
-right after the swap: the analysis, the block totals (`engine.block_analysis` memoizes them per
-graph revision and analysis, so the Build view's summary and the canvas then find them ready), the
-canvas's units with every block open (`engine.blocks.fold`, memoized the same way) and the lint
-warnings. The document and the lint state take these results only while they still belong
-to the content as it is now (same graph revision, same runs, meta and sections objects); after any
-edit they recompute as before, so the numbers never describe another network. Must not import widgets.
+right after the swap: the analysis; the block totals (`engine.block_analysis` memoizes them per
+graph revision and analysis, so the Build view's summary and the canvas find them ready); the
+canvas's units with every block open (`engine.blocks.fold`, memoized the same way); the lint
+warnings; every run's curve-doctor diagnosis (cached on the run; the runs list shows its verdict).
+The document and the lint state take these results only while they still belong to the content as
+it is now (same graph revision, same runs, meta and sections objects); after any edit they
+recompute as before, so the numbers never describe another network. Must not import widgets.
 """
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def prepare(content: Content) -> Content:
     analyze_blocks(graph, analysis)  # memoized in the engine for this revision and analysis
     fold(graph, ())  # the canvas's units with every block open (memoized for this revision)
     found = lint(graph, analysis, **lint_context(content.runs, content.adopted_run, content.meta, content.sections))
+    for run in content.runs:
+        run.diagnosis  # noqa: B018 -- the curve doctor's verdict, cached on the run, for the runs list
     content.prepared = Prepared(graph, graph.revision, analysis, content.runs, content.adopted_run,
                                 content.meta, content.sections, found)
     return content

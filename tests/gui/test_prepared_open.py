@@ -49,3 +49,29 @@ def test_other_runs_or_sections_mean_fresh_lints():
     assert ready.lints_for(graph, analysis, *args, content.sections) is ready.lints
     assert ready.lints_for(graph, analysis, *args, {"lint": {}}) is None
     assert ready.lints_for(graph, analysis, (), None, {"num_classes": 3}, content.sections) is None
+
+
+def test_every_run_comes_with_its_diagnosis_computed():
+    from engine.runs import new_run, snapshot
+    from engine.training import TrainConfig
+
+    graph = collapsing()
+    runs = [new_run(run_id=f"r{i}", name=f"Run {i}", config=TrainConfig(epochs=1), dataset="moons",
+                    dataset_meta={"kind": "points", "input_shape": [20], "num_classes": 10}, dataset_options={},
+                    network=snapshot(graph), steps=[], epochs=[], result=None) for i in range(3)]
+    content = prepare(Content(graph, runs=tuple(runs)))
+    assert all("diagnosis" in vars(run) for run in content.runs)  # cached_property filled off the GUI thread
+
+
+def test_a_huge_canvas_styles_its_overview_between_event_loop_turns(qtbot, build_view, editor):
+    from tests.gui.test_lazy_canvas import chain_graph
+
+    editor.load_content(prepare(Content(chain_graph(6000), None, "chain")), "Open chain")
+    scene = build_view.scene
+    overview = scene.overview()
+    assert scene.lazy and overview.styling  # not worked out inside the open: the window keeps painting
+    build_view.canvas.viewport().grab()  # a paint meanwhile draws nothing yet and does not wait
+    assert overview.styling
+    qtbot.waitUntil(lambda: not overview.styling, timeout=10_000)
+    cards, lines = overview.drawn_count()
+    assert cards + len(scene.node_items()) == 6000 and lines + len(scene.edge_items()) == 5999
