@@ -87,7 +87,8 @@ while overview is not None and getattr(overview, "styling", False):  # drawn bet
 window.grab()
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 timer.stop()
-print(seconds, peer, max(gaps), ok, cpu)
+print(seconds, peer, max(gaps), ok, cpu, flush=True)
+os._exit(0)  # measured: do not wait for (or abort on) a thread the Train view started, e.g. a dataset load
 """
 
 LAYERS = [
