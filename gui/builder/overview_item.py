@@ -139,7 +139,7 @@ class OverviewItem(QGraphicsItem):
         block = (_mix(fill, QColor(t.accent), TINT).rgba(), border)  # a folded block's card
         tints: dict[str, tuple[int, int]] = {}  # layer type -> its category's tint
         styled = []
-        for unit, (x, y) in positions.items():
+        for unit, (x, y) in list(positions.items()):  # a copy: an edit may come between two slices
             if unit[0] != NODE:
                 key = block
             elif (row := rows.get(unit[1])) is not None and row.error is not None:

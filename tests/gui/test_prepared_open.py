@@ -75,3 +75,15 @@ def test_a_huge_canvas_styles_its_overview_between_event_loop_turns(qtbot, build
     qtbot.waitUntil(lambda: not overview.styling, timeout=10_000)
     cards, lines = overview.drawn_count()
     assert cards + len(scene.node_items()) == 6000 and lines + len(scene.edge_items()) == 5999
+
+
+def test_an_edit_while_the_overview_is_styled_restarts_it_and_the_picture_ends_complete(qtbot, build_view, editor):
+    from tests.gui.test_lazy_canvas import chain_graph
+
+    editor.load_content(prepare(Content(chain_graph(6000), None, "chain")), "Open chain")
+    scene, overview = build_view.scene, build_view.scene.overview()
+    editor.set_param("n1", "out_features", 4)  # a new analysis (n1's shape changes) while styling
+    assert overview.styling
+    qtbot.waitUntil(lambda: not overview.styling, timeout=10_000)
+    cards, lines = overview.drawn_count()
+    assert cards + len(scene.node_items()) == 6000 and lines + len(scene.edge_items()) == 5999
