@@ -81,10 +81,14 @@ timer.start()
 start, cpu = time.perf_counter(), time.process_time()
 ok = window.files.open_path({path!r}, ask=False)
 app.processEvents()
+overview = window.build_view.scene.overview()
+while overview is not None and getattr(overview, "styling", False):  # drawn between turns: wait for it
+    app.processEvents()
 window.grab()
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 timer.stop()
-print(seconds, peer, max(gaps), ok, cpu)
+print(seconds, peer, max(gaps), ok, cpu, flush=True)
+os._exit(0)  # measured: do not wait for (or abort on) a thread the Train view started, e.g. a dataset load
 """
 
 LAYERS = [

@@ -144,10 +144,23 @@ class Folded:
     edges: dict[tuple[Unit, Unit], tuple[Edge, ...]]  # visible edge -> the graph edges it stands for
 
 
+_FOLDS: "weakref.WeakKeyDictionary[Graph, tuple[int, frozenset[str], Folded]]" = weakref.WeakKeyDictionary()
+
+
 def fold(graph: Graph, collapsed: Iterable[str]) -> Folded:
-    """Contract every collapsed block (the outermost ones) into one unit. O(N + E)."""
+    """Contract every collapsed block (the outermost ones) into one unit. O(N + E); the last
+    result per graph is memoized for its revision (read it, never mutate it)."""
     tree = block_tree(graph)
-    folded = set(collapsed) & set(tree.members)
+    folded = frozenset(collapsed) & frozenset(tree.members)
+    hit = _FOLDS.get(graph)
+    if hit is not None and hit[0] == graph.revision and hit[1] == folded:
+        return hit[2]
+    result = _fold(graph, tree, folded)
+    _FOLDS[graph] = (graph.revision, folded, result)
+    return result
+
+
+def _fold(graph: Graph, tree: BlockTree, folded: frozenset[str]) -> Folded:
     nodes = graph.nodes
     owner: dict[str, Unit] = {}
     units: list[Unit] = []

@@ -43,6 +43,8 @@ from .bulk import fewer_full_collections
 if TYPE_CHECKING:
     from engine.training.resume import OptimizerState
 
+    from .prepared import Prepared
+
 UNTITLED = "Untitled"
 
 
@@ -69,6 +71,7 @@ class Content:
     optimizer_state: OptimizerState | None = None
     warnings: tuple[str, ...] = ()  # parts of the file left out as damaged, for the user
     sections: dict[str, Any] = field(default_factory=dict)  # optional file sections (engine.sections)
+    prepared: Prepared | None = None  # engine results computed off the GUI thread (gui.prepared)
 
     def __post_init__(self) -> None:
         self.runs = tuple(self.runs or ())
@@ -157,6 +160,11 @@ class Document(QObject):
     @property
     def sections(self) -> dict[str, Any]:
         return self._content.sections
+
+    @property
+    def prepared(self) -> Prepared | None:
+        """Engine results computed while the content loaded; valid only as its methods say."""
+        return self._content.prepared
 
     @property
     def runs(self) -> tuple[Run, ...]:
@@ -358,7 +366,8 @@ class Document(QObject):
         self._stale = False
         self._pending = not self._engine_ready and len(self.graph) > 0
         # An empty graph analyses without torch; anything else waits for engine_loaded().
-        self._analysis = Analysis(()) if self._pending else analyze(self.graph)
+        ready = self._content.prepared and self._content.prepared.analysis_for(self.graph)
+        self._analysis = Analysis(()) if self._pending else ready or analyze(self.graph)
         self._analysed = (id(self.graph), self.graph.revision)
         self.analysis_changed.emit(self._analysis)
 

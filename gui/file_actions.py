@@ -27,6 +27,7 @@ from engine.templates import TemplateError
 from .background import CallResult, publish, remove_staging, run_in_background, staging_folder
 from .document import Content, Document, read_project
 from .editing import Editor
+from .prepared import prepare
 from .save_size import confirm_save_size
 from .startup import EngineLoader
 from .template_gallery import TemplateGalleryDialog
@@ -95,7 +96,7 @@ class FileController(QObject):
             return False
         if not self._engine_ready(f"Opening {Path(path).name}"):
             return False
-        call = run_in_background(self.window, f"Opening {Path(path).name}…", lambda: read_project(path))
+        call = run_in_background(self.window, f"Opening {Path(path).name}…", lambda: prepare(read_project(path)))
         if call.cancelled:
             self.status_message.emit(f"Opening {Path(path).name} cancelled")
             return False

@@ -5,14 +5,20 @@ A network of thousands of layers would cost a QGraphicsItem per card, per port a
 items only where the view looks (`scene_lazy`); everything else is drawn by this one item in
 one paint call: a tinted block per card (what a card looks like zoomed far out: its category's
 colour, red for an error) and a straight line per edge. The shapes are rebuilt only when the
-picture changes (a card made real, a move, an edit, a new analysis), not on every paint.
-Must not mutate the document.
+picture changes (a card made real, a move, an edit, a new analysis), not on every paint. For a
+new plan (a project opened, blocks folded) the colours and lines are worked out in slices between
+event-loop turns (`STYLE_SLICE_S` each), so the window keeps painting; until the last slice the item
+draws nothing (the real cards in view are there already). Must not mutate the document.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QRectF, Qt
+import time
+from typing import Iterator
+
+from PySide6.QtCore import QLineF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
+from shiboken6 import isValid
 
 from engine.blocks import NODE
 from engine.catalog import CATALOG
@@ -21,6 +27,8 @@ from engine.layout import NODE_HEIGHT, NODE_WIDTH
 from .. import theme
 
 TINT = 0.45  # how much of the category colour tints a far-out card (as cards.paint_card does)
+STYLE_SLICE_S = 0.03  # longest a slice of gradual styling holds the GUI thread
+STYLE_BATCH = 1000  # units (or edges) styled between two looks at the clock
 
 
 def _mix(a: QColor, b: QColor, share: float) -> QColor:
@@ -39,25 +47,63 @@ class OverviewItem(QGraphicsItem):
         self._segments: list = []  # (source unit, target unit, line) for every edge of the plan
         self._boxes: dict[tuple[int, int], list[QRectF]] | None = None  # the stand-ins: style -> cards
         self._lines: list[QLineF] = []
+        self._styling: Iterator[None] | None = None  # the gradual styling under way, if any
+        self._scheduled = False  # a slice of it waits for the next event-loop turn
         self.setZValue(-1)  # under the real cards and edges
         # Painted once per zoom into a viewport-sized pixmap (Qt caches only the part in view of
         # an item this big): a repaint, a grab or a scroll blits it instead of redrawing 40,000 lines.
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.setAcceptedMouseButtons(Qt.NoButton)
 
-    def invalidate(self, styles: bool = True) -> None:
+    def invalidate(self, styles: bool = True, gradual: bool = False) -> None:
         """The picture changed: rebuild the shapes at the next paint. `styles=False`: only which
-        units have real items changed (the colours and places of the rest did not)."""
+        units have real items changed (the colours and places of the rest did not). `gradual`:
+        work the colours out in slices between event-loop turns (see the module docstring); so
+        does any restyle asked for while such a styling is under way."""
         if styles:
-            self._styled = None
+            gradual = gradual or self._styling is not None  # the picture was not complete anyway
+            self._styled, self._styling = None, None
+            if gradual:
+                self._styling = self._style_steps()
+                self._lines = []
+                self._schedule()
         self._boxes = None
         self.update()
 
-    def set_bounds(self, rect: QRectF) -> None:
+    @property
+    def styling(self) -> bool:
+        """True while a gradual styling is under way (the picture is not complete yet)."""
+        return self._styling is not None
+
+    def _schedule(self) -> None:
+        if not self._scheduled:  # one slice per event-loop turn, however often it was asked for
+            self._scheduled = True
+            QTimer.singleShot(0, self._advance)
+
+    def _advance(self) -> None:
+        self._scheduled = False
+        steps = self._styling
+        if steps is None or not isValid(self):  # finished at a paint, replaced, or the scene was cleared
+            return
+        end = time.perf_counter() + STYLE_SLICE_S
+        for _ in steps:
+            if time.perf_counter() >= end:
+                self._schedule()
+                return
+        self._finish_styling(steps)
+
+    def _finish_styling(self, steps: Iterator[None]) -> None:
+        for _ in steps:
+            pass
+        if steps is self._styling:
+            self._styling, self._boxes = None, None
+            self.update()
+
+    def set_bounds(self, rect: QRectF, gradual: bool = False) -> None:
         if rect != self._bounds:
             self.prepareGeometryChange()
             self._bounds = QRectF(rect)
-        self.invalidate()
+        self.invalidate(gradual=gradual)
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -70,8 +116,11 @@ class OverviewItem(QGraphicsItem):
     def _build(self) -> None:
         if self._boxes is not None:
             return
+        if self._styling is not None:
+            self._finish_styling(self._styling)
         if self._styled is None:
-            self._style()
+            for _ in self._style_steps():
+                pass
         live = self._scene.live_units()
         boxes: dict[tuple[int, int], list[QRectF]] = {}
         for unit, key, rect in self._styled:
@@ -80,8 +129,9 @@ class OverviewItem(QGraphicsItem):
         self._boxes = boxes
         self._lines = [line for src, dst, line in self._segments if src not in live or dst not in live]
 
-    def _style(self) -> None:
-        """Each unit's colours (by its layer's category, red for an error) and each edge's line."""
+    def _style_steps(self) -> Iterator[None]:
+        """Each unit's colours (by its layer's category, red for an error) and each edge's line,
+        yielding every `STYLE_BATCH` units or edges; stored when the last one is done."""
         scene, t = self._scene, theme.current()
         positions, rows, nodes = scene.plan_positions(), scene.document.analysis.by_id, scene.document.graph.nodes
         fill, border = t.color("node_fill"), t.color("node_border").rgba()
@@ -89,7 +139,7 @@ class OverviewItem(QGraphicsItem):
         block = (_mix(fill, QColor(t.accent), TINT).rgba(), border)  # a folded block's card
         tints: dict[str, tuple[int, int]] = {}  # layer type -> its category's tint
         styled = []
-        for unit, (x, y) in positions.items():
+        for unit, (x, y) in list(positions.items()):  # a copy: an edit may come between two slices
             if unit[0] != NODE:
                 key = block
             elif (row := rows.get(unit[1])) is not None and row.error is not None:
@@ -101,13 +151,20 @@ class OverviewItem(QGraphicsItem):
                     tints[layer] = (_mix(fill, color, TINT).rgba(), border)
                 key = tints[layer]
             styled.append((unit, key, QRectF(x, y, NODE_WIDTH, NODE_HEIGHT)))
-        self._styled = styled
+            if len(styled) % STYLE_BATCH == 0:
+                yield
         half = NODE_WIDTH / 2
-        self._segments = [(src, dst, QLineF(a[0] + half, a[1] + NODE_HEIGHT, b[0] + half, b[1]))
-                          for (src, dst) in scene.plan_edge_keys()
-                          for a, b in [(positions.get(src), positions.get(dst))] if a is not None and b is not None]
+        keys, segments = list(scene.plan_edge_keys()), []
+        for start in range(0, len(keys), STYLE_BATCH):
+            segments += [(src, dst, QLineF(a[0] + half, a[1] + NODE_HEIGHT, b[0] + half, b[1]))
+                         for (src, dst) in keys[start:start + STYLE_BATCH]
+                         for a, b in [(positions.get(src), positions.get(dst))] if a is not None and b is not None]
+            yield
+        self._styled, self._segments = styled, segments
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self._styling is not None and self._boxes is None:
+            return  # the first picture of a new plan is still being worked out: _advance repaints
         self._build()
         t = theme.current()
         painter.setRenderHint(QPainter.Antialiasing, False)  # thousands of shapes: square is fast

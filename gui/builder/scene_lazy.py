@@ -96,7 +96,7 @@ class LazyControl:
         elif not self._lazy and self._overview is not None:
             self.removeItem(self._overview)
             self._overview = None
-        self._overview_changed()
+        self._overview_changed(gradual=True)  # a new plan: styled between event-loop turns
 
     @staticmethod
     def _cell_of(pos: tuple[float, float]) -> tuple[int, int]:
@@ -144,9 +144,9 @@ class LazyControl:
         ys = [p[1] for p in self._positions.values()]
         return QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + NODE_HEIGHT)
 
-    def _overview_changed(self) -> None:
+    def _overview_changed(self, gradual: bool = False) -> None:
         if self._overview is not None:
-            self._overview.set_bounds(self.plan_rect().adjusted(-4, -4, 4, 4))
+            self._overview.set_bounds(self.plan_rect().adjusted(-4, -4, 4, 4), gradual)
 
     # -- finding units by place --------------------------------------------------------------
     def units_in(self, rect: QRectF, limit: int | None = None) -> list[Unit]:

@@ -169,3 +169,13 @@ def test_topological_order_keeps_a_cut_chain_in_place():
     graph.disconnect("pool1", "conv2")
     order, _ = graph.topological_order()
     assert order == list(graph.nodes)  # conv2's half does not jump to the top
+
+
+def test_fold_is_memoized_per_revision_and_collapsed_set():
+    from engine.blocks import fold
+    graph = templates.load("mlp", (2,), 2)
+    first = fold(graph, ())
+    assert fold(graph, []) is first  # same revision, same (empty) collapsed set
+    graph.set_frozen(next(iter(graph.nodes)), True)  # any change bumps the revision
+    again = fold(graph, ())
+    assert again is not first and again.units == first.units

@@ -34,8 +34,11 @@ class LintState(QObject):
         doc = self.document
         if not doc.analysis_current:  # the analysis_changed that follows brings the fresh one
             return
-        found = lint(doc.graph, doc.analysis, **lint_context(doc.runs, doc.runs_state.adopted_run, doc.meta,
-                                                             doc.sections))
+        adopted = doc.runs_state.adopted_run
+        ready = doc.prepared and doc.prepared.lints_for(doc.graph, doc.analysis, doc.runs, adopted, doc.meta,
+                                                        doc.sections)  # computed while the file loaded
+        found = lint(doc.graph, doc.analysis, **lint_context(doc.runs, adopted, doc.meta, doc.sections)) \
+            if ready is None else ready
         if found == self.warnings:
             return
         self.warnings = found
