@@ -38,6 +38,7 @@ class ViewSwitcher(QObject):
         self.made: dict[str, QWidget] = {}  # key -> the views made so far
         self.on_made: list[Callable[[str, QWidget], None]] = []  # told of each view once it is made
         self.building: dict[str, QWidget] = {}  # key -> a staged view being made, a slice per turn
+        self.waiting: list[str] = []  # keys of views made once the staged companions being made are done
         self._slices = QTimer(self, singleShot=True, interval=0)
         self._slices.timeout.connect(self._on_slices_timeout)
 
@@ -97,22 +98,30 @@ class ViewSwitcher(QObject):
         return widget
 
     def _add_made(self, key: str, widget: QWidget) -> None:
+        if key in self.waiting:
+            self.waiting.remove(key)
         self._made(key, widget)
         self.add(spec_of(key).name, widget)
 
     def _start_building(self, key: str) -> bool:
-        """Begin making a staged view, a slice per turn; True while it is being made."""
+        """Begin making a staged view, or the staged companions a view needs first, a slice per turn;
+        True while it is being made (its page says so)."""
         spec = spec_of(key)
-        if key in self.building:
+        if key in self.building or key in self.waiting:
             return True
-        if key in self.made or spec is None or not spec.staged or not self.engine_ready():
+        if key in self.made or spec is None or not self.engine_ready():
             return False
-        for companion in spec.companions:
-            self.view(companion)
-        widget = spec.factory(self.host, staged=True)
-        widget.setParent(self.stack)  # made where it will be shown: its children are styled once
-        widget.hide()
-        self.building[key] = widget
+        if not spec.staged:  # made in one turn, after the staged companions it needs (Draw after Train)
+            if not [c for c in spec.companions if self._start_building(c)]:
+                return False
+            self.waiting.append(key)
+        else:
+            for companion in spec.companions:
+                self.view(companion)
+            widget = spec.factory(self.host, staged=True)
+            widget.setParent(self.stack)  # made where it will be shown: its children are styled once
+            widget.hide()
+            self.building[key] = widget
         page = self.views.get(key)
         if isinstance(page, QLabel):
             page.setText(f"Opening the {spec.name} view…")
@@ -120,14 +129,16 @@ class ViewSwitcher(QObject):
         return True
 
     def _on_slices_timeout(self) -> None:
-        """One slice of the first view being made; once complete, it takes its page's place."""
-        if not self.building:
-            return
-        key, widget = next(iter(self.building.items()))
-        if not widget.build_step():
-            del self.building[key]
-            self._add_made(key, widget)
+        """One slice of a view being made (once complete, it takes its page's place), or, once none is
+        left, one view that waited for them."""
         if self.building:
+            key, widget = next(iter(self.building.items()))
+            if not widget.build_step():
+                del self.building[key]
+                self._add_made(key, widget)
+        elif self.waiting:
+            self.view(self.waiting.pop(0))
+        if self.building or self.waiting:
             self._slices.start()
 
     def _make(self, spec: ViewSpec) -> QWidget:

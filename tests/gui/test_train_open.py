@@ -53,3 +53,12 @@ def test_a_boundary_made_late_shows_what_it_was_handed(themed_app):
     tabs.show_grid(None)
     assert tabs._boundary is None
     assert tabs.boundary.grids_shown == 0 and tabs.widget(BOUNDARY).layout().itemAt(0).widget() is tabs.boundary
+
+
+def test_draw_shown_first_waits_for_the_train_view_made_in_slices(qtbot, window):
+    """The Draw view's one-click training is followed by the Train view, so that is made first: in slices."""
+    assert window.show_view("draw") and window.switcher.waiting == ["draw"] and "train" in window.switcher.building
+    assert window.views["draw"].text() == "Opening the Draw view…"
+    qtbot.waitUntil(lambda: "draw" in window.switcher.made, timeout=TIMEOUT_MS)
+    assert list(window.switcher.made) == ["build", "train", "draw"] and window.switcher.waiting == []
+    assert window.stack.currentWidget() is window.draw_view is window.views["draw"]
