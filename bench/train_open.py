@@ -9,9 +9,10 @@ and any slices made on later turns). Peer: the Draw view's first showing, measur
 window (the Build view is made at start). Goal: the Train view's longest stall <= 100 ms.
 
 Each round runs in a fresh process (a view is first shown once per window); medians over
---rounds. --load N runs N CPU-bound busy processes during the measurement.
+--rounds. --load N runs N CPU-bound busy processes during the measurement. --order draw,train,play
+shows Draw first (it needs the Train view: both are made then).
 
-Usage: QT_QPA_PLATFORM=offscreen python bench/train_open.py [--rounds 5] [--load 0]
+Usage: QT_QPA_PLATFORM=offscreen python bench/train_open.py [--rounds 5] [--load 0] [--order train,draw,play]
 """
 from __future__ import annotations
 
@@ -26,10 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VIEWS = ("train", "draw", "play")
-
-
-def measure_once() -> dict[str, tuple[float, float]]:
+def measure_once(views: list[str]) -> dict[str, tuple[float, float]]:
     """In this process: {view: (show_view ms, longest event-loop stall ms)}."""
     import torch
 
@@ -59,7 +57,7 @@ def measure_once() -> dict[str, tuple[float, float]]:
 
     settle(800)
     heartbeat.start()
-    for key in VIEWS:
+    for key in views:
         settle(300)
         beats.clear()
         start = clock.nsecsElapsed() / 1e6
@@ -78,35 +76,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--load", type=int, default=0, help="CPU-bound busy processes running meanwhile")
+    parser.add_argument("--order", default="train,draw,play", help="the views, in the order first shown")
     parser.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    views = args.order.split(",")
     if args.once:
-        print(json.dumps(measure_once()))
+        print(json.dumps(measure_once(views)))
         return
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                PYTHONPATH=str(ROOT))
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.load)]
     try:
-        rounds = [json.loads(subprocess.run([sys.executable, __file__, "--once"], env=env, cwd=ROOT, check=True,
-                                            capture_output=True, text=True).stdout.strip().splitlines()[-1])
-                  for _ in range(args.rounds)]
+        command = [sys.executable, __file__, "--once", "--order", args.order]
+        rounds = [json.loads(subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True,
+                                            text=True).stdout.strip().splitlines()[-1]) for _ in range(args.rounds)]
     finally:
         for proc in busy:
             proc.terminate()
             proc.wait(10)
     print(f"First showing of each view, LeNet-5, engine loaded; {platform.node()} ({os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}), {env['QT_QPA_PLATFORM']}, --load {args.load}, "
-          f"median of {args.rounds} fresh windows")
+          f"median of {args.rounds} fresh windows, shown in the order {args.order}")
     print(f"{'view':<8}{'show_view ms':>14}{'longest stall ms':>18}   (all rounds: stall)")
-    for key in VIEWS:
+    for key in views:
         calls = [r[key][0] for r in rounds]
         stalls = [r[key][1] for r in rounds]
         print(f"{key:<8}{statistics.median(calls):>14.0f}{statistics.median(stalls):>18.0f}   "
               + " ".join(f"{s:.0f}" for s in stalls))
-    train = statistics.median(r["train"][1] for r in rounds)
-    draw = statistics.median(r["draw"][1] for r in rounds)
-    print(f"Train / Draw (peer) longest stall: {train / max(draw, 1e-9):.1f}x; goal Train <= 100 ms: "
-          f"{'met' if train <= 100 else 'NOT met'}")
+    worst = max(statistics.median(r[key][1] for r in rounds) for key in views)
+    if "train" in views and "draw" in views:
+        train, draw = (statistics.median(r[key][1] for r in rounds) for key in ("train", "draw"))
+        print(f"Train / Draw (peer) longest stall: {train / max(draw, 1e-9):.1f}x")
+    print(f"goal: no first showing holds the window over 100 ms: {'met' if worst <= 100 else 'NOT met'} "
+          f"(worst median {worst:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -150,10 +150,15 @@ class ViewSwitcher(QObject):
             callback(key, widget)
 
     def engine_loaded(self) -> None:
-        """Make the view on screen, if it waited for the engine."""
+        """Make the view on screen, if it waited for the engine (a staged one in slices)."""
         current = self.current_name
-        if current and current not in self.made:
+        if current and current not in self.made and not self._start_building(current):
             self.view(current)
+
+    def finish_building(self) -> None:
+        """Complete every view being made now (before a screenshot)."""
+        for key in list(self.building) + list(self.waiting):
+            self.view(key)
 
     # -- showing --------------------------------------------------------------------------------
     def show(self, name: str) -> bool:
