@@ -160,7 +160,8 @@ class ResultTabs(QTabWidget):
         self._show_boundary_dataset(dataset)
 
     def show_grid(self, grid: DecisionGrid | None) -> None:
-        self._drawn = (self._drawn[0], grid, None)  # clearing the grid clears the marked mistakes too
+        dataset, _, mistakes = self._drawn  # clearing the grid clears the marked mistakes too
+        self._drawn = (dataset, grid, mistakes if grid is not None else None)
         if self._boundary is None:
             return
         if grid is None:

@@ -62,3 +62,12 @@ def test_draw_shown_first_waits_for_the_train_view_made_in_slices(qtbot, window)
     qtbot.waitUntil(lambda: "draw" in window.switcher.made, timeout=TIMEOUT_MS)
     assert list(window.switcher.made) == ["build", "train", "draw"] and window.switcher.waiting == []
     assert window.stack.currentWidget() is window.draw_view is window.views["draw"]
+
+
+def test_a_finished_runs_mistakes_stay_marked_on_a_boundary_made_late(qtbot, view):  # noqa: F811
+    load(qtbot, view, "moons", samples=200)
+    train(qtbot, view, epochs=1, batch_size=16)
+    [run] = view.document.runs
+    wrong = [i for i in run.mistakes.index if i < view.dataset.num_test]
+    view.show_runs()  # the finished run: its grid computed from the weights, its mistakes marked
+    assert len(view.results.boundary.wrong.data) == len(wrong) > 0
