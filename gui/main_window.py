@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
             button.setIcon(action_icon(button.text().lower()))
 
     def prepare_screenshot(self) -> None:
+        self.switcher.finish_building()  # a view opening in slices is shown complete
         self.switcher.ask_all("prepare_screenshot")
 
     # -- closing ------------------------------------------------------------------------

@@ -6,6 +6,10 @@ at once; one that needs PyTorch stands as a loading page until the engine has lo
 the view is first shown (or asked for by `view(key)`), so the start does not pay for views
 nobody has opened. If a view is on screen when the engine comes in, it is made then.
 
+A `staged` view is made a slice per event-loop turn when first shown, its page saying it is being
+opened meanwhile, so the window keeps painting and answering (issue 18: no stall over 100 ms); asking
+for it by `view(key)` while it is being made finishes it at once.
+
 Owns no view logic: it asks views through the protocol in gui.views. Must not import torch
 or any view at import time.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QButtonGroup, QLabel, QStackedWidget, QToolBar, QToolButton, QWidget
 
@@ -33,6 +37,10 @@ class ViewSwitcher(QObject):
         self.views: dict[str, QWidget] = {}  # key -> the page shown: the view, or its loading page
         self.made: dict[str, QWidget] = {}  # key -> the views made so far
         self.on_made: list[Callable[[str, QWidget], None]] = []  # told of each view once it is made
+        self.building: dict[str, QWidget] = {}  # key -> a staged view being made, a slice per turn
+        self.waiting: list[str] = []  # keys of views made once the staged companions being made are done
+        self._slices = QTimer(self, singleShot=True, interval=0)
+        self._slices.timeout.connect(self._on_slices_timeout)
 
     def add_specs(self) -> None:
         for spec in VIEWS:
@@ -75,15 +83,63 @@ class ViewSwitcher(QObject):
         key = key.lower()
         if key in self.made:
             return self.made[key]
+        if key in self.building:
+            widget = self.building.pop(key)
+            widget.finish_building()
+            self._add_made(key, widget)
+            return widget
         spec = spec_of(key)
         if spec is None or key not in self.views or (spec.needs_engine and not self.engine_ready()):
             return None
         for companion in spec.companions:
             self.view(companion)
         widget = self._make(spec)
-        self._made(key, widget)
-        self.add(spec.name, widget)
+        self._add_made(key, widget)
         return widget
+
+    def _add_made(self, key: str, widget: QWidget) -> None:
+        if key in self.waiting:
+            self.waiting.remove(key)
+        self._made(key, widget)
+        self.add(spec_of(key).name, widget)
+
+    def _start_building(self, key: str) -> bool:
+        """Begin making a staged view, or the staged companions a view needs first, a slice per turn;
+        True while it is being made (its page says so)."""
+        spec = spec_of(key)
+        if key in self.building or key in self.waiting:
+            return True
+        if key in self.made or spec is None or not self.engine_ready():
+            return False
+        if not spec.staged:  # made in one turn, after the staged companions it needs (Draw after Train)
+            if not [c for c in spec.companions if self._start_building(c)]:
+                return False
+            self.waiting.append(key)
+        else:
+            for companion in spec.companions:
+                self.view(companion)
+            widget = spec.factory(self.host, staged=True)
+            widget.setParent(self.stack)  # made where it will be shown: its children are styled once
+            widget.hide()
+            self.building[key] = widget
+        page = self.views.get(key)
+        if isinstance(page, QLabel):
+            page.setText(f"Opening the {spec.name} view…")
+        self._slices.start()
+        return True
+
+    def _on_slices_timeout(self) -> None:
+        """One slice of a view being made (once complete, it takes its page's place), or, once none is
+        left, one view that waited for them."""
+        if self.building:
+            key, widget = next(iter(self.building.items()))
+            if not widget.build_step():
+                del self.building[key]
+                self._add_made(key, widget)
+        elif self.waiting:
+            self.view(self.waiting.pop(0))
+        if self.building or self.waiting:
+            self._slices.start()
 
     def _make(self, spec: ViewSpec) -> QWidget:
         return spec.factory(self.host)
@@ -94,17 +150,23 @@ class ViewSwitcher(QObject):
             callback(key, widget)
 
     def engine_loaded(self) -> None:
-        """Make the view on screen, if it waited for the engine."""
+        """Make the view on screen, if it waited for the engine (a staged one in slices)."""
         current = self.current_name
-        if current and current not in self.made:
+        if current and current not in self.made and not self._start_building(current):
             self.view(current)
+
+    def finish_building(self) -> None:
+        """Complete every view being made now (before a screenshot)."""
+        for key in list(self.building) + list(self.waiting):
+            self.view(key)
 
     # -- showing --------------------------------------------------------------------------------
     def show(self, name: str) -> bool:
         key = name.lower()
         if key not in self.views:
             return False
-        self.view(key)  # made on first showing, once it can be
+        if not self._start_building(key):
+            self.view(key)  # made on first showing, once it can be
         index = self.stack.indexOf(self.views[key])
         self.stack.setCurrentIndex(index)
         self.buttons.button(index).setChecked(True)

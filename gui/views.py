@@ -50,6 +50,9 @@ class ViewSpec:
     needs_engine: bool  # imports PyTorch: made only once the engine has loaded
     tip: str = ""  # the switcher button's tooltip
     companions: tuple[str, ...] = ()  # keys of views made before this one (they follow what it starts)
+    # made a slice per event-loop turn when first shown: the factory takes `staged=True` and the view
+    # offers build_step() -> bool (a slice; False once complete) and finish_building()
+    staged: bool = False
 
     @property
     def key(self) -> str:
@@ -63,10 +66,10 @@ def _build_view(host: ViewHost) -> QWidget:
     return BuildView(host.document, host.editor)
 
 
-def _train_view(host: ViewHost) -> QWidget:
+def _train_view(host: ViewHost, staged: bool = False) -> QWidget:
     from .train import TrainView
 
-    view = TrainView(host.document, host)
+    view = TrainView(host.document, host, staged=staged)
     view.build_view_requested.connect(lambda: host.show_view("Build"))
     return view
 
@@ -85,7 +88,8 @@ def _play_view(host: ViewHost) -> QWidget:
 
 VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("Build", "build", "Ctrl+1", _build_view, needs_engine=False, tip="Build the network"),
-    ViewSpec("Train", "train", "Ctrl+2", _train_view, needs_engine=True, tip="Train it on a dataset"),
+    ViewSpec("Train", "train", "Ctrl+2", _train_view, needs_engine=True, tip="Train it on a dataset",
+             staged=True),  # nine plots: made in slices, so its first showing never holds the window long
     # The Draw view's one-click training is a run like any other: the Train view follows it live from its start.
     ViewSpec("Draw", "draw", "Ctrl+3", _draw_view, needs_engine=True, tip="Try it on your own drawings",
              companions=("train",)),

@@ -60,10 +60,8 @@ class GradientFlowView(QWidget):
         self.heat = HeatMap()
         self.heat.toggled.connect(self._on_heat_toggled)
         self.image = self.heat  # `image.image`: the log10 values drawn, (rows, measurements)
-        self.line_plot = style_plot(pg.PlotWidget(), "", "", "training step")
-        self.line_plot.getPlotItem().setLogMode(y=True)
-        self.line_plot.setToolTip("One line per row of the heat map, in the colour of its swatch (log scale)")
-        self.curves: list[pg.PlotDataItem] = []
+        self._line_plot: pg.PlotWidget | None = None  # made when "Lines" is first shown (the view opens faster)
+        self._curves: list[pg.PlotDataItem] = []
         self.choice = QComboBox(objectName="gradient_measure")
         for key, title in MEASURES.items():
             self.choice.addItem(title, key)
@@ -82,7 +80,7 @@ class GradientFlowView(QWidget):
         self.heat_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.pages = QStackedWidget()  # one picture at a time: both at once left each too small to read
         self.pages.addWidget(self.heat_scroll)
-        self.pages.addWidget(self.line_plot)
+        self.pages.addWidget(QWidget())  # the line plot's place until it is first shown
         top = QHBoxLayout()
         top.addWidget(self.choice)
         self.show_buttons = QButtonGroup(self)
@@ -93,12 +91,38 @@ class GradientFlowView(QWidget):
             self.show_buttons.addButton(button, page)
             top.addWidget(button)
         top.addStretch(1)
-        self.show_buttons.idClicked.connect(self.pages.setCurrentIndex)
+        self.show_buttons.idClicked.connect(self._on_show_buttons_id_clicked)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 4, 0, 0)
         column.addLayout(top)
         column.addWidget(self.note)
         column.addWidget(self.pages, 1)
+
+    @property
+    def line_plot(self) -> pg.PlotWidget:
+        """One line per row on a log scale; made on first use, with the lines of what is shown."""
+        if self._line_plot is None:
+            plot = style_plot(pg.PlotWidget(), "", "", "training step")
+            plot.getPlotItem().setLogMode(y=True)
+            plot.setToolTip("One line per row of the heat map, in the colour of its swatch (log scale)")
+            placeholder = self.pages.widget(1)
+            self.pages.insertWidget(1, plot)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self._line_plot = plot
+            self.redraw()
+        return self._line_plot
+
+    @property
+    def curves(self) -> list[pg.PlotDataItem]:
+        """The lines, one per row (the line plot is made for them if it had not been)."""
+        self.line_plot  # noqa: B018
+        return self._curves
+
+    def _on_show_buttons_id_clicked(self, page: int) -> None:
+        if page == 1:
+            self.line_plot  # noqa: B018 - made now
+        self.pages.setCurrentIndex(page)
 
     # -- data in ------------------------------------------------------------------------------
     def clear(self, network: dict | None = None) -> None:
@@ -152,11 +176,13 @@ class GradientFlowView(QWidget):
         self.heat.set_data(self.rows, logs, steps, levels, colors)
 
     def _draw_lines(self, shown: np.ndarray, steps: np.ndarray, colors) -> None:
-        if len(self.curves) != len(self.rows):
-            for curve in self.curves:
-                self.line_plot.removeItem(curve)
-            self.curves = [self.line_plot.plot() for _ in self.rows]
-        for curve, row, color in zip(self.curves, shown, colors):
+        if self._line_plot is None:
+            return  # drawn when the plot is made
+        if len(self._curves) != len(self.rows):
+            for curve in self._curves:
+                self._line_plot.removeItem(curve)
+            self._curves = [self._line_plot.plot() for _ in self.rows]
+        for curve, row, color in zip(self._curves, shown, colors):
             keep = np.isfinite(row) & (row > 0)
             curve.setPen(pg.mkPen(color, width=2))
             curve.setData(steps[keep], row[keep])

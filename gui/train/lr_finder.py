@@ -50,7 +50,7 @@ class LrFinderPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(objectName="lr_find_progress", visible=False, maximum=STEPS)
         self.message = QLabel(objectName="muted", wordWrap=True)
-        self.plot = self._make_plot()
+        self._plot: pg.PlotWidget | None = None  # made with the first result (the Train view opens faster)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.find_button)
@@ -60,8 +60,28 @@ class LrFinderPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        for widget in (self.progress, self.message, self.plot):
+        for widget in (self.progress, self.message):
             layout.addWidget(widget)
+
+    @property
+    def plot(self) -> pg.PlotWidget:
+        """Loss against learning rate; made when first needed, hidden until a result is shown."""
+        if self._plot is None:
+            self._plot = self._make_plot()
+            self.layout().addWidget(self._plot)
+        return self._plot
+
+    @property
+    def raw_curve(self) -> pg.PlotDataItem:
+        return self.plot.raw_curve
+
+    @property
+    def smooth_curve(self) -> pg.PlotDataItem:
+        return self.plot.smooth_curve
+
+    @property
+    def mark(self) -> pg.InfiniteLine:
+        return self.plot.mark
 
     def _make_plot(self) -> pg.PlotWidget:
         t = theme.current()
@@ -71,11 +91,11 @@ class LrFinderPanel(QWidget):
         plot.setMaximumHeight(230)
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        self.raw_curve = plot.plot(pen=pg.mkPen(t.muted, width=1))
-        self.smooth_curve = plot.plot(pen=pg.mkPen(t.accent, width=2))
-        self.mark = pg.InfiniteLine(angle=90, pen=pg.mkPen(t.error, width=1.5, style=pg.QtCore.Qt.DashLine))
-        self.mark.setVisible(False)
-        plot.addItem(self.mark, ignoreBounds=True)
+        plot.raw_curve = plot.plot(pen=pg.mkPen(t.muted, width=1))
+        plot.smooth_curve = plot.plot(pen=pg.mkPen(t.accent, width=2))
+        plot.mark = pg.InfiniteLine(angle=90, pen=pg.mkPen(t.error, width=1.5, style=pg.QtCore.Qt.DashLine))
+        plot.mark.setVisible(False)
+        plot.addItem(plot.mark, ignoreBounds=True)
         plot.setVisible(False)
         return plot
 

@@ -11,6 +11,7 @@ Must not import the engine beyond its record types and runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import pyqtgraph as pg
@@ -45,14 +46,18 @@ class Overlay:
     color: str
 
 
+def make_plots() -> Iterator[pg.PlotWidget]:
+    """The four plots, one at a time (a staged Train view makes them over several event-loop turns). The
+    top row shares the bottom row's x axis: its title "epoch" once, under the bottom row."""
+    for title, y_label, x_label in (("Training loss (per step)", "loss", ""), ("Loss per epoch", "loss", ""),
+                                    ("Accuracy per epoch", "%", "epoch"), ("Learning rate", "lr", "epoch")):
+        yield styled_plot(title, y_label, x_label)
+
+
 class LivePlots(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        # the top row shares the bottom row's x axis: its title "epoch" once, under the bottom row
-        self.loss_plot = styled_plot("Training loss (per step)", "loss", "")
-        self.epoch_plot = styled_plot("Loss per epoch", "loss", "")
-        self.acc_plot = styled_plot("Accuracy per epoch", "%")
-        self.lr_plot = styled_plot("Learning rate", "lr")
+    def __init__(self, parent: QWidget | None = None, plots: tuple[pg.PlotWidget, ...] = ()) -> None:
+        super().__init__(parent)  # `plots`: the four from make_plots(), when made beforehand
+        self.loss_plot, self.epoch_plot, self.acc_plot, self.lr_plot = plots or tuple(make_plots())
         self._layout()
         self.series = {name: Series() for name in DETAIL}
         self.curves = {name: self._curve(plot, symbol) for name, (plot, symbol) in self._homes().items()}

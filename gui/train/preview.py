@@ -59,10 +59,7 @@ class DatasetPreview(QWidget):
         super().__init__(parent)
         self.grid = SampleGridLabel()
         self.grid.setObjectName("sample_grid")
-        self.scatter_plot = styled_plot("", x_label="")
-        self.scatter_plot.setFixedHeight(220)
-        self.scatter = pg.ScatterPlotItem(size=5, pen=None)
-        self.scatter_plot.addItem(self.scatter)
+        self._scatter_plot: pg.PlotWidget | None = None  # made for the first point set (images need none)
         self.counts_plot = styled_plot("", x_label="")
         self.counts_plot.setFixedHeight(110)
         self.counts_plot.getPlotItem().setMouseEnabled(False, False)
@@ -73,11 +70,21 @@ class DatasetPreview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.grid)
-        layout.addWidget(self.scatter_plot)
         layout.addWidget(self.caption)
         layout.addWidget(self.counts_plot)
         self.show_dataset(None)
         theme.follow(self, self.refresh_theme)
+
+    @property
+    def scatter_plot(self) -> pg.PlotWidget:
+        """The 2-D points, made when first needed (under the sample grid)."""
+        if self._scatter_plot is None:
+            self._scatter_plot = styled_plot("", x_label="")
+            self._scatter_plot.setFixedHeight(220)
+            self.scatter = pg.ScatterPlotItem(size=5, pen=None)
+            self._scatter_plot.addItem(self.scatter)
+            self.layout().insertWidget(1, self._scatter_plot)
+        return self._scatter_plot
 
     def refresh_theme(self) -> None:
         """The points and bars after a light/dark switch (the plots follow by themselves)."""
@@ -87,8 +94,9 @@ class DatasetPreview(QWidget):
     def show_dataset(self, dataset: Dataset | None) -> None:
         self._dataset = dataset
         visible = dataset is not None
-        for widget in (self.grid, self.scatter_plot, self.counts_plot, self.caption):
-            widget.setVisible(visible)
+        for widget in (self.grid, self._scatter_plot, self.counts_plot, self.caption):
+            if widget is not None:
+                widget.setVisible(visible)
         if dataset is None:
             return
         if dataset.kind == "points" and tuple(dataset.input_shape) == (2,):
@@ -101,7 +109,8 @@ class DatasetPreview(QWidget):
         background = theme.current().color("picture_gap").red()  # a gray: red = green = blue
         self.grid.set_image(sample_grid(dataset.x_train, dataset.y_train, dataset.num_classes,
                                         background=background))
-        self.scatter_plot.hide()
+        if self._scatter_plot is not None:
+            self._scatter_plot.hide()
         shown = min(dataset.num_classes, 10)
         self.caption.setText(f"One row per class ({', '.join(dataset.class_names[:shown])}"
                              f"{', …' if dataset.num_classes > shown else ''}). Class counts, training split:")
@@ -110,6 +119,7 @@ class DatasetPreview(QWidget):
         x = dataset.x_train[:MAX_POINTS].numpy()
         y = dataset.y_train[:MAX_POINTS].numpy()
         brushes = [pg.mkBrush(class_color(int(c), 200)) for c in y]
+        self.scatter_plot.show()
         self.scatter.setData(x[:, 0], x[:, 1], brush=brushes)
         self.scatter_plot.getPlotItem().setAspectLocked(True)
         self.scatter_plot.autoRange()

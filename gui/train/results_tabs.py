@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from engine.data import Dataset
 from engine.formatting import counted
@@ -35,7 +35,11 @@ class ResultTabs(QTabWidget):
         super().__init__(parent, objectName="results_tabs")
         self.setDocumentMode(True)
         self.compare = ComparePanel()
-        self.boundary = BoundaryPlot()
+        # The decision boundary (a pyqtgraph plot, a hidden tab for image sets) is made when first shown
+        self._boundary: BoundaryPlot | None = None
+        self._boundary_page = QWidget(objectName="boundary_page")
+        QVBoxLayout(self._boundary_page).setContentsMargins(0, 0, 0, 0)
+        self._drawn: tuple = (None, None, None)  # what the boundary shows: (dataset, grid, mistakes)
         self.confusion_model = ConfusionTableModel(self)
         self.confusion = confusion_view(self.confusion_model)
         self.mistakes = MistakesView()
@@ -44,7 +48,7 @@ class ResultTabs(QTabWidget):
         self.gradflow = GradientFlowView()  # per-layer gradient norms over the run (engine.training.gradflow)
         # Short titles, the full ones in tooltips: at 1100 px five long titles scrolled ("Confusion m…")
         for page, title, tip in ((self.compare, "Compare", "Compare runs: what differs between the ticked runs"),
-                                 (self.boundary, "Boundary", "Decision boundary: the class the network answers "
+                                 (self._boundary_page, "Boundary", "Decision boundary: the class the network answers "
                                                              "over the plane"),
                                  (self.confusion_page, "Confusion", "Confusion matrix of the test set"),
                                  (self.mistakes_page, "Mistakes", "Test images the network got wrong"),
@@ -53,9 +57,33 @@ class ResultTabs(QTabWidget):
         self.tabBar().setUsesScrollButtons(False)
         self.tabBar().setElideMode(Qt.ElideNone)
         self.confusion.clicked.connect(self._on_confusion_clicked)
+        self.currentChanged.connect(self._on_current_changed)
         self.run: Run | None = None
         self.dataset: Dataset | None = None
         self.pair: tuple[int, int] | None = None
+
+    @property
+    def boundary(self) -> BoundaryPlot:
+        """The decision-boundary plot, made on first use with what it has been handed so far."""
+        if self._boundary is None:
+            self._boundary = BoundaryPlot()
+            self._boundary_page.layout().addWidget(self._boundary)
+            dataset, grid, mistakes = self._drawn
+            self._boundary.show_dataset(dataset)
+            if grid is not None:
+                self._boundary.show_grid(grid)
+            if mistakes is not None:
+                self._boundary.show_mistakes(dataset, mistakes)
+        return self._boundary
+
+    def _on_current_changed(self, index: int) -> None:
+        if index == BOUNDARY:
+            self.boundary  # noqa: B018 - made now, as it comes on screen
+
+    def _show_boundary_dataset(self, dataset: Dataset | None) -> None:
+        self._drawn = (dataset, None, None)
+        if self._boundary is not None:
+            self._boundary.show_dataset(dataset)
 
     def set_kind(self, points: bool) -> None:
         """2-D point sets show the decision boundary, image sets the gallery of mistakes."""
@@ -84,9 +112,11 @@ class ResultTabs(QTabWidget):
         self._show_mistakes()
         self.gradflow.set_network(run.network if run is not None else None)
         self.gradflow.set_history(dict(run.extras) if run is not None else None)
-        self.boundary.show_dataset(dataset if dataset is not None and dataset.kind == "points" else None)
+        self._show_boundary_dataset(dataset if dataset is not None and dataset.kind == "points" else None)
         if dataset is not None and dataset.kind == "points" and run is not None:
-            self.boundary.show_mistakes(dataset, run.mistakes)
+            self._drawn = (dataset, None, run.mistakes)
+            if self._boundary is not None:
+                self._boundary.show_mistakes(dataset, run.mistakes)
 
     def _show_mistakes(self) -> None:
         run, dataset = self.run, self.dataset
@@ -127,13 +157,17 @@ class ResultTabs(QTabWidget):
         self.mistakes_page.set_ready(False)
         self.mistakes.clear()
         self.gradflow.clear(network)
-        self.boundary.show_dataset(dataset)
+        self._show_boundary_dataset(dataset)
 
     def show_grid(self, grid: DecisionGrid | None) -> None:
+        dataset, _, mistakes = self._drawn  # clearing the grid clears the marked mistakes too
+        self._drawn = (dataset, grid, mistakes if grid is not None else None)
+        if self._boundary is None:
+            return
         if grid is None:
-            self.boundary.clear_grid()
+            self._boundary.clear_grid()
         else:
-            self.boundary.show_grid(grid)
+            self._boundary.show_grid(grid)
 
 
 def _names(names: list[str], k: int) -> list[str]:

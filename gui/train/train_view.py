@@ -10,6 +10,8 @@ here or in the Draw view). The view never mutates the graph and keeps no results
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -27,7 +29,7 @@ from .control_bar import ControlBar
 from .dataset_panel import DatasetPanel
 from .fit import FitNetwork
 from .live_view import LiveRunView
-from .plots import LivePlots
+from .plots import LivePlots, make_plots
 from .readiness import Readiness
 from .results_tabs import ResultTabs
 from .run_actions import RunActions
@@ -46,7 +48,9 @@ class TrainView(QWidget):
     training_finished = Signal(object)  # RunOutcome, after the document took the run
 
     def __init__(self, document: Document, parent: QWidget | None = None,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, *, staged: bool = False) -> None:
+        """`staged`: made a slice at a time by `build_step()` (the window's switcher runs one slice per
+        event-loop turn, so opening the view never holds the window long); otherwise made at once."""
         super().__init__(parent)
         self.setObjectName("train_view")
         self.document = document
@@ -54,33 +58,59 @@ class TrainView(QWidget):
         self.settings = settings if isinstance(settings, QSettings) else QSettings()
         self.coordinator = RunCoordinator.of(document)
         self.runner = self.coordinator.runner
+        self._stale = True
+        self._building: Iterator[None] | None = self._build()
+        if not staged:
+            self.finish_building()
+
+    # -- construction -------------------------------------------------------------------
+    def _build(self) -> Iterator[None]:
+        """The making, in slices of a few tens of milliseconds each (the curves' plots are one)."""
         self.datasets = DatasetPanel(self.settings)
         self.form = SettingsForm()
         self.control = ControlBar()
         self.banner = RunBanner()
         self.message = self.banner.message
-        self.plots = LivePlots()
+        yield
+        plots = []
+        for plot in make_plots():  # the curves' four plots, two per slice
+            plots.append(plot)
+            if len(plots) % 2 == 0:
+                yield
+        self.plots = LivePlots(plots=tuple(plots))
+        yield
         self.runs_panel = RunsPanel()
-        self.run_menu = RunMenu(self.runs_panel, document)  # right-click a run: use, continue, export, …
+        self.run_menu = RunMenu(self.runs_panel, self.document)  # right-click a run: use, continue, export, …
         self.results = ResultTabs()
         self.fit: FitReport | None = None
         self.estimate: MemoryEstimate | None = None
         self.shown = RunFocus()
-        self._stale = True
         self.readiness = Readiness(self)
         self.fit_label, self.fit_button = self.readiness.fit_label, self.readiness.fit_button
         self.memory_label = self.readiness.memory_label
         self.transfer = TransferPanel(self)  # start from, augmentation, learning-rate finder (issue 20)
+        yield
         lay_out(self)
         apply_train_style(self)  # its plots and panels follow the theme themselves
         theme.follow(self, self.show_runs)  # the runs list and compare table hold run colours
+        yield
         self.run_actions = RunActions(self)
         self._connect()
         self.live_view = LiveRunView(self)
         self._choose_initial_dataset()
         self.refresh()
 
-    # -- construction -------------------------------------------------------------------
+    def build_step(self) -> bool:
+        """Make the next slice of the view; False once it is complete."""
+        if self._building is not None and next(self._building, StopIteration) is not StopIteration:
+            return True
+        self._building = None
+        return False
+
+    def finish_building(self) -> None:
+        while self.build_step():
+            pass
+
     def _connect(self) -> None:
         self.datasets.dataset_changed.connect(self._on_datasets_dataset_changed)
         self.form.changed.connect(self._refresh_start)

@@ -99,7 +99,9 @@ def test_edits_before_the_engine_are_analysed_once_it_is_in(qtbot, loading_windo
     assert win.document.analysis.row(flatten).output_shape == (784,)
     assert win.status_valid.text() == "✓ Valid"
     assert win.status_device.text().startswith("Training device: ")
-    # the real views took the loading pages' places and buttons; the current one stays shown
+    # the real views took the loading pages' places and buttons; the current one stays shown (the Train
+    # view made a slice per event-loop turn: the window keeps painting, issue 18)
+    qtbot.waitUntil(lambda: "train" in win.switcher.made, timeout=TIMEOUT_MS)
     assert [b.text() for b in win.view_buttons.buttons()] == buttons
     assert win.stack.currentWidget() is win.train_view and win.current_view_name == "train"
     # Draw was never shown: asking for it makes it, in its loading page's place

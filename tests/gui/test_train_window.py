@@ -37,8 +37,10 @@ def start_long_run(qtbot, window, edit=False):
     return view
 
 
-def test_train_view_has_its_button(window):
+def test_train_view_has_its_button(qtbot, window):
     assert window.show_view("train") and window.current_view_name == "train"
+    # made a slice per event-loop turn (issue 18), its page standing in meanwhile; then it is shown
+    qtbot.waitUntil(lambda: "train" in window.switcher.made, timeout=10_000)
     assert window.stack.currentWidget() is window.train_view
     assert [b.text() for b in window.view_buttons.buttons()][:2] == ["Build", "Train"]
 
