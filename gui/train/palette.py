@@ -6,6 +6,8 @@ Must not import the engine.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
@@ -79,3 +81,11 @@ def pen(color: str | QColor, width: float = 1.6, alpha: int = 255) -> object:
 def _restyle(plot: pg.PlotWidget) -> None:
     item = plot.getPlotItem()
     style_plot(plot, item.titleLabel.text, item.getAxis("left").labelText, item.getAxis("bottom").labelText)
+
+
+def make_plots() -> Iterator[pg.PlotWidget]:
+    """The four plots, one at a time (a staged Train view makes them over several event-loop turns). The
+    top row shares the bottom row's x axis: its title "epoch" once, under the bottom row."""
+    for title, y_label, x_label in (("Training loss (per step)", "loss", ""), ("Loss per epoch", "loss", ""),
+                                    ("Accuracy per epoch", "%", "epoch"), ("Learning rate", "lr", "epoch")):
+        yield styled_plot(title, y_label, x_label)

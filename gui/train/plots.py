@@ -11,7 +11,6 @@ Must not import the engine beyond its record types and runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,7 +23,7 @@ from engine.training import EpochRecord, StepRecord
 from .. import theme
 from .finding import FindingHeader, FindingMarks, finding_zoom
 from .legend import RowLegend
-from .palette import pen, styled_plot
+from .palette import make_plots, pen
 from .run_banner import TITLES
 from .series import RunCurves, Series, Smoother, data_range, epoch_titles, keeps, log_axis, others_label, y_bounds
 
@@ -44,14 +43,6 @@ class Overlay:
     run: Run
     name: str
     color: str
-
-
-def make_plots() -> Iterator[pg.PlotWidget]:
-    """The four plots, one at a time (a staged Train view makes them over several event-loop turns). The
-    top row shares the bottom row's x axis: its title "epoch" once, under the bottom row."""
-    for title, y_label, x_label in (("Training loss (per step)", "loss", ""), ("Loss per epoch", "loss", ""),
-                                    ("Accuracy per epoch", "%", "epoch"), ("Learning rate", "lr", "epoch")):
-        yield styled_plot(title, y_label, x_label)
 
 
 class LivePlots(QWidget):

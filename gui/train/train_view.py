@@ -29,7 +29,8 @@ from .control_bar import ControlBar
 from .dataset_panel import DatasetPanel
 from .fit import FitNetwork
 from .live_view import LiveRunView
-from .plots import LivePlots, make_plots
+from .palette import make_plots
+from .plots import LivePlots
 from .readiness import Readiness
 from .results_tabs import ResultTabs
 from .run_actions import RunActions
