@@ -41,6 +41,7 @@ class Minimap(QWidget):
         self._frames: list[QRectF] = []
         self._painted: dict[int, list[QRectF]] = {}  # rgba -> the cards in minimap coordinates
         self._refresh = QTimer(self, singleShot=True, interval=30, timeout=self.refresh)
+        self.hide()  # until a network is out of view (follow_view): an empty canvas showed an empty box
 
     def schedule_refresh(self) -> None:
         self._refresh.start()

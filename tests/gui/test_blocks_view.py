@@ -129,6 +129,7 @@ def test_summary_rows_are_a_tree_of_blocks(build_view, editor):
 
 
 def test_minimap_click_moves_the_canvas(build_view, editor):
+    assert not build_view.canvas.minimap.isVisible()  # an empty canvas shows no empty overview box
     resnet18(editor)
     canvas, minimap = build_view.canvas, build_view.canvas.minimap
     build_view.scene.expand_all()
