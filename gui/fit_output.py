@@ -30,6 +30,7 @@ from engine.formatting import counted
 from engine.graph import GraphError
 from engine.head import HeadError, carry_weights, find_head, replace_head
 
+from .background import run_in_background
 from .commands import LoadGraph
 from .document import Content, Document
 
@@ -81,12 +82,17 @@ class FitOutputDialog(QDialog):
             self.use_folder(path)
 
     def use_folder(self, path: str) -> bool:
-        """Take the classes of an image folder; False (and the reason shown) when it is not one."""
-        try:
-            counts = folder_classes(path)
-        except DatasetError as exc:
-            self.message.setText(str(exc))
+        """Take the classes of an image folder; False (and the reason shown) when it is not one. The
+        folder is listed on a worker (a folder of 100,000 pictures takes seconds), the window painting."""
+        call = run_in_background(self, f"Reading the class folders of {path}…", lambda: folder_classes(path))
+        if call.cancelled:
             return False
+        if isinstance(call.error, DatasetError):
+            self.message.setText(str(call.error))
+            return False
+        if call.error is not None:
+            raise call.error
+        counts = call.value
         self.class_names = list(counts)
         self.classes.setValue(len(counts))
         self.message.setText(f"{counted(len(counts), 'class')} from {path}: {', '.join(list(counts)[:8])}"
