@@ -142,7 +142,12 @@ class TrainView(QWidget):
             app.aboutToQuit.connect(self.shutdown)
 
     def _choose_initial_dataset(self) -> None:
-        saved = self.settings.value("train/dataset")
+        """The open project's settings and dataset (its adopted or latest run's: the view may be made
+        after the project was opened), else the dataset used last."""
+        config, dataset = initial_settings(self.document)
+        if config is not None:
+            self.form.set_config(config)
+        saved = dataset or self.settings.value("train/dataset")
         if saved:
             self.datasets.select(str(saved))
         self.results.set_kind(dataset_info(self.datasets.name).kind == "points")

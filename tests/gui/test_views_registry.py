@@ -62,3 +62,27 @@ def test_the_window_talks_to_views_through_their_methods():
     for name in ("gui/main_window.py", "gui/app.py", "gui/menus.py", "gui/view_switcher.py"):
         source = (ROOT / name).read_text(encoding="utf-8")
         assert not reach.findall(source), name
+
+
+def test_a_view_made_after_the_project_opened_takes_its_runs_settings(window, tmp_path):
+    """Views are made when first shown, often after the project was opened: the Train view still
+    starts from the adopted run's settings and dataset (seen in the real window: it showed MNIST
+    and the default settings for a project trained on moons)."""
+    import engine
+    from engine.runs import new_run, snapshot
+    from engine.training import TrainConfig
+    from engine.training.records import EpochRecord, FinishedRecord
+
+    graph = engine.templates.load("mlp", (2,), 2)
+    epochs = [EpochRecord(1, 0.5, 0.8, 0.6, 0.75, 0.01, 0.1, True)]
+    run = new_run(run_id="r1", name="Run 1", config=TrainConfig(epochs=2, lr=0.01), dataset="moons",
+                  dataset_meta={"kind": "points", "input_shape": [2], "num_classes": 2}, dataset_options={},
+                  network=snapshot(graph), steps=[], epochs=epochs,
+                  result=FinishedRecord("completed", "Trained.", 1, 0.75, 0.74, 0.6, 1))
+    path = engine.save(graph, tmp_path / "moons.nwproj", runs=[run])
+    assert "train" not in window.switcher.made
+    assert window.files.open_path(str(path), ask=False)
+    assert window.show_view("train")
+    view = window.train_view
+    assert view.datasets.name == "moons"
+    assert view.form.config().lr == 0.01 and view.form.config().epochs == 2
