@@ -10,7 +10,7 @@ import gc
 import threading
 from typing import Callable
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer
 
 GUI_COLLECT_MS = 2000  # while workers run, the GUI thread collects cyclic garbage this often
 YOUNG_GENERATIONS = 1  # ...in generations 0 and 1 only: a full pass stalls the window for a second
@@ -81,6 +81,12 @@ def start_in_thread(worker: QObject, name: str, on_finished: Callable[[], None] 
     thread.finished.connect(GC_GUARD.worker_finished, Qt.DirectConnection)
     thread.started.connect(worker.run)
     # Direct: quit from the worker's own thread the moment run ends, even if the GUI is busy.
+    # The worker is destroyed on the GUI thread, never on its own: a PySide object's destructor looks
+    # up Python overrides (it needs the interpreter lock) while it holds Qt's connection lock, and the
+    # GUI thread, holding the interpreter lock, may be waiting for that connection lock (a connect or
+    # disconnect): both wait forever. Seen once as a hung test run (worker ~QObject vs setTitle).
+    gui_thread = QCoreApplication.instance().thread()
+    worker.done.connect(lambda: worker.moveToThread(gui_thread), Qt.DirectConnection)  # from its own thread
     worker.done.connect(thread.quit, Qt.DirectConnection)
     thread.finished.connect(worker.deleteLater)
     if on_finished is not None:

@@ -2,7 +2,7 @@
 GUI-thread objects from the wrong thread (a segfault seen in a training worker). The GUI thread collects."""
 import gc
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from gui.jobs.threads import start_in_thread
 
@@ -44,3 +44,16 @@ def test_the_gui_thread_collects_young_garbage_only_while_workers_run(monkeypatc
     finally:
         guard.worker_finished()
     assert calls == [(threads.YOUNG_GENERATIONS,)] and threads.YOUNG_GENERATIONS < 2
+
+
+def test_a_finished_worker_is_destroyed_on_the_gui_thread(qtbot):
+    """A PySide object destroyed on a worker thread can deadlock with the GUI thread (its destructor
+    needs the interpreter lock while it holds Qt's connection lock): workers go home before they die."""
+    from PySide6.QtCore import QCoreApplication, QThread
+
+    probe, died_on = _Probe(), []
+    probe.destroyed.connect(lambda *_: died_on.append(QThread.currentThread()), Qt.DirectConnection)
+    thread = start_in_thread(probe, "probe")
+    qtbot.waitUntil(lambda: bool(died_on), timeout=5000)
+    thread.wait()
+    assert died_on == [QCoreApplication.instance().thread()]
