@@ -18,12 +18,11 @@ import json
 import multiprocessing as mp
 import os
 import struct
-import threading
-from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from .export_formats import ExportError
+from .forked_call import ChildProcess
 from .graph import Graph
 from .serialize import graph_to_dict
 
@@ -116,14 +115,9 @@ def _export_job(conn: Any) -> None:
 
 
 # -- the parent -------------------------------------------------------------------------------------
-class ExportChild:
+class ExportChild(ChildProcess):
     """One export in one child process. `run` blocks (call it from a worker thread); `kill` may be
     called from any thread, before, during or after `run`."""
-
-    def __init__(self) -> None:
-        self.process: Any = None
-        self._lock = threading.Lock()
-        self._killed = False
 
     def run(self, fmt: str, graph: Graph, path: str | os.PathLike, weights: Mapping[str, Any] | None = None,
             title: str = "network", stage: Stage | None = None) -> list[Path]:
@@ -171,19 +165,3 @@ class ExportChild:
                 return [Path(p) for p in payload]
             else:
                 raise ExportError(payload)
-
-    def kill(self) -> None:
-        """End the export now (Cancel); `run` then raises ExportCancelled."""
-        with self._lock:
-            self._killed = True
-            if self.process is not None and self.process.exitcode is None:
-                self.process.kill()
-
-    def wait_gone(self, timeout: float) -> bool:
-        """True once the child has exited (it no longer writes anything)."""
-        if self.process is None:
-            return True
-        if not wait_for([self.process.sentinel], timeout):
-            return False
-        self.process.join(timeout)  # its pipe closes a moment before the exit status is there
-        return True

@@ -46,13 +46,38 @@ def _child(fn: Callable[[], Any], conn: Any) -> None:
         os._exit(0)  # no interpreter tear-down: the parent's Qt and torch state are not ours to end
 
 
-class ForkedCall:
-    """`run(fn)` blocks (call it from a worker thread); `kill()` may come from any thread."""
+class ChildProcess:
+    """One child process a worker thread waits on, and its Cancel: `kill` may come from any thread,
+    before, during or after the wait (ForkedCall here, engine.export_child.ExportChild)."""
 
     def __init__(self) -> None:
         self.process: Any = None
         self._lock = threading.Lock()
         self._killed = False
+
+    @property
+    def killed(self) -> bool:
+        """True once `kill` was called (what the child was doing no longer matters)."""
+        return self._killed
+
+    def kill(self) -> None:
+        with self._lock:
+            self._killed = True
+            if self.process is not None and self.process.exitcode is None:
+                self.process.kill()
+
+    def wait_gone(self, timeout: float) -> bool:
+        """True once the child has exited (it no longer writes anything)."""
+        if self.process is None:
+            return True
+        if not wait_for([self.process.sentinel], timeout):
+            return False
+        self.process.join(timeout)  # its pipe closes a moment before the exit status is there
+        return True
+
+
+class ForkedCall(ChildProcess):
+    """`run(fn)` blocks (call it from a worker thread); `kill()` may come from any thread."""
 
     def run(self, fn: Callable[[], Any]) -> Any:
         """fn()'s JSON-able value, computed in a forked child; raises what fn raised (ProjectError,
@@ -78,26 +103,6 @@ class ForkedCall:
             reader.close()
         self.wait_gone(5.0)
         return _unpack(reply)
-
-    @property
-    def killed(self) -> bool:
-        """True once `kill` was called (what the child was doing no longer matters)."""
-        return self._killed
-
-    def kill(self) -> None:
-        with self._lock:
-            self._killed = True
-            if self.process is not None and self.process.exitcode is None:
-                self.process.kill()
-
-    def wait_gone(self, timeout: float) -> bool:
-        """True once the child has exited (it no longer writes anything)."""
-        if self.process is None:
-            return True
-        if not wait_for([self.process.sentinel], timeout):
-            return False
-        self.process.join(timeout)
-        return True
 
 
 def _unpack(reply: list) -> Any:
