@@ -3,9 +3,6 @@
 (engine.training.network_remedy "hidden_layer"), at a learning rate a new layer learns at; a linear
 network that learned (or one whose loss was thrown about by its steps) is not told so; and a matrix
 subset: a perceptron on XOR, once blamed on its learning rate, is told it is too simple and the remedy helps."""
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,6 +13,7 @@ from engine.training import EpochRecord, TrainConfig, diagnose
 from engine.training.capacity import new_lr
 from engine.training.doctor import PRECEDENCE, TITLES
 from engine.training.network_remedy import add_hidden_layer, applicable, apply_change, is_linear
+from tests.engine.doctor_bench import doctor_matrix
 
 CHANCE2 = 0.6931  # log 2
 
@@ -86,18 +84,9 @@ def test_hidden_layer_goes_before_the_output_layer_and_keeps_everything_else(sha
     assert out.shape == (3, classes) and add_hidden_layer(graph).nodes.keys() == changed.nodes.keys()
 
 
-def _matrix():
-    path = Path(__file__).resolve().parents[2] / "bench" / "doctor_matrix.py"
-    spec = importlib.util.spec_from_file_location("doctor_matrix", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_matrix_subset_a_perceptron_on_xor_is_too_simple_and_a_hidden_layer_helps(optimizer):
-    matrix = _matrix()
+    matrix = doctor_matrix()
     xor = next(f for f in matrix.FAMILIES if f.name == "xor-fit")
     cell = matrix.run_cell(matrix.Cell(xor, "perceptron", "xor", optimizer, 1e-3, 8), matrix.load("xor", 0))
     assert [d.code for d in cell.found] == ["too_simple"] and matrix.bad_lr([cell]) == 0

@@ -2,10 +2,7 @@
 vanishing_gradients and never lr_too_low; lr_too_low needs small update ratios; the network remedies are pure
 graph functions that keep everything else; the doctor never offers the same one-click change twice in a row
 when it did not help; and a small, fast subset of bench/doctor_matrix.py's scenarios."""
-import importlib.util
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +16,7 @@ from engine.training import EpochRecord, FinishedRecord, TrainConfig, diagnose
 from engine.training.doctor import PRECEDENCE, TITLES
 from engine.training.evidence import flow_sentence, gradient_evidence, helped
 from engine.training.network_remedy import add_batchnorm, applicable, apply_change, to_relu
+from tests.engine.doctor_bench import doctor_matrix
 
 STALLED = [2.36, 2.31, 2.305]  # deep_sigmoid on digits: chance level (log 10 = 2.30) after three epochs
 VANISHING = {"grad_norms": {"fc1": [2e-9, 3e-9], "fc5": [1e-5, 1e-5], "out": [0.1, 0.1]},
@@ -158,18 +156,9 @@ def test_helped_means_accuracy_up_or_loss_down():
     assert helped(None, 1.0, None, 0.9) and not helped(0.5, 1.0, 0.4, 0.5) and not helped(0.5, 1.0, 0.6, float("nan"))
 
 
-def _matrix():
-    path = Path(__file__).resolve().parents[2] / "bench" / "doctor_matrix.py"
-    spec = importlib.util.spec_from_file_location("doctor_matrix", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("lr", [0.01, 0.1])
 def test_matrix_subset_deep_sigmoid_is_told_vanishing_and_batch_normalization_helps(lr):
-    matrix = _matrix()
+    matrix = doctor_matrix()
     data = matrix.load("digits", 800)
     cell = matrix.run_cell(matrix.Cell(matrix.FAMILIES[0], "deep_sigmoid", "digits", "adam", lr, 3), data)
     assert [d.code for d in cell.found] == ["vanishing_gradients"]
@@ -178,7 +167,7 @@ def test_matrix_subset_deep_sigmoid_is_told_vanishing_and_batch_normalization_he
 
 
 def test_matrix_subset_a_tiny_learning_rate_is_raised_and_that_helps():
-    matrix = _matrix()
+    matrix = doctor_matrix()
     data = matrix.load("digits", 300)
     cell = matrix.run_cell(matrix.Cell(matrix.FAMILIES[0], "mlp", "digits", "sgd", 1e-4, 3), data)
     assert [d.code for d in cell.found] == ["lr_too_low"] and cell.trials[0].helped

@@ -8,15 +8,12 @@ rate has no accuracy left to win, and the wiggles of a loss near zero are noise,
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from engine.training import EpochRecord, TrainConfig, diagnose
 from engine.training.doctor import ADAPTIVE, ADAPTIVE_TOP, CEILING, EXPLODE_STEP, RATE_TOP
 from engine.training.evidence import helped
+from tests.engine.doctor_bench import doctor_matrix
 
 
 def history(train_losses, acc=0.1):
@@ -76,19 +73,10 @@ def test_relative_wiggles_of_a_loss_near_zero_are_noise_not_oscillation():
                                      10)] == ["oscillating"]
 
 
-def _matrix():
-    path = Path(__file__).resolve().parents[2] / "bench" / "doctor_matrix.py"
-    spec = importlib.util.spec_from_file_location("doctor_matrix", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_matrix_subset_an_exploding_perceptron_at_rate_3_is_helped_by_one_decade_down():
     """A FIT cell (digits-linear-fit2): adamw at 3 explodes (88.5 %); the old fixed 0.001 made it worse (84.3 %),
     one decade down capped at AdamW's top (0.01) helps."""
-    matrix = _matrix()
+    matrix = doctor_matrix()
     family = next(f for f in matrix.FAMILIES if f.name == "digits-linear-fit2")
     cell = matrix.run_cell(matrix.Cell(family, "perceptron", "digits", "adamw", 3.0, 3), matrix.load("digits", 1500))
     assert [d.code for d in cell.found] == ["exploding"] and cell.found[0].change == {"lr": 0.01}
