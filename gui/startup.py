@@ -252,7 +252,6 @@ class EngineLoader(QObject):
             self.analysis_ready.emit()
             QTimer.singleShot(0, self._analysis_shown.set)  # after the repaint this analysis brings
             return
-        freeze_imports()
         callbacks, self._callbacks = self._callbacks, []
         self.loaded.emit()
         for callback in callbacks:

@@ -7,20 +7,10 @@ import torch
 from engine.builder import build_module
 from engine.training.augment_spec import TERMS
 from tests.engine.test_data import write_idx
+from tests.gui import test_train_view
 from tests.gui.test_train_view import TIMEOUT_MS, load, train
 
-
-@pytest.fixture
-def view(qtbot, document, editor, settings):
-    from gui.train import TrainView
-
-    editor.load_template("mlp", (2,), 2)
-    view = TrainView(document, settings=settings)
-    qtbot.addWidget(view)
-    view.resize(1300, 850)
-    yield view
-    view.shutdown()
-    assert view.runner.thread is None or view.runner.thread.isFinished()
+view = test_train_view.view  # the Train view fixture, one home
 
 
 def _pixmaps(view):
