@@ -81,11 +81,13 @@ def _energy(train_parts: Parts, labels: torch.Tensor, t: float) -> Callable[[Par
 # energy, feature distance and contrast make one score; "diagonal": each feature's own spread (what
 # shipped before, with "max"); "tied": one covariance shared by the classes, "stored" cut to what a run's
 # calibration keeps (engine.training.feature_density), "full" the whole 84×84 (a reference, too big to store).
+# "fisher" (the sum of squares of the scaled measurements above their median) was added after "mean" was
+# measured, because "mean" let a very familiar energy cancel a flat photo's contrast (tests/engine/test_try_it).
 CANDIDATES: dict[str, Rule] = {
     "energy": _energy, "diagonal, max (before)": _novelty(rank=0, fusion="max"),
     "diagonal, mean": _novelty(rank=0, fusion="mean"), "tied stored, max": _novelty(fusion="max"),
     "tied full, mean": _novelty(rank=84, fusion="mean", max_text=math.inf),
-    "tied stored, mean": _novelty(fusion="mean"),
+    "tied stored, mean": _novelty(fusion="mean"), "tied stored, fisher": _novelty(fusion="fisher"),
 }
 
 

@@ -42,20 +42,23 @@ def fit_density(features: torch.Tensor, labels: torch.Tensor, rank: int) -> dict
     rank = min(rank, features.shape[1])
     if rank <= 0:
         return stats
-    values, vectors = torch.linalg.eigh(shrunk_covariance(residual / spread))
-    values = values.clamp_min(EPS)
-    keep = _kept(values, rank)
-    rest = values[~keep].mean() if bool((~keep).any()) else values.mean()
-    return {**stats, "components": vectors[:, keep].T.contiguous(), "variances": values[keep],
+    standard = residual / spread
+    shrink, values, vectors = _shrunk_eigen(standard)  # ascending
+    kept = _kept(values, rank)
+    values = ((1 - shrink) * values + shrink * values.mean()).clamp_min(EPS)  # Ledoit-Wolf's, same directions
+    rest = values[~kept].mean() if bool((~kept).any()) else values.mean()
+    return {**stats, "components": vectors[:, kept].T.contiguous(), "variances": values[kept],
             "rest": rest.reshape(())}
 
 
 def _kept(values: torch.Tensor, rank: int) -> torch.Tensor:
-    """Which eigen-directions to keep: those whose variance differs most from the others' average, large
-    or small (the small ones are where a Mahalanobis distance finds what a diagonal one misses). Greedy
-    on the KL divergence of the approximation, each left-out direction costing r − 1 − log r, r = λ / rest."""
+    """Which eigen-directions to keep: those whose variance differs most from the
+    others' average, large or small (the small ones are where a Mahalanobis distance finds what a
+    diagonal one misses). Greedy on the KL divergence of the approximation, each left-out direction
+    costing r − 1 − log r, r = λ / rest."""
     keep = torch.zeros(values.numel(), dtype=torch.bool)
-    for _ in range(rank):
+    values = values.clamp_min(EPS)
+    for _ in range(min(rank, values.numel())):
         rest = values[~keep].mean()
         cost = values / rest - 1 - torch.log(values / rest)
         cost[keep] = -1.0
@@ -63,9 +66,10 @@ def _kept(values: torch.Tensor, rank: int) -> torch.Tensor:
     return keep
 
 
-def shrunk_covariance(x: torch.Tensor) -> torch.Tensor:
-    """The Ledoit-Wolf covariance of the rows of x (already centred per class): the sample covariance
-    pulled towards a multiple of the identity by the amount that minimizes the expected squared error."""
+def _shrunk_eigen(x: torch.Tensor) -> tuple[float, torch.Tensor, torch.Tensor]:
+    """(Ledoit-Wolf shrinkage, eigenvalues ascending, eigenvectors as columns) of the sample covariance of
+    the rows of x (already centred per class). The shrunk covariance, (1 − s)·S + s·mean(λ)·I, has the
+    same directions."""
     n, d = x.shape
     x = x.double()
     sample = x.T @ x / n
@@ -74,7 +78,15 @@ def shrunk_covariance(x: torch.Tensor) -> torch.Tensor:
     # Σ_k ‖x_k x_kᵀ − S‖² = Σ_k ‖x_k‖⁴ − n‖S‖², without an (n, d, d) tensor
     beta = (x.pow(2).sum(1).pow(2).sum() - n * sample.pow(2).sum()) / (d * n * n)
     shrink = float(min(beta, delta) / delta) if float(delta) > 0 else 1.0
-    return (shrink * mu * torch.eye(d, dtype=x.dtype) + (1 - shrink) * sample).float()
+    values, vectors = torch.linalg.eigh(sample)
+    return shrink, values.float(), vectors.float()
+
+
+def shrunk_covariance(x: torch.Tensor) -> torch.Tensor:
+    """The Ledoit-Wolf covariance of the rows of x (already centred per class): the sample covariance
+    pulled towards a multiple of the identity by the amount that minimizes the expected squared error."""
+    shrink, values, vectors = _shrunk_eigen(x)
+    return (vectors * ((1 - shrink) * values + shrink * values.mean())) @ vectors.T
 
 
 def distance(stats: Mapping[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
