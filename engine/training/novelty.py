@@ -43,7 +43,6 @@ MAX_RANK = 16  # covariance directions kept at most
 MAX_TEXT = 13_000  # characters of JSON the statistics take at most (a run keeps 16 KiB: engine.runs.weights)
 FUSIONS = ("max", "mean", "fisher")
 FUSION = "mean"
-EPS = 1e-6
 TAIL = 0.99  # the training quantile each measurement is scaled to (see _spread)
 # Contrast: training pictures all alike (one camera, one size) give a narrow range, and a photo merely
 # smoother than them (a large one shrunk) would count as unlike them; a spread within 4× of theirs never does.
@@ -123,14 +122,16 @@ def fit_novelty(features: torch.Tensor | None, labels: torch.Tensor, energies: t
 
 def novelty_score(stats: Mapping[str, Any], features: torch.Tensor | None, energies: torch.Tensor,
                   inputs: torch.Tensor) -> torch.Tensor:
-    """(N,) the largest scaled measurement the stats hold; higher = less like the training data."""
+    """(N,) the scaled measurements the stats hold, fused as they say (the largest when they say nothing);
+    higher = less like the training data. A measurement that cannot be taken (the network changed since)
+    counts as its training median in a mean."""
     parts = _parts(stats, features, energies, inputs)
     z = torch.stack([(v - stats["scale"][name][0]) / stats["scale"][name][1] for name, v in parts.items()
                      if name in stats["scale"]])
     fusion = stats.get("fusion", "max")
     if fusion == "fisher":  # Fisher's combination for Gaussian tails: −log p ≈ z² / 2 above the median, 0 below
         return z.clamp_min(0).pow(2).sum(0)
-    return z.mean(0) if fusion == "mean" else z.max(0).values
+    return z.sum(0) / len(stats["scale"]) if fusion == "mean" else z.max(0).values
 
 
 def checked_novelty(value: Any) -> dict[str, Any]:
