@@ -83,11 +83,13 @@ def _energy(train_parts: Parts, labels: torch.Tensor, t: float) -> Callable[[Par
 # calibration keeps (engine.training.feature_density), "full" the whole 84×84 (a reference, too big to store).
 # "fisher" (the sum of squares of the scaled measurements above their median) was added after "mean" was
 # measured, because "mean" let a very familiar energy cancel a flat photo's contrast (tests/engine/test_try_it).
+# "2 layers": the inputs of the last two linear layers side by side (calibration.py reads only the last).
 CANDIDATES: dict[str, Rule] = {
     "energy": _energy, "diagonal, max (before)": _novelty(rank=0, fusion="max"),
     "diagonal, mean": _novelty(rank=0, fusion="mean"), "tied stored, max": _novelty(fusion="max"),
     "tied full, mean": _novelty(rank=84, fusion="mean", max_text=math.inf),
     "tied stored, mean": _novelty(fusion="mean"), "tied stored, fisher": _novelty(fusion="fisher"),
+    "2 layers, mean": _novelty(layers=2, fusion="mean"),
 }
 
 
