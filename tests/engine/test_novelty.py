@@ -68,15 +68,16 @@ def _clusters(n=300, d=6, seed=0):
     return features, labels, -features.norm(dim=1), torch.rand(n, 3, 8, 8, generator=g)
 
 
-def test_the_feature_distance_flags_features_far_from_every_class():
+@pytest.mark.parametrize("fusion, bar", [("max", 1.5), ("mean", 0.75)])  # the mean of three: a third as far
+def test_the_feature_distance_flags_features_far_from_every_class(fusion, bar):
     features, labels, energies, inputs = _clusters()
-    stats = checked_novelty(json.loads(json.dumps(fit_novelty(features, labels, energies, inputs))))
+    stats = checked_novelty(json.loads(json.dumps(fit_novelty(features, labels, energies, inputs, fusion=fusion))))
     assert len(stats["means"]) == 3 and len(stats["spread"]) == 6 and set(stats["scale"]) == {
         "energy", "distance", "contrast"}
     familiar = novelty_score(stats, *_clusters(seed=1)[::2], inputs=_clusters(seed=1)[3])
     far = torch.full((5, 6), 2.0)  # between the classes, near none
     strange = novelty_score(stats, far, torch.full((5,), -3.0), torch.rand(5, 3, 8, 8))
-    assert float(torch.quantile(familiar, 0.9)) < 1.5 < float(strange.min())
+    assert float(torch.quantile(familiar, 0.9)) < bar < float(strange.min())
     assert novelty_score(stats, torch.zeros(5, 4), torch.zeros(5), torch.rand(5, 3, 8, 8)).shape == (5,)  # changed
 
 
@@ -88,9 +89,23 @@ def test_wide_features_are_left_out_rather_than_stored_huge():
     assert novelty_score(stats, None, energies[:4], inputs[:4]).shape == (4,)
 
 
+def test_statistics_stored_before_read_as_then_diagonal_distance_and_largest_measurement():
+    features, labels, energies, inputs = _clusters()
+    old = {k: v for k, v in fit_novelty(features, labels, energies, inputs, rank=0, fusion="max").items()}
+    assert "fusion" not in old and "components" not in old  # what a project saved before holds
+    checked_novelty(old)
+    z = (features[:, None, :] - torch.tensor(old["means"])[None]) / torch.tensor(old["spread"])
+    diagonal = (z.pow(2).mean(2).min(1).values + 1e-6).sqrt()  # the distance as it was computed then
+    flatness = (contrast(inputs) - old["contrast_mean"]).abs()
+    scaled = [(v - old["scale"][k][0]) / old["scale"][k][1] for k, v in
+              (("energy", energies), ("distance", diagonal), ("contrast", flatness))]
+    assert torch.allclose(novelty_score(old, features, energies, inputs), torch.stack(scaled).max(0).values, atol=1e-4)
+
+
 @pytest.mark.parametrize("damage", [
     {"scale": {"energy": [0.0, 0.0]}}, {"scale": {"magic": [0.0, 1.0]}}, {"contrast_mean": math.nan},
-    {"means": [[0.0, 1.0]], "spread": [1.0]}, {"spread": [0.0] * 6}, {"scale": "x"}])
+    {"means": [[0.0, 1.0]], "spread": [1.0]}, {"spread": [0.0] * 6}, {"scale": "x"}, {"fusion": "vote"},
+    {"components": [[1.0] * 5]}, {"variances": [-1.0] * 6}, {"rest": 0.0}])
 def test_damaged_statistics_mean_no_calibration(damage):
     stats = fit_novelty(*_clusters())
     entry = {"temperature": 1.0, "method": "novelty", "threshold": 1.0, "novelty": {**stats, **damage}}
