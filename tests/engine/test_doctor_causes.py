@@ -1,0 +1,85 @@
+"""Which cause the curve doctor names when two could explain the curves (issue 16).
+
+- Big steps (‖Δw‖/‖w‖ ≥ UPDATE_LARGE) are overshooting only where the loss shows it: a loss that fell every
+  epoch, with no logged step 10 % above the one before, is learning, and a lower rate only slows it (an LSTM
+  on digits at SGD 2 for 2 epochs: 23.2 % → 18.1 % at 0.2; at Adam 0.1: 61.1 → 59.2 % at 0.01; both helped by
+  more epochs: 42.1 %, 74.9 %, bench/doctor_matrix.py's FIT family lstm-highlr-held).
+- A gradient that vanished from the first measurement on in a network with hidden sigmoid or tanh is the
+  network's doing: it is named before "exploding", and since the loss blew up too, both remedies are named and none is
+  a click (deep_sigmoid on circles at SGD 30, RMSprop 3 and 30: neither a lower rate nor batch normalization
+  alone left chance level, FIT family sigmoid-highlr-fit).
+"""
+from __future__ import annotations
+
+from engine.training import EpochRecord, TrainConfig, diagnose
+from engine.training.evidence import gradient_evidence
+
+LAYERS = ("fc1", "fc2", "out")
+
+
+def history(losses, acc=0.2):
+    return [EpochRecord(i + 1, t, acc, t, acc, 0.01, 1.0, False) for i, t in enumerate(losses)]
+
+
+def grads(first_norms, update=0.07):
+    norms = {"fc1": first_norms, "fc2": [0.5] * len(first_norms), "out": [1.0] * len(first_norms)}
+    return {"grad_norms": norms, "update_ratios": {k: [update] * len(first_norms) for k in LAYERS}}
+
+
+def codes(found):
+    return [d.code for d in found]
+
+
+def test_big_steps_with_a_loss_that_fell_throughout_are_not_overshooting():
+    healthy = grads([0.8, 0.9, 0.7])
+    falling = diagnose(history([2.38, 2.07]), [2.31, 2.25, 2.2, 2.1, 2.0], TrainConfig(lr=2.0, optimizer="sgd"),
+                       "completed", 10, gradients=healthy)
+    assert codes(falling) == ["underfitting"] and falling[0].change == {"epochs": 4}
+
+
+def test_big_steps_with_a_loss_that_rose_somewhere_are_overshooting():
+    healthy = grads([0.8, 0.9, 0.7])
+    jumpy = diagnose(history([2.38, 2.07]), [2.31, 1.7, 2.3, 2.1, 2.0], TrainConfig(lr=2.0, optimizer="sgd"),
+                     "completed", 10, gradients=healthy)
+    assert codes(jumpy) == ["oscillating"] and jumpy[0].change == {"lr": 0.1}
+    one_epoch = diagnose(history([2.0]), [2.31, 2.0], TrainConfig(lr=2.0, optimizer="sgd"), "completed", 10,
+                         gradients=healthy)  # one epoch cannot show that it fell throughout: unchanged
+    assert codes(one_epoch) == ["oscillating"]
+
+
+def test_the_start_ratio_is_the_first_measurement_where_both_ends_are_measured():
+    found = gradient_evidence({"grad_norms": {"a": [None, 1e-6, 0.0], "b": [1.0, 0.5, 0.5], "c": [1.0, 1.0, 0.0]}})
+    assert found.start_ratio == 1e-6 and found.ratio == 5e-7  # the median of (1e-6, 0) over that of (1, 1, 0)
+    assert gradient_evidence({"grad_norms": {"a": [0.1], "b": [1.0], "c": [1.0]}}).vanishing_from_start is False
+
+
+BLOWN_UP = ([30.0, 25.0], [2.3, 40.0, 30.0, 25.0])  # exploded and ended at ~11× chance level (ln 10)
+
+
+def test_a_gradient_that_vanished_from_the_start_is_named_before_exploding_with_both_remedies_and_no_click():
+    vanished = grads([1e-7, 0.0, 0.0], update=1e-6)
+    [found] = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=30.0, optimizer="sgd"), "completed", 10,
+                       gradients=vanished, network_changes=("batchnorm", "relu"))
+    assert found.code == "vanishing_gradients" and not found.one_click and found.severity == "error"
+    assert "batch normalization" in found.message and "learning rate 0.1" in found.message
+    assert "blew up" in found.message and found.evidence["gradient_ratio"] < 0.01 and found.evidence["loss_peak"]
+
+
+def test_a_gradient_lost_only_after_the_blow_up_is_the_rate_s_doing():
+    """Dead units after a blow-up (an MLP with ReLU at RMSprop 2: ratio 0 over the run, 1 at the start)."""
+    killed = grads([0.5, 0.0, 0.0, 0.0], update=1e-2)
+    [found] = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=2.0, optimizer="rmsprop"), "completed",
+                       10, gradients=killed, network_changes=("batchnorm",))
+    assert found.code == "exploding" and found.change == {"lr": 0.001}
+
+
+def test_a_relu_network_whose_gradient_was_lost_from_the_first_measurement_is_still_exploding():
+    """LeNet-5 at RMSprop 20: the first measurement (step 10) already came after the blow-up; its ReLU units died,
+    and the lowered rate helped (9.9 → 92.3 %, FIT family digits-highlr-held2). Only sigmoid/tanh slopes
+    (network change "relu" applicable) explain a gradient that vanishes from the start."""
+    vanished = grads([1e-7, 0.0, 0.0], update=1e-6)
+    [found] = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=20.0, optimizer="rmsprop"), "completed",
+                       10, gradients=vanished, network_changes=("batchnorm",))
+    assert found.code == "exploding" and found.change == {"lr": 0.001}
+    unknown = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=20.0), "completed", 10, gradients=vanished)
+    assert codes(unknown) == ["exploding"]  # without the network, nothing says what shrank it
