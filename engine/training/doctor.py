@@ -20,11 +20,10 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
                   without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
                   linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
-                  Remedy: the rate one decade lower per click, never above the optimizer's usual top divided by
-                  momentum's multiple (engine.training.lowered_rate, which oscillating uses too). When the
-                  gradient ratio was under 1/100 from the first measurement on in a network with hidden sigmoid
-                  or tanh, vanishing_gradients is named instead, with both remedies and no one click
-                  (engine.training.two_causes)
+                  Remedy: one decade lower per click, at most the optimizer's usual top over momentum's multiple
+                  (engine.training.lowered_rate). A gradient ratio under 1/100 from the first measurement on in
+                  a network with hidden sigmoid or tanh is named first: vanishing_gradients, with both remedies
+                  and no one click (engine.training.two_causes)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
@@ -32,7 +31,7 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   to-epoch steps, the accuracy under 99 % (at the ceiling nothing is left to win); or the loss is
                   above half of chance level while a step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a logged loss jumped by
                   ≥ 25 % to near chance, unless over ≥ 2 epochs it fell every epoch and no logged step rose by
-                  10 % (it learns). Remedy: a lower rate
+                  10 % (it learns). Remedy: a lower rate (÷3 without the optimizer's top once the loss is low)
     vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
                   layers) and the training loss is still high (above 0.35× chance level). Outranks the
                   step-size verdicts below: a larger learning rate does not bring back a gradient that the
@@ -88,6 +87,7 @@ from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doct
     EXPLODE_STEP,
     NAN_CAP,
     RATE_TOP,
+    gentler_rate,
     lowered_rate,
     rate_after_nan,
 )
@@ -268,8 +268,8 @@ class _Curves:
                  if self.train[i] > RISE * self.train[i - 1] and self.train[i] - self.train[i - 1] >= noise]
         if len(rises) < 2 or len(rises) * 3 < len(self.train) - 1 or self._at_ceiling():
             return None
-        lr = self.config.lr
-        new = lowered_rate(self.config, 3)
+        lr = self.config.lr  # a run that learned at this rate (loss no longer high) is stepped down gently
+        new = lowered_rate(self.config, 3) if self._still_high() else gentler_rate(self.config, 3)
         epoch = self.epochs[rises[0]].epoch
         return Diagnosis("oscillating", epoch, WARNING,
                          f"The training loss goes up and down instead of falling (it rose in {len(rises)} of "

@@ -83,3 +83,22 @@ def test_a_relu_network_whose_gradient_was_lost_from_the_first_measurement_is_st
     assert found.code == "exploding" and found.change == {"lr": 0.001}
     unknown = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=20.0), "completed", 10, gradients=vanished)
     assert codes(unknown) == ["exploding"]  # without the network, nothing says what shrank it
+
+
+LEARNED = [0.3, 0.2, 0.25, 0.15, 0.22, 0.12]  # rises between epochs at a loss well under chance level (ln 2)
+
+
+def test_a_run_that_learned_at_its_rate_and_oscillates_between_epochs_is_stepped_down_gently():
+    """÷3 without the optimizer's own top: the run showed the rate is near the edge for this network, not far above
+    (FIT cells: an MLP on moons at SGD 4, 98.8 % → 1: 100 % where → 0.1 gave 96.5 %; on spirals at AdamW 1, 88.2 %
+    → 0.33: 96.8 % where → 0.01 gave 70.8 %)."""
+    for optimizer, lr, expected in (("adamw", 1.0, 0.33), ("sgd", 4.0, 1.0), ("rmsprop", 0.3, 0.1)):
+        [found] = diagnose(history(LEARNED, acc=0.9), [0.69, 0.3], TrainConfig(lr=lr, optimizer=optimizer),
+                           "completed", 2)
+        assert found.code == "oscillating" and found.change == {"lr": expected}
+
+
+def test_a_run_still_high_that_oscillates_between_epochs_keeps_the_optimizer_s_top():
+    high = [v * 2.2 for v in LEARNED]  # the same shape at 0.4-0.9 of chance level: it has not learned yet
+    [found] = diagnose(history(high, acc=0.6), [0.69, 0.66], TrainConfig(lr=1.0, optimizer="adamw"), "completed", 2)
+    assert found.code == "oscillating" and found.change == {"lr": 0.01}
