@@ -93,7 +93,7 @@ from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doct
 )
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
-from engine.training.two_causes import both_causes
+from engine.training.two_causes import both_causes, vanished_first
 
 EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
 EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
@@ -128,8 +128,7 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
         return [_diverged(curves)]
     exploding = curves.exploding()
     if exploding is not None:  # a gradient that sigmoid/tanh slopes shrank from the start is named first
-        first = curves.grads is not None and curves.grads.vanishing_from_start and "relu" in (network_changes or ())
-        vanished = curves.vanishing(network_changes) if first else None
+        vanished = curves.vanishing(network_changes) if vanished_first(curves.grads, network_changes) else None
         return [exploding if vanished is None else both_causes(vanished, exploding)]
     rate = (curves.too_simple(network_changes) or curves.oscillating() or curves.vanishing(network_changes)
             or curves.overshooting() or curves.lr_too_low(final) or (curves.plateau() if final else None))

@@ -15,9 +15,25 @@ click. Pure Python: no torch, no Qt.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from typing import Sequence
 
+from engine.training.evidence import VANISHING, GradientEvidence
 from engine.training.findings import Diagnosis, fmt_number
+
+SLOPE = 0.25  # the steepest a sigmoid gets: each saturating layer shrinks the gradient at least this much...
+SLOPES = math.ceil(math.log(VANISHING) / math.log(SLOPE))  # ...so this many of them (4) can take it under 1/100
+
+
+def vanished_first(grads: GradientEvidence | None, network_changes: Sequence[str] | None) -> bool:
+    """The gradient ratio was under 1/100 from the first measurement on, the network has hidden sigmoid or tanh
+    ("relu" is an applicable change) and enough layers for their slopes alone to explain it (≥ SLOPES between
+    the first and the last layer with weights). Fewer cannot: a 2-hidden-layer tanh MLP at RMSprop 4 on moons
+    had a gradient ratio of 0 at step 10 because its loss had already blown up (11.4 at the first log, 16×
+    chance level), and the lowered rate helped it."""
+    return grads is not None and grads.vanishing_from_start and "relu" in (network_changes or ()) \
+        and grads.layers - 1 >= SLOPES
 
 
 def both_causes(vanishing: Diagnosis, exploding: Diagnosis) -> Diagnosis:

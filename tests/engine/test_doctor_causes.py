@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from engine.training import EpochRecord, TrainConfig, diagnose
 from engine.training.evidence import gradient_evidence
-
-LAYERS = ("fc1", "fc2", "out")
+from engine.training.two_causes import SLOPES
 
 
 def history(losses, acc=0.2):
     return [EpochRecord(i + 1, t, acc, t, acc, 0.01, 1.0, False) for i, t in enumerate(losses)]
 
 
-def grads(first_norms, update=0.07):
-    norms = {"fc1": first_norms, "fc2": [0.5] * len(first_norms), "out": [1.0] * len(first_norms)}
-    return {"grad_norms": norms, "update_ratios": {k: [update] * len(first_norms) for k in LAYERS}}
+def grads(first_norms, update=0.07, depth=3):
+    """Gradient series of `depth` layers with weights: the first layer's norms `first_norms`, the others healthy."""
+    names = [f"fc{i}" for i in range(1, depth)] + ["out"]
+    norms = {name: [0.5] * len(first_norms) for name in names}
+    norms.update(fc1=first_norms, out=[1.0] * len(first_norms))
+    return {"grad_norms": norms, "update_ratios": {k: [update] * len(first_norms) for k in names}}
 
 
 def codes(found):
@@ -57,7 +59,7 @@ BLOWN_UP = ([30.0, 25.0], [2.3, 40.0, 30.0, 25.0])  # exploded and ended at ~11�
 
 
 def test_a_gradient_that_vanished_from_the_start_is_named_before_exploding_with_both_remedies_and_no_click():
-    vanished = grads([1e-7, 0.0, 0.0], update=1e-6)
+    vanished = grads([1e-7, 0.0, 0.0], update=1e-6, depth=11)  # deep_sigmoid: 11 layers with weights
     [found] = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=30.0, optimizer="sgd"), "completed", 10,
                        gradients=vanished, network_changes=("batchnorm", "relu"))
     assert found.code == "vanishing_gradients" and not found.one_click and found.severity == "error"
@@ -102,3 +104,17 @@ def test_a_run_still_high_that_oscillates_between_epochs_keeps_the_optimizer_s_t
     high = [v * 2.2 for v in LEARNED]  # the same shape at 0.4-0.9 of chance level: it has not learned yet
     [found] = diagnose(history(high, acc=0.6), [0.69, 0.66], TrainConfig(lr=1.0, optimizer="adamw"), "completed", 2)
     assert found.code == "oscillating" and found.change == {"lr": 0.01}
+
+
+def test_too_few_sigmoid_layers_cannot_explain_a_vanished_gradient_so_a_blow_up_killed_it():
+    """Each sigmoid shrinks the gradient at least 4× (slope ≤ 1/4): under 1/100 takes ≥ 4 of them (SLOPES). A
+    2-hidden-layer tanh MLP on moons at RMSprop 4 had ratio 0 at step 10 because the loss had already blown up (16×
+    chance at the first log), and the lowered rate helped (85.8 → 99.8 %): it stays exploding."""
+    assert SLOPES == 4
+    vanished = grads([1e-7, 0.0, 0.0], update=1e-6, depth=SLOPES)  # three hidden activations: not enough
+    [found] = diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=4.0, optimizer="rmsprop"), "completed", 10,
+                       gradients=vanished, network_changes=("batchnorm", "relu"))
+    assert found.code == "exploding" and found.change == {"lr": 0.001}
+    deep = grads([1e-7, 0.0, 0.0], update=1e-6, depth=SLOPES + 1)
+    assert codes(diagnose(history(BLOWN_UP[0]), BLOWN_UP[1], TrainConfig(lr=4.0, optimizer="rmsprop"), "completed",
+                          10, gradients=deep, network_changes=("batchnorm", "relu"))) == ["vanishing_gradients"]
