@@ -20,15 +20,18 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
                   without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
                   linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
-                  Remedy: the rate one decade lower per click, never above the optimizer's usual top
-                  (engine.training.lowered_rate, which oscillating and diverged use too)
+                  Remedy: one decade lower per click, at most the optimizer's usual top over momentum's multiple
+                  (engine.training.lowered_rate). A gradient ratio under 1/100 from the first measurement on in
+                  a network with hidden sigmoid or tanh is named first: vanishing_gradients, with both remedies
+                  and no one click (engine.training.two_causes)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
                   above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
                   rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
-    oscillating   the training loss rose by > 5 % (and ≥ 1 % of chance level) in at least a third of ≥ 3
-                  epoch-to-epoch steps, the accuracy still under 99 % (at the ceiling there is nothing to win); or the
-                  loss is above half of chance level while a typical step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a
-                  logged loss jumped by ≥ 25 % back to near chance (the steps overshoot: lower the rate)
+    oscillating   the training loss rose by > 5 % (and ≥ 1 % of chance level) in at least a third of ≥ 3 epoch-
+                  to-epoch steps, the accuracy under 99 % (at the ceiling nothing is left to win); or the loss is
+                  above half of chance level while a step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a logged loss jumped by
+                  ≥ 25 % to near chance, unless over ≥ 2 epochs it fell every epoch and no logged step rose by
+                  10 % (it learns). Remedy: a lower rate (÷3 without the optimizer's top once the loss is low)
     vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
                   layers) and the training loss is still high (above 0.35× chance level). Outranks the
                   step-size verdicts below: a larger learning rate does not bring back a gradient that the
@@ -52,7 +55,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, Sequence
 
 from engine.training.capacity import too_simple
@@ -75,7 +77,9 @@ from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's
     Diagnosis,
     chance_loss,
     fmt_number,
+    network_diagnosis,
 )
+from engine.training.findings import longer as _longer
 from engine.training.generalization import overfitting
 from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doctor's constants)
     ADAPTIVE,
@@ -83,11 +87,13 @@ from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doct
     EXPLODE_STEP,
     NAN_CAP,
     RATE_TOP,
+    gentler_rate,
     lowered_rate,
     rate_after_nan,
 )
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
+from engine.training.two_causes import both_causes, vanished_first
 
 EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
 EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
@@ -97,6 +103,7 @@ LOW_ACC = 0.8  # a training accuracy below this is still poor (for losses withou
 FLAT = 0.1  # a loss that fell by less than this share of its start "hardly moved"
 UPDATE_SMALL = 2e-3  # a typical layer's ‖Δw‖/‖w‖ per step below this: the steps are small (tuned: bench)
 UPDATE_LARGE = 4e-2  # ...above this, with the loss still high: the steps overshoot (tuned: bench)
+SEEN_RISE = 1.1  # big steps overshoot only where the loss shows it: a logged step 10 % above the one before
 JUMP = 1.25  # ...or a logged step loss 25 % above the one before, back up near chance level (tuned: bench)
 OVERSHOOT_HIGH = 0.5  # both only while the training loss is above this share of chance level
 CEILING = 0.99  # an accuracy at or above this is at its ceiling: a lower rate has nothing to win
@@ -120,8 +127,9 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     if status == NAN:
         return [_diverged(curves)]
     exploding = curves.exploding()
-    if exploding is not None:
-        return [exploding]
+    if exploding is not None:  # a gradient that sigmoid/tanh slopes shrank from the start is named first
+        vanished = curves.vanishing(network_changes) if vanished_first(curves.grads, network_changes) else None
+        return [exploding if vanished is None else both_causes(vanished, exploding)]
     rate = (curves.too_simple(network_changes) or curves.oscillating() or curves.vanishing(network_changes)
             or curves.overshooting() or curves.lr_too_low(final) or (curves.plateau() if final else None))
     found = [rate] if rate is not None else []  # one verdict on why the loss does not fall: they contradict
@@ -139,21 +147,7 @@ def measurements(epochs: Sequence[EpochRecord], step_losses: Sequence[float], co
     return _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
                    chance_loss(config.loss, num_classes), gradient_evidence(gradients))._evidence
 
-
-def network_diagnosis(code: str, kind: str, message: str, evidence: Mapping[str, Any]) -> Diagnosis:
-    """A finding whose one click is network change `kind` (NETWORK_CHANGES)."""
-    return Diagnosis(code, None, WARNING, message, {}, NETWORK_CHANGES[kind][0], kind, dict(evidence))
-
-
-def _longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
-    """`found` whose re-run also trains `epochs` epochs: one epoch is too short to show what a change does."""
-    return replace(found, change={**found.change, "epochs": epochs},
-                   change_text=f"{found.change_text} and {epochs} epochs",
-                   message=f"{found.message} One epoch is too short to show the difference: train {epochs}.")
-
-
 _fmt = fmt_number
-
 
 def _diverged(curves: _Curves) -> Diagnosis:
     lr = curves.config.lr
@@ -213,6 +207,11 @@ class _Curves:
         s = self.steps
         return self.chance is not None and any(b >= JUMP * a and b >= 0.9 * self.chance for a, b in zip(s, s[1:]))
 
+    def _fell_throughout(self) -> bool:
+        """Over ≥ 2 epochs the loss fell every epoch, no logged step rose by SEEN_RISE: big steps, no overshoot."""
+        t, jump = self.train, self.loss.jump
+        return len(t) >= 2 and all(b < a for a, b in zip(t, t[1:])) and (jump is None or jump < SEEN_RISE)
+
     def _vanishing_measured(self) -> bool:
         """True when the gradient ratio says the gradient vanishes: no remedy may raise the learning rate."""
         return self.grads is not None and self.grads.ratio is not None and self.grads.ratio < VANISHING
@@ -268,8 +267,8 @@ class _Curves:
                  if self.train[i] > RISE * self.train[i - 1] and self.train[i] - self.train[i - 1] >= noise]
         if len(rises) < 2 or len(rises) * 3 < len(self.train) - 1 or self._at_ceiling():
             return None
-        lr = self.config.lr
-        new = lowered_rate(self.config, 3)
+        lr = self.config.lr  # a run that learned at this rate (loss no longer high) is stepped down gently
+        new = lowered_rate(self.config, 3) if self._still_high() else gentler_rate(self.config, 3)
         epoch = self.epochs[rises[0]].epoch
         return Diagnosis("oscillating", epoch, WARNING,
                          f"The training loss goes up and down instead of falling (it rose in {len(rises)} of "
@@ -283,7 +282,7 @@ class _Curves:
         g, jump, far = self.grads, self.loss.jump, self._far_from_learned()
         big = g is not None and g.update_ratio is not None and g.update_ratio >= UPDATE_LARGE
         jumped = jump is not None and jump >= JUMP and self._jumped_to_chance()
-        if not (big or jumped) or not far:
+        if not (big or jumped) or not far or self._fell_throughout():
             return None
         lr = self.config.lr
         new = lowered_rate(self.config, 10)

@@ -32,10 +32,17 @@ class GradientEvidence:
     layers: int  # layers measured
     ratio: float | None  # first layer's median gradient norm / last layer's; None when the last is 0
     update_ratio: float | None  # a typical layer's ‖Δw‖/‖w‖ per step; None when not measured
+    start_ratio: float | None = None  # the same ratio at the first measurement (early in the warm-up)
 
     @property
     def vanishing(self) -> bool:
         return self.ratio is not None and self.ratio < VANISHING and self.layers >= MIN_DEPTH
+
+    @property
+    def vanishing_from_start(self) -> bool:
+        """It vanished already at the first measurement, before large steps could wreck the weights: the
+        network's doing (its activations' slopes), not the learning rate's."""
+        return self.vanishing and self.start_ratio is not None and self.start_ratio < VANISHING
 
     def share_text(self) -> str:
         """The ratio as a learner reads it: "1/36,066,482", or "none" when nothing reaches the first layer."""
@@ -79,7 +86,17 @@ def gradient_evidence(gradients: Mapping[str, Any] | None) -> GradientEvidence |
     per_layer = [v for v in per_layer if v is not None]
     update = statistics.median(per_layer) if per_layer else None
     ratio = first / last if last > 0 and len(names) >= 2 else None
-    return GradientEvidence(names[0], names[-1], len(names), ratio, update)
+    return GradientEvidence(names[0], names[-1], len(names), ratio, update, _start_ratio(norms, names))
+
+
+def _start_ratio(norms: Mapping[str, Any], names: list[str]) -> float | None:
+    """The first layer's gradient norm over the last layer's at the first measurement where both are finite."""
+    pairs = zip(norms[names[0]], norms[names[-1]]) if len(names) >= 2 else ()
+    for first, last in pairs:
+        if isinstance(first, (int, float)) and isinstance(last, (int, float)) and math.isfinite(first) \
+                and math.isfinite(last) and last > 0:
+            return first / last
+    return None
 
 
 def flow_sentence(gradients: Mapping[str, Any] | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 CODES = ("diverged", "exploding", "oscillating", "lr_too_low", "plateau", "overfitting", "underfitting",
@@ -66,3 +66,15 @@ def chance_loss(loss: str, num_classes: int | None) -> float | None:
 def fmt_number(value: float) -> str:
     """A loss or ratio in a finding's words: three significant digits, two for the very small or large."""
     return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2g}"
+
+
+def network_diagnosis(code: str, kind: str, message: str, evidence: Mapping[str, Any]) -> Diagnosis:
+    """A finding whose one click is network change `kind` (NETWORK_CHANGES)."""
+    return Diagnosis(code, None, WARNING, message, {}, NETWORK_CHANGES[kind][0], kind, dict(evidence))
+
+
+def longer(found: Diagnosis, epochs: int = 5) -> Diagnosis:
+    """`found` whose re-run also trains `epochs` epochs: one epoch is too short to show what a change does."""
+    return replace(found, change={**found.change, "epochs": epochs},
+                   change_text=f"{found.change_text} and {epochs} epochs",
+                   message=f"{found.message} One epoch is too short to show the difference: train {epochs}.")

@@ -176,10 +176,11 @@ def test_an_exploding_loss_is_red_with_a_one_click_rerun(qtbot, train_window):
     assert view.banner.level == "error" and "exploded" in view.banner.findChild(type(view.message),
                                                                                "finding_text").text()
     [button] = view.banner.rerun_buttons
-    assert button.text() == "Re-run with learning rate 1"  # one decade down, capped at the usual top (doctor)
+    # one decade down, capped at the usual top over momentum's 10× (engine.training.lowered_rate)
+    assert button.text() == "Re-run with learning rate 0.1"
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS):
         button.click()
-    assert doc.runs[-1].config.lr == 1.0 and doc.runs[-1].name == "Run 2: learning rate 1"
+    assert doc.runs[-1].config.lr == 0.1 and doc.runs[-1].name == "Run 2: learning rate 0.1"
 
 
 def test_editing_while_training_never_loses_the_trained_weights(qtbot, train_window):
