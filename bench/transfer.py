@@ -75,25 +75,30 @@ class Protocol:
     pre_epochs: int
     pre_augment: str
     ft_augment: str
-    rates: dict[str, float] | None  # fixed rate per way; None: each way picks its own from GRID on validation
+    rates: dict[str, float] | None  # fixed rate per way; None: each way's rate is tuned on development draws
     pre_batch: int = 64
 
 
 GRID = (1e-3, 3e-3, 1e-2)  # fine-tuning rates tried by every way (3e-2 was worse for all of them while exploring)
 FT = dict(epochs=30, batch_size=32, cpu_threads=1)  # every fine-tune: 100 images, 30 epochs, Adam, one-cycle
+DEV_DRAWS, DEV_SCORED = 2, 1000  # rate tuning: 2 draws of 100 images, scored on 1,000 other training digits
 WAYS = {  # way -> what "Fit the output" freezes (engine.head.FREEZE_CHOICES); None: fresh weights
     "a scratch": None,
     "b frozen features, dense layers + new head train": "features",
     "b' only the new head trains (linear probe)": "body",
     "c all layers fine-tuned": "none",
 }
+STRONG = dict(pre_epochs=10, pre_augment="rotate=15,translate=0.1")
 BEFORE = Protocol("before: pretraining 3 epochs, no augmentation, fixed rates (scratch and b 3e-3, c 1e-3)",
                   3, "", "", {"a scratch": 3e-3, "b frozen features, dense layers + new head train": 3e-3,
                               "c all layers fine-tuned": 1e-3}, pre_batch=32)
-FAIR = Protocol("fair, no augmentation: pretraining 10 epochs with rotate=15,translate=0.1; each way picks its "
-                "rate", 10, "rotate=15,translate=0.1", "", None)
-FAIR_AUG = dataclasses.replace(FAIR, title="fair, with augmentation (the headline): as above, and every way "
-                               "fine-tunes with rotate=10,translate=0.1", ft_augment="rotate=10,translate=0.1")
+DEFAULTS = Protocol("product defaults: pretraining 10 epochs with rotate=15,translate=0.1; every way fine-tunes at "
+                    "the Train view's default rate 3e-3 with rotate=10,translate=0.1", **STRONG,
+                    ft_augment="rotate=10,translate=0.1", rates={way: 3e-3 for way in WAYS})
+TUNED = Protocol("tuned, no augmentation: pretraining as above; each way fine-tunes at its own tuned rate", **STRONG,
+                 ft_augment="", rates=None)
+TUNED_AUG = dataclasses.replace(TUNED, title="tuned, with augmentation (the headline): each way fine-tunes at its "
+                                "own tuned rate with rotate=10,translate=0.1", ft_augment="rotate=10,translate=0.1")
 
 
 def pretrain(mnist: Dataset, protocol: Protocol) -> dict[str, torch.Tensor]:
@@ -119,32 +124,43 @@ def start(way: str, body: dict[str, torch.Tensor], seed: int):
     return module
 
 
-def chosen_rate(way: str, body, few: Dataset, seed: int, augment: str) -> float:
-    """The grid rate with the best validation accuracy (then loss) on 20 of the 100 images, trained on 80."""
-    def score(lr: float) -> tuple[float, float]:
-        last = [r for r in fit(start(way, body, seed), few, lr=lr, seed=seed, augment=augment, val_split=0.2,
-                               **FT) if type(r).__name__ == "EpochRecord"][-1]
-        return last.val_acc, -last.val_loss
-    return max(GRID, key=score)
+def development(mnist: Dataset) -> list[Dataset]:
+    """Draws of 20 training images per class of 5-9, each with the same 1,000 other training digits as its
+    test split: rates are tuned on these, never on the test digits."""
+    pool = subset(mnist, range(5, 10))
+    order = torch.randperm(pool.num_train, generator=torch.Generator().manual_seed(999))
+    scored, rest = order[:DEV_SCORED], order[DEV_SCORED:]
+    dev = dataclasses.replace(pool, x_train=pool.x_train[rest], y_train=pool.y_train[rest],
+                              x_test=pool.x_train[scored], y_test=pool.y_train[scored])
+    return [subset(dev, range(0, 5), per_class=20, seed=1000 + k) for k in range(DEV_DRAWS)]
+
+
+def tuned_rates(ways: list[str], body, dev: list[Dataset], augment: str) -> dict[str, float]:
+    """Each way's rate: the grid rate with the best mean accuracy over the development draws."""
+    rates = {}
+    for way in ways:
+        score = {lr: statistics.mean(fit_test(start(way, body, 1000 + k), ds, lr=lr, seed=1000 + k,
+                                              augment=augment, **FT) for k, ds in enumerate(dev)) for lr in GRID}
+        rates[way] = max(GRID, key=score.__getitem__)
+        print(f"   tuning {way[:40]:<40} " + "  ".join(f"{lr:g}: {a:.1%}" for lr, a in score.items())
+              + f"  -> {rates[way]:g}")
+    return rates
 
 
 def run_protocol(mnist: Dataset, protocol: Protocol, seeds: int) -> dict[str, list[float]]:
     print(f"\n   {protocol.title}")
     body = pretrain(mnist, protocol)
-    ways = list(protocol.rates) if protocol.rates else list(WAYS)
-    results: dict[str, list[float]] = {way: [] for way in ways}
-    rates: dict[str, list[float]] = {way: [] for way in ways}
+    rates = protocol.rates or tuned_rates(list(WAYS), body, development(mnist), protocol.ft_augment)
+    results: dict[str, list[float]] = {way: [] for way in rates}
     for seed in range(seeds):
         few = subset(mnist, range(5, 10), per_class=20, seed=seed)
-        for way in ways:
-            lr = protocol.rates[way] if protocol.rates else chosen_rate(way, body, few, seed, protocol.ft_augment)
-            rates[way].append(lr)
+        for way, lr in rates.items():
             results[way].append(fit_test(start(way, body, seed), few, lr=lr, seed=seed, augment=protocol.ft_augment,
                                          **FT))
-    print(f"   {'way':<50} {'median':>7} {'min':>6} {'max':>6}   per seed; rate per seed")
+    print(f"   {'way':<50} {'rate':>6} {'median':>7} {'min':>6} {'max':>6}   per seed")
     for way, accs in results.items():
-        print(f"   {way:<50} {statistics.median(accs):7.1%} {min(accs):6.1%} {max(accs):6.1%}   "
-              + " ".join(f"{a:.1%}" for a in accs) + "; " + " ".join(f"{lr:g}" for lr in rates[way]))
+        print(f"   {way:<50} {rates[way]:6g} {statistics.median(accs):7.1%} {min(accs):6.1%} {max(accs):6.1%}   "
+              + " ".join(f"{a:.1%}" for a in accs))
     return results
 
 
@@ -168,17 +184,19 @@ def gain(results: dict[str, list[float]]) -> float:
 
 def transfer(mnist: Dataset, seeds: int) -> None:
     print(f"\n1. Transfer: LeNet-5 pretrained on 0-4, fine-tuned on 5-9 with 20 training images per class; test "
-          f"accuracy on every 5-9 test digit, {seeds} seeds (each seed draws its own 100 images). Fine-tuning: "
-          f"{FT['epochs']} epochs, batch {FT['batch_size']}, Adam one-cycle. 'Each way picks its rate': from "
-          f"{', '.join(f'{r:g}' for r in GRID)}, the best validation accuracy when trained on 80 of the 100 images "
-          "and checked on the other 20, then trained on all 100")
+          f"accuracy on every 5-9 test digit, {seeds} seeds (each seed draws its own 100 images). Every fine-tune: "
+          f"{FT['epochs']} epochs, batch {FT['batch_size']}, Adam one-cycle. A tuned rate is the best of "
+          f"{', '.join(f'{r:g}' for r in GRID)} on {DEV_DRAWS} development draws of 100 other images, scored on "
+          f"{DEV_SCORED:,} other training digits of 5-9 (the same procedure for every way)")
     before = run_protocol(mnist, BEFORE, seeds)
-    run_protocol(mnist, FAIR, seeds)
-    headline = run_protocol(mnist, FAIR_AUG, seeds)
+    defaults = run_protocol(mnist, DEFAULTS, seeds)
+    run_protocol(mnist, TUNED, seeds)
+    headline = run_protocol(mnist, TUNED_AUG, seeds)
     top = ceiling(mnist, 2 if seeds < 5 else 3)
     scratch = statistics.median(headline["a scratch"])
-    print(f"   before: best of (b), (c) minus (a): {gain(before) * 100:+.1f} points")
-    print(f"   fair, with augmentation: best of (b), (c) minus (a): {gain(headline) * 100:+.1f} points "
+    print(f"   before: best of (b), (c) minus (a): {gain(before) * 100:+.1f} points; product defaults: "
+          f"{gain(defaults) * 100:+.1f} points")
+    print(f"   tuned, with augmentation: best of (b), (c) minus (a): {gain(headline) * 100:+.1f} points "
           f"(goal >= +10): {'met' if gain(headline) >= 0.10 else 'NOT met'}; the ceiling leaves "
           f"{(top - scratch) * 100:+.1f} points above this scratch")
 

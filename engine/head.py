@@ -68,7 +68,6 @@ FREEZE_CHOICES: dict[str, str] = {
 def replace_head(graph: Graph, num_classes: int, freeze_body: bool = False, *, freeze: str | None = None) -> HeadChange:
     """Resize the classifier to `num_classes` outputs (in place) and freeze what `freeze` names (a key of
     FREEZE_CHOICES; `freeze_body=True` is "body"). Call `carry_weights` to keep the other weights."""
-    from .freezing import feature_extractor
     from .freezing import freeze as set_frozen
 
     choice = freeze if freeze is not None else ("body" if freeze_body else "none")
@@ -81,17 +80,18 @@ def replace_head(graph: Graph, num_classes: int, freeze_body: bool = False, *, f
     graph.update_params(node_id, **{param: num_classes})
     if graph.node(node_id).frozen:
         graph.set_frozen(node_id, False)  # a fresh layer must learn
-    body = tuple(_frozen_part(graph, node_id, choice, feature_extractor))
+    body = tuple(_frozen_part(graph, node_id, choice))
     set_frozen(graph, [n for n in body if graph.node(n).layer != "input"])
     return HeadChange(node_id, param, old, num_classes, body)
 
 
-def _frozen_part(graph: Graph, head: str, choice: str, features) -> list[str]:
-    from .freezing import frozen_before
+def _frozen_part(graph: Graph, head: str, choice: str) -> list[str]:
+    """The nodes a freeze choice names, for the head `head`."""
+    from .freezing import feature_extractor, frozen_before
 
     if choice == "body":
         return frozen_before(graph, head)
-    return features(graph, head) if choice == "features" else []
+    return feature_extractor(graph, head) if choice == "features" else []
 
 
 def carry_weights(graph: Graph, weights: Mapping[str, torch.Tensor], head: str,
