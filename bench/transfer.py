@@ -142,7 +142,7 @@ def tuned_rates(ways: list[str], body, dev: list[Dataset], augment: str) -> dict
         score = {lr: statistics.mean(fit_test(start(way, body, 1000 + k), ds, lr=lr, seed=1000 + k,
                                               augment=augment, **FT) for k, ds in enumerate(dev)) for lr in GRID}
         rates[way] = max(GRID, key=score.__getitem__)
-        print(f"   tuning {way[:40]:<40} " + "  ".join(f"{lr:g}: {a:.1%}" for lr, a in score.items())
+        print(f"   tuning ({way.split()[0]}) " + "  ".join(f"{lr:g}: {a:.1%}" for lr, a in score.items())
               + f"  -> {rates[way]:g}")
     return rates
 
