@@ -42,10 +42,39 @@ def restore(graph: Graph, old: dict[str, bool]) -> None:
         graph.set_frozen(node_id, frozen)
 
 
+# The layers of a dense classifier stack (Linear, its activations, dropout and 1-d norms): what
+# `feature_extractor` walks back through from the head to find where the features end.
+_DENSE = {"linear", "relu", "relu6", "leaky_relu", "prelu", "elu", "gelu", "silu", "tanh", "sigmoid", "hardswish",
+          "hardsigmoid", "dropout", "batchnorm1d", "layernorm", "identity", "softmax", "log_softmax"}
+
+
 def frozen_before(graph: Graph, node_id: str) -> list[str]:
     """Every node upstream of `node_id` (its ancestors), for "freeze everything before it"."""
+    return _ancestors(graph, list(graph.inputs_of(node_id)))
+
+
+def feature_extractor(graph: Graph, head: str) -> list[str]:
+    """The layers before the dense classifier stack that ends in `head` (LeNet-5: conv1 ... pool2, not
+    fc1 and fc2; VGG: `features`; ResNet: everything before `fc`, which is the same as `frozen_before`).
+    Walks back from the head through dense layers to the first that is not one (a flatten, a global
+    pool, a convolution); empty when the walk reaches the input (a network of dense layers only)."""
+    node_id = head
+    while True:
+        sources = graph.inputs_of(node_id)
+        if len(sources) != 1:
+            return []
+        node_id = sources[0]
+        layer = graph.node(node_id).layer
+        if layer == "input":
+            return []
+        if layer not in _DENSE:
+            return _ancestors(graph, [node_id])
+
+
+def _ancestors(graph: Graph, start: list[str]) -> list[str]:
+    """`start` and every node upstream of it, in graph order."""
     seen: set[str] = set()
-    stack = list(graph.inputs_of(node_id))
+    stack = list(start)
     while stack:
         current = stack.pop()
         if current not in seen:

@@ -42,6 +42,31 @@ def test_freeze_everything_before_the_head():
     assert {n.id for n in graph.nodes.values() if n.layer in ("conv2d", "linear")} - frozen == {change.node_id}
 
 
+@pytest.mark.parametrize("name, shape, trainable", [
+    ("lenet5", (1, 28, 28), {"fc1", "fc2", "fc3"}),  # the dense stack retrains, the convolutions stay
+    ("alexnet", (3, 64, 64), {"fc1", "fc2", "fc3"}),
+    ("resnet18", (3, 32, 32), {"fc"}),  # one-layer classifier: the same as freezing everything before it
+])
+def test_freeze_the_feature_extractor_keeps_the_dense_classifier_training(name, shape, trainable):
+    graph = templates.load(name, shape, 10)
+    change = replace_head(graph, 5, freeze="features")
+    weighted = {n.id for n in graph.nodes.values() if n.layer in ("conv2d", "linear")}
+    assert weighted - graph.frozen_nodes() == trainable
+    assert set(change.frozen_before) == graph.frozen_nodes() | {"input"}
+    module = build_module(graph)
+    assert {k.split(".")[0] for k, p in module.named_parameters() if p.requires_grad} == trainable
+
+
+def test_freeze_choices_of_fitting_the_output():
+    graph = templates.load("mlp", (2,), 10)
+    assert replace_head(graph, 3, freeze="features").frozen_before == ()  # dense layers only: no feature extractor
+    assert not graph.frozen_nodes()
+    graph = templates.load("lenet5", (1, 28, 28), 10)
+    assert replace_head(graph, 3, freeze="none").frozen_before == () and not graph.frozen_nodes()
+    with pytest.raises(HeadError, match="freeze must be one of none, features, body"):
+        replace_head(graph, 3, freeze="convs")
+
+
 def test_a_network_without_a_classifier_is_told_so():
     graph = Graph()
     graph.add_node("input", {"shape": [1, 8, 8]}, node_id="inp")
