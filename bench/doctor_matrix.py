@@ -78,7 +78,10 @@ FAMILIES = (  # FIT: the thresholds were tuned on these; HELD-OUT: never looked 
            (1, 3)),
     Family("moons-fit", False, "moons", ("perceptron", "mlp"), ("sgd", "adam"), LRS, (5, 20)),
     Family("digits-seq", True, "digits", ("rnn", "transformer"), ("sgd", "adam"), (1e-3, 1e-2, 1e-1), (2,)),
-    Family("digits-rmsprop", True, "digits", ("mlp", "deep_sigmoid", "deep_relu_bn"), ("rmsprop", "adamw"),
+    # digits-rmsprop, circles-osc-held4, xor-highlr-held4, digits-adadelta-held4 and digits-osc-held5 were held out;
+    # their failing vanishing-gradient rows (batch normalization at AdamW 0.0001, at rates far above the optimizer's
+    # range; an MLP at 83 %) were read before the vanishing-remedy change (engine.training.vanishing_remedy): FIT since
+    Family("digits-rmsprop", False, "digits", ("mlp", "deep_sigmoid", "deep_relu_bn"), ("rmsprop", "adamw"),
            (1e-4, 1e-2, 1.0), (2,)),
     Family("spirals-held", True, "spirals", ("mlp", "deep_sigmoid"), ("sgd", "adam"), (1e-3, 1e-2, 1e-1), (10,)),
     # FIT since the capacity check (too_simple) was built from it: a perceptron on XOR was blamed on its rate
@@ -128,22 +131,37 @@ FAMILIES = (  # FIT: the thresholds were tuned on these; HELD-OUT: never looked 
     # tuned on: rates and optimizer/template/data pairs not used before, ≥ 5 epochs (the rises between epochs).
     # Read after that change: the MLP on blobs at RMSprop 8 (vanishing without a click at 97.2 %) was one of the
     # cells the depth rule of engine.training.two_causes then corrected, with the FIT moons MLPs
-    Family("moons-osc-held5", True, "moons", ("mlp", "deep_relu_bn"), ("sgd", "adagrad"), (1.5, 6.0), (10,),
-           fresh=True),
+    # (no longer fresh: their rows were read in round 5's full run, before the vanishing-gradient remedy change)
+    Family("moons-osc-held5", True, "moons", ("mlp", "deep_relu_bn"), ("sgd", "adagrad"), (1.5, 6.0), (10,)),
     Family("circles-osc-held5", True, "circles", ("mlp", "deep_relu_bn"), ("adamw", "adadelta"), (0.2, 20.0),
-           (10,), fresh=True),
-    Family("blobs-osc-held5", True, "blobs", ("mlp", "deep_relu_bn"), ("sgd", "rmsprop"), (0.8, 8.0), (10,),
-           fresh=True),
-    Family("xor-osc-held5", True, "xor", ("mlp",), ("adam", "adagrad"), (0.4, 4.0), (12,), fresh=True),
-    Family("digits-osc-held5", True, "digits", ("mlp", "lenet5"), ("sgd", "adamw"), (0.6, 6.0), (5,), fresh=True),
-    Family("digits-adadelta-held4", True, "digits", ("mlp", "lenet5", "deep_relu_bn"), ("adadelta",),
+           (10,)),
+    Family("blobs-osc-held5", True, "blobs", ("mlp", "deep_relu_bn"), ("sgd", "rmsprop"), (0.8, 8.0), (10,)),
+    Family("xor-osc-held5", True, "xor", ("mlp",), ("adam", "adagrad"), (0.4, 4.0), (12,)),
+    Family("digits-osc-held5", False, "digits", ("mlp", "lenet5"), ("sgd", "adamw"), (0.6, 6.0), (5,)),
+    Family("digits-adadelta-held4", False, "digits", ("mlp", "lenet5", "deep_relu_bn"), ("adadelta",),
            (0.3, 30.0, 300.0), (2,)),
     Family("digits-highlr-held4", True, "digits", ("deep_sigmoid", "lenet5", "lstm"), ("adagrad", "adamw"),
            (0.7, 12.0), (2,)),
     Family("moons-highlr-held4", True, "moons", ("deep_relu_bn", "perceptron"), ("adagrad", "sgd"), (2.5, 60.0),
            (8,)),
-    Family("circles-osc-held4", True, "circles", ("mlp", "deep_sigmoid"), ("rmsprop", "adamw"), (0.15, 0.6), (10,)),
-    Family("xor-highlr-held4", True, "xor", ("mlp", "deep_sigmoid"), ("sgd", "adadelta"), (0.25, 7.0, 70.0), (8,)),
+    Family("circles-osc-held4", False, "circles", ("mlp", "deep_sigmoid"), ("rmsprop", "adamw"), (0.15, 0.6), (10,)),
+    Family("xor-highlr-held4", False, "xor", ("mlp", "deep_sigmoid"), ("sgd", "adadelta"), (0.25, 7.0, 70.0), (8,)),
+    # round 6, written and committed before the change to the vanishing-gradient remedy (batch normalization helped
+    # in 50/58 cells, 86.2 %), never tuned on: deep sigmoid networks at rates, optimizers, data and epochs not used
+    # before (very low and very high rates), and ReLU networks at high rates (units killed by the rate)
+    Family("digits-vanish-fresh6", True, "digits", ("deep_sigmoid",), ("sgd", "adagrad", "rmsprop"),
+           (3e-4, 0.03, 3.0), (2,), fresh=True),
+    Family("moons-vanish-fresh6", True, "moons", ("deep_sigmoid",), ("adam", "adadelta"), (0.003, 0.3, 5.0), (8,),
+           fresh=True),
+    Family("blobs-vanish-fresh6", True, "blobs", ("deep_sigmoid", "mlp"), ("sgd", "adamw"), (0.02, 2.0), (10,),
+           fresh=True),
+    Family("spirals-vanish-fresh6", True, "spirals", ("deep_sigmoid",), ("rmsprop", "sgd"), (3e-4, 0.5), (12,),
+           fresh=True),
+    # read after that change: its LeNet-5 at Adagrad 3 and 9 is told exploding and one decade lower (0.3, 0.9) left
+    # it at chance (LeNet-5 at Adagrad 0.01 reached 92.0 %, but an MLP on circles at Adagrad 30 → 0.01 fell to 63.8 %
+    # where → 1 reached 100 %): the exploding remedy's open case for Adagrad, not changed in round 6
+    Family("relu-highlr-fresh6", True, "digits", ("lenet5", "mlp"), ("sgd", "adagrad"), (3.0, 9.0), (3,),
+           fresh=True),
 )
 FULL = (  # --full: everything that fits, more epochs and rates
     Family("digits-full", True, "digits", ("mlp", "deep_sigmoid", "deep_relu_bn", "lenet5", "rnn", "lstm",
@@ -222,8 +240,9 @@ def run_once(project: Project, graph: Graph, dataset: Dataset, config: TrainConf
 
 
 def kind_of(d: Diagnosis, config: TrainConfig) -> str:
-    if d.network_change:
-        return f"network:{d.network_change}"
+    if d.network_change:  # with a lowered rate too (engine.training.vanishing_remedy): its own row
+        lower = d.change.get("lr", config.lr) < config.lr
+        return f"network:{d.network_change}{'+lr down' if lower else ''}"
     if "lr" in d.change and len(d.change) == 1:
         return "lr up" if d.change["lr"] > config.lr else "lr down"
     return "+".join(f"{k}" for k in sorted(d.change))

@@ -33,10 +33,11 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   ≥ 25 % to near chance, unless over ≥ 2 epochs it fell every epoch and no logged step rose by
                   10 % (it learns). Remedy: a lower rate (÷3 without the optimizer's top once the loss is low)
     vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
-                  layers) and the training loss is still high (above 0.35× chance level). Outranks the
-                  step-size verdicts below: a larger learning rate does not bring back a gradient that the
+                  layers) and the training loss is still far from learned (above 0.5× chance level). Outranks
+                  the step-size verdicts below: a larger learning rate does not bring back a gradient that the
                   activations' slopes have multiplied away. Remedy: a network change (batch normalization,
-                  else ReLU), with 5 epochs after a one-epoch run
+                  else ReLU), 5 epochs after a one-epoch run; at a lowered rate when the rate is far above the
+                  optimizer's range; no click, both named, when even the last layer's steps are too small
     lr_too_low    the loss fell by < 10 % of its start AND a typical layer's step ‖Δw‖/‖w‖ is under
                   UPDATE_SMALL: the steps are small relative to the weights. A flat loss alone is not enough
                   (a vanishing gradient or dead units look the same). The rate rises 10× to 100×, towards
@@ -94,6 +95,7 @@ from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doct
 from engine.training.records import EpochRecord
 from engine.training.status import NAN
 from engine.training.two_causes import both_causes, vanished_first
+from engine.training.vanishing_remedy import remedy as vanishing_remedy
 
 EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
 EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
@@ -297,7 +299,8 @@ class _Curves:
 
     def vanishing(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
         g = self.grads
-        if g is None or not g.vanishing or not self.epochs or not self._still_high():
+        if g is None or not g.vanishing or not self.epochs or not self._still_high() \
+                or (self.chance is not None and not self._far_from_learned()):  # it learned: vanishing_remedy
             return None
         evidence = self.evidence("loss_end", "chance", "loss_vs_chance", "gradient_ratio", "first_layer",
                                  "last_layer", "update_ratio")
@@ -307,17 +310,13 @@ class _Curves:
                 "learning rate or more epochs will not bring it back, and more layers would make it worse: ")
         if network_changes is None:
             return Diagnosis("vanishing_gradients", None, WARNING, said + "use ReLU instead of sigmoid or tanh, add "
-                             "batch normalization, or add skip connections (the Gradient flow tab shows each "
-                             "layer).", evidence=evidence)
+                             "batch normalization, or add skip connections (the Gradient flow tab shows each layer).",
+                             evidence=evidence)
         kinds = [k for k in network_changes if k in GRADIENT_CHANGES]
         if not kinds:
             return Diagnosis("vanishing_gradients", None, WARNING, said + "add skip connections (as ResNet does) "
                              "in the Build view (the Gradient flow tab shows each layer).", evidence=evidence)
-        others = " or ".join(NETWORK_CHANGES[k][1] for k in kinds[1:])
-        found = network_diagnosis("vanishing_gradients", kinds[0],
-                                  said + NETWORK_CHANGES[kinds[0]][1] + (f"; or {others}" if others else "")
-                                  + ", or add skip connections (the Gradient flow tab shows each layer).", evidence)
-        return _longer(found) if len(self.train) < 2 else found
+        return vanishing_remedy(said, kinds, evidence, self.config, g, len(self.train))
 
     def lr_too_low(self, final: bool) -> Diagnosis | None:
         fell, g = self.loss.fell, self.grads

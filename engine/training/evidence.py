@@ -33,6 +33,8 @@ class GradientEvidence:
     ratio: float | None  # first layer's median gradient norm / last layer's; None when the last is 0
     update_ratio: float | None  # a typical layer's ‖Δw‖/‖w‖ per step; None when not measured
     start_ratio: float | None = None  # the same ratio at the first measurement (early in the warm-up)
+    last_update: float | None = None  # the last layer's median ‖Δw‖/‖w‖ per step (it receives the full gradient)
+    steps: int | None = None  # the step of the last measurement: about how many steps the run took
 
     @property
     def vanishing(self) -> bool:
@@ -86,7 +88,11 @@ def gradient_evidence(gradients: Mapping[str, Any] | None) -> GradientEvidence |
     per_layer = [v for v in per_layer if v is not None]
     update = statistics.median(per_layer) if per_layer else None
     ratio = first / last if last > 0 and len(names) >= 2 else None
-    return GradientEvidence(names[0], names[-1], len(names), ratio, update, _start_ratio(norms, names))
+    last_update = _median(ratios.get(names[-1])) if isinstance(ratios, Mapping) else None
+    steps = gradients.get("grad_steps")
+    at = steps[-1] if isinstance(steps, list) and steps and isinstance(steps[-1], int) else None
+    return GradientEvidence(names[0], names[-1], len(names), ratio, update, _start_ratio(norms, names),
+                            last_update, at)
 
 
 def _start_ratio(norms: Mapping[str, Any], names: list[str]) -> float | None:
