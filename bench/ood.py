@@ -12,14 +12,18 @@ calibration; checked against Classifier.classify on the first inputs):
     exposure and the calibration head learned from (other seeds here); HELD-OUT families were
     used by nothing in the method and are printed apart: they are the evaluation.
 A non-digit counts as flagged when the pad answers no digit (unsure, or no ink found).
-Compared in the same run on the same canvases: the peer, the same network with plain softmax ("unsure"
-when the top probability is under 0.5, the usual rule), and a network trained WITH outlier exposure
-(engine.training.outliers, Hendrycks et al. 2019) with the calibration head fitted on it.
+Compared in the same run on the same canvases: the same network with the calibration as it was
+before (the rejection head alone, keeping DIGIT_KEEP of the validation digits), the peer (another
+LeNet-5 with plain softmax: "unsure" when the top probability is under 0.5, the usual rule) and, with
+--exposure, a network trained WITH outlier exposure (engine.training.outliers, Hendrycks et al. 2019)
+with this calibration fitted on it.
 
 Goals (issue 16): ≥ 95 % of held-out non-digits flagged; ≤ 5 % of real digits flagged (each
 source); accuracy on the digits kept answered within 0.5 point of the peer's on all digits.
 
-    python bench/ood.py DATA_DIR [--project P.nwproj] [--epochs 3] [--per-family 300] [--limit N]
+    python bench/ood.py DATA_DIR [--project P.nwproj] [--epochs 3] [--per-family 300] [--limit N] [--exposure]
+
+A --project's stored calibration is fitted again with this code (it may be an older one).
 """
 from __future__ import annotations
 

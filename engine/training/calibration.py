@@ -8,7 +8,13 @@ once after training on the training data's validation split.
                  rejection head learned on the network's own features (the inputs of its last
                  linear layers) and scores: training digits against the generated non-digits
                  of the FITTED families (engine.digits.nondigits), the same ones outlier exposure
-                 showed the network during training (engine.training.outliers).
+                 showed the network during training (engine.training.outliers). That head does not
+                 reach kinds of non-digits it never saw (letters, symbols: under half flagged), so
+                 it is joined by two scores of what digits ARE, fitted on training digits only
+                 (engine.training.digit_shape, method "digit_shape"): the distance of the picture
+                 to its predicted class's PCA subspace and the Mahalanobis distance of the features.
+                 Each keeps EACH_KEEP of the pad-framed validation digits; the input is unsure when
+                 any is past its threshold (held-out families 78 % -> 97 % flagged, bench/ood.py).
                  For other pictures, the largest of the energy, a feature distance to the class
                  means and the picture's contrast against the training pictures' (engine.training.novelty).
                  For other data, the energy −T·logsumexp(logits / T) (Liu et al. 2020).

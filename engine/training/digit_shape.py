@@ -29,6 +29,7 @@ from torch.nn import functional
 PIXEL_RANK = 40  # principal directions per class
 MAX_PIXELS = 64 * 64  # inputs larger than this get no pixel score (the basis would be too big to store)
 MAX_FEATURE_WIDTH = 640  # feature values the Mahalanobis distance reads at most (its matrix grows as the square)
+MIN_SAMPLES_PER_FEATURE = 4  # fewer: the covariance is mostly noise and new digits look far (measured: 15 % flagged)
 SHRINK = 1e-3  # share of the mean variance added to the covariance's diagonal: a stable inverse
 BOLD_BLUR = 0.8  # σ in pixels of the blurred copies; their ink is stretched by BLUR_GAIN
 BLUR_GAIN = 1.6
@@ -109,8 +110,9 @@ def pixel_score(model: Mapping[str, torch.Tensor | float], x: torch.Tensor, pred
 
 
 def fit_features(features: torch.Tensor, y: torch.Tensor, classes: int) -> dict[str, Any] | None:
-    """Class means and a whitening of the shared covariance; None when there are too many features."""
-    if features.shape[1] > MAX_FEATURE_WIDTH:
+    """Class means and a whitening of the shared covariance; None when there are too many features, or
+    too few digits to estimate their covariance (under MIN_SAMPLES_PER_FEATURE per feature)."""
+    if features.shape[1] > MAX_FEATURE_WIDTH or features.shape[0] < MIN_SAMPLES_PER_FEATURE * features.shape[1]:
         return None
     f = features.double()
     present = [c for c in range(classes) if (y == c).any()]
