@@ -78,6 +78,6 @@ def test_damaged_shape_entry_means_no_calibration_and_old_head_entries_read_as_b
     bad_pixels = {"low": 0.0, "high": 1.0, "threshold": 1.0, "means": digit_shape.pack(torch.zeros(2, 4)),
                   "bases": digit_shape.pack(torch.zeros(2, 3, 5))}  # sizes disagree
     for shape in ({"head_threshold": 0.0, "pixels": bad_pixels}, {"pixels": None}, "x",
-                  {"head_threshold": 0.0, "features": {"scale": float("nan"), "threshold": 1.0}}):
+                  {"head_threshold": 0.0, "features": {"rest": float("nan"), "threshold": 1.0}}):
         entry = dict(old, method="digit_shape", threshold=0.0, shape=shape)
         assert Calibration.from_meta({"calibration": entry}) == Calibration()
