@@ -14,8 +14,8 @@ themselves, so they need no non-digits at all:
 Each gets its own threshold on validation digits as the pad frames them; calibration joins them
 with the head as a union whose parts share the false-alarm budget (`fused`).
 
-Stored as JSON: arrays as base64 of little-endian float16 or float32 (`pack`); for LeNet-5 about
-0.9 MB, nearly all of it the pixel bases (each run of a project keeps its own calibration).
+Stored as JSON: arrays as base64 (`pack`): the pixel bases as int8 with a scale per direction, the
+rest as float16 or float32; about 0.5 MB for LeNet-5 (each run of a project keeps its own calibration).
 Reading checks every size and value before any array is made. Must not import Qt.
 """
 from __future__ import annotations
@@ -39,13 +39,20 @@ BLUR_GAIN = 1.6
 MAX_STORED = 4_000_000  # float16 values in one stored array at most; a file claiming more is damaged
 
 
-KINDS = {"f16": "<f2", "f32": "<f4"}  # stored number formats: key -> numpy dtype
+KINDS = {"f16": "<f2", "f32": "<f4", "i8": "i1"}  # stored number formats: key -> numpy dtype
 
 
 def pack(values: torch.Tensor, kind: str = "f16") -> dict[str, Any]:
-    """{"shape", kind}: a tensor as base64 of little-endian float16 ("f16") or float32 ("f32")."""
-    array = values.detach().cpu().float().numpy().astype(KINDS[kind])
-    return {"shape": list(array.shape), kind: base64.b64encode(array.tobytes()).decode("ascii")}
+    """{"shape", kind}: a tensor as base64 of little-endian float16 ("f16"), float32 ("f32"), or int8
+    ("i8") with one float32 scale per row (the last axis) in "scales": 1/127 of the row's largest value."""
+    array = values.detach().cpu().float().numpy()
+    entry: dict[str, Any] = {"shape": list(array.shape)}
+    if kind == "i8":
+        scales = np.maximum(np.abs(array).max(axis=-1, keepdims=True), 1e-30) / 127
+        entry["scales"] = pack(torch.from_numpy(scales[..., 0]), "f32")
+        array = np.rint(array / scales)
+    entry[kind] = base64.b64encode(array.astype(KINDS[kind]).tobytes()).decode("ascii")
+    return entry
 
 
 def unpack(entry: Any) -> torch.Tensor:
@@ -63,7 +70,13 @@ def unpack(entry: Any) -> torch.Tensor:
     array = np.frombuffer(base64.b64decode(entry[kind], validate=True), dtype=KINDS[kind]).reshape(shape)
     if not np.isfinite(array).all():
         raise ValueError("damaged array values")
-    return torch.from_numpy(array.astype(np.float32))
+    values = torch.from_numpy(array.astype(np.float32))
+    if kind == "i8":
+        scales = unpack(entry.get("scales"))
+        if scales.shape != values.shape[:-1]:
+            raise ValueError("damaged array scales")
+        values = values * scales[..., None]
+    return values
 
 
 def as_ink(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
@@ -101,7 +114,7 @@ def fit_pixels(x: torch.Tensor, y: torch.Tensor, classes: int) -> dict[str, Any]
         basis[:min(PIXEL_RANK, vt.shape[0])] = vt[:PIXEL_RANK]
         means.append(mean)
         bases.append(basis)
-    return {"low": low, "high": high, "means": pack(torch.stack(means)), "bases": pack(torch.stack(bases))}
+    return {"low": low, "high": high, "means": pack(torch.stack(means)), "bases": pack(torch.stack(bases), "i8")}
 
 
 def pixel_score(model: Mapping[str, torch.Tensor | float], x: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:

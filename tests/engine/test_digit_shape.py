@@ -36,6 +36,8 @@ def test_pack_round_trips_in_float16_and_refuses_damage():
     values = torch.randn(3, 5)
     entry = digit_shape.pack(values)
     assert torch.allclose(digit_shape.unpack(json.loads(json.dumps(entry))), values, atol=2e-3)
+    small = digit_shape.unpack(json.loads(json.dumps(digit_shape.pack(values, "i8"))))
+    assert torch.allclose(small, values, atol=float(values.abs().max()) / 127)
     for damaged in ({"shape": [3, 6], "f16": entry["f16"]}, {"shape": [-1], "f16": entry["f16"]},
                     {"shape": [1], "f16": digit_shape.pack(torch.tensor([math.inf]))["f16"]}, {"shape": [2]}, "x"):
         with pytest.raises(ValueError):
