@@ -65,7 +65,9 @@ def trained_digits(tmp_path_factory):
 def test_digits_get_a_learned_rejection_that_flags_scribbles_and_keeps_digits(trained_digits):
     dataset, module, meta, _ = trained_digits
     cal = Calibration.from_meta(meta)
-    assert cal.method == "digit_head" and cal.feature_nodes == ("flatten", "relu3", "relu4")
+    assert cal.method == "digit_shape" and cal.feature_nodes == ("flatten", "relu3", "relu4")
+    assert "pixels" in (cal.shape or {}) and cal.kept is not None and cal.kept >= 0.9
+    assert "features" not in (cal.shape or {})  # 563 digits are too few to estimate 604 features' covariance
     assert 0.05 <= cal.temperature <= 20
     json.dumps(meta, allow_nan=False)
     module.eval().cpu()

@@ -43,7 +43,7 @@ def test_dots_cover_every_size_and_stray_marks_are_small():
 def test_families_drawn_from_given_digits():
     digits = np.zeros((3, 28, 28), np.uint8)
     digits[:, 6:22, 12:16] = 255  # three "1"s
-    for family in ("overlaps", "jumbles", "marred"):
+    for family in ("overlaps", "jumbles", "marred", "numbers"):
         canvas = make_family(family, 1, seed=0, overlap_digits=digits)[0]
         assert canvas.max() >= 128
 

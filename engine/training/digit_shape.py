@@ -1,0 +1,237 @@
+"""Scores of what digits ARE, for the digit pad's "unsure": fitted on training digits only.
+
+The rejection head (engine.training.calibration) learns the non-digits it was shown and does not
+reach kinds it never saw (letters, symbols: under half flagged). These two scores model the digits
+themselves, so they need no non-digits at all:
+    pixels    the squared distance of the 28×28 input to its predicted class's PCA subspace
+              (PIXEL_RANK directions per class, from training digits and the same digits with
+              bolder and blurred strokes: the pad's pen is wider than MNIST's). Digits lie near a
+              low-dimensional manifold per class; a letter, a hatching or a doodle mostly does not.
+    features  the Mahalanobis distance of the network's features to the nearest class mean with
+              one covariance shared by the classes (Lee et al. 2018, "A Simple Unified Framework
+              for Detecting Out-of-Distribution Samples and Adversarial Attacks"), the covariance
+              kept as its FEATURE_RANK main directions and one variance for the rest.
+Each gets its own threshold on validation digits as the pad frames them; calibration joins them
+with the head as a union whose parts share the false-alarm budget (`fused`).
+
+Stored as JSON: arrays as base64 (`pack`): the pixel bases as int8 with a scale per direction, the
+rest as float16 or float32; about 0.5 MB for LeNet-5 (each run of a project keeps its own calibration).
+Reading checks every size and value before any array is made. Must not import Qt.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+from torch.nn import functional
+
+PIXEL_RANK = 40  # principal directions per class
+MAX_PIXELS = 64 * 64  # inputs larger than this get no pixel score (the basis would be too big to store)
+MAX_FEATURE_WIDTH = 640  # feature values the Mahalanobis distance reads at most (its matrix grows as the square)
+FEATURE_RANK = 32  # directions of the feature covariance kept apart; the others share one variance
+MIN_SAMPLES_PER_FEATURE = 4  # fewer: the covariance is mostly noise and new digits look far (measured: 15 % flagged)
+SHRINK = 1e-3  # share of the mean variance added to the covariance's diagonal: a stable inverse
+BOLD_BLUR = 0.8  # σ in pixels of the blurred copies; their ink is stretched by BLUR_GAIN
+BLUR_GAIN = 1.6
+MAX_STORED = 4_000_000  # float16 values in one stored array at most; a file claiming more is damaged
+
+
+KINDS = {"f16": "<f2", "f32": "<f4", "i8": "i1"}  # stored number formats: key -> numpy dtype
+
+
+def pack(values: torch.Tensor, kind: str = "f16") -> dict[str, Any]:
+    """{"shape", kind}: a tensor as base64 of little-endian float16 ("f16"), float32 ("f32"), or int8
+    ("i8") with one float32 scale per row (the last axis) in "scales": 1/127 of the row's largest value."""
+    array = values.detach().cpu().float().numpy()
+    entry: dict[str, Any] = {"shape": list(array.shape)}
+    if kind == "i8":
+        scales = np.maximum(np.abs(array).max(axis=-1, keepdims=True), 1e-30) / 127
+        entry["scales"] = pack(torch.from_numpy(scales[..., 0]), "f32")
+        array = np.rint(array / scales)
+    entry[kind] = base64.b64encode(array.astype(KINDS[kind]).tobytes()).decode("ascii")
+    return entry
+
+
+def unpack(entry: Any) -> torch.Tensor:
+    """The tensor `pack` stored; ValueError when its size disagrees with its shape or a value is not finite."""
+    kind = next((k for k in KINDS if isinstance(entry, Mapping) and isinstance(entry.get(k), str)), None)
+    if kind is None:
+        raise ValueError("damaged array")
+    shape = entry.get("shape")
+    if not isinstance(shape, list) or not all(isinstance(s, int) and 0 < s <= MAX_STORED for s in shape):
+        raise ValueError("damaged array shape")
+    count = math.prod(shape)
+    width = np.dtype(KINDS[kind]).itemsize
+    if count > MAX_STORED or len(entry[kind]) != 4 * math.ceil(width * count / 3):
+        raise ValueError("damaged array size")
+    array = np.frombuffer(base64.b64decode(entry[kind], validate=True), dtype=KINDS[kind]).reshape(shape)
+    if not np.isfinite(array).all():
+        raise ValueError("damaged array values")
+    values = torch.from_numpy(array.astype(np.float32))
+    if kind == "i8":
+        scales = unpack(entry.get("scales"))
+        if scales.shape != values.shape[:-1]:
+            raise ValueError("damaged array scales")
+        values = values * scales[..., None]
+    return values
+
+
+def as_ink(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """Normalized inputs (N, 1, H, W) -> (N, H·W) ink in about [0, 1], from the training range low..high."""
+    return ((x.float() - low) / max(high - low, 1e-6)).reshape(x.shape[0], -1)
+
+
+def _bolder_and_blurred(ink: torch.Tensor, side: tuple[int, int]) -> torch.Tensor:
+    """Training digits, the same with strokes a pixel bolder, and blurred with their ink stretched."""
+    pictures = ink.reshape(-1, 1, *side)
+    bold = functional.max_pool2d(functional.pad(pictures, (0, 1, 0, 1)), 2, stride=1)
+    radius = 2
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    g = torch.exp(-t ** 2 / (2 * BOLD_BLUR ** 2))
+    g = g / g.sum()
+    blurred = functional.conv2d(pictures, (g[:, None] * g[None, :])[None, None], padding=radius)
+    return torch.cat([pictures, bold, (blurred * BLUR_GAIN).clamp(0, 1)]).reshape(-1, ink.shape[1])
+
+
+def fit_pixels(x: torch.Tensor, y: torch.Tensor, classes: int) -> dict[str, Any] | None:
+    """Per-class PCA of training digits x (N, 1, H, W), normalized, labels y; None when too big to store."""
+    if x.shape[1] != 1 or x.shape[2] * x.shape[3] > MAX_PIXELS:
+        return None
+    low, high = float(x.min()), float(x.max())
+    ink = _bolder_and_blurred(as_ink(x, low, high), (x.shape[2], x.shape[3]))
+    labels = y.repeat(3)
+    means, bases = [], []
+    for c in range(classes):
+        rows = ink[labels == c]
+        if rows.shape[0] < 2:
+            return None
+        mean = rows.mean(0)
+        _, _, vt = torch.linalg.svd(rows - mean, full_matrices=False)
+        basis = torch.zeros(PIXEL_RANK, ink.shape[1])
+        basis[:min(PIXEL_RANK, vt.shape[0])] = vt[:PIXEL_RANK]
+        means.append(mean)
+        bases.append(basis)
+    return {"low": low, "high": high, "means": pack(torch.stack(means)), "bases": pack(torch.stack(bases), "i8")}
+
+
+def pixel_score(model: Mapping[str, torch.Tensor | float], x: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
+    """(N,) squared distance of each input to its predicted class's subspace; zeros when sizes disagree."""
+    means, bases = model["means"], model["bases"]
+    assert isinstance(means, torch.Tensor) and isinstance(bases, torch.Tensor)
+    ink = as_ink(x, float(model["low"]), float(model["high"]))
+    if ink.shape[1] != means.shape[1] or (predicted.numel() and int(predicted.max()) >= means.shape[0]):
+        return torch.zeros(x.shape[0])
+    centred = ink - means[predicted]
+    basis = bases[predicted]  # (N, k, D)
+    along = torch.einsum("nd,nkd->nk", centred, basis)
+    return (centred - torch.einsum("nk,nkd->nd", along, basis)).pow(2).sum(1)
+
+
+def fit_features(features: torch.Tensor, y: torch.Tensor, classes: int) -> dict[str, Any] | None:
+    """Class means and the shared covariance as its FEATURE_RANK largest directions and variances plus
+    one variance for all the rest (probabilistic PCA: a few kB instead of width² numbers; measured on
+    LeNet-5 as good as the full inverse). None when there are too many features, or too few digits to
+    estimate their covariance (under MIN_SAMPLES_PER_FEATURE per feature)."""
+    if features.shape[1] > MAX_FEATURE_WIDTH or features.shape[0] < MIN_SAMPLES_PER_FEATURE * features.shape[1]:
+        return None
+    f = features.double()
+    present = [c for c in range(classes) if (y == c).any()]
+    means = torch.zeros(classes, f.shape[1], dtype=torch.float64)
+    for c in present:
+        means[c] = f[y == c].mean(0)
+    residual = f - means[y]
+    cov = residual.T @ residual / max(1, f.shape[0] - 1)
+    cov += SHRINK * float(torch.diagonal(cov).mean()) * torch.eye(f.shape[1], dtype=torch.float64)
+    values, vectors = torch.linalg.eigh(cov)  # ascending
+    rank = min(FEATURE_RANK, f.shape[1] - 1)
+    rest = float(values[:-rank].mean())
+    return {"rest": rest, "means": pack(means[present].float(), "f32"),
+            "vectors": pack(vectors[:, -rank:].float()), "variances": pack(values[-rank:].float(), "f32")}
+
+
+def feature_score(model: Mapping[str, torch.Tensor | float], features: torch.Tensor | None) -> torch.Tensor | None:
+    """(N,) Mahalanobis distance² to the nearest class mean; None when the features do not fit."""
+    vectors, means, variances = model["vectors"], model["means"], model["variances"]
+    assert isinstance(vectors, torch.Tensor) and isinstance(means, torch.Tensor) and isinstance(variances, torch.Tensor)
+    if features is None or features.shape[1] != vectors.shape[0]:
+        return None
+    z = features.float()[:, None, :] - means[None]  # (N, classes, D)
+    along = z @ vectors  # (N, classes, rank)
+    rest = z.pow(2).sum(2) - along.pow(2).sum(2)
+    distances = (along.pow(2) / variances).sum(2) + rest.clamp_min(0) / float(model["rest"])
+    return distances.min(1).values
+
+
+def read(entry: Any) -> dict[str, dict[str, torch.Tensor | float]]:
+    """The stored `shape` entry as tensors: {"pixels": ..., "features": ...}, either may be absent."""
+    if not isinstance(entry, Mapping):
+        raise ValueError("damaged digit shape")
+    out: dict[str, dict[str, torch.Tensor | float]] = {}
+    for part, arrays, numbers in (("pixels", ("means", "bases"), ("low", "high", "threshold")),
+                                  ("features", ("means", "vectors", "variances"), ("rest", "threshold"))):
+        stored = entry.get(part)
+        if stored is None:
+            continue
+        values = {k: stored[k] for k in numbers} if isinstance(stored, Mapping) else None
+        if values is None or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values.values()):
+            raise ValueError(f"damaged {part}")
+        out[part] = {**{k: float(v) for k, v in values.items()}, **{k: unpack(stored[k]) for k in arrays}}
+    pixels, features = out.get("pixels"), out.get("features")
+    if pixels and (pixels["means"].dim() != 2 or pixels["bases"].dim() != 3  # type: ignore[union-attr]
+                   or pixels["bases"].shape[::2] != pixels["means"].shape):  # type: ignore[union-attr]
+        raise ValueError("damaged pixels")
+    if features and (features["means"].shape[1:] != features["vectors"].shape[:1]  # type: ignore[union-attr]
+                     or features["vectors"].shape[1:] != features["variances"].shape  # type: ignore[union-attr]
+                     or not bool((features["variances"] > 0).all()) or features["rest"] <= 0):  # type: ignore
+        raise ValueError("damaged features")
+    return out
+
+
+def scores(model: Mapping[str, Mapping[str, Any]], x: torch.Tensor, features: torch.Tensor | None,
+           predicted: torch.Tensor) -> dict[str, torch.Tensor]:
+    """{"pixels": (N,), "features": (N,)} for the parts the model has and the input fits."""
+    out = {}
+    if "pixels" in model:
+        out["pixels"] = pixel_score(model["pixels"], x, predicted)
+    if "features" in model:
+        score = feature_score(model["features"], features)
+        if score is not None:
+            out["features"] = score
+    return out
+
+
+def fused(head_margin: torch.Tensor, model: Mapping[str, Mapping[str, Any]],
+          parts: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    """One score for the union of the detectors, above 0 when any of them is past its threshold:
+    the head's margin (its score minus its threshold), and log(distance / threshold) for each distance."""
+    total = head_margin
+    for name, score in parts.items():
+        ratio = score.clamp_min(1e-12) / max(float(model[name]["threshold"]), 1e-12)
+        total = torch.maximum(total, ratio.log())
+    return total
+
+
+def fit(x: torch.Tensor, y: torch.Tensor, features: torch.Tensor | None,
+        pad_view: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor], head_threshold: float,
+        threshold: Callable[[torch.Tensor], float]) -> dict[str, Any] | None:
+    """The stored entry: the pixel and feature models from training digits x (normalized) with labels y
+    and the network's `features` of them; each threshold is `threshold(scores)` of the validation digits
+    as the pad frames them (`pad_view`: inputs, features, logits). None when neither model fits."""
+    classes = int(y.max()) + 1
+    shape: dict[str, Any] = {"head_threshold": head_threshold}
+    pixels = fit_pixels(x, y, classes)
+    if pixels is not None:
+        shape["pixels"] = pixels
+    fitted = fit_features(features, y, classes) if features is not None else None
+    if fitted is not None:
+        shape["features"] = fitted
+    if len(shape) == 1:
+        return None
+    unthresholded = {part: {**shape[part], "threshold": 1.0} for part in ("pixels", "features") if part in shape}
+    val_x, val_features, logits = pad_view
+    for part, score in scores(read(unthresholded), val_x, val_features, logits.argmax(1)).items():
+        shape[part]["threshold"] = threshold(score)
+    return shape
