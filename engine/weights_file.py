@@ -45,7 +45,7 @@ def metadata(blob: bytes) -> dict[str, str]:
     """The text metadata of a safetensors blob (its header's "__metadata__"); {} when it has none."""
     try:
         (size,) = struct.unpack("<Q", blob[:8])
-        found = json.loads(blob[8:8 + min(size, HEADER_SLACK * 64)].decode("utf-8")).get("__metadata__")
+        found = json.loads(blob[8:8 + size].decode("utf-8")).get("__metadata__")  # blob: read bounded
     except (struct.error, UnicodeDecodeError, ValueError, RecursionError, AttributeError):
         return {}
     if not isinstance(found, dict):

@@ -35,7 +35,8 @@ DEFAULT_KEEP = 10  # runs that keep weights when the user set nothing
 MAX_KEEP = 50  # the most runs a project file keeps weights for (bounds the archive's members)
 SIZE_WARNING = 2**30  # runs' weights adding more than this to a file are worth a question before saving
 FLOAT16_MAX = 65504.0  # the largest finite float16: beyond it a tensor is stored as float32
-MAX_CALIBRATION_TEXT = 16 * 1024
+MAX_CALIBRATION_TEXT = 4 * 2**20  # a digit network's calibration (engine.training.digit_shape) is ~1 MB
+MAX_CALIBRATION_DEPTH = 8
 
 
 class RunWeightsError(ProjectError):
@@ -138,8 +139,9 @@ def encode(weights: RunWeights, float16: bool, fmt: str) -> bytes:
     """A run's safetensors member; float16 for every floating tensor that fits its range."""
     tensors = {k: _stored_tensor(v.detach().to("cpu"), float16) for k, v in weights.tensors.items()}
     metadata = {"format": fmt}
-    if weights.calibration is not None:
-        metadata["calibration"] = json.dumps(dict(weights.calibration))
+    text = json.dumps(dict(weights.calibration)) if weights.calibration is not None else None
+    if text is not None and _calibration(text) is not None:  # what the reader would refuse is not written
+        metadata["calibration"] = text
     return weights_file.to_bytes(tensors, fmt, metadata)
 
 
@@ -161,6 +163,11 @@ def expected_for(run: Run) -> weights_file.Expected:
         raise ProjectError(f"its network cannot be built ({exc})") from None
 
 
+def member_limit(expected: weights_file.Expected) -> int:
+    """The most bytes a run's member can need: its tensors, with the calibration in its metadata."""
+    return weights_file.size_limit(expected) + MAX_CALIBRATION_TEXT
+
+
 def decode(blob: bytes, expected: weights_file.Expected) -> RunWeights:
     """A run's member read back, checked against its network (float32 in memory)."""
     tensors = weights_file.parse(blob, expected)
@@ -178,7 +185,7 @@ def _calibration(text: str | None) -> dict[str, Any] | None:
         return None
     numbers_ok = all(not isinstance(v, float) or math.isfinite(v) for v in value.values()) \
         if isinstance(value, dict) else False
-    return value if numbers_ok and max_depth(value) <= 4 else None
+    return value if numbers_ok and max_depth(value) <= MAX_CALIBRATION_DEPTH else None
 
 
 def find(runs: Sequence[Run], run_id: str) -> Run:
@@ -259,7 +266,7 @@ def _with_weights(project: Any, run: Run, names: set[str], read: Any) -> Run:
         return _adopted_weights(project, run) if run.id == project.adopted_run else run
     try:
         expected = expected_for(run)
-        return replace(run, weights=decode(read(name, weights_file.size_limit(expected)), expected))
+        return replace(run, weights=decode(read(name, member_limit(expected)), expected))
     except ProjectError as exc:
         project.warnings.append(f"the weights of {run.name} were left out: {exc}")
         return run

@@ -204,3 +204,25 @@ def test_the_cli_continues_and_exports_any_run_that_kept_its_weights(tmp_path, c
     project = engine.load(path)
     assert project.runs[-1].parent == first.id and project.adopted_run == project.runs[-1].id
     assert run_cli(["export", str(path), "--run", "nope", "--python", str(tmp_path / "x.py")]) == 2
+
+
+def test_a_digit_networks_large_nested_calibration_stays_with_each_run(tmp_path, lenet):
+    """A digit network's calibration (engine.training.digit_shape) is ~1 MB of JSON nested 6 deep:
+    every run keeps it, and its weights are not refused as 'larger than its network can need'."""
+    calibration = {"method": "digit_shape", "shape": {"pixels": {"bases": ["A" * 900_000], "scale": [0.5]}},
+                   "head": {"layers": [[0.25] * 1000]}}
+    runs = [dataclasses.replace(r, weights=RunWeights(r.weights.tensors, calibration))
+            for r in (synthetic_run(f"r{i}", lenet, i) for i in range(2))]
+    loaded = engine.load(save_runs(tmp_path / "p.nwproj", lenet, runs, adopted="r1"))
+    assert not loaded.warnings
+    assert [r.weights.calibration for r in loaded.runs] == [calibration, calibration]
+
+
+def test_a_calibration_the_reader_would_refuse_is_not_written():
+    deep: dict = {"value": 1}
+    for _ in range(rw.MAX_CALIBRATION_DEPTH):
+        deep = {"deeper": deep}
+    weights = RunWeights({}, deep)
+    blob = rw.encode(weights, float16=False, fmt="pt")
+    assert rw.decode(blob, {}).calibration is None
+    assert "calibration" not in engine.weights_file.metadata(blob)
