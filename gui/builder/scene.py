@@ -353,7 +353,7 @@ class CanvasScene(EditFollow, FoldControl, MarkControl, LazyControl, QGraphicsSc
 
     def _row_sources(self):
         """The block tree and block rows, looked up only when a folded block is on the canvas."""
-        if not any(unit[0] == BLOCK for unit in self._positions):
+        if not self.has_blocks:
             return None, {}
         return block_tree(self.document.graph), self.document.block_rows
 
