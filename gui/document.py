@@ -103,6 +103,7 @@ class Document(QObject):
         super().__init__(parent)
         self._engine_ready = engine_ready
         self._pending = False
+        self._replacing = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self._content = Content(Graph())
@@ -140,6 +141,12 @@ class Document(QObject):
     def analysis_pending(self) -> bool:
         """True while the analysis waits for PyTorch to load (see the module docstring)."""
         return self._pending
+
+    @property
+    def replacing(self) -> bool:
+        """True while `replace_content` tells its first signals; `analysis_changed` (or, in a
+        batch, its end) follows them, so a view that redraws everything can wait for it."""
+        return self._replacing
 
     @property
     def path(self) -> str | None:
@@ -267,9 +274,13 @@ class Document(QObject):
         self._weights_check = None
         self.content_generation += 1
         with fewer_full_collections():  # a huge network's items and rows are long-lived
-            self.graph_replaced.emit()
-            self.path_changed.emit()
-            self.runs_changed.emit()
+            self._replacing = True  # views that redraw once per change wait for the analysis_changed below
+            try:
+                self.graph_replaced.emit()
+                self.path_changed.emit()
+                self.runs_changed.emit()
+            finally:
+                self._replacing = False
             self._changed()
         return old
 
