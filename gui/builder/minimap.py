@@ -22,6 +22,7 @@ from engine.layout import NODE_HEIGHT, NODE_WIDTH
 from .. import theme
 from .block_item import BlockItem
 from .cards import CardText, stripe_color
+from .plan_arrays import first_of_each
 
 SIZE = (220, 150)
 PAD = 6.0
@@ -58,9 +59,9 @@ class Minimap(QWidget):
         w, h = max(NODE_WIDTH * k, 1.5), max(NODE_HEIGHT * k, 1.0)  # a 10,000-layer chain still shows
         at = (np.array(list(positions.values()), dtype=float).reshape(-1, 2) - (c.x(), c.y())) * k + (o.x(), o.y())
         # one rectangle per colour and quarter pixel: 20,000 cards in a 220 x 150 box are a few thousand
-        _, first = np.unique(np.column_stack((colors, np.rint(at * 4).astype(np.int64))), axis=0, return_index=True)
+        first = first_of_each(np.column_stack((colors, np.rint(at * 4).astype(np.int64))))
         self._painted = {}
-        for i in np.sort(first).tolist():
+        for i in first.tolist():
             self._painted.setdefault(int(colors[i]), []).append(QRectF(at[i, 0], at[i, 1], w, h))
         self.follow_view()
 
