@@ -39,6 +39,7 @@ from engine.layout import apply_layout
 from engine.runs import Run, fingerprint
 
 from .bulk import fewer_full_collections
+from .document_collect import hold_full_collections
 
 if TYPE_CHECKING:
     from engine.training.resume import OptimizerState
@@ -144,8 +145,7 @@ class Document(QObject):
 
     @property
     def replacing(self) -> bool:
-        """True while `replace_content` tells its first signals; `analysis_changed` (or, in a
-        batch, its end) follows them, so a view that redraws everything can wait for it."""
+        """True while `replace_content` tells its first signals (its `analysis_changed` follows)."""
         return self._replacing
 
     @property
@@ -273,14 +273,12 @@ class Document(QObject):
         old, self._content = self._content, content
         self._weights_check = None
         self.content_generation += 1
+        hold_full_collections(len(content.graph), len(content.runs))  # a big open's: in a turn of its own
         with fewer_full_collections():  # a huge network's items and rows are long-lived
-            self._replacing = True  # views that redraw once per change wait for the analysis_changed below
-            try:
-                self.graph_replaced.emit()
-                self.path_changed.emit()
-                self.runs_changed.emit()
-            finally:
-                self._replacing = False
+            self._replacing = True  # views that redraw everything wait for the analysis_changed below
+            for signal in (self.graph_replaced, self.path_changed, self.runs_changed):
+                signal.emit()  # (a slot's exception is printed by Qt, never raised here)
+            self._replacing = False
             self._changed()
         return old
 

@@ -19,7 +19,7 @@ from engine.blocks import NODE
 from engine.catalog import CATALOG
 from engine.layout import NODE_HEIGHT, NODE_WIDTH
 
-from .. import theme
+from .. import theme, turns
 from .block_item import BlockItem
 from .cards import CardText, stripe_color
 from .plan_arrays import first_of_each
@@ -42,7 +42,7 @@ class Minimap(QWidget):
         self._content = QRectF()
         self._frames: list[QRectF] = []
         self._painted: dict[int, list[QRectF]] = {}  # rgba -> the cards in minimap coordinates
-        self._refresh = QTimer(self, singleShot=True, interval=30, timeout=self.refresh)
+        self._refresh = QTimer(self, singleShot=True, interval=30, timeout=lambda: turns.later(self.refresh, self))
         self.hide()  # until a network is out of view (follow_view): an empty canvas showed an empty box
 
     def schedule_refresh(self) -> None:

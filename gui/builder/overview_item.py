@@ -16,7 +16,7 @@ import time
 from typing import Iterator
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 from shiboken6 import isValid
@@ -25,11 +25,11 @@ from engine.blocks import NODE
 from engine.catalog import CATALOG
 from engine.layout import NODE_HEIGHT, NODE_WIDTH
 
-from .. import theme
+from .. import theme, turns
 from .plan_arrays import device_lines, device_rects
 
 TINT = 0.45  # how much of the category colour tints a far-out card (as cards.paint_card does)
-STYLE_SLICE_S = 0.03  # longest a slice of gradual styling holds the GUI thread
+STYLE_SLICE_S = 0.02  # longest a slice of gradual styling holds the GUI thread
 STYLE_BATCH = 1000  # units (or edges) styled between two looks at the clock
 
 
@@ -60,7 +60,6 @@ class OverviewItem(QGraphicsItem):
         self._boxes: dict[tuple[int, int], np.ndarray] | None = None  # the stand-ins: style -> corners
         self._lines = np.zeros((0, 4))  # the stand-in edges (x0, y0, x1, y1) in scene coordinates
         self._styling: Iterator[None] | None = None  # the gradual styling under way, if any
-        self._scheduled = False  # a slice of it waits for the next event-loop turn
         self.setZValue(-1)  # under the real cards and edges
         # Painted once per zoom into a viewport-sized pixmap (Qt caches only the part in view of
         # an item this big): a repaint, a grab or a scroll blits it instead of redrawing 40,000 lines.
@@ -89,12 +88,9 @@ class OverviewItem(QGraphicsItem):
         return self._styling is not None
 
     def _schedule(self) -> None:
-        if not self._scheduled:  # one slice per event-loop turn, however often it was asked for
-            self._scheduled = True
-            QTimer.singleShot(0, self._advance)
+        turns.later(self._advance, self)  # one slice per turn of its own (gui.turns), however often asked
 
     def _advance(self) -> None:
-        self._scheduled = False
         steps = self._styling
         if steps is None or not isValid(self):  # finished at a paint, replaced, or the scene was cleared
             return

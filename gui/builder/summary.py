@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from engine.analysis import Analysis, NodeRow
@@ -20,7 +20,7 @@ from engine.blocks import BLOCK, NODE, block_tree
 from engine.catalog import CATALOG, fmt_shape
 from engine.formatting import count, counted, short_count
 
-from .. import theme
+from .. import theme, turns
 from .lint import style as lint_style
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
@@ -59,7 +59,6 @@ class SummaryTableModel(QAbstractItemModel):
         self._warnings: dict[str, list[str]] = {}  # node id -> lint messages (gui.builder.lint)
         self._masked: frozenset[str] = frozenset()  # predict-then-reveal hides these layers' numbers
         self._later = None  # the block tree whose rows come a turn later (see the module docstring)
-        self._build_timer = QTimer(self, singleShot=True, interval=0, timeout=self.flush)
         if document is not None:
             self.set_analysis(document.analysis)
 
@@ -78,7 +77,7 @@ class SummaryTableModel(QAbstractItemModel):
             self._build(_NO_TREE if self._later is not None else tree)
             self.endResetModel()
             if self._later is not None:
-                self._build_timer.start()
+                turns.later(self.flush, self)
             return True
         self._store(analysis)
         self._emit_changes(old_nodes, old_blocks, old_total != (self._total, self._macs))
@@ -88,7 +87,6 @@ class SummaryTableModel(QAbstractItemModel):
         """The rows of a new network now, if they were to come a turn later."""
         tree, self._later = self._later, None
         if tree is not None:
-            self._build_timer.stop()
             self.beginResetModel()
             self._build(tree)
             self.endResetModel()

@@ -1,0 +1,52 @@
+"""Deferred work, one piece per event-loop turn.
+
+What opening a big network leaves for later (the canvas overview's styling slices, the
+summary's rows, the minimap, collecting the garbage the open made) used to sit on separate
+zero-delay timers, and those all fire in the same turn: their sum stalled the window as long
+as doing it all at once. Queued here, each piece runs in a turn of its own, in the order asked,
+so the window paints and takes input between them. A piece asked for again while it waits runs
+once; a piece whose owner (a QObject or QGraphicsItem) was deleted meanwhile is skipped. Call
+on the GUI thread. Imports only Qt.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable
+
+from PySide6.QtCore import QTimer
+from shiboken6 import isValid
+
+_queue: deque[tuple[Callable[[], Any], Any]] = deque()
+_timer: list[QTimer] = []  # made at the first call (a QApplication exists by then)
+
+
+def later(piece: Callable[[], Any], owner: Any = None) -> None:
+    """Run `piece()` in a later turn of the event loop, after the pieces queued before it."""
+    if any(queued == piece for queued, _ in _queue):
+        return
+    _queue.append((piece, owner))
+    _wake()
+
+
+def pending(piece: Callable[[], Any]) -> bool:
+    return any(queued == piece for queued, _ in _queue)
+
+
+def _wake() -> None:
+    if not _timer:
+        timer = QTimer(singleShot=True, interval=0)
+        timer.timeout.connect(_run_one)
+        _timer.append(timer)
+    if not _timer[0].isActive():
+        _timer[0].start()
+
+
+def _run_one() -> None:
+    try:
+        if _queue:
+            piece, owner = _queue.popleft()
+            if owner is None or isValid(owner):
+                piece()
+    finally:
+        if _queue:
+            _wake()
