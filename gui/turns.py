@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from shiboken6 import isValid
 
 _queue: deque[tuple[Callable[[], Any], Any]] = deque()
 _timer: list[QTimer] = []  # made at the first call (a QApplication exists by then)
+# Not 0: a zero-delay timer is due at once and fires in the same pass of the event loop as the
+# work that queued it, the overdue paint and the other due timers; 2 ms later it gets a pass of its own.
+GAP_MS = 2
 
 
 def later(piece: Callable[[], Any], owner: Any = None) -> None:
@@ -34,7 +37,7 @@ def pending(piece: Callable[[], Any]) -> bool:
 
 def _wake() -> None:
     if not _timer:
-        timer = QTimer(singleShot=True, interval=0)
+        timer = QTimer(singleShot=True, interval=GAP_MS, timerType=Qt.PreciseTimer)
         timer.timeout.connect(_run_one)
         _timer.append(timer)
     if not _timer[0].isActive():
