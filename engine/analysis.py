@@ -15,6 +15,7 @@ import math
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Sequence
 
 from .catalog import CATALOG, LayerError, LayerSpec, Shape, fmt_shape
@@ -59,21 +60,27 @@ class Analysis:
     def row(self, node_id: str) -> NodeRow:
         return self.by_id[node_id]
 
-    @property
+    # Totals summed once per analysis (rows never change): a 20,000-layer network's window asked
+    # for them a dozen times while opening.
+    @cached_property
     def total_params(self) -> int:
         return sum(r.params for r in self.rows)
 
-    @property
+    @cached_property
     def trainable_params(self) -> int:
         return sum(r.trainable_params for r in self.rows)
 
-    @property
+    @cached_property
     def total_macs(self) -> int:
         return sum(r.macs for r in self.rows)
 
     @property
     def errors(self) -> dict[str, str]:
-        return {r.node_id: r.error for r in self.rows if r.error}
+        return dict(self._errors)
+
+    @cached_property
+    def _errors(self) -> tuple[tuple[str, str], ...]:
+        return tuple((r.node_id, r.error) for r in self.rows if r.error)
 
     @property
     def valid(self) -> bool:

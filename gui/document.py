@@ -39,6 +39,7 @@ from engine.layout import apply_layout
 from engine.runs import Run, fingerprint
 
 from .bulk import fewer_full_collections
+from .document_collect import hold_full_collections
 
 if TYPE_CHECKING:
     from engine.training.resume import OptimizerState
@@ -103,6 +104,7 @@ class Document(QObject):
         super().__init__(parent)
         self._engine_ready = engine_ready
         self._pending = False
+        self._replacing = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self._content = Content(Graph())
@@ -140,6 +142,11 @@ class Document(QObject):
     def analysis_pending(self) -> bool:
         """True while the analysis waits for PyTorch to load (see the module docstring)."""
         return self._pending
+
+    @property
+    def replacing(self) -> bool:
+        """True while `replace_content` tells its first signals (its `analysis_changed` follows)."""
+        return self._replacing
 
     @property
     def path(self) -> str | None:
@@ -266,10 +273,12 @@ class Document(QObject):
         old, self._content = self._content, content
         self._weights_check = None
         self.content_generation += 1
+        hold_full_collections(len(content.graph), len(content.runs))  # a big open's: in a turn of its own
         with fewer_full_collections():  # a huge network's items and rows are long-lived
-            self.graph_replaced.emit()
-            self.path_changed.emit()
-            self.runs_changed.emit()
+            self._replacing = True  # views that redraw everything wait for the analysis_changed below
+            for signal in (self.graph_replaced, self.path_changed, self.runs_changed):
+                signal.emit()  # (a slot's exception is printed by Qt, never raised here)
+            self._replacing = False
             self._changed()
         return old
 

@@ -24,7 +24,8 @@ from .inspector import InspectorView
 from .lint.state import LintState
 from .palette import PaletteView
 from .scene import CanvasScene
-from .summary import UNIT_ROLE, SummaryTableModel, SummaryView
+from .summary import UNIT_ROLE, SummaryTableModel
+from .summary_view import SummaryView
 
 
 def _panel(title: str, body: QWidget, name: str) -> QWidget:

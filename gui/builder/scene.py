@@ -265,11 +265,12 @@ class CanvasScene(EditFollow, FoldControl, MarkControl, LazyControl, QGraphicsSc
         self._details.clear()
         area = (max(self.area[0], MIN_AREA[0]), max(self.area[1], MIN_AREA[1]))
         self.collapsed = folding.opening_folds(self.document.graph, area)
-        self._sync()
+        self._sync(look=False)  # where the view looked showed the old network: the canvas looks anew
         self.folds_changed.emit(False)
 
-    def _sync(self) -> None:
-        """Make the items match the fold state: add and drop cards and edges, place them."""
+    def _sync(self, look: bool = True) -> None:
+        """Make the items match the fold state: add and drop cards and edges, place them (and, if
+        `look`, make real the cards where the view last looked)."""
         graph = self.document.graph
         plan = folding.plan(graph, self.collapsed, self.area)
         self.collapsed, self.auto, self._dirty = plan.collapsed, plan.auto, False
@@ -297,7 +298,8 @@ class CanvasScene(EditFollow, FoldControl, MarkControl, LazyControl, QGraphicsSc
         self._apply_analysis(self.document.analysis, force=True)
         self._apply_marks()
         self._reroute_all()
-        self.materialize(self._looked_at, self._looked_zoom)
+        if look:
+            self.materialize(self._looked_at, self._looked_zoom)
 
     def _add_unit(self, unit: Unit) -> UnitItem:
         if unit[0] == NODE:
@@ -353,7 +355,7 @@ class CanvasScene(EditFollow, FoldControl, MarkControl, LazyControl, QGraphicsSc
 
     def _row_sources(self):
         """The block tree and block rows, looked up only when a folded block is on the canvas."""
-        if not any(unit[0] == BLOCK for unit in self._positions):
+        if not self.has_blocks:
             return None, {}
         return block_tree(self.document.graph), self.document.block_rows
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
 
-from engine.blocks import Unit
+from engine.blocks import NODE, Unit
 from engine.graph import Edge
 from engine.layout import NODE_HEIGHT, NODE_WIDTH
 
@@ -41,7 +41,9 @@ class LazyControl:
     def _init_lazy(self) -> None:
         self._positions: dict[Unit, tuple[float, float]] = {}
         self._plan_edges: dict[tuple[Unit, Unit], tuple[Edge, ...]] = {}
-        self._touching: dict[Unit, list[tuple[Unit, Unit]]] = {}  # unit -> keys of its edges
+        self._touch_index: dict[Unit, list[tuple[Unit, Unit]]] | None = {}  # unit -> keys of its edges
+        self._box: QRectF | None = None  # plan_rect, until the plan changes
+        self.has_blocks = False  # a folded block is among the units (until the next plan)
         self._cells: dict[tuple[int, int], set[Unit]] = {}
         self._lazy = False
         self._overview: OverviewItem | None = None
@@ -73,14 +75,23 @@ class LazyControl:
     def overview(self) -> OverviewItem | None:
         return self._overview
 
+    @property
+    def _touching(self) -> dict[Unit, list[tuple[Unit, Unit]]]:
+        """Each unit's edges, indexed when first needed (a new plan of 40,000 edges is drawn
+        before a card needs its edges)."""
+        if self._touch_index is None:
+            touching: dict[Unit, list] = {unit: [] for unit in self._positions}
+            for key in self._plan_edges:
+                touching.setdefault(key[0], []).append(key)
+                touching.setdefault(key[1], []).append(key)
+            self._touch_index = touching
+        return self._touch_index
+
     def _set_plan(self, positions: dict, edges: dict) -> None:
         self._positions = dict(positions)
         self._plan_edges = dict(edges)
-        touching: dict[Unit, list] = {unit: [] for unit in self._positions}
-        for key in self._plan_edges:
-            touching[key[0]].append(key)
-            touching[key[1]].append(key)
-        self._touching = touching
+        self._touch_index, self._box = None, None
+        self.has_blocks = any(unit[0] != NODE for unit in self._positions)
         cells: dict[tuple[int, int], set[Unit]] = {}
         for unit, (x, y) in self._positions.items():  # inlined _cell_of: 20,000 calls count
             cell = (int(x // CELL), int(y // CELL))
@@ -105,22 +116,26 @@ class LazyControl:
     def _plan_add(self, unit: Unit, pos: tuple[float, float]) -> None:
         self._plan_drop(unit)
         self._positions[unit] = pos
+        self.has_blocks = self.has_blocks or unit[0] != NODE
         self._cells.setdefault(self._cell_of(pos), set()).add(unit)
 
     def _plan_drop(self, unit: Unit) -> None:
+        self._box = None
+        touching = self._touching  # indexed before the unit leaves the plan
         pos = self._positions.pop(unit, None)
         if pos is not None:
             self._cells.get(self._cell_of(pos), set()).discard(unit)
-        for key in self._touching.pop(unit, ()):
+        for key in touching.pop(unit, ()):
             self._plan_edges.pop(key, None)
             other = key[1] if key[0] == unit else key[0]
-            if other in self._touching:
-                self._touching[other] = [k for k in self._touching[other] if k != key]
+            if other in touching:
+                touching[other] = [k for k in touching[other] if k != key]
 
     def _plan_move(self, unit: Unit, pos: tuple[float, float]) -> None:
         old = self._positions.get(unit)
         if old is None or old == pos:
             return
+        self._box = None
         self._cells.get(self._cell_of(old), set()).discard(unit)
         self._positions[unit] = pos
         self._cells.setdefault(self._cell_of(pos), set()).add(unit)
@@ -138,11 +153,14 @@ class LazyControl:
 
     def plan_rect(self) -> QRectF:
         """Where the cards of the whole plan lie (real or not)."""
-        if not self._positions:
-            return QRectF()
-        xs = [p[0] for p in self._positions.values()]
-        ys = [p[1] for p in self._positions.values()]
-        return QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + NODE_HEIGHT)
+        if self._box is None:
+            if not self._positions:
+                self._box = QRectF()
+            else:
+                xs = [p[0] for p in self._positions.values()]
+                ys = [p[1] for p in self._positions.values()]
+                self._box = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + NODE_HEIGHT)
+        return QRectF(self._box)
 
     def _overview_changed(self, gradual: bool = False) -> None:
         if self._overview is not None:

@@ -3,13 +3,16 @@ like torchinfo's `depth`), in reading (topological) order, plus a totals row.
 
 `SummaryTableModel` is a tree model over the engine's immutable rows (`NodeRow`, and
 `BlockRow` for blocks); after an edit it reports only the rows that changed (and the share
-column). Error rows, and blocks with errors inside, are tinted. Must not mutate the document.
+column). Error rows, and blocks with errors inside, are tinted. A new network of more than
+`LATER_ROWS` layers gets its rows one event-loop turn later (the open's other work first, so
+the window paints between), or as soon as something looks a row up. Must not mutate the document.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTreeView
+from types import SimpleNamespace
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from engine.analysis import Analysis, NodeRow
 from engine.block_analysis import BlockRow
@@ -17,7 +20,7 @@ from engine.blocks import BLOCK, NODE, block_tree
 from engine.catalog import CATALOG, fmt_shape
 from engine.formatting import count, counted, short_count
 
-from .. import theme
+from .. import theme, turns
 from .lint import style as lint_style
 
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "MACs", "Share")
@@ -29,6 +32,7 @@ SHARE_ROLE = int(Qt.UserRole) + 2
 UNIT_ROLE = int(Qt.UserRole) + 3
 _NUMERIC = {3, 4, 5}
 TOTAL = "total"
+LATER_ROWS = 5000  # a new network with more layers than this gets its rows a turn later
 
 
 class _Entry:
@@ -54,6 +58,7 @@ class SummaryTableModel(QAbstractItemModel):
         self.expanded: set[str] = set()  # block rows open in the view: their children are on screen
         self._warnings: dict[str, list[str]] = {}  # node id -> lint messages (gui.builder.lint)
         self._masked: frozenset[str] = frozenset()  # predict-then-reveal hides these layers' numbers
+        self._later = None  # the block tree whose rows come a turn later (see the module docstring)
         if document is not None:
             self.set_analysis(document.analysis)
 
@@ -68,12 +73,23 @@ class SummaryTableModel(QAbstractItemModel):
             self.beginResetModel()
             self._shape = shape
             self._store(analysis)
-            self._build(tree)
+            self._later = tree if len(analysis.rows) > LATER_ROWS else None
+            self._build(_NO_TREE if self._later is not None else tree)
             self.endResetModel()
+            if self._later is not None:
+                turns.later(self.flush, self)
             return True
         self._store(analysis)
         self._emit_changes(old_nodes, old_blocks, old_total != (self._total, self._macs))
         return False
+
+    def flush(self) -> None:
+        """The rows of a new network now, if they were to come a turn later."""
+        tree, self._later = self._later, None
+        if tree is not None:
+            self.beginResetModel()
+            self._build(tree)
+            self.endResetModel()
 
     def set_warnings(self, warnings) -> None:
         """Mark the rows of layers with lint warnings (amber ⚠ and the messages as a tooltip)."""
@@ -151,6 +167,7 @@ class SummaryTableModel(QAbstractItemModel):
     # -- lookups --------------------------------------------------------------------------
     def index_of(self, unit) -> QModelIndex:
         """The row of a layer (NODE, id) or block (BLOCK, path), at column 0."""
+        self.flush()
         entry = self._index.get(tuple(unit))
         return self._make_index(entry, 0) if entry is not None else QModelIndex()
 
@@ -160,14 +177,17 @@ class SummaryTableModel(QAbstractItemModel):
 
     def node_id_at(self, row: int) -> str | None:
         """The layer on top-level row `row` (None for a block or the totals)."""
+        self.flush()
         children = self._root.children
         return children[row].key if 0 <= row < len(children) and children[row].kind == NODE else None
 
     def row_of(self, node_id: str) -> int:
+        self.flush()
         entry = self._index.get((NODE, node_id))
         return entry.row if entry is not None else -1
 
     def is_totals(self, row: int) -> bool:
+        self.flush()
         children = self._root.children
         return 0 <= row < len(children) and children[row].kind == TOTAL
 
@@ -178,22 +198,28 @@ class SummaryTableModel(QAbstractItemModel):
     def _make_index(self, entry: _Entry, column: int) -> QModelIndex:
         return self.createIndex(entry.row, column, entry)
 
+    # index, rowCount and hasChildren run for every row when the view lays out (20,000 for 20,000 layers)
     def index(self, row: int, column: int, parent=QModelIndex()) -> QModelIndex:
-        owner = self._entry(parent) or self._root
-        if 0 <= row < len(owner.children) and 0 <= column < len(COLUMNS):
-            return self._make_index(owner.children[row], column)
+        children = (parent.internalPointer() if parent.isValid() else self._root).children
+        if 0 <= row < len(children) and 0 <= column < 6:
+            return self.createIndex(row, column, children[row])
         return QModelIndex()
 
     def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:
-        entry = self._entry(index)
+        entry = index.internalPointer() if index.isValid() else None
         if entry is None or entry.parent is None or entry.parent is self._root:
             return QModelIndex()
-        return self._make_index(entry.parent, 0)
+        return self.createIndex(entry.parent.row, 0, entry.parent)
 
     def rowCount(self, parent=QModelIndex()) -> int:
-        if parent.isValid() and parent.column() != 0:
-            return 0
-        return len((self._entry(parent) or self._root).children)
+        if parent.isValid():
+            return len(parent.internalPointer().children) if parent.column() == 0 else 0
+        return len(self._root.children)
+
+    def hasChildren(self, parent=QModelIndex()) -> bool:
+        if parent.isValid():
+            return parent.column() == 0 and bool(parent.internalPointer().children)
+        return bool(self._root.children)
 
     def columnCount(self, parent=QModelIndex()) -> int:
         return len(COLUMNS)
@@ -300,6 +326,9 @@ class SummaryTableModel(QAbstractItemModel):
         return None
 
 
+_NO_TREE = SimpleNamespace(children={})  # the block tree of no rows (while a big network's come a turn later)
+
+
 def _frozen(row: NodeRow) -> bool:
     return row.ok and row.params > 0 and row.trainable_params == 0
 
@@ -325,55 +354,3 @@ _ROLE_HANDLERS = {
     SHARE_ROLE: lambda model, row, column: (row.params / model._total if model._total and row.ok
                                             and row.node_id not in model._masked else 0.0),
 }
-
-
-class _ShareDelegate(QStyledItemDelegate):
-    """Draws a bar proportional to the share behind the percentage."""
-
-    def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
-        share = index.data(SHARE_ROLE) or 0.0
-        if share > 0:
-            rect = QRectF(option.rect).adjusted(4, 4, -4, -4)
-            color = QColor(theme.current().accent)
-            color.setAlpha(60)
-            painter.save()
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(color)
-            bar = QRectF(rect.left(), rect.top(), rect.width() * min(share, 1.0), rect.height())
-            painter.drawRoundedRect(bar, 3, 3)
-            painter.restore()
-        super().paint(painter, option, index)
-
-
-class SummaryView(QTreeView):
-    def __init__(self, model: SummaryTableModel, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("summary")
-        self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.setUniformRowHeights(True)
-        self.setIndentation(14)
-        self.setExpandsOnDoubleClick(False)  # double-click shows the row on the canvas
-        header = self.header()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        # Widths from the bold font of the totals row, so no number is ever elided.
-        bold = QFontMetrics(_bold_font())
-        samples = {1: "Adaptive average pool", 2: "1024×112×112", 3: "138,357,544", 4: "999.9 G", 5: "100.0 %"}
-        for column, sample in samples.items():
-            wanted = max(bold.horizontalAdvance(sample), bold.horizontalAdvance(COLUMNS[column]) * 1.1)
-            self.setColumnWidth(column, int(wanted) + 28)
-        self.setItemDelegateForColumn(5, _ShareDelegate(self))
-        self.expanded.connect(lambda index: model.expanded.add(index.data(UNIT_ROLE)[1]))
-        self.collapsed.connect(lambda index: model.expanded.discard(index.data(UNIT_ROLE)[1]))
-        model.modelReset.connect(model.expanded.clear)
-
-    def selectRow(self, row: int) -> None:
-        """Select top-level row `row` (as a table would)."""
-        self.setCurrentIndex(self.model().index(row, 0))

@@ -7,6 +7,12 @@ selected run with one change, rename, delete; a right-click on a row opens its m
 (gui.train.run_menu, which also fills the note on what the runs' weights add to the file).
 Only shows what it is given; it never changes the document itself. Must not import the
 rest of the view.
+
+A project with a thousand runs: the rows in view are made at once and the rest in slices
+between event-loop turns (`FIRST_ROWS`, `SLICE_ROWS`), so the window keeps painting while it
+opens; anything that reads the rows (the tree's item look-ups included) gets them all first.
+Asked to show exactly what it shows already (the Train view redraws on several signals of one
+open), it does nothing.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +47,32 @@ ADOPTED_MARK = "◆"
 ADOPTED_TIP = "adopted: the network holds this run's weights (Draw, Play and Export use them)"
 STAR_MARK = "★"
 SHOWN_ROLE = Qt.UserRole + 1  # a fingerprint of what an item shows, so unchanged rows are not redone
+FIRST_ROWS = 60  # rows made at once (more than a list shows); the rest follow in slices
+SLICE_ROWS = 150  # rows made per event-loop turn after the first (about 10 ms)
+
+
+class _RunsTree(QTreeWidget):
+    """The list's tree; reading its rows first makes the rows still to come (`before_read`)."""
+
+    def __init__(self, before_read) -> None:
+        super().__init__(objectName="runs_list")
+        self._before_read = before_read
+
+    def topLevelItemCount(self) -> int:
+        self._before_read()
+        return super().topLevelItemCount()
+
+    def topLevelItem(self, index: int) -> QTreeWidgetItem:
+        self._before_read()
+        return super().topLevelItem(index)
+
+    def currentItem(self) -> QTreeWidgetItem:
+        self._before_read()
+        return super().currentItem()
+
+    def findItems(self, *args):
+        self._before_read()
+        return super().findItems(*args)
 
 
 @lru_cache(maxsize=64)
@@ -71,7 +103,11 @@ class RunsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tree = QTreeWidget(objectName="runs_list")
+        self._pending: list[tuple[Run, bool, bool, str | None]] = []  # rows still to make, in order
+        self._pending_current: str | None = None  # the current run, while its row is still to come
+        self._shown: tuple | None = None  # what set_runs was last given (see the module docstring)
+        self._slices = QTimer(self, singleShot=True, interval=0, timeout=self._next_slice)
+        self.tree = _RunsTree(self.flush)
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
@@ -125,6 +161,10 @@ class RunsPanel(QWidget):
                  current: str | None, live_name: str | None = None) -> None:
         """Show `runs` (newest first), the live run on top while one trains. The same runs are updated
         in place (this is called from the tree's own signals, which must not lose their item)."""
+        shown = (tuple(map(id, runs)), adopted, tuple(checked), tuple(sorted(colors.items())), current, live_name)
+        if shown == self._shown:  # the same run objects (self.runs holds them: their ids are not reused)
+            return
+        self._shown = shown
         with self._batch():
             self._set_runs(runs, adopted, checked, colors, current, live_name)
 
@@ -152,6 +192,7 @@ class RunsPanel(QWidget):
             self._fit_columns()
             return
         self.runs = list(runs)
+        self._pending, self._pending_current = [], None
         self.tree.clear()
         if live_name is not None:
             item = QTreeWidgetItem([f"● {live_name}", "", "training…", "", ""])
@@ -162,13 +203,41 @@ class RunsPanel(QWidget):
             item.setFont(0, font)
             self.tree.addTopLevelItem(item)
         checked_set = set(checked)
-        self.tree.addTopLevelItems([self._item(run, run.id == adopted, run.id in checked_set, colors.get(run.id))
-                                    for run in reversed(self.runs)])
-        for item in self._items():
-            if item.data(0, Qt.UserRole) == current:
-                self.tree.setCurrentItem(item)
+        rows = [(run, run.id == adopted, run.id in checked_set, colors.get(run.id)) for run in reversed(self.runs)]
+        self._pending = rows[FIRST_ROWS:]
+        self._pending_current = current if any(row[0].id == current for row in self._pending) else None
+        self._add_rows(rows[:FIRST_ROWS], current)
+        if self._pending:
+            self._slices.start()
         self._update_buttons()
         self._fit_columns()
+
+    def _add_rows(self, rows: list[tuple[Run, bool, bool, str | None]], current: str | None) -> None:
+        """Append these rows; make the one of run `current` (if among them) the current row."""
+        items = [self._item(*row) for row in rows]
+        QTreeWidget.addTopLevelItems(self.tree, items)
+        for item in items:
+            if current is not None and item.data(0, Qt.UserRole) == current:
+                self._pending_current = None
+                self.tree.setCurrentItem(item)
+
+    def _next_slice(self) -> None:
+        if self._pending:
+            rows, self._pending = self._pending[:SLICE_ROWS], self._pending[SLICE_ROWS:]
+            with self._batch():
+                self._add_rows(rows, self._pending_current)
+            if self._pending:
+                self._slices.start()
+            else:
+                self._fit_columns()
+
+    def flush(self) -> None:
+        """Make the rows still to come now (something reads the rows)."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self._slices.stop()
+            with self._batch():
+                self._add_rows(rows, self._pending_current)
 
     def _update(self, runs: list[Run], adopted: str | None, checked: list[str], colors: dict[str, str],
                 current: str | None, live_name: str | None) -> None:
@@ -232,12 +301,17 @@ class RunsPanel(QWidget):
         return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
 
     def checked_ids(self) -> list[str]:
-        """Ticked runs, oldest first."""
-        ticked = {item.data(0, Qt.UserRole) for item in self._items() if item.checkState(0) == Qt.Checked}
+        """Ticked runs, oldest first (the rows still to come say theirs without being made)."""
+        tree = QTreeWidget
+        items = (tree.topLevelItem(self.tree, i) for i in range(tree.topLevelItemCount(self.tree)))
+        ticked = {item.data(0, Qt.UserRole) for item in items if item.checkState(0) == Qt.Checked}
+        ticked.update(run.id for run, _, checked, _ in self._pending if checked)
         return [r.id for r in self.runs if r.id in ticked]
 
     def current_id(self) -> str | None:
-        item = self.tree.currentItem()
+        if self._pending_current is not None:
+            return self._pending_current
+        item = QTreeWidget.currentItem(self.tree)
         value = item.data(0, Qt.UserRole) if item is not None else None
         return value if value != LIVE_ID else None
 
@@ -245,11 +319,13 @@ class RunsPanel(QWidget):
         return next((item for item in self._items() if item.data(0, Qt.UserRole) == run_id), None)
 
     def set_checked(self, run_id: str, checked: bool) -> None:
+        self._shown = None  # the rows no longer show what set_runs was given
         item = self._find(run_id)
         if item is not None:
             item.setCheckState(0, Qt.Checked if checked else Qt.Unchecked)
 
     def select(self, run_id: str) -> None:
+        self._shown = None
         item = self._find(run_id)
         if item is not None:
             self.tree.setCurrentItem(item)
@@ -271,6 +347,7 @@ class RunsPanel(QWidget):
     def _on_tree_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._filling or column != 0:
             return
+        self._shown = None  # ticked or renamed in the list: show what the document says next time
         run_id = item.data(0, Qt.UserRole)
         run = next((r for r in self.runs if r.id == run_id), None)
         if run is not None and item.text(0).strip() and item.text(0).strip() != run.name:
@@ -279,6 +356,8 @@ class RunsPanel(QWidget):
         self.checked_changed.emit()
 
     def _on_tree_current_item_changed(self, current, previous) -> None:
+        if not self._filling:
+            self._shown = None
         self._update_buttons()
         if not self._filling and self.current_id() is not None:
             self.focus_changed.emit(self.current_id())

@@ -166,6 +166,8 @@ class TrainView(QWidget):
     def _on_document_changed(self, *args) -> None:
         """Edits re-check the fit only when the view is seen (a hidden view refreshes when shown)."""
         self._stale = True
+        if self.document.replacing:  # another project: redrawn once, at its analysis_changed
+            return
         if self.isVisible() or self.window() is self:  # a page of the main window waits until shown
             self.refresh()
 
@@ -197,6 +199,9 @@ class TrainView(QWidget):
         self._on_document_changed()
 
     def show_runs(self) -> None:
+        if self.document.replacing:  # another project: redrawn once, at its analysis_changed
+            self._stale = True
+            return
         runs_display.show_runs(self)
 
     def displayed_run_ids(self) -> list[str]:
