@@ -272,7 +272,7 @@ class SummaryTableModel(QAbstractItemModel):
                                     *(("?",) * 4 if self._block_masked(path) else numbers))
             return self._texts[key][column]
         if role == FONT:
-            return _bold_font()
+            return bold_font()
         if role == ALIGN:
             return _RIGHT if column in _NUMERIC else _LEFT
         if role == BACKGROUND and row.errors:
@@ -318,7 +318,7 @@ class SummaryTableModel(QAbstractItemModel):
         if role == DISPLAY:
             return "?" if self._masked and column >= 2 else self._totals[column]
         if role == FONT:
-            return _bold_font()
+            return bold_font()
         if role == ALIGN:
             return _RIGHT if column in _NUMERIC else _LEFT
         if role == BACKGROUND:
@@ -338,7 +338,7 @@ _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 _LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
 
 
-def _bold_font():
+def bold_font():
     if not _BOLD:
         _BOLD.append(theme.scaled_font(0.0, bold=True))
     return _BOLD[0]

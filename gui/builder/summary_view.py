@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTreeView
 
 from .. import theme
-from .summary import COLUMNS, SHARE_ROLE, UNIT_ROLE, SummaryTableModel, _bold_font
+from .summary import COLUMNS, SHARE_ROLE, UNIT_ROLE, SummaryTableModel, bold_font
 
 
 class _ShareDelegate(QStyledItemDelegate):
@@ -48,7 +48,7 @@ class SummaryView(QTreeView):
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         # Widths from the bold font of the totals row, so no number is ever elided.
-        bold = QFontMetrics(_bold_font())
+        bold = QFontMetrics(bold_font())
         samples = {1: "Adaptive average pool", 2: "1024×112×112", 3: "138,357,544", 4: "999.9 G", 5: "100.0 %"}
         for column, sample in samples.items():
             wanted = max(bold.horizontalAdvance(sample), bold.horizontalAdvance(COLUMNS[column]) * 1.1)
