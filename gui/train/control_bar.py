@@ -16,6 +16,7 @@ from engine.training import StepRecord
 from ..icons import themed_icon
 
 IDLE, RUNNING, PAUSED, STOPPING, ENDED = "idle", "running", "paused", "stopping", "ended"
+TESTING = " · testing the weights on the test split and calibrating their confidence…"  # after training ends
 
 
 def clock(seconds: float) -> str:
@@ -114,7 +115,7 @@ class ControlBar(QWidget):
     def ended(self, title: str, testing: bool) -> None:
         """Training itself is over (`title`, e.g. "Stopped"); the run is being tested and recorded."""
         self.set_state(ENDED)
-        line = " · testing the weights on the test split…" if testing else " · saving the run…"
+        line = TESTING if testing else " · saving the run…"
         self.status.setText(title + line)
         self.progress.setRange(0, 0)  # busy: the test pass has no steps to count
 

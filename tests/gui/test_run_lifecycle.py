@@ -8,6 +8,7 @@ import dataclasses
 from engine.cli import run_cli
 from engine.project import load
 from engine.runs import run_to_dict
+from gui.train.control_bar import TESTING
 from tests.gui.test_train_view import load as load_dataset
 from tests.gui.test_train_view import train, view  # noqa: F401  (the fixture)
 
@@ -48,7 +49,7 @@ def test_a_stopped_run_is_shown_at_once_and_kept_without_its_weights_until_the_u
     with qtbot.waitSignal(view.training_finished, timeout=TIMEOUT_MS) as blocker:
         view.start()
     assert blocker.args[0].finished.status == "stopped" and blocker.args[0].evaluation is not None
-    assert shown == [("Stopped · testing the weights on the test split…", 1)]  # before the run was recorded
+    assert shown == [("Stopped" + TESTING, 1)]  # before the run was recorded
     stopped = document.runs[1]
     assert document.weights is first and document.adopted_run.id == first_id  # not adopted silently
     assert stopped.test_acc is not None and "Stopped on request during epoch" in stopped.result.message
