@@ -65,5 +65,8 @@ def test_another_thread_runs_while_a_long_runs_list_is_parsed():
     assert value == json.loads(text)
     whole = time.perf_counter() - begun  # how long json.loads holds the lock for all of it
     inside = [t for t in ticks if start <= t <= end]
-    gaps = [b - a for a, b in zip([start] + inside, inside + [end])]
-    assert max(gaps) < whole / 2  # in pieces the other thread runs every switch interval or so
+    # json.loads holds the lock for all of it: the other thread would not tick at all in between.
+    # In pieces it ticks all along (judged by eighths of the parse, so that the machine's own
+    # scheduling, busy with other tests, cannot fail it with one long pause)
+    eighths = {min(int((t - start) / (end - start) * 8), 7) for t in inside}
+    assert whole > 0.05 and len(inside) >= 20 and len(eighths) >= 6, (len(inside), sorted(eighths))
