@@ -167,7 +167,7 @@ def main() -> int:
     plain_meta = {k: v for k, v in meta.items() if k != "calibration"}
     head_meta = dict(plain_meta, calibration=head_only(module, dataset))
     judges = [Judge(module, meta, True), Judge(module, head_meta, True), Judge(peer, plain_meta, False)]
-    columns = "ours (head+pixels+features)   before (head alone)   peer (plain, p<0.5)"
+    columns = "ours (head+pixels+features+ink)   before (head alone)   peer (plain, p<0.5)"
     if args.exposure:
         exposed = peer_lenet(dataset, args.epochs, exposure=True)
         judges.append(Judge(exposed, dict(plain_meta, calibration=fit_calibration(exposed, dataset, 0.1, 0).to_meta()),
