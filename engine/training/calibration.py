@@ -13,7 +13,8 @@ once after training on the training data's validation split.
                  it is joined by scores of what digits ARE, fitted on training digits only
                  (engine.training.digit_shape, method "digit_shape"): the distance of the picture
                  to its predicted class's PCA subspace, the Mahalanobis distance of the features,
-                 and the size, fill and mass of the ink (engine.training.ink_shape). Their union
+                 and the size of the ink, which the pad's framing keeps small for a stray mark
+                 (engine.training.ink_shape). Their union
                  flags UNION_FLAGGED of the pad-framed validation digits, the detectors sharing
                  that budget (engine.training.digit_calibration; bench/ood.py measures it).
                  For other pictures, the largest of the energy, a feature distance to the class

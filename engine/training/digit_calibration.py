@@ -9,8 +9,8 @@ Four detectors, joined as a union (engine.training.calibration uses them through
     pixels, features   two scores of what digits ARE, fitted on training digits only
               (engine.training.digit_shape): the distance of the picture to its predicted class's PCA
               subspace and the Mahalanobis distance of the features; and
-    ink       how big, how filled and how much the ink is against training digits'
-              (engine.training.ink_shape): a stray tick or a dot is kept small by the pad's framing.
+    ink       how big the ink is against training digits' (engine.training.ink_shape): a stray tick
+              or a dot is kept small by the pad's framing.
 The detectors share one false-alarm budget: the union flags UNION_FLAGGED of the validation digits
 as the pad frames them (`as_the_pad_sees`), each detector at the same quantile of its own scores.
 Must not import Qt.

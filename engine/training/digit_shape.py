@@ -11,7 +11,7 @@ themselves, so they need no non-digits at all:
               one covariance shared by the classes (Lee et al. 2018, "A Simple Unified Framework
               for Detecting Out-of-Distribution Samples and Adversarial Attacks"), the covariance
               kept as its FEATURE_RANK main directions and one variance for the rest.
-A third, the ink's size and fill (engine.training.ink_shape), sees what the pad's framing keeps small
+A third, the size of the ink (engine.training.ink_shape), sees what the pad's framing keeps small
 (a stray tick, a dot). Each gets its own threshold on validation digits as the pad frames them, the
 same quantile of each part's scores, the head's among them, chosen so that their union flags the
 budget it is given (`shared_budget`); `fused` joins them into one score.
