@@ -12,6 +12,9 @@ calibration; checked against Classifier.classify on the first inputs):
     exposure and the calibration head learned from (other seeds here); HELD-OUT families were
     used by nothing in the method and are printed apart: they are the evaluation.
 A non-digit counts as flagged when the pad answers no digit (unsure, or no ink found).
+"ours" is the calibration `train` fits (engine.training.digit_calibration): the rejection head, the
+pixel subspace, the feature distance and the ink's size, sharing one budget (their union flags
+UNION_FLAGGED of the pad-framed validation digits).
 Compared in the same run on the same canvases: the same network with the calibration as it was
 before (the rejection head alone, keeping DIGIT_KEEP of the validation digits), the peer (another
 LeNet-5 with plain softmax: "unsure" when the top probability is under 0.5, the usual rule) and, with
