@@ -12,6 +12,9 @@ calibration; checked against Classifier.classify on the first inputs):
     exposure and the calibration head learned from (other seeds here); HELD-OUT families were
     used by nothing in the method and are printed apart: they are the evaluation.
 A non-digit counts as flagged when the pad answers no digit (unsure, or no ink found).
+"ours" is the calibration `train` fits (engine.training.digit_calibration): the rejection head, the
+pixel subspace, the feature distance and the ink's size, sharing one budget (their union flags
+UNION_FLAGGED of the pad-framed validation digits).
 Compared in the same run on the same canvases: the same network with the calibration as it was
 before (the rejection head alone, keeping DIGIT_KEEP of the validation digits), the peer (another
 LeNet-5 with plain softmax: "unsure" when the top probability is under 0.5, the usual rule) and, with
@@ -167,7 +170,7 @@ def main() -> int:
     plain_meta = {k: v for k, v in meta.items() if k != "calibration"}
     head_meta = dict(plain_meta, calibration=head_only(module, dataset))
     judges = [Judge(module, meta, True), Judge(module, head_meta, True), Judge(peer, plain_meta, False)]
-    columns = "ours (head+pixels+features)   before (head alone)   peer (plain, p<0.5)"
+    columns = "ours (head+pixels+features+ink)   before (head alone)   peer (plain, p<0.5)"
     if args.exposure:
         exposed = peer_lenet(dataset, args.epochs, exposure=True)
         judges.append(Judge(exposed, dict(plain_meta, calibration=fit_calibration(exposed, dataset, 0.1, 0).to_meta()),

@@ -10,11 +10,13 @@ once after training on the training data's validation split.
                  of the FITTED families (engine.digits.nondigits), the same ones outlier exposure
                  showed the network during training (engine.training.outliers). That head does not
                  reach kinds of non-digits it never saw (letters, symbols: under half flagged), so
-                 it is joined by two scores of what digits ARE, fitted on training digits only
+                 it is joined by scores of what digits ARE, fitted on training digits only
                  (engine.training.digit_shape, method "digit_shape"): the distance of the picture
-                 to its predicted class's PCA subspace and the Mahalanobis distance of the features.
-                 Each keeps EACH_KEEP of the pad-framed validation digits; the input is unsure when
-                 any is past its threshold (held-out families 78 % -> 97 % flagged, bench/ood.py).
+                 to its predicted class's PCA subspace, the Mahalanobis distance of the features,
+                 and the size of the ink, which the pad's framing keeps small for a stray mark
+                 (engine.training.ink_shape). Their union
+                 flags UNION_FLAGGED of the pad-framed validation digits, the detectors sharing
+                 that budget (engine.training.digit_calibration; bench/ood.py measures it).
                  For other pictures, the largest of the energy, a feature distance to the class
                  means and the picture's contrast against the training pictures' (engine.training.novelty).
                  For other data, the energy −T·logsumexp(logits / T) (Liu et al. 2020).
@@ -36,35 +38,27 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Mapping
 
-import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 
-from ..digits.preprocess import frames_as_the_pad_sees
 from . import digit_shape
+from .digit_calibration import (
+    DIGIT_KEEP,
+    MAX_FEATURES,
+    as_the_pad_sees,  # noqa: F401  (re-exported: the tests and benches use it)
+    checked_head,
+    fit_digits,
+    head_score,
+    tensors,
+)
 from .novelty import MAX_NUMBERS as MAX_NOVELTY_NUMBERS
 from .novelty import checked_novelty, fit_novelty, honest_threshold, novelty_score
-from .outliers import bank_for
 
 KEEP = 0.99  # share of validation samples below the threshold: 1 % false alarms on familiar data
-# Digits: the share of validation digits, framed as the pad frames them, kept answered. The issue's
-# budget is 5 % of real digits flagged; 4 % leaves room for writers unlike MNIST's.
-DIGIT_KEEP = 0.96
-# Digits, with the scores of what digits are (engine.training.digit_shape): each of the three
-# detectors (head, pixels, features) keeps this share of the pad-framed validation digits; their
-# union flags about 4 % of them (measured: bench/ood.py).
-EACH_KEEP = 0.985
 DIGIT_DATASETS = ("mnist", "digits")
 MAX_POSITIVES = 6000  # training samples it learns to accept
-MAX_FEATURES = 1024  # feature values the head reads at most (the earliest layers are left out first)
 FEATURE_LAYERS = 3  # the inputs of up to this many linear layers, counted back from the output
-HIDDEN = 64
-HEAD_STEPS = 600  # mini-batches of HEAD_BATCH
-HEAD_BATCH = 256
 CHUNK = 512
-MAX_STORED_NUMBERS = 200_000  # a file claiming a bigger head is damaged
-PAD_VIEW_SIDE = 84  # px of the canvas validation digits are enlarged to before the pad frames them again
 
 
 METHODS = ("none", "energy", "digit_head", "digit_shape", "novelty")
@@ -96,9 +90,9 @@ class Calibration:
         if self.method == "novelty" and self.novelty is not None:
             score = novelty_score(self.novelty, features, energy(logits, self.temperature), x)
         elif self.method == "digit_head" and self.head is not None:
-            score = _head_score(self._head_tensors, features, logits)
+            score = head_score(self._head_tensors, features, logits)
         elif self.method == "digit_shape" and self.head is not None and self.shape is not None:
-            margin = _head_score(self._head_tensors, features, logits) - float(self.shape["head_threshold"])
+            margin = head_score(self._head_tensors, features, logits) - float(self.shape["head_threshold"])
             parts = digit_shape.scores(self._shape_tensors, x, features, logits.argmax(1))
             score = digit_shape.fused(margin, self._shape_tensors, parts)
         elif self.method == "energy":
@@ -109,7 +103,7 @@ class Calibration:
 
     @cached_property
     def _head_tensors(self) -> dict[str, torch.Tensor]:
-        return _tensors(self.head or {})
+        return tensors(self.head or {})
 
     @cached_property
     def _shape_tensors(self) -> dict[str, dict[str, Any]]:
@@ -246,7 +240,7 @@ def _parse(entry: Mapping[str, Any]) -> Calibration:
         raise ValueError("damaged calibration")
     head, novelty, shape, nodes = None, None, None, entry.get("feature_nodes", [])
     if method in ("digit_head", "digit_shape"):
-        head = _checked_head(entry.get("head"))
+        head = checked_head(entry.get("head"))
     if method == "digit_shape":
         shape = dict(entry["shape"])
         digit_shape.read(shape)  # checked now: a damaged entry means no calibration
@@ -260,69 +254,6 @@ def _parse(entry: Mapping[str, Any]) -> Calibration:
     kept = float(kept) if samples is not None and isinstance(kept, (int, float)) and 0 <= kept <= 1 else None
     return Calibration(temperature, method, threshold, tuple(nodes) if head or novelty else (), head, novelty,
                        kept, samples, shape)
-
-
-def _checked_head(head: Any) -> dict[str, Any]:
-    """The stored head if its sizes agree and every number is finite (checked before any tensor is made)."""
-    if not isinstance(head, Mapping):
-        raise ValueError("damaged head")
-    mean, std, w1, b1, w2 = (head[k] for k in ("mean", "std", "w1", "b1", "w2"))
-    width, hidden = len(mean), len(b1)
-    sizes_ok = len(std) == width and len(w1) == hidden and all(len(r) == width for r in w1) and len(w2) == hidden
-    if not sizes_ok or width * hidden > MAX_STORED_NUMBERS:
-        raise ValueError("damaged head sizes")
-    numbers = [*mean, *std, *b1, *w2, float(head["b2"]), *(v for r in w1 for v in r)]
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers):
-        raise ValueError("damaged head numbers")
-    return dict(head)
-
-
-def _head_input(features: torch.Tensor | None, logits: torch.Tensor) -> torch.Tensor:
-    parts = ([features] if features is not None else []) + [logits, torch.logsumexp(logits, 1, keepdim=True)]
-    return torch.cat(parts, dim=1)
-
-
-def _tensors(head: Mapping[str, Any]) -> dict[str, torch.Tensor]:
-    return {k: torch.tensor(v, dtype=torch.float32) for k, v in head.items()}
-
-
-def _head_score(head: Mapping[str, torch.Tensor], features: torch.Tensor | None, logits: torch.Tensor) -> torch.Tensor:
-    x = _head_input(features, logits)
-    if x.shape[1] != head["mean"].shape[0]:
-        return torch.zeros(x.shape[0])  # the network changed since calibration: say nothing
-    hidden = torch.relu(((x - head["mean"]) / head["std"]) @ head["w1"].T + head["b1"])
-    return hidden @ head["w2"] + head["b2"]
-
-
-def _fit_head(positives: torch.Tensor, negatives: torch.Tensor, seed: int) -> dict[str, Any]:
-    """A one-hidden-layer classifier: high scores for negatives (scribbles), low for training digits.
-
-    Mini-batches drawn half from each side, so both count the same whatever their numbers."""
-    mean, std = positives.mean(0), positives.std(0).clamp_min(1e-3)
-    pos, neg = (positives - mean) / std, (negatives - mean) / std
-    generator = torch.Generator().manual_seed(seed)
-    layers = nn.Sequential(nn.Linear(pos.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
-    for p in layers.parameters():
-        nn.init.normal_(p, std=1.0 / math.sqrt(p.shape[-1]), generator=generator)
-    optimizer = torch.optim.Adam(layers.parameters(), lr=3e-3)
-    half = HEAD_BATCH // 2
-    target = torch.cat([torch.zeros(half), torch.ones(half)])
-    with torch.enable_grad():
-        for _ in range(HEAD_STEPS):
-            rows_p = torch.randint(0, len(pos), (half,), generator=generator)
-            rows_n = torch.randint(0, len(neg), (half,), generator=generator)
-            optimizer.zero_grad()
-            out = layers(torch.cat([pos[rows_p], neg[rows_n]]))[:, 0]
-            nn.functional.binary_cross_entropy_with_logits(out, target).backward()
-            optimizer.step()
-    first, last = layers[0], layers[2]
-    return {"mean": _plain(mean), "std": _plain(std), "w1": [_plain(r) for r in first.weight.detach()],
-            "b1": _plain(first.bias.detach()), "w2": _plain(last.weight.detach()[0]),
-            "b2": round(float(last.bias.detach()[0]), 6)}
-
-
-def _plain(values: torch.Tensor) -> list[float]:
-    return [float(f"{v:.5g}") for v in values.tolist()]  # 5 digits: the head's file size, not its answers
 
 
 def fit_calibration(module: nn.Module, dataset: Any, val_split: float = 0.1, seed: int = 0) -> Calibration:
@@ -353,21 +284,14 @@ def _fit(module: nn.Module, dataset: Any, val_split: float, seed: int) -> Calibr
     rows = data.train_idx[torch.randperm(data.train_idx.numel(), generator=torch.Generator().manual_seed(seed))]
     if not digits:
         return _fit_other(module, data, (rows[:MAX_POSITIVES], held_out), temperature, dataset.kind == "image")
-    pos = outputs(data.normalize(data.x_train[rows[:MAX_POSITIVES]]))
-    neg = outputs(bank_for(dataset))  # the non-digits training was exposed to (engine.training.outliers)
-    head = _fit_head(_head_input(*pos), _head_input(*neg), seed)
-    pad_x = data.normalize(as_the_pad_sees(data.x_train[held_out].cpu()))
-    pad_view = outputs(pad_x)
-    head_scores = _head_score(_tensors(head), *pad_view)
-    y = data.y_train[rows[:MAX_POSITIVES]]
-    shape = digit_shape.fit(data.normalize(data.x_train[rows[:MAX_POSITIVES]]), y, pos[0], (pad_x, *pad_view),
-                            _quantile(head_scores, EACH_KEEP), lambda s: _quantile(s, EACH_KEEP))
+    pad_x = data.normalize(as_the_pad_sees(data.x_train[held_out].cpu()))  # validation digits as the pad frames them
+    method, threshold, head, shape = fit_digits(outputs, data.normalize, data.x_train[rows[:MAX_POSITIVES]],
+                                                data.y_train[rows[:MAX_POSITIVES]], pad_x, dataset, seed)
+    calibration = Calibration(temperature, method, threshold, features, head, shape=shape)
     if shape is None:
-        return Calibration(temperature, "digit_head", _quantile(head_scores, DIGIT_KEEP), features, head)
-    calibration = Calibration(temperature, "digit_shape", 0.0, features, head, shape=shape)
+        return calibration
     flagged = float(calibration.judge(module, pad_x).unsure.float().mean())
     return replace(calibration, kept=round(1 - flagged, 4), samples=int(held_out.numel()))
-
 
 
 def _fit_other(module: nn.Module, data: Any, rows: tuple[torch.Tensor, torch.Tensor], temperature: float,
@@ -391,21 +315,6 @@ def _fit_other(module: nn.Module, data: Any, rows: tuple[torch.Tensor, torch.Ten
                        kept=round(1 - alarms, 4), samples=int(val.numel()))
 
 
-def as_the_pad_sees(x: torch.Tensor, side: int = PAD_VIEW_SIDE) -> torch.Tensor:
-    """Validation pictures (N, C, H, W) as the pad sends them to the network: enlarged onto a canvas
-    and framed again by the pad's own preprocessing, same dtype and range.
-
-    The threshold is set on these, not on the dataset's own framing: MNIST's framing differs from
-    the pad's, and a threshold keeping 99 % of MNIST's validation digits as stored flagged 8 % of the
-    same digits re-framed by the pad (measured on LeNet-5, mnist-10k)."""
-    scale = 255.0 if x.dtype == torch.uint8 else 1.0
-    pictures = np.rint(x[:, 0].float().numpy() * (255.0 / scale)).clip(0, 255).astype(np.uint8)  # (N, H, W)
-    canvases = [np.asarray(Image.fromarray(p).resize((side, side), Image.Resampling.BILINEAR)) for p in pictures]
-    framed = torch.from_numpy(frames_as_the_pad_sees(canvases, (x.shape[2], x.shape[3]))) * scale
-    framed = framed.round() if x.dtype == torch.uint8 else framed
-    return framed[:, None].expand_as(x).to(x.dtype).contiguous()  # (N, H, W) -> (N, C, H, W)
-
-
 def _usable_features(module: nn.Module, probe: torch.Tensor) -> tuple[str, ...]:
     """feature_nodes(), leaving out the earliest ones while they hold more than MAX_FEATURES values."""
     nodes = feature_nodes(module)
@@ -417,11 +326,6 @@ def _usable_features(module: nn.Module, probe: torch.Tensor) -> tuple[str, ...]:
     while nodes and sum(sizes) > MAX_FEATURES:
         nodes, sizes = nodes[1:], sizes[1:]
     return nodes
-
-
-def _quantile(scores: torch.Tensor, keep: float = KEEP) -> float:
-    finite = scores[torch.isfinite(scores)]
-    return float(torch.quantile(finite.float(), keep)) if finite.numel() else math.inf
 
 
 def calibration_entry(module: nn.Module, dataset: Any, val_split: float, seed: int) -> dict[str, Any] | None:

@@ -11,8 +11,10 @@ themselves, so they need no non-digits at all:
               one covariance shared by the classes (Lee et al. 2018, "A Simple Unified Framework
               for Detecting Out-of-Distribution Samples and Adversarial Attacks"), the covariance
               kept as its FEATURE_RANK main directions and one variance for the rest.
-Each gets its own threshold on validation digits as the pad frames them; calibration joins them
-with the head as a union whose parts share the false-alarm budget (`fused`).
+A third, the size of the ink (engine.training.ink_shape), sees what the pad's framing keeps small
+(a stray tick, a dot). Each gets its own threshold on validation digits as the pad frames them, the
+same quantile of each part's scores, the head's among them, chosen so that their union flags the
+budget it is given (`shared_budget`); `fused` joins them into one score.
 
 Stored as JSON: arrays as base64 (`pack`): the pixel bases as int8 with a scale per direction, the
 rest as float16 or float32; about 0.5 MB for LeNet-5 (each run of a project keeps its own calibration).
@@ -22,11 +24,13 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 from torch.nn import functional
+
+from . import ink_shape
 
 PIXEL_RANK = 40  # principal directions per class
 MAX_PIXELS = 64 * 64  # inputs larger than this get no pixel score (the basis would be too big to store)
@@ -165,11 +169,12 @@ def feature_score(model: Mapping[str, torch.Tensor | float], features: torch.Ten
     return distances.min(1).values
 
 
-def read(entry: Any) -> dict[str, dict[str, torch.Tensor | float]]:
-    """The stored `shape` entry as tensors: {"pixels": ..., "features": ...}, either may be absent."""
+def read(entry: Any) -> dict[str, dict[str, Any]]:
+    """The stored `shape` entry as tensors: {"pixels": ..., "features": ..., "ink": ...}, any may be absent
+    (projects calibrated before the ink statistics have none)."""
     if not isinstance(entry, Mapping):
         raise ValueError("damaged digit shape")
-    out: dict[str, dict[str, torch.Tensor | float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for part, arrays, numbers in (("pixels", ("means", "bases"), ("low", "high", "threshold")),
                                   ("features", ("means", "vectors", "variances"), ("rest", "threshold"))):
         stored = entry.get(part)
@@ -179,20 +184,22 @@ def read(entry: Any) -> dict[str, dict[str, torch.Tensor | float]]:
         if values is None or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values.values()):
             raise ValueError(f"damaged {part}")
         out[part] = {**{k: float(v) for k, v in values.items()}, **{k: unpack(stored[k]) for k in arrays}}
+    if entry.get("ink") is not None:
+        out["ink"] = ink_shape.checked(entry["ink"])
     pixels, features = out.get("pixels"), out.get("features")
-    if pixels and (pixels["means"].dim() != 2 or pixels["bases"].dim() != 3  # type: ignore[union-attr]
-                   or pixels["bases"].shape[::2] != pixels["means"].shape):  # type: ignore[union-attr]
+    if pixels and (pixels["means"].dim() != 2 or pixels["bases"].dim() != 3
+                   or pixels["bases"].shape[::2] != pixels["means"].shape):
         raise ValueError("damaged pixels")
-    if features and (features["means"].shape[1:] != features["vectors"].shape[:1]  # type: ignore[union-attr]
-                     or features["vectors"].shape[1:] != features["variances"].shape  # type: ignore[union-attr]
-                     or not bool((features["variances"] > 0).all()) or features["rest"] <= 0):  # type: ignore
+    if features and (features["means"].shape[1:] != features["vectors"].shape[:1]
+                     or features["vectors"].shape[1:] != features["variances"].shape
+                     or not bool((features["variances"] > 0).all()) or features["rest"] <= 0):
         raise ValueError("damaged features")
     return out
 
 
 def scores(model: Mapping[str, Mapping[str, Any]], x: torch.Tensor, features: torch.Tensor | None,
            predicted: torch.Tensor) -> dict[str, torch.Tensor]:
-    """{"pixels": (N,), "features": (N,)} for the parts the model has and the input fits."""
+    """{"pixels": (N,), "features": (N,), "ink": (N,)} for the parts the model has and the input fits."""
     out = {}
     if "pixels" in model:
         out["pixels"] = pixel_score(model["pixels"], x, predicted)
@@ -200,13 +207,15 @@ def scores(model: Mapping[str, Mapping[str, Any]], x: torch.Tensor, features: to
         score = feature_score(model["features"], features)
         if score is not None:
             out["features"] = score
+    if "ink" in model:
+        out["ink"] = ink_shape.score(model["ink"], x)
     return out
 
 
 def fused(head_margin: torch.Tensor, model: Mapping[str, Mapping[str, Any]],
           parts: Mapping[str, torch.Tensor]) -> torch.Tensor:
     """One score for the union of the detectors, above 0 when any of them is past its threshold:
-    the head's margin (its score minus its threshold), and log(distance / threshold) for each distance."""
+    the head's margin (its score minus its threshold), and log(score / threshold) for each other part."""
     total = head_margin
     for name, score in parts.items():
         ratio = score.clamp_min(1e-12) / max(float(model[name]["threshold"]), 1e-12)
@@ -214,24 +223,49 @@ def fused(head_margin: torch.Tensor, model: Mapping[str, Mapping[str, Any]],
     return total
 
 
+def shared_budget(val_scores: Mapping[str, torch.Tensor], flagged: float) -> dict[str, float]:
+    """Thresholds {part: the same quantile q of each part's validation scores}, q chosen so that the
+    union of the parts flags `flagged` of the validation digits: the detectors share the false-alarm
+    budget equally, whatever their number and however much they overlap."""
+    finite = {k: v[torch.isfinite(v)].float() for k, v in val_scores.items()}
+    finite = {k: v for k, v in finite.items() if v.numel()}
+    if not finite:
+        return {k: math.inf for k in val_scores}
+
+    def thresholds(q: float) -> dict[str, float]:
+        return {k: float(torch.quantile(v, q)) for k, v in finite.items()}
+
+    def union(q: float) -> float:
+        cut = thresholds(q)
+        return float(torch.stack([val_scores[k] > cut[k] for k in finite]).any(0).float().mean())
+
+    low, high = 0.5, 1.0  # union(high) = 0; bisection keeps union(high) <= flagged
+    for _ in range(24):
+        middle = (low + high) / 2
+        low, high = (middle, high) if union(middle) > flagged else (low, middle)
+    return {**{k: math.inf for k in val_scores}, **thresholds(high)}
+
+
 def fit(x: torch.Tensor, y: torch.Tensor, features: torch.Tensor | None,
-        pad_view: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor], head_threshold: float,
-        threshold: Callable[[torch.Tensor], float]) -> dict[str, Any] | None:
-    """The stored entry: the pixel and feature models from training digits x (normalized) with labels y
-    and the network's `features` of them; each threshold is `threshold(scores)` of the validation digits
-    as the pad frames them (`pad_view`: inputs, features, logits). None when neither model fits."""
+        pad_view: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor], head_scores: torch.Tensor,
+        flagged: float) -> dict[str, Any] | None:
+    """The stored entry: the pixel, feature and ink models from training digits x (normalized) with labels
+    y and the network's `features` of them; the thresholds (the head's among them, from its `head_scores`
+    of the validation digits) share `flagged`, the share of the validation digits as the pad frames them
+    (`pad_view`: inputs, features, logits) the union may flag (`shared_budget`). None when no model fits."""
     classes = int(y.max()) + 1
-    shape: dict[str, Any] = {"head_threshold": head_threshold}
-    pixels = fit_pixels(x, y, classes)
-    if pixels is not None:
-        shape["pixels"] = pixels
-    fitted = fit_features(features, y, classes) if features is not None else None
-    if fitted is not None:
-        shape["features"] = fitted
-    if len(shape) == 1:
+    shape: dict[str, Any] = {}
+    low, high = float(x.min()), float(x.max())
+    for part, model in (("pixels", fit_pixels(x, y, classes)),
+                        ("features", fit_features(features, y, classes) if features is not None else None),
+                        ("ink", ink_shape.fit(x, low, high))):
+        if model is not None:
+            shape[part] = model
+    if not shape:
         return None
-    unthresholded = {part: {**shape[part], "threshold": 1.0} for part in ("pixels", "features") if part in shape}
+    unthresholded = {part: {**model, "threshold": 1.0} for part, model in shape.items()}
     val_x, val_features, logits = pad_view
-    for part, score in scores(read(unthresholded), val_x, val_features, logits.argmax(1)).items():
-        shape[part]["threshold"] = threshold(score)
-    return shape
+    val_scores = {"head": head_scores, **scores(read(unthresholded), val_x, val_features, logits.argmax(1))}
+    cuts = shared_budget(val_scores, flagged)
+    shape = {part: {**model, "threshold": cuts[part]} for part, model in shape.items() if math.isfinite(cuts[part])}
+    return {"head_threshold": cuts["head"], **shape}
