@@ -11,7 +11,7 @@ another thread waits at most one switch interval. Imports nothing of the engine.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 PIECE_DEPTH = 2  # containers this deep (the outer object is 1) are walked; deeper values parse whole
 _DECODER = json.JSONDecoder()
@@ -43,25 +43,19 @@ def _value(text: str, at: int, depth: int) -> tuple[Any, int]:
 
 def _array(text: str, at: int, depth: int) -> tuple[list, int]:
     items: list = []
-    if text.startswith("]", at):
-        return items, at + 1
-    while True:
+
+    def item(at: int) -> int:
         value, at = _value(text, at, depth)
         items.append(value)
-        at = _skip(text, at)
-        if text.startswith(",", at):
-            at = _skip(text, at + 1)
-        elif text.startswith("]", at):
-            return items, at + 1
-        else:
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
+        return at
+
+    return items, _sequence(text, at, "]", item)
 
 
 def _object(text: str, at: int, depth: int) -> tuple[dict, int]:
     members: dict = {}
-    if text.startswith("}", at):
-        return members, at + 1
-    while True:
+
+    def member(at: int) -> int:
         if not text.startswith('"', at):
             raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, at)
         key, at = _DECODER.raw_decode(text, at)
@@ -69,10 +63,21 @@ def _object(text: str, at: int, depth: int) -> tuple[dict, int]:
         if not text.startswith(":", at):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, at)
         members[key], at = _value(text, _skip(text, at + 1), depth)
-        at = _skip(text, at)
+        return at
+
+    return members, _sequence(text, at, "}", member)
+
+
+def _sequence(text: str, at: int, close: str, read: Callable[[int], int]) -> int:
+    """Reads a container's comma-separated entries with `read` (position in, position after out)
+    from `at` until `close`; the position after `close`."""
+    if text.startswith(close, at):
+        return at + 1
+    while True:
+        at = _skip(text, read(at))
         if text.startswith(",", at):
             at = _skip(text, at + 1)
-        elif text.startswith("}", at):
-            return members, at + 1
+        elif text.startswith(close, at):
+            return at + 1
         else:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
