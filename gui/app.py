@@ -52,7 +52,7 @@ def load_initial(window, args: argparse.Namespace) -> str | None:
     from engine.serialize import ProjectError
     from engine.templates import TemplateError
 
-    from .document import read_project
+    from .content import read_project
 
     try:
         if args.project:

@@ -25,7 +25,8 @@ from engine.layout import apply_layout
 from engine.templates import TemplateError
 
 from .background import CallResult, publish, remove_staging, run_in_background, staging_folder
-from .document import Content, Document, read_project
+from .content import read_project
+from .document import Content, Document
 from .editing import Editor
 from .prepared import prepare
 from .save_size import confirm_save_size

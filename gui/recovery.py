@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 import engine
 from engine import forked_call, recovery
 
-from .document import Document, read_project
+from .content import read_project
+from .document import Document
 from .jobs.task import BackgroundTask
 
 AUTOSAVE_INTERVAL_MS = 60_000

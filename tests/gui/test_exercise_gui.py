@@ -4,7 +4,7 @@ records the student's answers."""
 import pytest
 
 import engine
-from gui.document import read_project
+from gui.content import read_project
 
 
 @pytest.fixture

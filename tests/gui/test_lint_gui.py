@@ -7,7 +7,8 @@ import engine
 from engine.lint import apply_fix, lint
 from engine.templates.base import Net
 from gui.builder.lint.fixes import fix_command
-from gui.document import Content, read_project
+from gui.content import read_project
+from gui.document import Content
 
 
 def collapsing():
