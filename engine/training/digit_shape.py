@@ -31,6 +31,7 @@ import torch
 from torch.nn import functional
 
 from . import ink_shape
+from .feature_density import low_rank_squared
 
 PIXEL_RANK = 40  # principal directions per class
 MAX_PIXELS = 64 * 64  # inputs larger than this get no pixel score (the basis would be too big to store)
@@ -163,10 +164,7 @@ def feature_score(model: Mapping[str, torch.Tensor | float], features: torch.Ten
     if features is None or features.shape[1] != vectors.shape[0]:
         return None
     z = features.float()[:, None, :] - means[None]  # (N, classes, D)
-    along = z @ vectors  # (N, classes, rank)
-    rest = z.pow(2).sum(2) - along.pow(2).sum(2)
-    distances = (along.pow(2) / variances).sum(2) + rest.clamp_min(0) / float(model["rest"])
-    return distances.min(1).values
+    return low_rank_squared(z, vectors, variances, float(model["rest"])).min(1).values
 
 
 def read(entry: Any) -> dict[str, dict[str, Any]]:

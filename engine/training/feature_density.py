@@ -94,10 +94,16 @@ def distance(stats: Mapping[str, torch.Tensor], features: torch.Tensor) -> torch
     z = (features.float()[:, None, :] - stats["means"][None]) / stats["spread"]  # (N, K, D)
     squared = z.pow(2).sum(2)
     if "components" in stats:
-        along = z @ stats["components"].T  # (N, K, rank)
-        squared = (along.pow(2) / stats["variances"]).sum(2) + (squared - along.pow(2).sum(2)).clamp_min(0) \
-            / stats["rest"]
+        squared = low_rank_squared(z, stats["components"].T, stats["variances"], stats["rest"])
     return (squared.min(1).values / features.shape[1] + EPS).sqrt()
+
+
+def low_rank_squared(z: torch.Tensor, vectors: torch.Tensor, variances: torch.Tensor,
+                     rest: torch.Tensor | float) -> torch.Tensor:
+    """(N, K) squared Mahalanobis lengths of the offsets z (N, K, D) under a covariance given as a few
+    directions (vectors, (D, rank) columns) with their variances, and one variance `rest` for the others."""
+    along = z @ vectors  # (N, K, rank)
+    return (along.pow(2) / variances).sum(2) + (z.pow(2).sum(2) - along.pow(2).sum(2)).clamp_min(0) / rest
 
 
 def as_tensors(stored: Mapping[str, Any]) -> dict[str, torch.Tensor]:
