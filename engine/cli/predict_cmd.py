@@ -13,6 +13,7 @@ from ..inference import UNCALIBRATED, InferenceError, normalization, predict, re
 from ..project import load
 from ..serialize import ProjectError
 from ..training import TrainingError
+from ..training.false_alarms import false_alarms_of
 from . import UsageError, echo
 
 
@@ -23,9 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "data was. Digits may be dark ink on light paper or light on dark; photos "
                                    "are resized whole to the network's input (or cropped the way pretrained "
                                    "weights record). 'unsure' means the picture is unlike the training data "
-                                   "(calibrated when the run finished); a project without a calibration says "
-                                   "its confidence is uncalibrated. Exit 0 success, 2 bad usage, an unreadable "
-                                   "project or image.")
+                                   "(calibrated when the run finished), and an unsure answer says how often "
+                                   "pictures like the training ones are called unsure (JSON: 'unsure_promise', "
+                                   "null when the calibration promises nothing); a project without a "
+                                   "calibration says its confidence is uncalibrated. Exit 0 success, 2 bad "
+                                   "usage, an unreadable project or image.")
     p.add_argument("project", help="a trained .nwproj project")
     p.add_argument("images", nargs="+", help="image files")
     p.add_argument("--top", type=int, default=5, metavar="K",
@@ -51,6 +54,8 @@ def _plain(path: str, pred, meta: dict, top: int) -> str:
     else:
         head = f"{inert(pred.name)} ({probability(max(pred.probabilities), '')})"
     note = "" if pred.calibrated or pred.preprocessed.empty else f"\n    ({UNCALIBRATED})"
+    promise = false_alarms_of(meta) if pred.unsure else None
+    note += f"\n    ({promise.words()})" if promise is not None else ""
     return f"{inert(path)}: {head}\n    {probs}{note}"
 
 
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     except (ProjectError, TrainingError, BuildError, InferenceError) as exc:
         raise UsageError(str(exc)) from None
     results, failed = [], 0
+    promise = false_alarms_of(project.meta)
     for path in args.images:
         try:
             pred = predict(module, read_picture(path, project.meta, module.input_shape), project.meta)
@@ -77,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
                         "probabilities": dict(zip(pred.class_names, pred.probabilities)),
                         "unsure": pred.unsure, "empty": pred.preprocessed.empty,
                         "top": [{"class": n, "probability": p} for n, p in pred.top(args.top)],
-                        "calibrated": pred.calibrated})
+                        "calibrated": pred.calibrated,
+                        "unsure_promise": promise.to_json() if promise is not None else None})
         if not args.json:
             echo(_plain(path, pred, project.meta, args.top), lines=True)
     if args.json:

@@ -74,16 +74,27 @@ def false_alarm_bound(samples: int, promise: float, confidence: float = 0.9) -> 
     `honest_threshold` on `samples` validation scores promising `promise` on average. Over the draws of
     the validation pictures, the share of new familiar pictures above the k-th smallest of n follows
     Beta(n + 1 − k, k) (Vovk 2012, "Conditional validity of inductive conformal predictors"); this is
-    its `confidence` quantile. A raised threshold (training scores) only lowers the rate."""
-    above = max(1, round(promise * (samples + 1)))  # n + 1 − k
+    its `confidence` quantile. A raised threshold (training scores) only lowers the rate.
+    n + 1 − k is floor((n + 1)·promise), as honest_threshold's k leaves it (1 when it used the largest);
+    the binomial tail is summed in logs over its few low terms, so 50,000 validation pictures cost no more
+    than 50 and overflow nothing."""
+    above = max(1, math.floor(promise * (samples + 1) + 1e-6))  # n + 1 − k
     if samples <= 0 or above > samples:
         return 1.0
     low, high = 0.0, 1.0
     for _ in range(50):  # bisection on the Beta(a, n + 1 − a) CDF: P(Binomial(n, x) ≥ a)
         mid = (low + high) / 2
-        tail = sum(math.comb(samples, j) * mid ** j * (1 - mid) ** (samples - j) for j in range(above, samples + 1))
-        low, high = (mid, high) if tail < confidence else (low, mid)
+        low, high = (mid, high) if _at_least(samples, above, mid) < confidence else (low, mid)
     return high
+
+
+def _at_least(n: int, a: int, x: float) -> float:
+    """P(Binomial(n, x) ≥ a), as 1 − the a lowest terms, each computed in logs."""
+    log_x, log_rest = math.log(x), math.log1p(-x)
+    whole = math.lgamma(n + 1)
+    below = sum(math.exp(whole - math.lgamma(j + 1) - math.lgamma(n - j + 1) + j * log_x + (n - j) * log_rest)
+                for j in range(a))
+    return 1.0 - below
 
 
 def contrast(x: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from engine.classifier import Classifier, fits_digits, readiness
 from engine.digits import ImageError, load_image_file
 from engine.formatting import counted
-from engine.inference import UNCALIBRATED, unlike_words
+from engine.inference import unlike_words
 from engine.project import weight_changes
 
 from ..document import Document
@@ -38,7 +38,7 @@ from .quick_train import FOLDER_PATH_KEY, QuickTrainer, data_folders
 from .samples import SamplesPanel, pick_samples, to_picture
 from .setup_panel import SetupPanel
 from .tiles import StepStrip, TileColumn
-from .try_it import IMAGE_FILTER, TryIt
+from .try_it import IMAGE_FILTER, TryIt, answer_note, promise_words
 
 MAPS_INTERVAL_MS = 30
 SETUP_PAGE, WORK_PAGE = 0, 1
@@ -194,9 +194,9 @@ class DrawView(QWidget):
         self.answer.show_nothing(f"The network could not classify this picture: {message}")
 
     def show_prediction(self, prediction, truth: int | None = None) -> None:
-        note = "" if prediction.calibrated or not self.try_it.active else f"Confidence {UNCALIBRATED}."
-        self.answer.show_prediction(prediction, truth, unlike_words(self.classifier.meta if self.classifier else {}),
-                                    note)
+        meta = self.classifier.meta if self.classifier else {}
+        note = answer_note(prediction, meta) if self.try_it.active else ""
+        self.answer.show_prediction(prediction, truth, unlike_words(meta), note)
         self.steps.set_steps(prediction.preprocessed.steps)
         shape = "×".join(str(s) for s in prediction.preprocessed.tensor.shape[1:])
         self.steps_note.setText(f"The last picture is the {shape} tensor the network receives, "
@@ -219,7 +219,9 @@ class DrawView(QWidget):
         drawing = self.classifier is None or self.classifier.draws_digits
         hint = "Draw a digit to see what it thinks." if drawing else \
             "Drop, open or paste a picture, or pick a test picture, to see what it thinks."
-        self.answer.show_nothing(trained_note(self.document) + hint, names)
+        promise = "" if drawing else promise_words(self.classifier.meta)
+        self.answer.show_nothing(trained_note(self.document) + hint + (f"\n\n{promise}" if promise else ""), names)
+        self.answer.confidence.setToolTip(promise)
         self.steps.clear_steps()
         self.steps_note.setText("Each step the picture goes through on its way into the network appears here.")
         seen = "a digit" if drawing else "a picture"

@@ -122,11 +122,12 @@ class AnswerPanel(QWidget):
 
     def show_prediction(self, prediction, truth: int | None = None,
                         unlike: str = "doesn't look like anything it learned", note: str = "") -> None:
-        """`note`: a line under the confidence (Try it says when the confidence is uncalibrated)."""
+        """`note`: a line under the confidence (Try it says when the confidence is uncalibrated, and what
+        "unsure" promises)."""
         names = list(prediction.class_names)
         p = prediction.probabilities[prediction.label]
         if getattr(prediction, "unsure", False):  # honest: unlike the training data (engine.training.calibration)
-            self._show_unsure(prediction, names, p, truth, unlike)
+            self._show_unsure(prediction, names, truth, unlike, note)
             return
         self.top_label.setText(names[prediction.label])
         theme.restyle(self.top_label, "top_class")
@@ -139,7 +140,7 @@ class AnswerPanel(QWidget):
         self.confidence.setText(f"{text}\n{note}" if note else text)
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
-    def _show_unsure(self, prediction, names: list[str], p: float, truth: int | None, unlike: str) -> None:
+    def _show_unsure(self, prediction, names: list[str], truth: int | None, unlike: str, note: str) -> None:
         self.top_label.setText(NOTHING)
         theme.restyle(self.top_label, "top_class_unsure")
         self.top_label.setFont(scaled_font(44, bold=True))
@@ -147,7 +148,7 @@ class AnswerPanel(QWidget):
                 f"(they lean to {names[prediction.label]}).")
         if truth is not None:
             text += f" True label: {names[truth] if truth < len(names) else truth}."
-        self.confidence.setText(text)
+        self.confidence.setText(f"{text}\n{note}" if note else text)
         self.bars.muted = True
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 

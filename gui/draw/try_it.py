@@ -8,7 +8,9 @@ engine.image_files.MAX_PIXELS and shrunk to engine.photo.MAX_PHOTO_SIDE before i
 an array. Every picture goes to the panel's strip and the newest is classified by the view.
 Unreadable files are named in one message. Drops and Ctrl+V reach it through an event filter on
 the view, taken only in Try it: the digit pad takes no drops, and Ctrl+V elsewhere keeps its
-meaning. No network logic of its own.
+meaning. `answer_note` and `promise_words` say what the answer's confidence is worth: uncalibrated,
+or how often "unsure" is said of pictures like the training ones (engine.training.false_alarms, from
+the run's stored calibration). No network logic of its own.
 """
 from __future__ import annotations
 
@@ -20,11 +22,25 @@ from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from engine.image_files import MAX_PIXELS, ImageError
-from engine.inference import read_picture
+from engine.inference import UNCALIBRATED, read_picture
 from engine.photo import MAX_PHOTO_SIDE
+from engine.training.false_alarms import false_alarms_of
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 MAX_FILES = 50  # one drop of a whole folder is not a request to classify thousands
+
+
+def promise_words(meta: dict) -> str:
+    """What "unsure" promises for this project's network, in words ("" when its calibration promises nothing)."""
+    promise = false_alarms_of(meta)
+    return promise.words() if promise is not None else ""
+
+
+def answer_note(prediction, meta: dict) -> str:
+    """The line under Try it's answer: uncalibrated; for an unsure answer, how often familiar pictures get one."""
+    if not prediction.calibrated:
+        return f"Confidence {UNCALIBRATED}."
+    return promise_words(meta) if prediction.unsure else ""
 
 
 def local_files(mime: QMimeData) -> list[str]:

@@ -156,3 +156,22 @@ def test_which_networks_take_digits_from_the_pad():
     assert takes_digits({}, (1, 28, 28))  # saved before meta recorded a dataset: as before, the pad
     assert not takes_digits({}, (3, 224, 224))  # a colour network imported with its weights: photos
     assert not takes_digits({"dataset": "folder"}, (1, 28, 28)) and not takes_digits({"dataset": "cifar10"}, SHAPE)
+
+
+def test_predict_says_what_unsure_promises_from_the_stored_calibration(cli, colours, tmp_path):
+    from engine.training.false_alarms import false_alarms_of
+
+    _, project, _, meta, _ = colours
+    promise = false_alarms_of(meta)
+    samples = meta["calibration"]["validation_samples"]
+    assert promise is not None and promise.samples == samples >= 10
+    _picture(COLOURS["red"], size=(300, 200), seed=5).save(tmp_path / "flat.jpg")  # rightly unsure (see above)
+    _picture(COLOURS["red"], seed=5).save(tmp_path / "red.png")
+    rows = json.loads(cli("predict", project, "flat.jpg", "red.png", "--json", cwd=tmp_path).stdout)
+    assert rows[0]["unsure"] and rows[0]["unsure_promise"]["validation_samples"] == samples
+    assert rows[0]["unsure_promise"]["false_alarms_on_average_at_most"] == pytest.approx(1 / (samples + 1), abs=1e-4)
+    assert rows[1]["unsure_promise"] == rows[0]["unsure_promise"]  # one project, one promise
+    text = cli("predict", project, "flat.jpg", "red.png", cwd=tmp_path).stdout
+    unsure, sure = text.split("red.png:")
+    assert "unsure" in unsure and f"{samples} validation pictures" in unsure and "9 runs out of 10" in unsure
+    assert "validation pictures" not in sure  # a confident answer needs no footnote

@@ -162,3 +162,30 @@ def test_a_colour_network_with_no_dataset_recorded_gets_try_it(qtbot, window, tm
     assert view.try_it.active and view.input_stack.currentWidget() is view.samples_panel
     assert view.classify_file(_png(tmp_path / "photo.png"))
     assert view.steps.arrays()[1].shape == (8, 8, 3) and "uncalibrated" in view.answer.confidence.text()
+
+
+def test_unsure_states_its_promise_from_the_runs_calibration(qtbot, window, tmp_path):
+    # a threshold set the conformal way on 19 validation pictures: 5 % on average, 11.4 % in 9 runs of 10
+    always = Calibration(1.0, "energy", -1e9, kept=0.95, samples=19).to_meta()
+    view = open_in_draw_view(window, colour_content(always))
+    waiting = view.answer.confidence.text()
+    assert "Drop, open or paste a picture" in waiting and "at most 5 % of pictures like the training ones" in waiting
+    assert "19 validation pictures" in view.answer.confidence.toolTip()
+    assert view.classify_file(_png(tmp_path / "odd.png"))
+    said = view.answer.confidence.text()
+    assert view.answer.top_label.text() == "?" and "unlike everything the network learned" in said
+    assert "on average" in said and "up to 11.4 % in 9 runs out of 10" in said
+    never = Calibration(1.0, "energy", 1e9, kept=0.95, samples=19).to_meta()
+    view = open_in_draw_view(window, colour_content(never))
+    assert view.classify_file(_png(tmp_path / "odd.png"))
+    assert "sure" in view.answer.confidence.text() and "validation pictures" not in view.answer.confidence.text()
+
+
+def test_no_promise_is_stated_where_the_calibration_backs_none(qtbot, window, tmp_path):
+    view = open_in_draw_view(window, colour_content(Calibration(1.0, "energy", -1e9).to_meta()))  # no size recorded
+    assert "validation pictures" not in view.answer.confidence.text() and view.answer.confidence.toolTip() == ""
+    assert view.classify_file(_png(tmp_path / "odd.png"))
+    assert "unlike everything" in view.answer.confidence.text()
+    assert "validation pictures" not in view.answer.confidence.text()
+    view = open_in_draw_view(window, lenet_content())  # the digit pad: its detectors promise something else
+    assert "validation pictures" not in view.answer.confidence.text()
