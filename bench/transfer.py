@@ -1,6 +1,6 @@
 """Transfer learning, augmentation, lr-find and folder data: the figures of issue 20, offline.
 
-    python bench/transfer.py --data-dir ../shared/data/mnist-10k [--seeds 5] [--quick]
+    python bench/transfer.py --data-dir ../shared/data/mnist-10k [--seeds 5] [--quick] [--per-class 5,10,20]
 
 1. Transfer: LeNet-5 pretrained on digits 0-4, then fine-tuned on 5-9 with only 20 training images
    per class: (a) from scratch, (b) frozen feature extractor (convolutions) with the dense layers and a new
@@ -10,6 +10,9 @@
    bench's (3 pretraining epochs, fixed rates), the product's default rate, and rates tuned per way on
    development draws (never the test digits) without and with augmentation; then the ceiling: scratch on
    every training image of 5-9 (3,886 images), which 100 images are not expected to beat.
+   --per-class 5,10,20: section 1 instead prints (a), (b), (c) under the headline protocol at each of these
+   numbers of training images per class (rates tuned per way and per size on development draws of that size;
+   every fine-tune the same 120 optimizer steps as 30 epochs of 100 images): where transfer's gain is large.
 2. Augmentation throughput: one epoch of ResNet-18 at 3x64x64 on the CPU, with and without
    `flip,rotate=15,crop=0.8,jitter=0.2` (alternating). Goal: augmentation costs <= 15 %.
 3. lr-find on LeNet-5/MNIST: the suggestion against the learning rate with the best 2-epoch test
@@ -38,7 +41,7 @@ from engine import templates  # noqa: E402
 from engine.builder import build_module  # noqa: E402
 from engine.data import Dataset, load_dataset  # noqa: E402
 from engine.head import carry_weights, replace_head  # noqa: E402
-from engine.training import TrainConfig, evaluate, lr_find, train  # noqa: E402
+from engine.training import TrainConfig, evaluate, lr_find, steps_per_epoch, train  # noqa: E402
 
 AUGMENT = "flip,rotate=15,crop=0.8,jitter=0.2"
 
@@ -128,23 +131,23 @@ def start(way: str, body: dict[str, torch.Tensor], seed: int):
     return module
 
 
-def development(mnist: Dataset) -> list[Dataset]:
-    """Draws of 20 training images per class of 5-9, each with the same 1,000 other training digits as its
-    test split: rates are tuned on these, never on the test digits."""
+def development(mnist: Dataset, per_class: int = 20) -> list[Dataset]:
+    """Draws of `per_class` training images per class of 5-9, each with the same 1,000 other training digits
+    as its test split: rates are tuned on these, never on the test digits."""
     pool = subset(mnist, range(5, 10))
     order = torch.randperm(pool.num_train, generator=torch.Generator().manual_seed(999))
     scored, rest = order[:DEV_SCORED], order[DEV_SCORED:]
     dev = dataclasses.replace(pool, x_train=pool.x_train[rest], y_train=pool.y_train[rest],
                               x_test=pool.x_train[scored], y_test=pool.y_train[scored])
-    return [subset(dev, range(0, 5), per_class=20, seed=1000 + k) for k in range(DEV_DRAWS)]
+    return [subset(dev, range(0, 5), per_class=per_class, seed=1000 + k) for k in range(DEV_DRAWS)]
 
 
-def tuned_rates(ways: list[str], body, dev: list[Dataset], augment: str) -> dict[str, float]:
+def tuned_rates(ways: list[str], body, dev: list[Dataset], augment: str, ft: dict | None = None) -> dict[str, float]:
     """Each way's rate: the grid rate with the best mean accuracy over the development draws."""
-    rates = {}
+    rates, ft = {}, ft or FT
     for way in ways:
         score = {lr: statistics.mean(fit_test(start(way, body, 1000 + k), ds, lr=lr, seed=1000 + k,
-                                              augment=augment, **FT) for k, ds in enumerate(dev)) for lr in GRID}
+                                              augment=augment, **ft) for k, ds in enumerate(dev)) for lr in GRID}
         rates[way] = max(GRID, key=score.__getitem__)
         print(f"   tuning ({way.split()[0]}) " + "  ".join(f"{lr:g}: {a:.1%}" for lr, a in score.items())
               + f"  -> {rates[way]:g}")
@@ -203,6 +206,38 @@ def transfer(mnist: Dataset, seeds: int) -> None:
     print(f"   tuned, with augmentation: best of (b), (c) minus (a): {gain(headline) * 100:+.1f} points "
           f"(goal >= +10): {'met' if gain(headline) >= 0.10 else 'NOT met'}; the ceiling leaves "
           f"{(top - scratch) * 100:+.1f} points above this scratch")
+
+
+THREE = [way for way in WAYS if WAYS[way] != "body"]  # (a), (b), (c): the issue's three ways
+
+
+def few_images(mnist: Dataset, sizes: list[int], seeds: int) -> None:
+    """(a), (b), (c) under the headline protocol at each number of training images per class. Every fine-tune
+    takes as many optimizer steps as at 20 a class (30 epochs of 4 batches), so fewer images change the data
+    alone, not the budget; rates tuned per way and size on development draws of that size."""
+    steps = FT["epochs"] * steps_per_epoch(5 * 20, FT["batch_size"])
+    print(f"\n1. Transfer with fewer images: LeNet-5 pretrained on 0-4, fine-tuned on 5-9 with N training images "
+          f"per class; test accuracy on every 5-9 test digit, {seeds} seeds (each draws its own images, the smaller "
+          f"draws inside the larger). Headline protocol: {TUNED_AUG.title.split(': ', 1)[1]}; every fine-tune "
+          f"{steps} optimizer steps (batch {FT['batch_size']}, Adam one-cycle), as 30 epochs of 100 images; rates "
+          f"the best of {', '.join(f'{r:g}' for r in GRID)} on {DEV_DRAWS} development draws of the same N, scored "
+          f"on {DEV_SCORED:,} other training digits of 5-9, never the test digits")
+    body = pretrain(mnist, TUNED_AUG)
+    rows = []
+    for n in sizes:
+        ft = dict(FT, epochs=-(-steps // steps_per_epoch(5 * n, FT["batch_size"])))
+        print(f"   N = {n} ({5 * n} images, {ft['epochs']} epochs):")
+        rates = tuned_rates(THREE, body, development(mnist, n), TUNED_AUG.ft_augment, ft)
+        accs = {way: [fit_test(start(way, body, seed), subset(mnist, range(5, 10), per_class=n, seed=seed), lr=lr,
+                               seed=seed, augment=TUNED_AUG.ft_augment, **ft) for seed in range(seeds)]
+                for way, lr in rates.items()}
+        rows.append((n, rates, accs))
+    print(f"\n   {'N':>3}  " + "".join(f"{way.split(',')[0]:<28}" for way in THREE) + "best of b, c - a")
+    for n, rates, accs in rows:
+        cells = "".join(f"{statistics.median(a):.1%} ({min(a):.1%}-{max(a):.1%})".ljust(28) for a in accs.values())
+        print(f"   {n:>3}  {cells}  {gain(accs) * 100:+5.1f} points   rates " + " ".join(f"{r:g}" for r in
+                                                                                           rates.values()))
+    print("   cells: median (min-max) over the seeds")
 
 
 def augmentation(rounds: int, n: int) -> None:
@@ -345,6 +380,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="fewer seeds and rounds, a smaller folder")
     parser.add_argument("--only", choices=("transfer", "augment", "lr", "folder"))
+    parser.add_argument("--per-class", type=_sizes, metavar="N,N,...",
+                        help="section 1 at these numbers of training images per class (e.g. 5,10,20) under the "
+                             "headline protocol, in place of its four protocols at 20")
     args = parser.parse_args()
     torch.set_num_threads(2)
     print(f"bench/transfer.py — torch {torch.__version__}, {platform.processor() or platform.machine()}, "
@@ -352,7 +390,7 @@ def main() -> None:
     mnist = load_dataset("mnist", data_dir=args.data_dir)
     seeds = 2 if args.quick else args.seeds
     if args.only in (None, "transfer"):
-        transfer(mnist, seeds)
+        few_images(mnist, args.per_class, seeds) if args.per_class else transfer(mnist, seeds)
     if args.only in (None, "augment"):
         augmentation(1 if args.quick else 3, 256 if args.quick else 512)
     if args.only in (None, "lr"):
@@ -360,6 +398,16 @@ def main() -> None:
     if args.only in (None, "folder"):
         folder(mnist, 500 if args.quick else 2000)
 
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or not all(1 <= n <= 500 for n in sizes):
+        raise argparse.ArgumentTypeError(f"expected numbers of images per class from 1 to 500, e.g. 5,10,20, "
+                                         f"not {text!r}")
+    return sizes
 
 
 if __name__ == "__main__":
