@@ -13,7 +13,7 @@ from ..inference import UNCALIBRATED, InferenceError, normalization, predict, re
 from ..project import load
 from ..serialize import ProjectError
 from ..training import TrainingError
-from ..training.false_alarms import false_alarms_of
+from ..training.false_alarms import FalseAlarms, false_alarms_of
 from . import UsageError, echo
 
 
@@ -41,9 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 ALL_CLASSES_UP_TO = 12  # text output lists every class up to this many, else the top K
 
 
-def _plain(path: str, pred, meta: dict, top: int) -> str:
+def _plain(path: str, pred, meta: dict, top: int, promise: FalseAlarms | None = None) -> str:
     """One line of words for a prediction, then the probabilities (every class, or the top K of
-    many); names from the project and the path are escaped one by one, so none can start a line."""
+    many); names from the project and the path are escaped one by one, so none can start a line.
+    `promise`: what "unsure" promises, said under the first unsure answer only."""
     shown = zip(pred.class_names, pred.probabilities) if len(pred.class_names) <= ALL_CLASSES_UP_TO \
         else pred.top(top)
     probs = "  ".join(f"{inert(n)}: {probability(p, '')}" for n, p in shown)
@@ -54,8 +55,7 @@ def _plain(path: str, pred, meta: dict, top: int) -> str:
     else:
         head = f"{inert(pred.name)} ({probability(max(pred.probabilities), '')})"
     note = "" if pred.calibrated or pred.preprocessed.empty else f"\n    ({UNCALIBRATED})"
-    promise = false_alarms_of(meta) if pred.unsure else None
-    note += f"\n    ({promise.words()})" if promise is not None else ""
+    note += f"\n    ({promise.words()})" if promise is not None and pred.unsure else ""
     return f"{inert(path)}: {head}\n    {probs}{note}"
 
 
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     results, failed = [], 0
     promise = false_alarms_of(project.meta)
+    promised = promise.to_json() if promise is not None else None
     for path in args.images:
         try:
             pred = predict(module, read_picture(path, project.meta, module.input_shape), project.meta)
@@ -84,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
                         "unsure": pred.unsure, "empty": pred.preprocessed.empty,
                         "top": [{"class": n, "probability": p} for n, p in pred.top(args.top)],
                         "calibrated": pred.calibrated,
-                        "unsure_promise": promise.to_json() if promise is not None else None})
+                        "unsure_promise": promised})
         if not args.json:
-            echo(_plain(path, pred, project.meta, args.top), lines=True)
+            echo(_plain(path, pred, project.meta, args.top, promise), lines=True)
+            promise = None if pred.unsure else promise  # said once
     if args.json:
         echo(json.dumps(results, indent=2), lines=True)
     return 2 if failed else 0

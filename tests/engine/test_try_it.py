@@ -175,3 +175,5 @@ def test_predict_says_what_unsure_promises_from_the_stored_calibration(cli, colo
     unsure, sure = text.split("red.png:")
     assert "unsure" in unsure and f"{samples} validation pictures" in unsure and "9 runs out of 10" in unsure
     assert "validation pictures" not in sure  # a confident answer needs no footnote
+    twice = cli("predict", project, "flat.jpg", "flat.jpg", cwd=tmp_path).stdout
+    assert twice.count("unsure —") == 2 and twice.count("9 runs out of 10") == 1  # said once, not per picture
