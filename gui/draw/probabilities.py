@@ -148,7 +148,7 @@ class AnswerPanel(QWidget):
                 f"(they lean to {names[prediction.label]}).")
         if truth is not None:
             text += f" True label: {names[truth] if truth < len(names) else truth}."
-        self.confidence.setText(f"{text}\n{note}" if note else text)
+        self.confidence.setText(f"{text}\n\n{note}" if note else text)  # the note: what "unsure" promises
         self.bars.muted = True
         self.bars.set_probabilities(list(prediction.probabilities), names, truth)
 
