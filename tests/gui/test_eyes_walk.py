@@ -1,0 +1,43 @@
+"""Defects a new user met walking the real window (Xvfb, 1400×900), each pinned by a test: the
+wheel editing settings while scrolling, a new project keeping a dataset it cannot take."""
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QScrollArea
+
+
+@pytest.fixture
+def view(qtbot, document, editor, settings):
+    from gui.train import TrainView
+
+    editor.load_template("lenet5", (1, 28, 28), 10)
+    view = TrainView(document, settings=settings)
+    qtbot.addWidget(view)
+    view.resize(1400, 700)
+    view.show()
+    yield view
+    view.shutdown()
+
+
+def wheel_down(widget) -> None:
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(widget.rect().center())), QPoint(0, 0),
+                        QPoint(0, -120), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_settings_instead_of_changing_the_field_under_the_pointer(view):
+    split = view.form.editors["val_split"]
+    before = split.value()
+    scroll = view.findChild(QScrollArea, "train_settings")
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0, "the settings page must be taller than its view for this test"
+    bar.setValue(0)
+    wheel_down(split)
+    assert split.value() == before  # 10 % became 0 % when the page was scrolled over it
+    assert bar.value() > 0  # the page scrolled instead
+    split.setFocus()
+    QApplication.processEvents()
+    if split.hasFocus():  # a clicked-into field still takes the wheel
+        wheel_down(split)
+        assert split.value() != before
