@@ -41,3 +41,17 @@ def test_the_wheel_scrolls_the_settings_instead_of_changing_the_field_under_the_
     if split.hasFocus():  # a clicked-into field still takes the wheel
         wheel_down(split)
         assert split.value() != before
+
+
+def test_a_new_project_does_not_keep_a_dataset_its_network_cannot_take(view, editor):
+    """Perceptron on Blobs, then LeNet-5 from the templates: the panel stayed on Blobs and the
+    first thing the new project showed was 'the network's input is 1×28×28 but blobs gives 2'."""
+    editor.load_template("perceptron", (2,), 3)
+    view.datasets.select("blobs")
+    editor.load_template("lenet5", (1, 28, 28), 10)
+    assert view.datasets.name == "mnist"
+    view.datasets.select("fashion_mnist")  # a dataset that fits is the user's choice: kept
+    editor.load_template("lenet5", (1, 28, 28), 10)
+    assert view.datasets.name == "fashion_mnist"
+    editor.load_template("perceptron", (2,), 2)
+    assert view.datasets.name in ("moons", "circles", "xor", "spirals")  # 2-D points, two classes
