@@ -148,6 +148,8 @@ class FolderView(QWidget):
         self.warning.setText(warning or "")  # the images actually read, unreadable ones left out
         self.warning.setVisible(bool(warning))
         skipped = dataset.skipped
+        read = f"{counted(dataset.num_classes, 'class', 'classes')}, {counted(sum(train) + sum(test), 'image')}"
+        self.summary.setText(read + (f" ({len(skipped)} unreadable left out)" if skipped else ""))  # not the scan's
         lines = "\n".join(skipped[:MAX_SKIPPED_SHOWN]) + (f"\n… and {len(skipped) - MAX_SKIPPED_SHOWN} more"
                                                            if len(skipped) > MAX_SKIPPED_SHOWN else "")
         self.skipped.setText(f"{counted(len(skipped), 'unreadable file')} left out:\n{lines}" if skipped else "")

@@ -55,3 +55,22 @@ def test_a_new_project_does_not_keep_a_dataset_its_network_cannot_take(view, edi
     assert view.datasets.name == "fashion_mnist"
     editor.load_template("perceptron", (2,), 2)
     assert view.datasets.name in ("moons", "circles", "xor", "spirals")  # 2-D points, two classes
+
+
+def test_after_loading_a_folder_its_heading_counts_the_images_read(qtbot, view, editor, tmp_path):
+    """The scan counted 36 files, the load read 35 (one was no picture): the heading kept 36 above
+    a split of 28 + 7."""
+    from tests.gui.test_folder_view import _folder
+
+    root = _folder(tmp_path / "pets", {"cat": 6, "dog": 6}, broken=("cat/bad.png",))
+    panel = view.datasets
+    panel.select("folder")
+    panel.folder_path.setText(str(root))
+    panel.folder_path.editingFinished.emit()
+    folder = panel.folder_view
+    qtbot.waitUntil(lambda: not folder.scanner.running and bool(folder.counts), timeout=60_000)
+    assert folder.summary.text() == "2 classes, 13 images"  # the scan counts files
+    with qtbot.waitSignal(panel.dataset_changed, timeout=60_000, check_params_cb=lambda d: d is not None):
+        panel.load()
+    qtbot.waitUntil(lambda: "unreadable" in folder.summary.text(), timeout=60_000)
+    assert folder.summary.text() == "2 classes, 12 images (1 unreadable left out)"
