@@ -1,6 +1,6 @@
-"""An unreadable file in an image folder is named once, in words a learner can act on; the
-window showed 'could not use the image …/broken.png: Cannot read …/broken.png as an image
-(cannot identify image file <_io.BufferedReader name=13>). — fix or remove it'."""
+"""Words the data sets show a learner. An unreadable file in an image folder is named once, in words
+a learner can act on (the window showed 'could not use the image …/broken.png: Cannot read
+…/broken.png as an image (cannot identify image file <_io.BufferedReader name=13>). — fix or remove it')."""
 import numpy as np
 from PIL import Image
 
@@ -19,3 +19,10 @@ def test_a_file_that_is_no_picture_is_named_once_with_a_plain_reason(tmp_path):
     assert message.count(str(broken)) == 1
     assert "BufferedReader" not in message and "not a picture format" in message
     assert message.endswith("fix or remove it") and ". —" not in message
+
+
+def test_the_xor_set_is_spelled_as_the_course_spells_it():
+    from engine.data.info import dataset_info
+
+    assert dataset_info("xor").title == "XOR"  # the picker read "Xor"
+    assert dataset_info("moons").title == "Moons"
