@@ -74,3 +74,18 @@ def test_after_loading_a_folder_its_heading_counts_the_images_read(qtbot, view, 
         panel.load()
     qtbot.waitUntil(lambda: "unreadable" in folder.summary.text(), timeout=60_000)
     assert folder.summary.text() == "2 classes, 12 images (1 unreadable left out)"
+
+
+def test_an_empty_loss_plot_has_no_point_markers_left_from_a_short_run(view):
+    """A run of two steps drew its loss as points; the next project's empty plot kept '-•-' in the
+    legend."""
+    plots = view.plots
+    plots.series["raw_loss"].extend([0.5, 1.0], [2.0, 1.5])
+    plots._dirty.add("raw_loss")
+    plots.flush()
+    assert plots.curves["raw_loss"].opts["symbol"] == "o"  # two points: drawn as markers
+    plots.clear()
+    assert plots.curves["raw_loss"].opts["symbol"] is None
+    plots._dirty.add("raw_loss")
+    plots.flush()  # flushing nothing keeps it a plain line
+    assert plots.curves["raw_loss"].opts["symbol"] is None
