@@ -89,3 +89,15 @@ def test_an_empty_loss_plot_has_no_point_markers_left_from_a_short_run(view):
     plots._dirty.add("raw_loss")
     plots.flush()  # flushing nothing keeps it a plain line
     assert plots.curves["raw_loss"].opts["symbol"] is None
+
+
+def test_a_short_plot_labels_its_value_axis_without_overlap(themed_app):
+    """Loss per epoch at 1100×800 had a 25 px tall view and labelled 1.00, 1.05 and 1.10 in it."""
+    from gui.train.palette import LABEL_PX, styled_plot
+
+    axis = styled_plot("Loss per epoch", "loss").getPlotItem().getAxis("left")
+    for low, high, size in ((0.98, 1.12, 25), (0.0, 2.4, 60), (0.0, 1.0, 300)):
+        major = axis.tickSpacing(low, high, size)[0][0]
+        labels = (high - low) / major
+        assert labels <= max(2, size // LABEL_PX)
+    assert axis.tickSpacing(0.0, 1.0, 300)[0][0] <= 0.2  # a tall plot keeps its fine labels
