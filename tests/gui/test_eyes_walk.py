@@ -101,3 +101,16 @@ def test_a_short_plot_labels_its_value_axis_without_overlap(themed_app):
         labels = (high - low) / major
         assert labels <= max(2, size // LABEL_PX)
     assert axis.tickSpacing(0.0, 1.0, 300)[0][0] <= 0.2  # a tall plot keeps its fine labels
+
+
+def test_start_from_says_whose_the_current_weights_are(themed_app):
+    from types import SimpleNamespace
+
+    from gui.train.transfer_panel import StartFromChoice
+
+    choice = StartFromChoice()
+    run = SimpleNamespace(id="r2", name="Run 2")
+    document = SimpleNamespace(compatible_weights=lambda: {}, adopted_run=run, content_generation=1, meta={})
+    choice.follow(document)
+    assert choice.origin.text() == "Current weights: Run 2"  # was "from Run 2", under "Fresh weights"
+    assert choice.fresh.isChecked()  # after a run of its own, fresh stays the default
