@@ -38,7 +38,7 @@ class FolderView(QWidget):
         super().__init__(parent)
         self.counts: dict[str, int] = {}
         self.path = ""  # the folder shown (or being scanned)
-        self._loaded: Dataset | None = None  # a load that finished while the scan still ran
+        self._loaded: Dataset | None = None  # the folder's last load, shown over the scan's counts
         self.scanner = FolderScan(THUMBS, MAX_CLASSES, THUMB_PX, self)
         self.scanner.progress_changed.connect(self._on_scanner_progress_changed)
         self.scanner.scanned.connect(self._on_scanner_scanned)
@@ -137,7 +137,9 @@ class FolderView(QWidget):
 
     def show_loaded(self, dataset: Dataset) -> None:
         """After a load: each class's train/test split, and the files left out."""
-        self._loaded = dataset if self.scanner.running else None  # shown again once the grid is there
+        # shown again if the scan's result lands later (its signal can still be queued when the scan
+        # thread is done), else the scan's file counts overwrote the split and the heading
+        self._loaded = dataset
         train = torch.bincount(dataset.y_train, minlength=dataset.num_classes).tolist()
         test = torch.bincount(dataset.y_test, minlength=dataset.num_classes).tolist()
         for row, name in enumerate(dataset.class_names[:MAX_CLASSES]):
