@@ -114,3 +114,15 @@ def test_start_from_says_whose_the_current_weights_are(themed_app):
     choice.follow(document)
     assert choice.origin.text() == "Current weights: Run 2"  # was "from Run 2", under "Fresh weights"
     assert choice.fresh.isChecked()  # after a run of its own, fresh stays the default
+
+
+def test_the_summary_keeps_its_layer_names_in_a_narrow_window(qtbot, build_view, editor):
+    """At 1100×800 the Layer column had shrunk to 'La': the numbers showed, not whose they were."""
+    from gui.builder.summary_view import NAME_MIN
+
+    editor.load_template("lenet5", (1, 28, 28), 10)
+    summary = build_view.summary
+    summary.resize(560, 200)
+    qtbot.waitUntil(lambda: summary.columnWidth(0) >= NAME_MIN)
+    summary.resize(1400, 200)
+    qtbot.waitUntil(lambda: summary.columnWidth(0) > NAME_MIN)  # wide again: it stretches again
