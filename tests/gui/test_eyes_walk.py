@@ -126,3 +126,11 @@ def test_the_summary_keeps_its_layer_names_in_a_narrow_window(qtbot, build_view,
     qtbot.waitUntil(lambda: summary.columnWidth(0) >= NAME_MIN)
     summary.resize(1400, 200)
     qtbot.waitUntil(lambda: summary.columnWidth(0) > NAME_MIN)  # wide again: it stretches again
+
+
+def test_an_empty_decision_boundary_says_what_it_waits_for(themed_app):
+    from gui.train.results import BoundaryPlot
+
+    plot = BoundaryPlot()
+    plot.show_dataset(None)
+    assert "load the data" in plot.getPlotItem().titleLabel.text  # was bare axes
