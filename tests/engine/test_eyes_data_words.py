@@ -26,3 +26,16 @@ def test_the_xor_set_is_spelled_as_the_course_spells_it():
 
     assert dataset_info("xor").title == "XOR"  # the picker read "Xor"
     assert dataset_info("moons").title == "Moons"
+
+
+def test_a_folder_that_needs_another_head_is_called_the_image_folder(tmp_path):
+    import engine
+    from engine.fitting import fit_report
+
+    for name in ("cat", "dog", "owl"):
+        (tmp_path / name).mkdir()
+        for i in range(2):
+            Image.fromarray(np.full((8, 8), 60 * i, dtype=np.uint8)).save(tmp_path / name / f"{i}.png")
+    data = load_folder(tmp_path, input_shape=(1, 28, 28))
+    report = fit_report(engine.templates.load("lenet5"), data, "cross_entropy", "Image folder")
+    assert not report.ok and "one per class of the image folder" in report.message  # was "of folder"
