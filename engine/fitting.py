@@ -95,7 +95,8 @@ def _problem(graph: Graph, dataset: "Dataset", loss: str) -> str | None:
     out = analysis.output_shape
     if out is None:
         return "the network must end in exactly one output layer"
-    return fit_problem(loss, tuple(out), dataset.name, dataset.num_classes)
+    name = "the image folder" if dataset.name == "folder" else dataset.name  # not "one per class of folder"
+    return fit_problem(loss, tuple(out), name, dataset.num_classes)
 
 
 def _fixing_changes(graph: Graph, dataset: "Dataset", loss: str) -> tuple[Change, ...]:

@@ -84,5 +84,7 @@ def _too_large(path: str | Path, width: int = 0, height: int = 0) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, Image.UnidentifiedImageError):  # its text names a file object: <_io.BufferedReader name=13>
+        return "not a picture format Pillow knows, or a damaged file"
     text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
     return text or type(exc).__name__

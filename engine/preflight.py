@@ -92,6 +92,8 @@ class MemoryEstimate:
             parts.append(f"activations {human_bytes(self.activations)} for a batch of {self.batch_size}")
         if self.data:
             parts.append(f"data {human_bytes(self.data)}")
+        if self.gradients:  # the total counts it: without it the parts did not add up to the total
+            parts.append(f"PyTorch's working memory {human_bytes(RUNTIME_OVERHEAD)}")
         free = f" of {human_bytes(self.available)} free on the {self.device.upper()}" if self.available else ""
         return f"about {human_bytes(self.total)}{free} ({', '.join(parts)})"
 

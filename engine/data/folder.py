@@ -218,7 +218,8 @@ def _read_one(file: Path, channels: int, height: int, width: int) -> np.ndarray:
             image = as_network_mode(image, mode).resize((width, height), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.uint8)
     except ImageError as exc:
-        raise DatasetError(f"could not use the image {file}: {exc} — fix or remove it") from exc
+        text = str(exc) if str(file) in str(exc) else f"{file}: {exc}"  # the file named once
+        raise DatasetError(f"{text.rstrip('.')} — fix or remove it") from exc
     except Exception as exc:  # a mode PIL cannot convert, or other damage
         raise DatasetError(f"could not read the image {file} ({exc}); fix or remove it") from exc
     return pixels.reshape(height, width, channels)  # (H, W) -> (H, W, 1) for grayscale

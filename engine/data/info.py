@@ -140,7 +140,8 @@ _INFO: dict[str, DatasetInfo] = {
                           "image", None, None, _FOLDER_OPTIONS, False),
 }
 for _name, _toy in TOY_SETS_INFO.items():
-    _INFO[_name] = DatasetInfo(_name, _name.capitalize(), f"2-D points: {_toy.description}", "points", (2,),
+    _title = "XOR" if _name == "xor" else _name.capitalize()
+    _INFO[_name] = DatasetInfo(_name, _title, f"2-D points: {_toy.description}", "points", (2,),
                                _toy.classes, _toy_options(_toy), False)
 
 DATASET_NAMES: tuple[str, ...] = tuple(_INFO)

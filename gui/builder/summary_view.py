@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegat
 from .. import theme
 from .summary import COLUMNS, SHARE_ROLE, UNIT_ROLE, SummaryTableModel, bold_font
 
+NAME_MIN = 150  # the Layer column never narrower: at 1100 px it shrank to "La" and no name showed
+
 
 class _ShareDelegate(QStyledItemDelegate):
     """Draws a bar proportional to the share behind the percentage."""
@@ -57,6 +59,18 @@ class SummaryView(QTreeView):
         self.expanded.connect(lambda index: model.expanded.add(index.data(UNIT_ROLE)[1]))
         self.collapsed.connect(lambda index: model.expanded.discard(index.data(UNIT_ROLE)[1]))
         model.modelReset.connect(model.expanded.clear)
+
+    def resizeEvent(self, event) -> None:
+        """The Layer column stretches while the others leave it NAME_MIN; narrower, it keeps NAME_MIN
+        and the table scrolls sideways."""
+        super().resizeEvent(event)
+        header = self.header()
+        others = sum(header.sectionSize(c) for c in range(1, header.count()))
+        fits = self.viewport().width() - others >= NAME_MIN
+        if (header.sectionResizeMode(0) == QHeaderView.Stretch) != fits:
+            header.setSectionResizeMode(0, QHeaderView.Stretch if fits else QHeaderView.Interactive)
+            if not fits:
+                self.setColumnWidth(0, NAME_MIN)
 
     def selectRow(self, row: int) -> None:
         """Select top-level row `row` (as a table would)."""

@@ -38,7 +38,7 @@ class FolderView(QWidget):
         super().__init__(parent)
         self.counts: dict[str, int] = {}
         self.path = ""  # the folder shown (or being scanned)
-        self._loaded: Dataset | None = None  # a load that finished while the scan still ran
+        self._loaded: Dataset | None = None  # the folder's last load, shown over the scan's counts
         self.scanner = FolderScan(THUMBS, MAX_CLASSES, THUMB_PX, self)
         self.scanner.progress_changed.connect(self._on_scanner_progress_changed)
         self.scanner.scanned.connect(self._on_scanner_scanned)
@@ -137,7 +137,9 @@ class FolderView(QWidget):
 
     def show_loaded(self, dataset: Dataset) -> None:
         """After a load: each class's train/test split, and the files left out."""
-        self._loaded = dataset if self.scanner.running else None  # shown again once the grid is there
+        # shown again if the scan's result lands later (its signal can still be queued when the scan
+        # thread is done), else the scan's file counts overwrote the split and the heading
+        self._loaded = dataset
         train = torch.bincount(dataset.y_train, minlength=dataset.num_classes).tolist()
         test = torch.bincount(dataset.y_test, minlength=dataset.num_classes).tolist()
         for row, name in enumerate(dataset.class_names[:MAX_CLASSES]):
@@ -148,6 +150,8 @@ class FolderView(QWidget):
         self.warning.setText(warning or "")  # the images actually read, unreadable ones left out
         self.warning.setVisible(bool(warning))
         skipped = dataset.skipped
+        read = f"{counted(dataset.num_classes, 'class', 'classes')}, {counted(sum(train) + sum(test), 'image')}"
+        self.summary.setText(read + (f" ({len(skipped)} unreadable left out)" if skipped else ""))  # not the scan's
         lines = "\n".join(skipped[:MAX_SKIPPED_SHOWN]) + (f"\n… and {len(skipped) - MAX_SKIPPED_SHOWN} more"
                                                            if len(skipped) > MAX_SKIPPED_SHOWN else "")
         self.skipped.setText(f"{counted(len(skipped), 'unreadable file')} left out:\n{lines}" if skipped else "")

@@ -147,9 +147,12 @@ class LivePlots(QWidget):
     # -- the detail run ------------------------------------------------------------------
     def clear(self) -> None:
         """No detail curves (a project without runs)."""
+        homes = self._homes()
         for name in DETAIL:
             self.series[name] = Series()
             self.curves[name].setData([], [])
+            if homes[name][1] is None:
+                self.curves[name].setSymbol(None)  # a short run's markers were left in the legend
         self._smoother, self.best_epoch = None, None
         self.finding.clear()
         self.legends[self.epoch_plot].removeItem(self.finding.sample)
@@ -342,8 +345,9 @@ class LivePlots(QWidget):
         homes = self._homes()
         for name in names:
             series, curve = self.series[name], self.curves[name]
-            if homes[name][1] is None and (curve.opts["symbol"] is None) != (series.size > 3):
-                curve.setSymbol(None if series.size > 3 else "o")  # a line of one point draws nothing
+            few = 0 < series.size <= 3  # a line of one point draws nothing; no points, no markers in the legend
+            if homes[name][1] is None and (curve.opts["symbol"] is not None) != few:
+                curve.setSymbol("o" if few else None)
             curve.setData(series.x, series.y)
             self._dirty.discard(name)
         self._fit_y(*{homes[name][0] for name in names})

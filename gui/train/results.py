@@ -186,7 +186,10 @@ class BoundaryPlot(pg.PlotWidget):
         self.regions.clear()
         self.wrong.setData([], [])
         self.grids_shown = 0
-        if dataset is None or dataset.kind != "points":
+        shown = dataset is not None and dataset.kind == "points"
+        # empty axes alone said nothing after opening a project whose data is not loaded yet
+        style_plot(self, "Decision boundary" if shown else "Decision boundary: load the data to see it", "x₂", "x₁")
+        if not shown:
             self.points.setData([], [])
             return
         x, y = dataset.x_train.numpy(), dataset.y_train.numpy()

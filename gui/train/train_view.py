@@ -41,7 +41,7 @@ from .settings_form import SettingsForm
 from .style import apply_train_style
 from .train_layout import lay_out
 from .transfer_panel import TransferPanel
-from .view_state import RunFocus, initial_settings
+from .view_state import RunFocus, fitting_dataset, initial_settings
 
 
 class TrainView(QWidget):
@@ -60,6 +60,7 @@ class TrainView(QWidget):
         self.coordinator = RunCoordinator.of(document)
         self.runner = self.coordinator.runner
         self._stale = True
+        self._pick_dataset = False  # a project that names no dataset gets one its network takes
         self._building: Iterator[None] | None = self._build()
         if not staged:
             self.finish_building()
@@ -150,6 +151,7 @@ class TrainView(QWidget):
         saved = dataset or self.settings.value("train/dataset")
         if saved:
             self.datasets.select(str(saved))
+        self._pick_dataset = not dataset
         self.results.set_kind(dataset_info(self.datasets.name).kind == "points")
 
     # -- following the document -------------------------------------------------------------
@@ -194,6 +196,7 @@ class TrainView(QWidget):
             config, dataset = initial_settings(self.document)
             if config is not None:
                 self.form.set_config(config)
+            self._pick_dataset = not dataset
             if dataset:
                 self.datasets.select(dataset)
         self._on_document_changed()
@@ -225,6 +228,11 @@ class TrainView(QWidget):
     # -- fit and readiness ----------------------------------------------------------------
     def _refresh_start(self) -> None:
         """Recheck the fit and whether Start can be pressed."""
+        if self._pick_dataset and self.document.analysis_current:  # the new network's own analysis
+            self._pick_dataset = False
+            fitting = fitting_dataset(self.document, self.datasets.name)
+            if fitting:
+                self.datasets.select(fitting)
         self.datasets.set_network_input(self.document.analysis.input_shape)
         config = self.form.config()
         self.fit = None

@@ -57,7 +57,9 @@ class StartFromChoice(QWidget):
         adopted = document.adopted_run
         key = (document.content_generation, fits, adopted.id if adopted else None)
         self.current.setEnabled(fits)
-        self.origin.setText(f"from {start_name(document)}" if fits else "The network holds no weights that fit it.")
+        # not "from Run 2": under "Fresh weights" it read as if fresh weights came from Run 2
+        origin = f"Current weights: {start_name(document)}"
+        self.origin.setText(origin if fits else "The network holds no weights that fit it.")
         if key != self._seen:
             self._seen = key
             (self.current if fits and adopted is None else self.fresh).setChecked(True)

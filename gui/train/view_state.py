@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from engine.builder import build_module
 from engine.data import Dataset
+from engine.data.info import dataset_info, datasets_for
 from engine.runs import Run
 from engine.training import DecisionGrid, TrainConfig, decision_grid
 
@@ -34,6 +35,19 @@ def initial_settings(document: Document) -> tuple[TrainConfig | None, str | None
         return run.config, run.dataset or None
     wanted = (document.meta or {}).get("dataset")
     return None, str(wanted) if wanted else None
+
+
+def fitting_dataset(document: Document, current: str) -> str | None:
+    """A dataset the open network takes, when `current` (the previous project's) has another input
+    or class count; None keeps `current`. An image folder fits any image network."""
+    analysis = document.analysis
+    shape, out = analysis.input_shape, analysis.output_shape
+    classes = out[-1] if out else None
+    info = dataset_info(current)
+    if (info.input_shape is None or info.input_shape == shape) and info.num_classes in (None, classes):
+        return None
+    fits = datasets_for(shape, classes)
+    return fits[0] if fits else None
 
 
 def boundary_grid(document: Document, run: Run, dataset: Dataset) -> DecisionGrid | None:
