@@ -29,8 +29,8 @@ from engine.training.settings import Setting
 
 # Submodules the GUI and scripts may import directly (beside this facade); any other submodule
 # is internal (tests/engine/test_architecture.py checks the GUI keeps to this).
-PUBLIC_SUBMODULES = ("augment", "augment_spec", "checks", "device", "doctor", "evidence", "gradflow", "job", "lr_range",
-                     "memory", "network_remedy", "remote", "resume", "status",)
+PUBLIC_SUBMODULES = ("augment", "augment_spec", "checks", "device", "doctor", "evidence", "false_alarms", "gradflow",
+                     "job", "lr_range", "memory", "network_remedy", "remote", "resume", "status",)
 
 _LAZY = {
     "validate": "checks", "pick_device": "device",
