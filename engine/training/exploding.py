@@ -52,22 +52,32 @@ def exploding(c: Curves) -> Diagnosis | None:
     epoch = next((r.epoch for r in c.epochs if r.train_loss >= EXPLODE_END * c.ref),
                  c.epochs[0].epoch if c.epochs else 1)
     evidence = c.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
-    acc, lr, times = c.accuracy(), c.config.lr, fmt_number(peak / c.ref)
+    acc = c.accuracy()
     if acc is not None and acc >= STILL_CLASSIFIES and c.end < EXPLODE_PEAK * c.ref:  # not useless: it classifies
-        return Diagnosis("exploding", epoch, WARNING,
-                         f"The loss blew up to {fmt_number(peak)} ({times}× where it started or chance level) and "
-                         f"ends at {fmt_number(c.end)}, yet the network gets {acc:.0%} of the samples right: its "
-                         "answers are mostly right, but its wrong ones are wildly overconfident. A lower learning "
-                         f"rate (now {lr:g}) gives calmer steps, though on the bench it did not reliably raise the "
-                         "accuracy of such a run.", evidence={**evidence, "accuracy": acc})
+        return _classifies(c, peak, epoch, {**evidence, "accuracy": acc})
+    return _lower(c, peak, epoch, evidence, useless)
+
+
+def _classifies(c: Curves, peak: float, epoch: int, evidence: dict[str, Any]) -> Diagnosis:
+    """A warning without a one click: the loss blew up, but the network still gets most samples right."""
+    return Diagnosis("exploding", epoch, WARNING,
+                     f"The loss blew up to {fmt_number(peak)} ({fmt_number(peak / c.ref)}× where it started or "
+                     f"chance level) and ends at {fmt_number(c.end)}, yet the network gets {evidence['accuracy']:.0%} "
+                     "of the samples right: its answers are mostly right, but its wrong ones are wildly "
+                     f"overconfident. A lower learning rate (now {c.config.lr:g}) gives calmer steps, though on the "
+                     "bench it did not reliably raise the accuracy of such a run.", evidence=evidence)
+
+
+def _lower(c: Curves, peak: float, epoch: int, evidence: dict[str, Any], useless: bool) -> Diagnosis:
+    """The one click to a lower rate: an error when the loss ended worse than guessing, else a warning."""
     new = lowered_rate(c.config, EXPLODE_STEP, c.recurrent)
-    lower = f"Lower the learning rate (now {lr:g}), e.g. to {new:g}{_why_that_low(c, new)}."
+    lower = f"Lower the learning rate (now {c.config.lr:g}), e.g. to {new:g}{_why_that_low(c, new)}."
     if not useless:  # it came back down, but the blow-up left the network far from trained
         return Diagnosis("exploding", epoch, WARNING,
-                         f"The loss blew up early, to {fmt_number(peak)} ({times}× where it started or chance "
-                         f"level), and the network never recovered: it ends still high ({fmt_number(c.end)}). The "
-                         f"first steps were far too big. {lower}", {"lr": new}, f"learning rate {new:g}",
-                         evidence=evidence)
+                         f"The loss blew up early, to {fmt_number(peak)} ({fmt_number(peak / c.ref)}× where it "
+                         "started or chance level), and the network never recovered: it ends still high "
+                         f"({fmt_number(c.end)}). The first steps were far too big. {lower}", {"lr": new},
+                         f"learning rate {new:g}", evidence=evidence)
     return Diagnosis("exploding", epoch, ERROR,
                      f"The loss exploded: it climbed from {fmt_number(c.ref)} to {fmt_number(peak)} (epoch {epoch}) "
                      f"and ended at {fmt_number(c.end)} without becoming NaN: worse than guessing. The steps are far "
