@@ -30,7 +30,7 @@ from engine.schema import ConfusionSummary
 from engine.serialize import ProjectError, graph_from_dict
 from engine.training.config import TrainConfig
 from engine.training.doctor import Diagnosis, diagnose
-from engine.training.network_remedy import applicable
+from engine.training.network_remedy import applicable, plain_recurrent
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord
 from engine.training.status import ERROR, is_failed
 
@@ -150,7 +150,8 @@ class Run:
     def diagnosis(self) -> list[Diagnosis]:
         """The curve doctor's findings (computed from the curves, never stored)."""
         return diagnose(self.epochs, self.steps.loss, self.config, self.status, self.num_classes,
-                        gradients=self.extras, network_changes=network_changes(self))
+                        gradients=self.extras, network_changes=network_changes(self),
+                        recurrent=plain_recurrent(self.network))
 
     @property
     def failed(self) -> bool:

@@ -16,12 +16,11 @@ with the evidence it needs. Of too_simple, oscillating, vanishing_gradients, lr_
 each other; overfitting may come beside it; underfitting only when nothing else explains the curves.
     diverged      the run's status is "nan": the loss became NaN or infinite. Remedy: a rate 10× lower, at
                   most NAN_CAP from above 1 (no finite loss says how far down is safe)
-    exploding     the loss peaked at ≥ 5× its start (or chance level) and either ended at ≥ 2× it (worse
-                  than guessing, an error) or never recovered (still above 0.35× chance, a warning); a warning
-                  without a one click when the last accuracy is still ≥ 80 % and the loss ended under 5× (a
-                  linear model with big logits: a lower rate did not reliably help, bench/doctor_matrix.py).
-                  Remedy: one decade lower per click, at most the optimizer's usual top over momentum's multiple
-                  (engine.training.lowered_rate). A gradient ratio under 1/100 from the first measurement on in
+    exploding     the loss peaked at ≥ 5× its start (or chance level) and ended at ≥ 2× it (an error) or
+                  never recovered (a warning; no one click while the accuracy is still ≥ 80 %): engine.training.
+                  exploding. Remedy: one decade lower per click, at most the optimizer's usual top
+                  (engine.training.lowered_rate: over momentum's multiple; Adagrad's 0.03; a third of it with a
+                  plain recurrent layer). A gradient ratio under 1/100 from the first measurement on in
                   a network with hidden sigmoid or tanh is named first: vanishing_gradients, with both remedies
                   and no one click (engine.training.two_causes)
     too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
@@ -31,7 +30,10 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   to-epoch steps, the accuracy under 99 % (at the ceiling nothing is left to win); or the loss is
                   above half of chance level while a step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a logged loss jumped by
                   ≥ 25 % to near chance, unless over ≥ 2 epochs it fell every epoch and no logged step rose by
-                  10 % (it learns). Remedy: a lower rate (÷3 without the optimizer's top once the loss is low)
+                  10 % (it learns); or, after vanishing_gradients, an optimizer whose step is about the rate
+                  (Adam, AdamW, RMSprop, Adagrad) at > 10× its usual top, the loss still high, in a network that
+                  is not linear (engine.training.big_steps). Remedy: a lower rate (÷3 without the optimizer's top
+                  once the loss is low)
     vanishing_gradients  the first layer's median gradient norm is under 1/100 of the last layer's (≥ 3
                   layers) and the training loss is still far from learned (above 0.5× chance level). Outranks
                   the step-size verdicts below: a larger learning rate does not bring back a gradient that the
@@ -58,6 +60,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Sequence
 
+from engine.training.big_steps import far_too_big
 from engine.training.capacity import too_simple
 from engine.training.config import TrainConfig
 from engine.training.evidence import (
@@ -68,6 +71,7 @@ from engine.training.evidence import (
     gradient_evidence,
     loss_evidence,
 )
+from engine.training.exploding import EXPLODE_END, EXPLODE_PEAK, exploding  # noqa: F401  (re-exported)
 from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's public names)
     CODES,
     ERROR,
@@ -97,8 +101,6 @@ from engine.training.status import NAN
 from engine.training.two_causes import both_causes, vanished_first
 from engine.training.vanishing_remedy import remedy as vanishing_remedy
 
-EXPLODE_PEAK = 5.0  # the loss went this many times above its start (or chance level)...
-EXPLODE_END = 2.0  # ...and ended at twice that or more: worse than guessing, the weights are useless
 RISE = 1.05  # an epoch's training loss above the previous one by 5 % counts as a rise
 HIGH_LOSS = 0.35  # a training loss above this share of the chance-level loss is still high
 LOW_ACC = 0.8  # a training accuracy below this is still poor (for losses without a chance level)
@@ -118,14 +120,15 @@ GRADIENT_CHANGES = ("batchnorm", "relu")  # the network changes that bring a van
 def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config: TrainConfig,
              status: str | None = None, num_classes: int | None = None, final: bool = True,
              gradients: Mapping[str, Any] | None = None,
-             network_changes: Sequence[str] | None = None) -> list[Diagnosis]:
+             network_changes: Sequence[str] | None = None, recurrent: bool = False) -> list[Diagnosis]:
     """Everything wrong with the curves, in the order of PRECEDENCE (a continued run is judged with its
     whole history). `gradients`: the run's per-layer gradient norms and update ratios (gradflow's dict
     form, a run's extras). `network_changes`: the network remedies that would change this network
     (network_remedy.applicable), in order of preference; the first is offered for vanishing gradients
-    (None: the network is not known, so the remedies are named without a one-click change)."""
+    (None: the network is not known, so the remedies are named without a one-click change). `recurrent`: the
+    network has a plain recurrent layer (network_remedy.plain_recurrent), whose lowered rates are lower."""
     curves = _Curves(list(epochs), [v for v in step_losses if isinstance(v, (int, float))], config,
-                     chance_loss(config.loss, num_classes), gradient_evidence(gradients))
+                     chance_loss(config.loss, num_classes), gradient_evidence(gradients), recurrent)
     if status == NAN:
         return [_diverged(curves)]
     exploding = curves.exploding()
@@ -133,7 +136,8 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
         vanished = curves.vanishing(network_changes) if vanished_first(curves.grads, network_changes) else None
         return [exploding if vanished is None else both_causes(vanished, exploding)]
     rate = (curves.too_simple(network_changes) or curves.oscillating() or curves.vanishing(network_changes)
-            or curves.overshooting() or curves.lr_too_low(final) or (curves.plateau() if final else None))
+            or curves.overshooting() or curves.big_steps(network_changes) or curves.lr_too_low(final)
+            or (curves.plateau() if final else None))
     found = [rate] if rate is not None else []  # one verdict on why the loss does not fall: they contradict
     overfit = curves.overfitting()
     if overfit is not None:
@@ -165,8 +169,9 @@ class _Curves:
     """The numbers each check reads, computed once."""
 
     def __init__(self, epochs: list[EpochRecord], steps: list[float], config: TrainConfig,
-                 chance: float | None, grads: GradientEvidence | None) -> None:
+                 chance: float | None, grads: GradientEvidence | None, recurrent: bool = False) -> None:
         self.epochs, self.steps, self.config, self.chance, self.grads = epochs, steps, config, chance, grads
+        self.recurrent = recurrent
         self.train = [r.train_loss for r in epochs]
         val = epochs[-1].val_loss if epochs else None
         self.loss: LossEvidence = loss_evidence(self.train, val if val is not None and math.isfinite(val) else None,
@@ -183,20 +188,20 @@ class _Curves:
         """The measurements named (those that exist), with the epochs they cover."""
         return {k: v for k, v in self._evidence.items() if k in keys or k == "epochs"}
 
-    def _still_high(self) -> bool:
+    def still_high(self) -> bool:
         last = self.epochs[-1]
         if self.chance is not None:
             return last.train_loss > HIGH_LOSS * self.chance
         return last.train_acc < LOW_ACC
 
-    def _accuracy(self) -> float | None:
+    def accuracy(self) -> float | None:
         """The last epoch's validation accuracy (its training accuracy without validation)."""
         last = self.epochs[-1] if self.epochs else None
         return None if last is None else last.val_acc if last.val_acc is not None else last.train_acc
 
     def _at_ceiling(self) -> bool:
         """The last accuracy is at CEILING: whatever the curves do, a change has no accuracy left to win."""
-        acc = self._accuracy()
+        acc = self.accuracy()
         return acc is not None and acc >= CEILING
 
     def _far_from_learned(self) -> bool:
@@ -227,39 +232,7 @@ class _Curves:
                           self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance", "update_ratio"))
 
     def exploding(self) -> Diagnosis | None:
-        values = self.steps + self.train
-        if self.ref is None or self.ref <= 0 or not values or self.end is None:
-            return None
-        peak = max(values)
-        useless = self.end >= EXPLODE_END * self.ref
-        if peak < EXPLODE_PEAK * self.ref or not (useless or (self.epochs and self._still_high())):
-            return None
-        lr = self.config.lr
-        new = lowered_rate(self.config, EXPLODE_STEP)
-        epoch = next((r.epoch for r in self.epochs if r.train_loss >= EXPLODE_END * self.ref),
-                     self.epochs[0].epoch if self.epochs else 1)
-        evidence = self.evidence("loss_start", "loss_peak", "loss_end", "chance", "loss_vs_chance", "update_ratio")
-        acc = self._accuracy()
-        if acc is not None and acc >= LOW_ACC and self.end < EXPLODE_PEAK * self.ref:  # not useless: it classifies
-            return Diagnosis("exploding", epoch, WARNING,
-                             f"The loss blew up to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started or chance "
-                             f"level) and ends at {_fmt(self.end)}, yet the network gets {acc:.0%} of the samples "
-                             "right: its answers are mostly right, but its wrong ones are wildly overconfident. A "
-                             f"lower learning rate (now {lr:g}) gives calmer steps, though on the bench it did not "
-                             "reliably raise the accuracy of such a run.", evidence={**evidence, "accuracy": acc})
-        if not useless:  # it came back down, but the blow-up left the network far from trained
-            return Diagnosis("exploding", epoch, WARNING,
-                             f"The loss blew up early, to {_fmt(peak)} ({_fmt(peak / self.ref)}× where it started "
-                             f"or chance level), and the network never recovered: it ends still high "
-                             f"({_fmt(self.end)}). The first steps were far too big. Lower the learning rate "
-                             f"(now {lr:g}), e.g. to {new:g}.", {"lr": new}, f"learning rate {new:g}",
-                             evidence=evidence)
-        return Diagnosis("exploding", epoch, ERROR,
-                         f"The loss exploded: it climbed from {_fmt(self.ref)} to {_fmt(peak)} (epoch {epoch}) "
-                         f"and ended at {_fmt(self.end)} without becoming NaN: worse than guessing. The steps are "
-                         f"far too big and the network's answers wildly overconfident. Lower the learning rate "
-                         f"(now {lr:g}), e.g. to {new:g}.",
-                         {"lr": new}, f"learning rate {new:g}", evidence=evidence)
+        return exploding(self)
 
     def oscillating(self) -> Diagnosis | None:
         if len(self.train) < 4:
@@ -270,7 +243,7 @@ class _Curves:
         if len(rises) < 2 or len(rises) * 3 < len(self.train) - 1 or self._at_ceiling():
             return None
         lr = self.config.lr  # a run that learned at this rate (loss no longer high) is stepped down gently
-        new = lowered_rate(self.config, 3) if self._still_high() else gentler_rate(self.config, 3)
+        new = lowered_rate(self.config, 3, self.recurrent) if self.still_high() else gentler_rate(self.config, 3)
         epoch = self.epochs[rises[0]].epoch
         return Diagnosis("oscillating", epoch, WARNING,
                          f"The training loss goes up and down instead of falling (it rose in {len(rises)} of "
@@ -287,7 +260,7 @@ class _Curves:
         if not (big or jumped) or not far or self._fell_throughout():
             return None
         lr = self.config.lr
-        new = lowered_rate(self.config, 10)
+        new = lowered_rate(self.config, 10, self.recurrent)
         seen = (f"each step changes the weights by about {g.update_ratio:.0e} of their size (‖Δw‖/‖w‖; 1e-3 to 1e-2 "
                 "is usual)" if big else f"the loss jumped up by {jump - 1:.0%} from one logged step to the next")
         return Diagnosis("oscillating", None, WARNING,
@@ -297,9 +270,16 @@ class _Curves:
                          {"lr": new}, f"learning rate {new:g}",
                          evidence=self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio", "loss_jump"))
 
+    def big_steps(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
+        """A normalized optimizer far above its usual range, the loss still high: engine.training.big_steps."""
+        if not self.epochs or not self.still_high() or self._at_ceiling():
+            return None
+        return far_too_big(self.config, self.epochs[-1].train_loss, network_changes, self.recurrent,
+                           self.evidence("loss_end", "chance", "loss_vs_chance", "update_ratio"))
+
     def vanishing(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
         g = self.grads
-        if g is None or not g.vanishing or not self.epochs or not self._still_high() \
+        if g is None or not g.vanishing or not self.epochs or not self.still_high() \
                 or (self.chance is not None and not self._far_from_learned()):  # it learned: vanishing_remedy
             return None
         evidence = self.evidence("loss_end", "chance", "loss_vs_chance", "gradient_ratio", "first_layer",
@@ -339,7 +319,7 @@ class _Curves:
         return _longer(found) if len(self.train) < 2 else found
 
     def plateau(self) -> Diagnosis | None:
-        if len(self.train) < 5 or self.config.schedule in ("cosine", "onecycle") or not self._still_high():
+        if len(self.train) < 5 or self.config.schedule in ("cosine", "onecycle") or not self.still_high():
             return None
         window = self.train[-4:]
         if window[-1] < 0.99 * window[0]:
@@ -362,7 +342,7 @@ class _Curves:
         return overfitting(self.epochs, self.chance, self._evidence)
 
     def underfitting(self) -> Diagnosis | None:
-        if not self.epochs or not self._still_high():
+        if not self.epochs or not self.still_high():
             return None
         last = self.epochs[-1]
         if last.val_loss is not None and last.val_loss > 1.25 * last.train_loss:

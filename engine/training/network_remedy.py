@@ -13,14 +13,16 @@
                template): a linear model can only draw straight boundaries, whatever it is trained with
 
 `applicable(graph)` says which of them would change the network (an empty tuple: none), so
-the doctor only offers what can be done. The doctor's words for each change live in
+the doctor only offers what can be done; `plain_recurrent(network)` says whether it has a recurrent
+layer without gates (the doctor's lowered rates are lower for it). The doctor's words for each change live in
 engine.training.doctor; the GUI applies the new graph as one undo step. The original graph is
 never modified. Imports PyTorch (for shapes) only when batch normalization is added. Must not import Qt.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from engine.catalog import CATALOG
 from engine.graph import Graph, Node
@@ -149,3 +151,14 @@ def applicable(graph: Graph) -> tuple[str, ...]:
 def apply_change(graph: Graph, kind: str) -> Graph:
     """The network after change `kind` (a key of CHANGES); raises KeyError for an unknown kind."""
     return CHANGES[kind][1](graph)
+
+
+PLAIN_RECURRENT = frozenset({"rnn"})  # recurrent layers without gates (LSTM and GRU gate their state)
+
+
+def plain_recurrent(network: Mapping[str, Any]) -> bool:
+    """Whether `network` (a graph dict, engine.serialize) has a plain recurrent layer: the doctor lowers its
+    rate further (engine.training.lowered_rate). False for anything that is not a readable graph dict."""
+    nodes = network.get("nodes") if isinstance(network, Mapping) else None
+    return isinstance(nodes, list) and any(isinstance(n, Mapping) and n.get("layer") in PLAIN_RECURRENT
+                                           for n in nodes)

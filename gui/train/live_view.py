@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 from engine.runs.record import changes_for
 from engine.training import EpochRecord, diagnose, steps_per_epoch
 from engine.training.checks import val_count
+from engine.training.network_remedy import plain_recurrent
 
 from ..jobs.adoption import LiveRun
 from .control_bar import PAUSED, RUNNING
@@ -71,7 +72,7 @@ class LiveRunView(QObject):
         found = diagnose(live.epochs, [s.loss for s in live.steps], live.request.config, None,
                          live.request.dataset.num_classes, final=False,
                          gradients=self.view.results.gradflow.history.to_dict(),  # the tab's numbers
-                         network_changes=changes_for(live.network))
+                         network_changes=changes_for(live.network), recurrent=plain_recurrent(live.network))
         if found:  # the doctor speaks up while the run goes on
             banner = self.view.banner
             banner.show_text(f"<b>{live.name}</b> is training — the curve doctor sees a problem:",
