@@ -47,12 +47,13 @@ class GradientEvidence:
         return self.vanishing and self.start_ratio is not None and self.start_ratio < VANISHING
 
     def share_text(self) -> str:
-        """The ratio as a learner reads it: "1/36,066,482", or "none" when nothing reaches the first layer."""
+        """The ratio as a learner reads it, to the two figures a median of noisy norms can claim: "about
+        1/36 million", "about 1/1,300", or "none" when nothing reaches the first layer."""
         if self.ratio is None:
             return "unknown"
         if self.ratio <= 0:
             return "none"
-        return f"1/{1 / self.ratio:,.0f}" if self.ratio < 1 else f"{self.ratio:.2g}×"
+        return f"about 1/{_two_figures(1 / self.ratio)}" if self.ratio < 1 else f"{self.ratio:.2g}×"
 
     def sentence(self) -> str:
         """The Gradient flow tab's verdict (the doctor's vanishing_gradients reads the same numbers)."""
@@ -61,9 +62,18 @@ class GradientEvidence:
         if self.ratio is None:
             return f"{self.last} receives no gradient: nothing reaches the layers before it."
         if self.vanishing:
-            return (f"{self.first}'s gradient is {self.ratio:.0e} × {self.last}'s: it vanishes on the way back, "
+            return (f"{self.first}'s gradient is {self.share_text()} of {self.last}'s: it vanishes on the way back, "
                     "so the first layers barely learn.")
         return f"{self.first}'s gradient is {self.ratio:.2g} × {self.last}'s: gradients reach every layer."
+
+
+def _two_figures(n: float) -> str:
+    """`n` (≥ 1) rounded to two significant figures in words: 59,001,687 → "59 million", 1,333 → "1,300"."""
+    rounded = float(f"{n:.2g}")
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if rounded >= size:
+            return f"{rounded / size:.2g} {word}"
+    return f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.2g}"
 
 
 def _median(values: Any) -> float | None:

@@ -164,7 +164,7 @@ def test_stalled_high_with_vanishing_gradients_says_depth_not_more_layers():
     stalled = epochs([1.5, 1.2, 1.19], [1.5, 1.25, 1.2])  # high and stalled, as in the underfitting test
     vanishing = {"grad_norms": {"fc1": [2e-6, 1e-6, None], "fc5": [1e-4, 2e-4], "fc10": [3e-3, 2e-3, 2e-3]}}
     [found] = diagnose(stalled, [2.3], CONFIG, "completed", 10, gradients=vanishing)
-    assert found.code == "vanishing_gradients" and "1/1,333" in found.message and "fc1" in found.message
+    assert found.code == "vanishing_gradients" and "about 1/1,300" in found.message and "fc1" in found.message
     assert "ReLU" in found.message and "batch normalization" in found.message and found.change == {}
     healthy = {"grad_norms": {"fc1": [1e-3], "fc5": [1e-3], "fc10": [2e-3]}}
     assert codes(diagnose(stalled, [2.3], CONFIG, "completed", 10, gradients=healthy)) == ["underfitting"]
@@ -191,3 +191,15 @@ def test_a_blown_up_loss_on_a_network_that_still_classifies_is_a_warning_without
     assert found.severity == "error" and found.change == {"lr": 0.001}  # RMSprop's top 0.01 over momentum's 10×
     billions = [replace(r, train_loss=r.train_loss * 1e8) for r in history]  # lr 1e10: still an error
     assert diagnose(billions, [2.3, 27.0e8], TrainConfig(lr=1e10), "completed", 10)[0].severity == "error"
+
+
+def test_the_banner_and_the_gradient_flow_tab_state_the_ratio_alike_to_two_figures():
+    """A median of noisy gradient norms supports two significant figures, not eight ("1/59,001,687"); the doctor's
+    banner and the Gradient flow tab say the same words for the same ratio."""
+    from engine.training.evidence import GradientEvidence
+
+    found = GradientEvidence(first="fc1", last="out", ratio=1 / 59_001_687, update_ratio=None, layers=10)
+    assert found.share_text() == "about 1/59 million"
+    assert "about 1/59 million of out's" in found.sentence()
+    assert GradientEvidence(first="a", last="b", ratio=1 / 1333, update_ratio=None, layers=3).share_text() == \
+        "about 1/1,300"
