@@ -189,3 +189,12 @@ def test_batchnorm_never_sees_a_batch_of_one() -> None:
     ds = moons(100)  # 80 training samples: 16 + 16 + ... + 16 with batch size 79 leaves one over
     assert run(net, ds, epochs=2, batch_size=79, val_split=0.0)[-1].status == "completed"
     assert steps_per_epoch(80, 79) == 1 and steps_per_epoch(81, 79) == 2
+
+
+def test_a_run_of_one_step_an_epoch_still_draws_its_per_step_curve() -> None:
+    """Steps are reported every `log_every` steps and at each epoch's end: a tiny data set trained in one batch
+    an epoch (the perceptron on XOR) gets a point per epoch instead of one point every 10 epochs."""
+    records = run(mlp(), moons(), epochs=4, lr=0.02, batch_size=512, log_every=10)
+    steps = [r for r in records if isinstance(r, StepRecord)]
+    assert [s.epoch for s in steps] == [1, 2, 3, 4]
+    assert [s.step for s in steps] == [1, 2, 3, 4]
