@@ -51,6 +51,7 @@ class FolderView(QWidget):
         self.summary = QLabel(objectName="folder_summary", wordWrap=True)
         self.warning = QLabel(objectName="folder_warning", wordWrap=True)
         self.skipped = QLabel(objectName="folder_skipped", wordWrap=True)
+        self.reading = QLabel(objectName="folder_reading", wordWrap=True, visible=False)  # how pictures are read
         self.skipped.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.grid_box = QWidget(objectName="folder_classes")
         self.grid = QGridLayout(self.grid_box)
@@ -65,7 +66,7 @@ class FolderView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
         layout.addLayout(scanning)
-        for widget in (self.grid_box, self.warning, self.skipped):
+        for widget in (self.grid_box, self.reading, self.warning, self.skipped):
             layout.addWidget(widget)
         theme.restyle(self.warning, "error_box")
         self.show_folder("")
@@ -156,6 +157,8 @@ class FolderView(QWidget):
                                                            if len(skipped) > MAX_SKIPPED_SHOWN else "")
         self.skipped.setText(f"{counted(len(skipped), 'unreadable file')} left out:\n{lines}" if skipped else "")
         self.skipped.setVisible(bool(skipped))
+        self.reading.setText(reading_text(dataset.input_shape))
+        self.reading.setVisible(True)
 
     def _fill_grid(self, samples: dict, thumbs: dict) -> None:
         for row, (name, files) in enumerate(list(samples.items())[:MAX_CLASSES]):
@@ -187,3 +190,15 @@ class FolderView(QWidget):
                 widget.deleteLater()
         self.warning.hide()
         self.skipped.hide()
+        self.reading.hide()
+
+
+def reading_text(shape: tuple[int, ...]) -> str:
+    """How every picture of the folder reaches the network: its colour and size, said once (a colour photo read
+    for a one-channel network turns grey, which the shape alone does not tell a learner)."""
+    if len(shape) != 3:
+        return ""
+    channels, height, width = shape
+    colour = "in grey (the network takes one channel)" if channels == 1 else f"in colour ({channels} channels)"
+    return (f"Each picture is read {colour} and resized to {height}×{width}: {channels}×{height}×{width}, "
+            "the network's input.")

@@ -134,3 +134,23 @@ def test_an_empty_decision_boundary_says_what_it_waits_for(themed_app):
     plot = BoundaryPlot()
     plot.show_dataset(None)
     assert "load the data" in plot.getPlotItem().titleLabel.text  # was bare axes
+
+
+def test_a_loaded_folder_says_how_its_pictures_reach_the_network(qtbot, view, editor, tmp_path):
+    """Colour pictures loaded for LeNet-5 (one channel) turn grey: the view says so instead of leaving it to the
+    shape in a hint."""
+    from tests.gui.test_folder_view import _folder
+
+    root = _folder(tmp_path / "pets", {"cat": 6, "dog": 6})
+    panel = view.datasets
+    panel.select("folder")
+    panel.folder_path.setText(str(root))
+    panel.folder_path.editingFinished.emit()
+    folder = panel.folder_view
+    qtbot.waitUntil(lambda: not folder.scanner.running and bool(folder.counts), timeout=60_000)
+    assert folder.reading.isHidden()
+    with qtbot.waitSignal(panel.dataset_changed, timeout=60_000, check_params_cb=lambda d: d is not None):
+        panel.load()
+    assert not folder.reading.isHidden()  # the view's network is LeNet-5: 1×28×28
+    assert folder.reading.text() == ("Each picture is read in grey (the network takes one channel) and resized to "
+                                     "28×28: 1×28×28, the network's input.")
