@@ -200,8 +200,8 @@ class _Run:
                 return
             self.epoch_start, window_start = self.epoch_start + waited, window_start + waited
             self._step(i, order[i * bs:(i + 1) * bs])
-            if self.global_step % log_every == 0 or i == self.steps - 1:  # and each epoch's end: a run of few
-                record = self._step_record(epoch, first, i, window_start)  # steps an epoch still draws its curve
+            if (i + 1) % log_every == 0 or i == self.steps - 1:  # counted in the epoch, and at its end: a run of
+                record = self._step_record(epoch, first, i, window_start)  # few steps an epoch still draws its curve
                 if record is None:
                     return
                 yield record
