@@ -27,6 +27,7 @@ from engine.training.linear_ceiling import Ceiling
 KIND = "hidden_layer"  # the network remedy (engine.training.network_remedy.CHANGES)
 CEILING_HIGH = 0.3  # the best straight line's own loss above this share of chance level: it cannot do it (FIT)
 REACHED = 0.2  # ...and the run's loss above the straight line's by at most this share of chance: it got there (FIT)
+REACHED_ACC = 0.05  # ...or its training accuracy within this of the straight line's (its loss may lag: spirals)
 MIN_LR, MAX_LR = 0.01, 0.1  # the new layer's learning rate: 10× the old one within these (tuned: FIT cells)
 
 
@@ -42,17 +43,20 @@ def too_simple(train_end: float, chance: float | None, lr: float, network_change
                train_acc: float | None = None) -> Diagnosis | None:
     """The capacity verdict, or None: the network is linear (`network_changes` offers KIND), its last training
     loss `train_end` is above `high` × chance level, and the linear ceiling (engine.training.linear_ceiling)
-    says a straight line can do no better: its own loss is above CEILING_HIGH × chance level and the run's loss
-    is above it by at most REACHED × chance level (losses: the ceiling's accuracy on a few hundred samples of a
-    small set is noisy; `train_acc`, the run's, is only quoted). A ceiling far better than the run: None (the run
-    was not trained enough: the step-size and epoch verdicts speak). No ceiling recorded (an older run, a run
+    says a straight line can do no better: its own loss is above CEILING_HIGH × chance level, and the run got
+    about as far: its loss is above the ceiling's by at most REACHED × chance level, or its training accuracy
+    `train_acc` is within REACHED_ACC of the ceiling's (a loss may lag behind an accuracy at its ceiling). A
+    ceiling far better than the run: None (the run was not trained enough: the step-size and epoch verdicts
+    speak, below_ceiling in underfitting's place). No ceiling recorded (an older run, a run
     still going): the same verdict in words that claim nothing about the learning rate, and no one click.
     Without a chance level (mse) it stays silent."""
     if not network_changes or KIND not in network_changes or chance is None or train_end <= high * chance:
         return None
     if ceiling is None:
         return _unmeasured(train_end, chance, evidence)
-    if ceiling.loss <= CEILING_HIGH * chance or train_end - ceiling.loss > REACHED * chance:
+    reached = train_end - ceiling.loss <= REACHED * chance or \
+        (train_acc is not None and train_acc >= ceiling.accuracy - REACHED_ACC)
+    if ceiling.loss <= CEILING_HIGH * chance or not reached:
         return None
     rate = new_lr(lr)
     change = {"lr": rate} if rate != lr else {}
