@@ -70,3 +70,20 @@ def test_without_a_ceiling_too_simple_names_both_causes_and_offers_no_click():
         [found] = diagnose(run, [1.5], TrainConfig(lr=0.003), None, 3, final=final, network_changes=LINEAR)
         assert found.code == "too_simple" and not found.change and not found.network_change
         assert "No learning rate" not in found.message and "more training" in found.message
+
+
+def test_the_training_job_records_the_ceiling_for_a_linear_network_only():
+    from engine.training import train
+    from engine.training.control import TrainControl
+    from engine.training.job import TrainingJob
+
+    data = load_dataset("xor", n_samples=200)
+    config = TrainConfig(epochs=1, lr=0.01)
+    outcomes = {}
+    for name in ("perceptron", "mlp"):
+        torch.manual_seed(0)
+        module, control = build_module(templates.load(name, (2,), 2)), TrainControl()
+        records = train(module, data, config, control, final_test=False)
+        outcomes[name] = TrainingJob(records, module, data, config, lambda *_: None, control).run()
+    assert read(outcomes["perceptron"].gradients).loss > 0.6  # XOR: no straight line does better than chance
+    assert read(outcomes["mlp"].gradients) is None
