@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from engine.data import Dataset, load_dataset  # noqa: E402
-from engine.training.linear_fit import FIT_SAMPLES, MAX_ITER, SCORE_SAMPLES, fit_ceiling  # noqa: E402
+from engine.training.linear_fit import FIT_SAMPLES, L2S, MAX_ITER, SCORE_SAMPLES, fit_ceiling  # noqa: E402
 
 
 def cifar_shaped(n_train: int = 10_000) -> Dataset:
@@ -52,7 +52,8 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"linear_ceiling_cost: {platform.machine()}, {args.threads} thread(s), torch {torch.__version__}; "
-          f"fit on ≤ {FIT_SAMPLES}, scored on ≤ {SCORE_SAMPLES} other training samples, ≤ {MAX_ITER} L-BFGS iterations")
+          f"fit on ≤ {FIT_SAMPLES}, scored on ≤ {SCORE_SAMPLES} other training samples, "
+          f"≤ {MAX_ITER} L-BFGS iterations × {len(L2S)} penalties")
     print(f"{'data':13} {'inputs':>6} {'train':>6} {'ceiling acc':>11} {'loss':>6} {'seconds':>7} {'peak +MiB':>9}")
     for name, data in sets(args.data_dir):
         before = peak_kib()

@@ -8,7 +8,7 @@ job fits the best linear map it can find on the run's own training split and rec
 
     fit       multinomial logistic regression (a linear map + softmax, what the network itself computes)
               on the flattened, normalized inputs of at most FIT_SAMPLES training samples, by L-BFGS for at
-              most MAX_ITER iterations, with a small L2 penalty (so separable data has a finite optimum)
+              most MAX_ITER iterations per L2 penalty of a few (L2S), keeping the one that scores best
     score     its accuracy and cross-entropy on at most SCORE_SAMPLES other training samples (disjoint
               from the fitted ones): with fewer samples than inputs (MNIST: 784, CIFAR: 3,072) a linear map
               can memorize the fitted samples, and its accuracy on them would say nothing about the data
