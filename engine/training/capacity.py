@@ -64,7 +64,8 @@ def too_simple(train_end: float, chance: float | None, lr: float, network_change
     message = (f"The training loss ended still high ({train_end:.3g}, {train_end / chance:.2f}× chance level), and "
                "this network has no non-linearity: however many dense layers it has, it computes one linear map, "
                "so it can only separate the classes with a straight line. The best straight line for this data "
-               f"gets {ceiling.accuracy:.0%} of the training set right ({_reached(train_acc)}): no learning rate or "
+               f"gets {ceiling.accuracy:.0%} of the training set right, with a loss of {ceiling.loss:.3g} "
+               f"({ceiling.loss / chance:.2f}× chance level; {_reached(train_acc)}): no learning rate or "
                f"number of epochs takes it further. Add a hidden layer with a non-linearity "
                f"({NETWORK_CHANGES[KIND][1]})"
                + (f", trained at learning rate {rate:g} (now {lr:g}): a new layer starts from scratch." if change
