@@ -6,9 +6,17 @@ straight line (a plane), whatever the learning rate, optimizer or number of epoc
 no straight line separates (XOR, moons, circles) its training loss levels off high, and a
 step-size remedy only moves it to that same level (bench/doctor_matrix.py: a perceptron on XOR
 blamed on its learning rate went from 66 % to 49 % when the rate was raised). So this check runs
-before any advice on the learning rate: when the network is linear and its training loss ended
-still high (above HIGH_LOSS of chance level), the verdict is `too_simple` and the one click adds
-a hidden layer with a ReLU (network_remedy "hidden_layer").
+before any advice on the learning rate: when the network is linear, its training loss ended still
+high (above HIGH_LOSS of chance level) and the best straight line for the data does no better, the
+verdict is `too_simple` and the one click adds a hidden layer with a ReLU (network_remedy
+"hidden_layer"). A high loss alone is not that evidence: a perceptron on blobs at learning rate 0.003
+ends high too (59 %), and at 0.03 reaches 100 %. So the training job measures the linear ceiling at the
+end of the run (engine.training.linear_ceiling: the best linear map's loss and accuracy on held-back
+training samples), and `too_simple` needs its loss above CEILING_HIGH of chance level and the run near
+it. A ceiling far better than the run makes it underfitting in words about training (`below_ceiling`:
+a higher rate); no ceiling recorded (older runs, the live banner mid-run) names both causes and offers
+no one click. CEILING_HIGH, REACHED: fitted on the FIT cells (moons, XOR, and the spirals perceptron
+family once read); the blobs, circles and digits families held out.
 
 The new layer is trained at a rate that small networks of that kind learn at in a few epochs:
 10× the old one, at least MIN_LR and at most MAX_LR (a rate already at MAX_LR or above is kept).

@@ -54,7 +54,8 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   one click: on bench/doctor_matrix.py's overfitting cells no single change (early stopping,
                   weight decay, augmentation) helped in most cases, so the remedies are named, not predicted
                   (engine.training.generalization)
-    underfitting  training and validation loss both still high at the end, with a gap under 1.25×
+    underfitting  training and validation loss both still high at the end, with a gap under 1.25×; a linear
+                  network far below its measured linear ceiling: a higher rate (engine.training.capacity)
 No finding ever proposes a higher learning rate when the gradient ratio is under 1/100.
 """
 from __future__ import annotations
