@@ -38,6 +38,8 @@ def test_the_ceiling_is_measured_for_linear_networks_only_and_round_trips_throug
     perceptron = build_module(templates.load("perceptron", (2,), data.num_classes))
     mlp = build_module(templates.load("mlp", (2,), data.num_classes))
     assert is_linear_module(perceptron) and not is_linear_module(mlp)
+    stacked = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 64), torch.nn.Linear(64, 10))
+    assert is_linear_module(stacked)  # dense layers without an activation: still one linear map
     assert ceiling_extras(mlp, data, "cross_entropy", 0.1, 0) == {}
     assert ceiling_extras(perceptron, data, "mse", 0.1, 0) == {}  # no chance level: too_simple is silent anyway
     extras = ceiling_extras(perceptron, data, "cross_entropy", 0.1, 0)
