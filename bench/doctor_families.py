@@ -42,7 +42,9 @@ FAMILIES = (  # FIT: the thresholds were tuned on these; HELD-OUT: never looked 
     # added with too_simple and the overfitting rule, never looked at while tuning them:
     Family("circles-linear-held", True, "circles", ("perceptron", "mlp"), ("sgd", "adam"), (1e-3, 3e-2, 1.0),
            (8,)),
-    Family("spirals-linear-held", True, "spirals", ("perceptron",), ("sgd", "adam"), (3e-3, 0.3), (10,)),
+    # held out at first; its perceptron at Adam 0.003 (54.8 % where a straight line gets 57 %) was read while making
+    # too_simple rest on the measured linear ceiling (an accuracy at the ceiling reaches it, not only a loss): FIT since
+    Family("spirals-linear-held", False, "spirals", ("perceptron",), ("sgd", "adam"), (3e-3, 0.3), (10,)),
     Family("blobs-linear-held", True, "blobs", ("perceptron",), ("sgd", "adam"), (1e-3, 0.1, 1.0), (8,)),
     # these two were held out at first and then used (too_simple stands aside when the loss went to 2× chance
     # level: perceptron, digits, SGD at 1; overfitting offers no one click), so they count as FIT now

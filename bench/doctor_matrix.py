@@ -58,6 +58,7 @@ from engine.training import (  # noqa: E402
 from engine.training.doctor import measurements  # noqa: E402
 from engine.training.evidence import VANISHING, gradient_evidence, helped  # noqa: E402
 from engine.training.gradflow import DEFAULT_EVERY  # noqa: E402
+from engine.training.linear_fit import ceiling_extras  # noqa: E402
 from engine.training.network_remedy import apply_change  # noqa: E402
 
 
@@ -124,7 +125,8 @@ def run_once(project: Project, graph: Graph, dataset: Dataset, config: TrainConf
         elif isinstance(record, GradientRecord):
             gradients.add(record)
     run = session.record_run(project, graph, dataset, config, steps, history, finished, name=name)
-    run = session.with_extras(run, gradients.to_dict())
+    ceiling = ceiling_extras(module, dataset, config.loss, config.val_split, config.seed)  # as the job does
+    run = session.with_extras(run, {**gradients.to_dict(), **ceiling})
     project.runs = project.runs + [run]
     return Trained(graph, config, run)
 

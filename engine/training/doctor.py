@@ -23,9 +23,12 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   plain recurrent layer). A gradient ratio under 1/100 from the first measurement on in
                   a network with hidden sigmoid or tanh is named first: vanishing_gradients, with both remedies
                   and no one click (engine.training.two_causes)
-    too_simple    the network has no non-linearity (network_remedy.is_linear) and the training loss ended
-                  above 0.35× chance level: a straight boundary is all it can draw, whatever the learning
-                  rate (engine.training.capacity). Remedy: a hidden layer with a ReLU, at a rate for it
+    too_simple    the network has no non-linearity (network_remedy.is_linear), the training loss ended
+                  above 0.35× chance level, and the best straight line for the data (its linear ceiling, measured
+                  at the end of the run: engine.training.linear_ceiling) does no better: a straight boundary is all
+                  it can draw, whatever the learning rate (engine.training.capacity). Remedy: a hidden layer with a
+                  ReLU, at a rate for it. A ceiling far above the run: not this (the verdicts below); none measured
+                  (an older run, a live one): both causes named, no one click
     oscillating   the training loss rose by > 5 % (and ≥ 1 % of chance level) in at least a third of ≥ 3 epoch-
                   to-epoch steps, the accuracy under 99 % (at the ceiling nothing is left to win); or the loss is
                   above half of chance level while a step ‖Δw‖/‖w‖ is ≥ UPDATE_LARGE or a logged loss jumped by
@@ -51,7 +54,8 @@ each other; overfitting may come beside it; underfitting only when nothing else 
                   one click: on bench/doctor_matrix.py's overfitting cells no single change (early stopping,
                   weight decay, augmentation) helped in most cases, so the remedies are named, not predicted
                   (engine.training.generalization)
-    underfitting  training and validation loss both still high at the end, with a gap under 1.25×
+    underfitting  training and validation loss both still high at the end, with a gap under 1.25×; a linear
+                  network far below its measured linear ceiling: a higher rate (engine.training.capacity)
 No finding ever proposes a higher learning rate when the gradient ratio is under 1/100.
 """
 from __future__ import annotations
@@ -61,7 +65,7 @@ from collections.abc import Mapping
 from typing import Any, Sequence
 
 from engine.training.big_steps import far_too_big
-from engine.training.capacity import too_simple
+from engine.training.capacity import below_ceiling, too_simple
 from engine.training.config import TrainConfig
 from engine.training.evidence import (
     VANISHING,
@@ -86,6 +90,8 @@ from engine.training.findings import (  # noqa: F401  (re-exported: the doctor's
 )
 from engine.training.findings import longer as _longer
 from engine.training.generalization import overfitting
+from engine.training.linear_ceiling import Ceiling
+from engine.training.linear_ceiling import read as read_ceiling
 from engine.training.lowered_rate import (  # noqa: F401  (re-exported: the doctor's constants)
     ADAPTIVE,
     ADAPTIVE_TOP,
@@ -135,15 +141,16 @@ def diagnose(epochs: Sequence[EpochRecord], step_losses: Sequence[float], config
     if exploding is not None:  # a gradient that sigmoid/tanh slopes shrank from the start is named first
         vanished = curves.vanishing(network_changes) if vanished_first(curves.grads, network_changes) else None
         return [exploding if vanished is None else both_causes(vanished, exploding)]
-    rate = (curves.too_simple(network_changes) or curves.oscillating() or curves.vanishing(network_changes)
-            or curves.overshooting() or curves.big_steps(network_changes) or curves.lr_too_low(final)
-            or (curves.plateau() if final else None))
+    ceiling = read_ceiling(gradients)  # the best straight line's score, for a linear network (None: not measured)
+    rate = (curves.too_simple(network_changes, ceiling) or curves.oscillating()
+            or curves.vanishing(network_changes) or curves.overshooting() or curves.big_steps(network_changes)
+            or curves.lr_too_low(final) or (curves.plateau() if final else None))
     found = [rate] if rate is not None else []  # one verdict on why the loss does not fall: they contradict
     overfit = curves.overfitting()
     if overfit is not None:
         found.append(overfit)
     elif final and not found:
-        found += [d for d in (curves.underfitting(),) if d is not None]
+        found += [d for d in (curves.trained_too_little(network_changes, ceiling) or curves.underfitting(),) if d]
     return found
 
 
@@ -224,12 +231,21 @@ class _Curves:
         return self.grads is not None and self.grads.ratio is not None and self.grads.ratio < VANISHING
 
     # -- the checks, in order of precedence ------------------------------------------------------------------
-    def too_simple(self, network_changes: Sequence[str] | None) -> Diagnosis | None:
-        """A linear network whose loss stays high: engine.training.capacity (before any step-size verdict)."""
+    def too_simple(self, network_changes: Sequence[str] | None, ceiling: Ceiling | None = None) -> Diagnosis | None:
+        """A linear network whose loss stays high where a straight line does no better (the run's measured linear
+        ceiling): engine.training.capacity (before any step-size verdict)."""
         if not self.epochs or (self.loss.peak is not None and self.ref and self.loss.peak >= EXPLODE_END * self.ref):
             return None  # a loss that went to multiples of chance level was thrown about by its steps first
         return too_simple(self.epochs[-1].train_loss, self.chance, self.config.lr, network_changes, HIGH_LOSS,
-                          self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance", "update_ratio"))
+                          self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance", "update_ratio"),
+                          ceiling, self.epochs[-1].train_acc)
+
+    def trained_too_little(self, network_changes: Sequence[str] | None, ceiling: Ceiling | None) -> Diagnosis | None:
+        """Underfitting of a linear network far below its linear ceiling: engine.training.capacity.below_ceiling."""
+        if not self.epochs or (self.loss.peak is not None and self.ref and self.loss.peak >= EXPLODE_END * self.ref):
+            return None  # thrown about by its steps: not a rate to raise
+        return below_ceiling(self.train, self.epochs[-1].train_acc, self.chance, self.config.lr, network_changes,
+                             HIGH_LOSS, ceiling, self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance"))
 
     def exploding(self) -> Diagnosis | None:
         return exploding(self)

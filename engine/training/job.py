@@ -26,6 +26,7 @@ from engine.training.config import TrainConfig
 from engine.training.control import TrainControl
 from engine.training.evaluation import EvalResult, decision_grid, evaluate
 from engine.training.gradflow import GradientHistory, GradientRecord
+from engine.training.linear_fit import ceiling_extras
 from engine.training.records import EpochRecord, FinishedRecord, StepRecord, TrainRecord
 from engine.training.resume import OptimizerState
 from engine.training.status import ERROR, WEIGHTS_STATUSES
@@ -134,6 +135,9 @@ class TrainingJob:
     def _outcome(self, finished: FinishedRecord) -> RunOutcome:
         outcome = self._plain_outcome(finished)
         gradients = self._gradients.to_dict()
+        if outcome.weights is not None and self.evaluate_at_end:  # the doctor's evidence for a linear network
+            gradients.update(ceiling_extras(self.module, self.dataset, self.config.loss, self.config.val_split,
+                                            self.config.seed))
         if outcome.weights is None or not self.evaluate_at_end:
             return replace(outcome, gradients=gradients)
         calibration = calibration_entry(self.module, self.dataset, self.config.val_split, self.config.seed)

@@ -22,7 +22,8 @@ def history(losses, acc=0.5):
     return [EpochRecord(i + 1, t, acc, t + 0.01, acc, 0.01, 1.0, False) for i, t in enumerate(losses)]
 
 
-SMALL_STEPS = {"grad_norms": {"fc": [0.01, 0.01]}, "update_ratios": {"fc": [1e-4, 1e-4]}}
+XOR_CEILING = {"linear_ceiling_acc": [0.52], "linear_ceiling_loss": [0.693], "linear_ceiling_samples": [480.0]}
+SMALL_STEPS = {"grad_norms": {"fc": [0.01, 0.01]}, "update_ratios": {"fc": [1e-4, 1e-4]}, **XOR_CEILING}
 
 
 def test_a_perceptron_stuck_near_chance_is_too_simple_not_lr_too_low():
@@ -41,7 +42,7 @@ def test_a_perceptron_stuck_near_chance_is_too_simple_not_lr_too_low():
 
 def test_too_simple_comes_before_the_step_size_verdicts_and_keeps_a_high_rate():
     assert PRECEDENCE.index("too_simple") < min(PRECEDENCE.index(c) for c in ("oscillating", "lr_too_low"))
-    big = {"grad_norms": {"fc": [0.5, 0.4]}, "update_ratios": {"fc": [0.3, 0.3]}}  # lr 1: big steps, flat
+    big = {"grad_norms": {"fc": [0.5, 0.4]}, "update_ratios": {"fc": [0.3, 0.3]}, **XOR_CEILING}  # lr 1: big, flat
     [found] = diagnose(history([0.78, 0.70, 0.695, 0.694]), [0.8], TrainConfig(lr=1.0), "completed", 2,
                        gradients=big, network_changes=("hidden_layer",))
     assert found.code == "too_simple" and found.change == {} and found.change_text == "a hidden layer"
