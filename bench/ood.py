@@ -72,9 +72,10 @@ PEER_CONFIDENCE = 0.5  # the plain peer calls an answer unsure below this top pr
 CANVAS = 280
 FITTED_TITLE = "FITTED families (outlier exposure and the head learned from them; other seeds here)"
 HELD_OUT_TITLE = "HELD-OUT families (used by nothing in the method): the evaluation"
-# Held-out families whose rows were read to choose between two versions of the method (round 6 of issue
-# 16 dropped the pixel distance per unit of ink and the head's pen-drawn positives when these fell):
-# still never fitted, but no longer unseen; marked "*" and left out of the second mean.
+# Held-out families whose rows were read to choose between versions of the method in round 6 of issue
+# 16 (with and without the pixel distance per unit of ink and the head's pen-drawn positives: these
+# three fell most with them; every held-out row of seeds 0-4 was seen while choosing): still never
+# fitted, but no longer unseen; marked "*" and left out of the second mean.
 READ = ("dots", "letters", "symbols")
 
 
