@@ -19,6 +19,7 @@ bench/ood.py and the tests to measure the flag on kinds of input nobody tuned it
               doodles     smileys, houses, hearts, spirals, suns
               symbols     + × ÷ = % & @ # ? * < > ~ and the like, from the system's fonts
               numbers, speckle, marks: engine.digits.unseen (written before the score was tuned)
+              cursive     a word in joined handwriting: engine.digits.cursive (written before round 6)
 
 Every family draws its figure into a box of random size (a tenth of the canvas to all of it)
 at a random place, so size alone never tells a digit. `nondigit_frames` turns canvases into the
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from engine.digits.cursive import cursive
 from engine.digits.figures import CANVAS, Draw
 from engine.digits.figures import pen as _pen
 from engine.digits.figures import placed as _placed
@@ -330,6 +332,7 @@ FAMILIES = (
     Family("numbers", False, "two or three digits side by side", lambda r, s: numbers(r, s, _digit_canvas)),
     Family("speckle", False, "a sprinkle of pen-tip specks over part of the pad", speckle),
     Family("marks", False, "arrows, check marks, crosses, wavy lines", marks),
+    Family("cursive", False, "a word in joined handwriting: loops, arches, cups", cursive),
 )
 FITTED = tuple(f.name for f in FAMILIES if f.fitted)
 HELD_OUT = tuple(f.name for f in FAMILIES if not f.fitted)

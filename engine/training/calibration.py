@@ -12,10 +12,10 @@ once after training on the training data's validation split.
                  reach kinds of non-digits it never saw (letters, symbols: under half flagged), so
                  it is joined by scores of what digits ARE, fitted on training digits only
                  (engine.training.digit_shape, method "digit_shape"): the distance of the picture
-                 to its predicted class's PCA subspace, the Mahalanobis distance of the features,
-                 and the size of the ink, which the pad's framing keeps small for a stray mark
-                 (engine.training.ink_shape). Their union
-                 flags UNION_FLAGGED of the pad-framed validation digits, the detectors sharing
+                 to its predicted class's PCA subspace, the distance of the features to the nearest
+                 training digits' (engine.training.feature_neighbours), and the size of the ink,
+                 which the pad's framing keeps small for a stray mark (engine.training.ink_shape).
+                 Their union flags UNION_FLAGGED of the pad-framed validation digits, the detectors sharing
                  that budget (engine.training.digit_calibration; bench/ood.py measures it).
                  For other pictures, the largest of the energy, a feature distance to the class
                  means and the picture's contrast against the training pictures' (engine.training.novelty).

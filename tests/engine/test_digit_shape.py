@@ -83,3 +83,39 @@ def test_damaged_shape_entry_means_no_calibration_and_old_head_entries_read_as_b
                   {"head_threshold": 0.0, "features": {"rest": float("nan"), "threshold": 1.0}}):
         entry = dict(old, method="digit_shape", threshold=0.0, shape=shape)
         assert Calibration.from_meta({"calibration": entry}) == Calibration()
+
+
+def test_pixel_distance_per_unit_of_ink_moves_less_with_a_bolder_pen(pixel_model):
+    """Round 6: the squared distance is divided by the ink's length (stored as "per_ink"); a model stored
+    before reads and scores as it did."""
+    model, digits, labels = pixel_model
+    x, predicted = normalized(digits[:100]), torch.from_numpy(labels[:100])
+    ink = digit_shape.as_ink(x, float(model["low"]), float(model["high"])).reshape(-1, 1, 28, 28)
+    bolder = torch.nn.functional.max_pool2d(torch.nn.functional.pad(ink, (1, 1, 1, 1)), 3, stride=1)
+    bold_x = bolder * (model["high"] - model["low"]) + model["low"]
+    old = {k: v for k, v in model.items() if k != "per_ink"}
+    assert model["per_ink"] and "per_ink" not in old
+    growth = {name: float((digit_shape.pixel_score(m, bold_x, predicted) / digit_shape.pixel_score(m, x, predicted))
+                          .median()) for name, m in (("per_ink", model), ("squared", old))}
+    assert growth["per_ink"] < 0.8 * growth["squared"]
+    squared = digit_shape.pixel_score(old, x, predicted)
+    norms = digit_shape.as_ink(x, float(model["low"]), float(model["high"])).norm(dim=1)
+    assert torch.allclose(digit_shape.pixel_score(model, x, predicted), squared / norms, rtol=1e-4)
+
+
+def test_the_head_also_sees_training_digits_as_the_pad_frames_them_with_other_pens():
+    from engine.training.digit_calibration import drawn_with_pens
+
+    images, _ = make_digits(8, seed=4)
+    raw = torch.from_numpy(np.rint(images * 255).astype(np.uint8))[:, None]  # as a dataset stores them
+
+    def normalize(x: torch.Tensor) -> torch.Tensor:
+        return (x.float() / 255 - MEAN) / STD
+
+    drawn = drawn_with_pens(normalize, raw)
+    low, high = float(normalize(raw).min()), float(normalize(raw).max())
+    assert drawn.shape == (24, 1, 28, 28) and low - 1e-5 <= float(drawn.min()) and float(drawn.max()) <= high + 1e-5
+    ink = (drawn - low) / (high - low)
+    plain, bold, soft = ink[:8], ink[8:16], ink[16:]
+    assert bool(((bold - plain) >= -1e-5).all()) and float((bold > 0.5).sum()) > 1.2 * float((plain > 0.5).sum())
+    assert float((soft > 0.05).sum()) > float((plain > 0.05).sum())
