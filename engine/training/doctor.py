@@ -300,8 +300,8 @@ class _Curves:
             return None
         evidence = self.evidence("loss_end", "chance", "loss_vs_chance", "gradient_ratio", "first_layer",
                                  "last_layer", "update_ratio")
-        said = (f"Training and validation loss are both still high ({_fmt(self.epochs[-1].train_loss)}), and the "
-                f"gradient reaching the first layer ({g.first}) is {g.share_text()} of the last layer's ({g.last}): "
+        said = (f"Training and validation loss are both still high ({_fmt(self.epochs[-1].train_loss)}), and "
+                f"{g.reaching_text()}: "
                 f"it vanishes on its way back through {g.layers} layers, so the early layers hardly learn. A larger "
                 "learning rate or more epochs will not bring it back, and more layers would make it worse: ")
         if network_changes is None:

@@ -55,12 +55,24 @@ class GradientEvidence:
             return "none"
         return f"about 1/{_two_figures(1 / self.ratio)}" if self.ratio < 1 else f"{self.ratio:.2g}×"
 
+    def reaching_text(self) -> str:
+        """What reaches the first layer, for the doctor's words: "the gradient reaching the first layer (fc1) is
+        about 1/77 million of the last layer's (out)", or that none reaches it at all."""
+        if self.ratio is not None and self.ratio <= 0:
+            return (f"no gradient at all reaches the first layer ({self.first}), while the last layer ({self.last}) "
+                    "gets one")
+        return (f"the gradient reaching the first layer ({self.first}) is {self.share_text()} of the last layer's "
+                f"({self.last})")
+
     def sentence(self) -> str:
         """The Gradient flow tab's verdict (the doctor's vanishing_gradients reads the same numbers)."""
         if self.layers < 2:
             return f"{self.first} is the only layer with weights: there is no depth for the gradient to vanish in."
         if self.ratio is None:
             return f"{self.last} receives no gradient: nothing reaches the layers before it."
+        if self.vanishing and self.ratio <= 0:
+            return (f"No gradient reaches {self.first} at all, while {self.last} gets one: it vanishes on the way "
+                    "back, so the first layers do not learn.")
         if self.vanishing:
             return (f"{self.first}'s gradient is {self.share_text()} of {self.last}'s: it vanishes on the way back, "
                     "so the first layers barely learn.")

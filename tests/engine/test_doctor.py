@@ -203,3 +203,14 @@ def test_the_banner_and_the_gradient_flow_tab_state_the_ratio_alike_to_two_figur
     assert "about 1/59 million of out's" in found.sentence()
     assert GradientEvidence(first="a", last="b", ratio=1 / 1333, update_ratio=None, layers=3).share_text() == \
         "about 1/1,300"
+
+
+def test_a_gradient_that_never_reaches_the_first_layer_is_said_plainly():
+    """Dead ReLUs after a huge step leave the first layer no gradient at all: "is none of the last layer's" read
+    as a typo; the banner and the Gradient flow tab say that none reaches it."""
+    from engine.training.evidence import GradientEvidence
+
+    found = GradientEvidence(first="conv1", last="fc3", ratio=0.0, update_ratio=None, layers=5)
+    assert found.reaching_text() == ("no gradient at all reaches the first layer (conv1), while the last layer (fc3) "
+                                     "gets one")
+    assert found.sentence().startswith("No gradient reaches conv1 at all, while fc3 gets one")
