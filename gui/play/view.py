@@ -238,8 +238,8 @@ class PlayView(QWidget):
 
     def _show_units(self, frame: PlayFrame) -> None:
         shape = [len(layer.units) for layer in frame.hidden]
-        if [len(row) for row in self.unit_labels] != shape:
-            self._make_unit_labels(frame)
+        if [len(row) for row in self.unit_labels] != shape or not self.units_grid.count():
+            self._make_unit_labels(frame)  # an empty grid: not built yet (a perceptron's shape is [] too)
         for row, layer in zip(self.unit_labels, frame.hidden):
             for label, values in zip(row, layer.units):
                 image = to_qimage(unit_rgb(values)).scaled(UNIT_SIDE, UNIT_SIDE, Qt.IgnoreAspectRatio,

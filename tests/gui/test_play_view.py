@@ -1,6 +1,7 @@
 """Play mode: it starts, keeps training and drawing, takes a new learning rate (and other changes)
 while playing, pauses, then steps one batch at a time. The document is never touched."""
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from gui.play import PlayView
 
@@ -68,3 +69,12 @@ def test_the_boundary_grows_with_the_window_and_is_redrawn_at_its_size(qtbot, pl
     play.resize(600, 400)  # smaller than the minimum: the picture keeps its smallest size
     qtbot.waitUntil(lambda: play.boundary.side() == BOUNDARY_SIDE, timeout=5_000)
     assert play.boundary.pixmap().width() == BOUNDARY_SIDE
+
+
+def test_a_perceptron_says_it_has_no_hidden_layer(qtbot, document, editor):
+    editor.load_template("perceptron", (2,), 2)
+    view = PlayView(document)
+    qtbot.addWidget(view)
+    view.show()
+    texts = [label.text() for label in view.units.findChildren(QLabel)]
+    assert any(text.startswith("No hidden layer") for text in texts), texts
