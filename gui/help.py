@@ -52,8 +52,10 @@ def add_help_menu(window: QMainWindow) -> QMenu:
 
 # -- keyboard shortcuts ---------------------------------------------------------------------
 def plain_text(action: QAction) -> str:
-    """An action's text as the user reads it: no mnemonic ampersands, no trailing ellipsis."""
-    return re.sub(r"&(.)", r"\1", action.text()).rstrip("…").strip()
+    """An action's text as the user reads it: no mnemonic ampersands, no trailing ellipsis. Undo and
+    Redo name the command they would undo; their `shortcut_label` ("Undo") stands for them here."""
+    text = action.property("shortcut_label") or action.text()
+    return re.sub(r"&(.)", r"\1", text).rstrip("…").strip()
 
 
 def key_text(action: QAction) -> str:

@@ -55,6 +55,7 @@ def make_file_actions(window) -> None:
         action.setShortcut(keys)
         action.setIcon(action_icon(name))
         action.setProperty("icon_name", name)
+        action.setProperty("shortcut_label", name.capitalize())  # not "Undo Template …" in Help
         window.actions_by_name[name] = action
     for action in window.actions_by_name.values():
         window.addAction(action)

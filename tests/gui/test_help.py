@@ -79,3 +79,14 @@ def test_view_shortcuts_switch_views(window):
     assert window.current_view_name == "draw"
     window.actions_by_name["show_build"].trigger()
     assert window.current_view_name == "build"
+
+
+def test_undo_is_listed_as_undo_not_as_the_last_command(window, qtbot):
+    from gui.help import ShortcutsDialog
+
+    window.editor.load_template("mlp", (1, 28, 28), 10)
+    assert window.actions_by_name["undo"].text() != "&Undo"  # it names the template it would undo
+    dialog = ShortcutsDialog(window)
+    qtbot.addWidget(dialog)
+    edit = [action for group, action, _ in dialog.rows() if group == "Edit"]
+    assert "Undo" in edit and "Redo" in edit, edit
