@@ -256,6 +256,9 @@ class InspectorView(QScrollArea):
         self._set_facts(Input=shapes or ("—" if row.layer_id != "input" else "data"),
                         Output=fmt_shape(row.output_shape) if row.output_shape else "—",
                         Parameters=self._param_fact(row), MACs=short_count(row.macs) if row.ok else "—")
+        if self.trainable_box is not None:  # nothing to freeze: no weights (BatchNorm's statistics count)
+            weightless = row.ok and row.params == 0 and not row.layer_id.startswith("batchnorm")
+            self.trainable_box.setVisible(not weightless)
         self._explain.setText("\n".join(row.explain))
         self._explain.setVisible(bool(row.explain))
         self._explain_title.setVisible(bool(row.explain))

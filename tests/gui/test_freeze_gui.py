@@ -101,3 +101,11 @@ def test_summary_shows_frozen_rows_and_totals(build_view, document, editor):
     frozen = document.analysis.total_params - document.analysis.trainable_params
     total = model.index(model.rowCount() - 1, COLUMNS.index("Parameters")).data()
     assert f"({short_count(frozen)} frozen)" in total
+
+
+def test_a_layer_without_weights_offers_no_trainable_checkbox(build_view, editor):
+    """The Input and a ReLU showed a checked 'Trainable' box: there is nothing in them to train."""
+    editor.load_template("lenet5")
+    for node_id, shown in (("input", False), ("relu1", False), ("pool1", False), ("conv1", True)):
+        build_view.select_nodes([node_id])
+        assert build_view.inspector.trainable_box.isVisibleTo(build_view.inspector) is shown, node_id
