@@ -39,11 +39,15 @@ from .theme import scaled_font
 _SHAPE = ParamSpec("input shape", "shape", (1, 28, 28), "", minimum=1)
 
 
-def _params(graph: Graph) -> int | None:
+def _params(graph: Graph) -> int | str:
+    """The parameter count, or why this input does not fit the network (its first error)."""
     from engine.analysis import analyze
 
     analysis = analyze(graph)
-    return analysis.total_params if analysis.valid else None
+    if analysis.valid:
+        return analysis.total_params
+    first = next(iter(analysis.errors.items()), None)
+    return f"{first[0]}: {first[1]}" if first else "; ".join(analysis.graph_errors)
 
 
 class _TemplateDelegate(QStyledItemDelegate):
@@ -155,7 +159,7 @@ class TemplateGalleryDialog(QDialog):
         self.paper = QLabel(wordWrap=True, objectName="muted")
         self.paper.setFont(scaled_font(-0.5))
         self.thumb = DiagramThumb()
-        self.facts = QLabel(objectName="template_facts")
+        self.facts = QLabel(objectName="template_facts", wordWrap=True)  # an error can be long
         details = QWidget()
         col = QVBoxLayout(details)
         for widget in (self.title, self.summary, self.facts):
@@ -221,7 +225,7 @@ class TemplateGalleryDialog(QDialog):
             return
         params = _params(graph)
         self.facts.setText(f"{layers} · {counted(params, 'parameter')} ({short_count(params)})"
-                           if params is not None else layers)
+                           if isinstance(params, int) else f"{layers} · does not fit this input — {params}")
 
     def _on_shape_edit_text_changed(self, text: str) -> None:
         try:

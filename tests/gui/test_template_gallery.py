@@ -81,3 +81,14 @@ def test_a_bad_shape_keeps_the_dialog_open_and_cancel_changes_nothing(qtbot, win
     assert not run_modal(window, act)
     assert seen["open_after_bad_shape"] and seen["message"]
     assert window.document.graph.input_map() == before
+
+
+def test_an_input_the_network_cannot_take_says_why(qtbot, themed_app):
+    """LeNet-5 for 2 features showed just '13 layers': the parameter count vanished without a word."""
+    dialog = TemplateGalleryDialog(current="lenet5")
+    qtbot.addWidget(dialog)
+    dialog.shape_edit.setText("2")
+    text = dialog.facts.text()
+    assert text.startswith("13 layers · does not fit this input — conv1: ") and "parameters" not in text, text
+    dialog.shape_edit.setText("1, 28, 28")
+    assert dialog.facts.text() == "13 layers · 61,706 parameters (61.7 k)"
