@@ -191,6 +191,12 @@ class CanvasView(QGraphicsView):
         self.centerOn(point)
         self.minimap.follow_view()
 
+    def showEvent(self, event) -> None:
+        """Back from another view: a network loaded meanwhile left the minimap where the old one
+        needed it, over a card of the new one."""
+        super().showEvent(event)
+        self.minimap.follow_view()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         size = self.viewport().size()
