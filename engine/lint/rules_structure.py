@@ -60,7 +60,7 @@ def _collapse_warning(ctx: Context, above: str, node: str, between: list[str], f
         node, "no_activation",
         f"{_name(ctx, node)} follows {_name(ctx, above)} with nothing non-linear between them{via}: the two "
         f"collapse into {found.single_text}, which needs {count(found.single)} parameters against the pair's "
-        f"{count(found.pair)}, and the pair does not narrow in the middle ({count(a)} → {count(m)} → {count(b)}).",
+        f"{count(found.pair)}, and its middle is no narrower than both ends ({count(a)} → {count(m)} → {count(b)}).",
         "A linear map of a linear map is again one linear map: W2(W1·x + b1) + b2 = (W2·W1)·x + (W2·b1 + b2). "
         "Such a pair earns its place only when it is cheaper than that one layer: a bottleneck that narrows in "
         "the middle (MobileNetV2's linear bottleneck) or a factorization such as depthwise then pointwise. This "

@@ -229,3 +229,15 @@ def test_two_convolutions_without_activation_are_judged_by_what_they_equal():
         in warning.message
     same = chain((8, 8, 8), conv(8, **three), conv(8, **three), "relu", "flatten", OUT10)
     assert "no_activation" not in {w.code for w in lint(same)}
+
+
+def test_no_activation_says_the_middle_is_no_narrower_than_both_ends():
+    """'does not narrow in the middle (64 → 10 → 10)' read as a contradiction: 64 → 10 narrows."""
+    from engine import templates
+    from engine.lint import lint
+
+    graph = templates.load("mlp", (1, 28, 28), 10)
+    graph.add_node("linear", {"out_features": 10}, node_id="extra")
+    graph.connect("out", "extra")
+    text = next(w.message for w in lint(graph) if w.code == "no_activation")
+    assert "its middle is no narrower than both ends (64 → 10 → 10)" in text, text
