@@ -217,6 +217,8 @@ class BuildView(QWidget):
         path = self.selected_block()
         if path:
             self.editor.ungroup(path)
+        else:  # it did nothing without a word
+            self.editor.status_message.emit("Select a block to ungroup first: its card, or all of its layers.")
 
     def selected_block(self) -> str | None:
         """The block the selection is: one folded card, or all of one block's layers."""

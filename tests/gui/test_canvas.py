@@ -257,3 +257,12 @@ def test_enter_in_palette_appends_the_current_layer(build_view, document):
     QTest.keyClick(palette.search, Qt.Key_Return)
     assert document.graph.edges == [Edge("input", "flatten_1")]
     assert document.analysis.row("flatten_1").output_shape == (784,)
+
+
+def test_ungroup_without_a_block_selected_says_what_it_needs(qtbot, build_view, editor):
+    """Edit ▸ Ungroup Block with a plain layer selected did nothing, without a word."""
+    editor.load_template("transformer", (1, 28, 28), 10)
+    build_view.select_nodes(["encoder"])
+    with qtbot.waitSignal(editor.status_message) as message:
+        build_view.ungroup_selection()
+    assert message.args[0].startswith("Select a block to ungroup first")
