@@ -230,11 +230,16 @@ class _Curves:
         """True when the gradient ratio says the gradient vanishes: no remedy may raise the learning rate."""
         return self.grads is not None and self.grads.ratio is not None and self.grads.ratio < VANISHING
 
+    def _thrown_about(self) -> bool:
+        """No epochs, or a loss that peaked at multiples of chance level (EXPLODE_END×): its steps threw it about."""
+        return not self.epochs or bool(self.loss.peak is not None and self.ref
+                                       and self.loss.peak >= EXPLODE_END * self.ref)
+
     # -- the checks, in order of precedence ------------------------------------------------------------------
     def too_simple(self, network_changes: Sequence[str] | None, ceiling: Ceiling | None = None) -> Diagnosis | None:
         """A linear network whose loss stays high where a straight line does no better (the run's measured linear
         ceiling): engine.training.capacity (before any step-size verdict)."""
-        if not self.epochs or (self.loss.peak is not None and self.ref and self.loss.peak >= EXPLODE_END * self.ref):
+        if self._thrown_about():
             return None  # a loss that went to multiples of chance level was thrown about by its steps first
         return too_simple(self.epochs[-1].train_loss, self.chance, self.config.lr, network_changes, HIGH_LOSS,
                           self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance", "update_ratio"),
@@ -242,7 +247,7 @@ class _Curves:
 
     def trained_too_little(self, network_changes: Sequence[str] | None, ceiling: Ceiling | None) -> Diagnosis | None:
         """Underfitting of a linear network far below its linear ceiling: engine.training.capacity.below_ceiling."""
-        if not self.epochs or (self.loss.peak is not None and self.ref and self.loss.peak >= EXPLODE_END * self.ref):
+        if self._thrown_about():
             return None  # thrown about by its steps: not a rate to raise
         return below_ceiling(self.train, self.epochs[-1].train_acc, self.chance, self.config.lr, network_changes,
                              HIGH_LOSS, ceiling, self.evidence("loss_start", "loss_end", "chance", "loss_vs_chance"))

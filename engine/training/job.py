@@ -135,11 +135,10 @@ class TrainingJob:
     def _outcome(self, finished: FinishedRecord) -> RunOutcome:
         outcome = self._plain_outcome(finished)
         gradients = self._gradients.to_dict()
-        if outcome.weights is not None and self.evaluate_at_end:  # the doctor's evidence for a linear network
-            gradients.update(ceiling_extras(self.module, self.dataset, self.config.loss, self.config.val_split,
-                                            self.config.seed))
         if outcome.weights is None or not self.evaluate_at_end:
             return replace(outcome, gradients=gradients)
+        gradients.update(ceiling_extras(self.module, self.dataset, self.config.loss, self.config.val_split,
+                                        self.config.seed))  # the doctor's evidence for a linear network
         calibration = calibration_entry(self.module, self.dataset, self.config.val_split, self.config.seed)
         return replace(outcome, gradients=gradients, calibration=calibration)
 

@@ -55,13 +55,13 @@ def remedy(said: str, kinds: Sequence[str], evidence: dict, config: TrainConfig,
     one, in order of preference) of a run of `epochs` epochs at `config`."""
     others = " or ".join(NETWORK_CHANGES[k][1] for k in kinds[1:])
     words = NETWORK_CHANGES[kinds[0]][1] + (f"; or {others}" if others else "")
-    move = last_layer_move(grads, epochs)
-    if move is not None and move < MIN_MOVE and not far_above(config):
+    move, far = last_layer_move(grads, epochs), far_above(config)
+    if move is not None and move < MIN_MOVE and not far:
         return Diagnosis("vanishing_gradients", None, WARNING, said + _too_slow(words, grads, move, config),
                          evidence={**evidence, "last_layer_move": float(f"{move:.3g}")})
     found = network_diagnosis("vanishing_gradients", kinds[0], said + words + ", or add skip connections (the "
                               "Gradient flow tab shows each layer).", evidence)
-    if far_above(config):
+    if far:
         found = _at_lower_rate(found, config)
     return longer(found, LONGER) if epochs < 2 else found
 
