@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from engine.catalog import fmt_shape
 from engine.data import Dataset, DatasetError
 from engine.data.folder import class_folders, imbalance_warning
 from engine.formatting import counted
@@ -114,7 +115,7 @@ class FolderView(QWidget):
         self._set_scanning(False)
         self.counts = dict(result.overview.counts)
         total = sum(self.counts.values())
-        self.summary.setText(f"{counted(len(self.counts), 'class', 'classes')}, {counted(total, 'image')}")
+        self.summary.setText(_heading(len(self.counts), total))
         self._fill_grid(result.overview.samples, result.thumbnails)
         warning = imbalance_warning(self.counts)
         self.warning.setText(warning or "")
@@ -151,7 +152,7 @@ class FolderView(QWidget):
         self.warning.setText(warning or "")  # the images actually read, unreadable ones left out
         self.warning.setVisible(bool(warning))
         skipped = dataset.skipped
-        read = f"{counted(dataset.num_classes, 'class', 'classes')}, {counted(sum(train) + sum(test), 'image')}"
+        read = _heading(dataset.num_classes, dataset.num_train + dataset.num_test)
         self.summary.setText(read + (f" ({len(skipped)} unreadable left out)" if skipped else ""))  # not the scan's
         lines = "\n".join(skipped[:MAX_SKIPPED_SHOWN]) + (f"\n… and {len(skipped) - MAX_SKIPPED_SHOWN} more"
                                                            if len(skipped) > MAX_SKIPPED_SHOWN else "")
@@ -193,6 +194,11 @@ class FolderView(QWidget):
         self.reading.hide()
 
 
+def _heading(classes: int, images: int) -> str:
+    """The folder's heading: what the scan counted, or after a load the images actually read."""
+    return f"{counted(classes, 'class', 'classes')}, {counted(images, 'image')}"
+
+
 def reading_text(shape: tuple[int, ...]) -> str:
     """How every picture of the folder reaches the network: its colour and size, said once (a colour photo read
     for a one-channel network turns grey, which the shape alone does not tell a learner)."""
@@ -200,5 +206,4 @@ def reading_text(shape: tuple[int, ...]) -> str:
         return ""
     channels, height, width = shape
     colour = "in grey (the network takes one channel)" if channels == 1 else f"in colour ({channels} channels)"
-    return (f"Each picture is read {colour} and resized to {height}×{width}: {channels}×{height}×{width}, "
-            "the network's input.")
+    return f"Each picture is read {colour} and resized to {height}×{width}: {fmt_shape(shape)}, the network's input."

@@ -3,18 +3,10 @@ too simple (not that its learning rate is too low), and the banner's one click a
 ReLU as one undo step and re-runs at the rate the finding names."""
 from __future__ import annotations
 
-import pytest
-
-from tests.gui.test_runs_view import TIMEOUT_MS, load_data, train
+from tests.gui.test_runs_view import TIMEOUT_MS, load_data, train, train_window  # noqa: F401 (a fixture)
 
 
-@pytest.fixture
-def train_window(window):
-    window.show_view("train")
-    return window
-
-
-def test_a_perceptron_on_xor_is_too_simple_and_the_click_adds_a_hidden_layer(qtbot, train_window):
+def test_a_perceptron_on_xor_is_too_simple_and_the_click_adds_a_hidden_layer(qtbot, train_window):  # noqa: F811
     window, view, doc = train_window, train_window.train_view, train_window.document
     window.editor.load_template("perceptron", (2,), 2)
     load_data(qtbot, view, "xor", samples=400)

@@ -3,18 +3,10 @@ never told, mid-run or at the end, that no learning rate helps (a straight line 
 it is told to train at a higher rate, the best straight line's score stated, and the click raises the rate."""
 from __future__ import annotations
 
-import pytest
-
-from tests.gui.test_runs_view import load_data, train
+from tests.gui.test_runs_view import load_data, train, train_window  # noqa: F401 (a fixture)
 
 
-@pytest.fixture
-def train_window(window):
-    window.show_view("train")
-    return window
-
-
-def test_a_perceptron_on_blobs_trained_too_little_is_told_to_train_more(qtbot, train_window):
+def test_a_perceptron_on_blobs_trained_too_little_is_told_to_train_more(qtbot, train_window):  # noqa: F811
     window, view, doc = train_window, train_window.train_view, train_window.document
     window.editor.load_template("perceptron", (2,), 3)
     load_data(qtbot, view, "blobs", samples=400)
