@@ -107,15 +107,13 @@ class FitOutputDialog(QDialog):
         return True
 
 
-def fitted_content(document: Document, num_classes: int, freeze: bool | str,
+def fitted_content(document: Document, num_classes: int, freeze: str,
                    class_names: list[str] | None = None) -> tuple[Content, str]:
     """The document's content with its head resized (weights carried over), and the undo text. `freeze`:
-    a key of FREEZE_CHOICES, or True for "body" (everything before the new layer), False for "none".
-    Raises HeadError or GraphError with a message for the user."""
+    a key of FREEZE_CHOICES. Raises HeadError or GraphError with a message for the user."""
     graph = document.graph.copy()
     weights = document.compatible_weights()
-    choice = freeze if isinstance(freeze, str) else ("body" if freeze else "none")
-    change = replace_head(graph, num_classes, freeze=choice)
+    change = replace_head(graph, num_classes, freeze=freeze)
     new_weights = carry_weights(graph, weights, change.node_id) if weights else None
     meta = dict(document.meta)
     meta["num_classes"] = num_classes
@@ -128,7 +126,7 @@ def fitted_content(document: Document, num_classes: int, freeze: bool | str,
     return content, f"Fit the output to {counted(num_classes, 'class')}"
 
 
-def fit_output(document: Document, num_classes: int, freeze: bool | str,
+def fit_output(document: Document, num_classes: int, freeze: str,
                class_names: list[str] | None = None) -> str:
     """Replace the head as one undo step; returns the status text. Raises HeadError or GraphError."""
     content, text = fitted_content(document, num_classes, freeze, class_names)

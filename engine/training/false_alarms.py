@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
+from engine.formatting import percent
+
 from .calibration import Calibration
 from .novelty import false_alarm_bound
 
@@ -71,5 +73,4 @@ def _bound(samples: int, average: float) -> float:  # a view asks again for each
 
 def share(value: float) -> str:
     """A false-alarm share in words: '5 %', '11.4 %', '0.8 %' (one decimal, none when it is 0)."""
-    text = f"{100 * value:.1f}"
-    return f"{text[:-2] if text.endswith('.0') else text} %"
+    return percent(value).replace(".0 %", " %")

@@ -106,7 +106,7 @@ def test_choose_import_then_fit_the_output_in_one_undo_step(window, qtbot, hub, 
     weights = document.compatible_weights()
     assert weights is not None and weights["fc.weight"].shape == (1000, 512)
     assert document.meta["num_classes"] == 1000
-    fit_output(document, 5, True, ["a", "b", "c", "d", "e"])
+    fit_output(document, 5, "body", ["a", "b", "c", "d", "e"])
     new = document.compatible_weights()
     assert new["fc.weight"].shape == (5, 512)
     assert all(torch.equal(new[k], weights[k]) for k in new if not k.startswith("fc."))
