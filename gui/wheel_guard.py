@@ -2,7 +2,8 @@
 when the user clicked into it first; otherwise it scrolls the page the field sits in.
 
 Without this, rolling the wheel down the Train view's settings silently turned "Validation
-split 10 %" into "0 %" as the field passed under the pointer. Owns no data; Qt only.
+split 10 %" into "0 %" as the field passed under the pointer; the inspector's parameter fields
+had the same trap. Owns no data; Qt only.
 """
 from __future__ import annotations
 
@@ -18,8 +19,16 @@ class WheelGuard(QObject):
 
     def __init__(self, scroll: QScrollArea) -> None:
         super().__init__(scroll)
-        self.scroll, self.page = scroll, scroll.widget()
-        self.page.installEventFilter(self)
+        self.scroll, self.page = scroll, None
+        self.follow(scroll.widget())
+
+    def follow(self, page: QWidget | None) -> None:
+        """Guard `page`, the scroll area's page now (a view that rebuilds its page, as the inspector does on
+        every selection, calls this after each setWidget)."""
+        if page is None or page is self.page:
+            return
+        self.page = page
+        page.installEventFilter(self)
         self.guard_fields()
 
     def guard_fields(self) -> None:
@@ -39,7 +48,3 @@ class WheelGuard(QObject):
             return True
         return False
 
-
-def guard_wheel(scroll: QScrollArea) -> WheelGuard:
-    """Keep the wheel from editing the fields of `scroll`'s page while it scrolls."""
-    return WheelGuard(scroll)

@@ -30,6 +30,7 @@ from ..document import Document
 from ..editing import Editor
 from ..icons import category_icon
 from ..theme import scaled_font
+from ..wheel_guard import WheelGuard
 from .detail_item import parts_of
 from .lint.panel import LintPanel
 from .lint.state import LintState
@@ -71,6 +72,7 @@ class InspectorView(QScrollArea):
         self._facts: dict[str, QLabel] = {}
         self._explain: QLabel | None = None
         self._error: QLabel | None = None
+        self._wheel = WheelGuard(self)  # scrolling the page never edits a field under the pointer
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.params_changed.connect(self._on_document_params_changed)
         document.blocks_changed.connect(self._on_document_blocks_changed)
@@ -101,6 +103,7 @@ class InspectorView(QScrollArea):
             self._build_network_page(layout)
         layout.addStretch(1)
         self.setWidget(page)
+        self._wheel.follow(page)
         self._refresh_facts()
 
     @property

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from ..wheel_guard import guard_wheel
+from ..wheel_guard import WheelGuard
 
 if TYPE_CHECKING:
     from .train_view import TrainView
@@ -45,7 +45,7 @@ def left_panel(view: TrainView) -> QWidget:
     # never narrower than its widest row: with the horizontal scroll bar off, that row would be cut
     # ("Nesterov" at 1100 px)
     scroll.setMinimumWidth(max(330, page.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()))
-    guard_wheel(scroll)
+    WheelGuard(scroll)
     return scroll
 
 

@@ -144,3 +144,17 @@ def test_kernel_pairs_are_typed_as_height_width(build_view, document, editor):
     assert build_view.scene.node_item("conv1").row.output_shape == (6, 28, 28)
     type_into(editors["kernel_size"].widget, "3")  # an int still means square
     assert document.graph.node("conv1").params["kernel_size"] == 3
+
+
+def test_the_wheel_over_an_inspector_field_scrolls_instead_of_editing_it(build_view, editor):
+    """The inspector rebuilds its page on every selection; the wheel guard follows it there, as on the Train
+    view's settings (tests/gui/test_eyes_walk.py): an unfocused field keeps its value under the wheel."""
+    from tests.gui.test_eyes_walk import wheel_down
+
+    editor.load_template("lenet5")
+    build_view.select_nodes(["conv1"])
+    build_view.select_nodes(["conv2"])  # a second page: the guard must follow it
+    field = build_view.inspector.editors["out_channels"].widget
+    before = field.value()
+    wheel_down(field)
+    assert field.value() == before
